@@ -1,0 +1,36 @@
+/*
+ * image: the four operations, run inside a worker on libvips.
+ *
+ * image_process() reads one input, turns it upright and into 8-bit sRGB,
+ * applies the operation, and writes the output atomically: to a temporary
+ * file beside it (temp_path_for(output, getpid())), renamed into place only
+ * once complete.  On failure nothing is left behind and res->error holds one
+ * line naming the cause.
+ */
+#ifndef IMGBATCH_IMAGE_H
+#define IMGBATCH_IMAGE_H
+
+#include "cli.h"
+#include "message.h"
+
+struct image_settings {
+    enum op op;
+    int width, height;  /* the box; 0 leaves a side free */
+    int quality;
+    enum out_format format;
+    int no_rotate;
+    int keep_metadata;
+    double max_megapixels; /* 0: no limit */
+};
+
+/* Pillow's Image.thumbnail((box_w, box_h)) size for a w x h image; 0 box sides are free. */
+void fit_inside(int w, int h, int box_w, int box_h, int *out_w, int *out_h);
+
+/* Once per worker process, after fork: starts libvips for single-threaded use. */
+int image_library_init(void);
+void image_library_shutdown(void);
+
+void image_process(const struct image_settings *s, const char *input, const char *output,
+                   struct job_result *res);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * image_internal: what the image_*.c files share, and nothing else includes.
+ */
+#ifndef IMGBATCH_IMAGE_INTERNAL_H
+#define IMGBATCH_IMAGE_INTERNAL_H
+
+#include <vips/vips.h>
+
+#include "image.h"
+
+/*
+ * An opened input.  Most formats are read through a VipsSource on the file,
+ * which (unlike a file name) is never parsed for "[options]".  BMP has no
+ * libvips loader of its own, so .bmp files go through ImageMagick from a
+ * memory buffer.
+ */
+struct image_input {
+    const char *path;
+    VipsSource *source;
+    char *buffer;
+    gsize length;
+};
+
+int image_input_open(struct image_input *in, const char *path, struct job_result *res);
+void image_input_close(struct image_input *in);
+
+/* Header and lazy pixels; errors on truncated or corrupt data surface on use. */
+VipsImage *image_input_load(struct image_input *in, VipsAccess access);
+
+/* vips_thumbnail from this input, to exactly or at least width x height. */
+VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, VipsSize size,
+                                 VipsInteresting crop, int no_rotate);
+
+/* 8-bit sRGB (or 8-bit grey where keep_grey and the input is grey), alpha kept. */
+int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey);
+
+/* Writes img to output in format fmt through a temporary file and rename(). */
+int image_save_atomic(VipsImage *img, const char *output, enum out_format fmt,
+                      const struct image_settings *s, struct job_result *res);
+
+/* Copies libvips' error buffer into res as one line, prefixed by what, and clears it. */
+void fail_from_vips(struct job_result *res, const char *what);
+
+#endif

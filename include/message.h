@@ -1,0 +1,52 @@
+/*
+ * message: the two messages of the master/worker protocol, as frame bodies.
+ *
+ *   JOB    'J'  u32 id, u32 len + input path, u32 len + output path
+ *   RESULT 'R'  u32 id, u8 ok, u32 in_w, in_h, out_w, out_h, u64 usec,
+ *               u32 len + error text
+ *
+ * All integers big-endian.  Decoding checks every length against the body
+ * and rejects paths holding NUL, so a corrupt frame is an error, not a
+ * misread path.
+ */
+#ifndef IMGBATCH_MESSAGE_H
+#define IMGBATCH_MESSAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+#define MSG_JOB ((uint8_t)'J')
+#define MSG_RESULT ((uint8_t)'R')
+
+#define RESULT_ERROR_MAX 512
+
+struct job_request {
+    uint32_t id;
+    char *input;  /* owned by the request after decode */
+    char *output;
+};
+
+struct job_result {
+    uint32_t id;
+    int ok;
+    uint32_t in_width, in_height;   /* as decoded, before any rotation */
+    uint32_t out_width, out_height; /* as written */
+    uint64_t usec;                  /* time the worker spent on the file */
+    char error[RESULT_ERROR_MAX];   /* one line, set when !ok */
+};
+
+void job_request_encode(struct bytebuf *out, uint32_t id, const char *input, const char *output);
+/* 0 on success (free with job_request_release), -1 if the body is malformed. */
+int job_request_decode(const uint8_t *body, size_t len, struct job_request *req);
+void job_request_release(struct job_request *req);
+
+void job_result_encode(struct bytebuf *out, const struct job_result *res);
+int job_result_decode(const uint8_t *body, size_t len, struct job_result *res);
+
+/* printf into res->error and mark the result failed. */
+void job_result_fail(struct job_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

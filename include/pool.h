@@ -1,0 +1,87 @@
+/*
+ * pool: a fixed pool of forked worker processes fed over pipes.
+ *
+ * The master forks N workers, each with its own pair of pipes (jobs in,
+ * results out), and multiplexes the result pipes with ppoll().  Every idle
+ * worker is sent the next job in array order; every result is handed to
+ * on_result as it arrives.  A worker that dies fails only the job it held,
+ * and is replaced while jobs remain.  SIGINT and SIGTERM stop the dispatch,
+ * stop busy workers and return; the caller prints and exits.
+ *
+ * The pool knows nothing of images: the work itself is a function pointer
+ * run inside the worker, so tests drive the pool with fake jobs that crash,
+ * hang or sleep.
+ */
+#ifndef IMGBATCH_POOL_H
+#define IMGBATCH_POOL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "message.h"
+
+/* Exit codes a worker uses for its own troubles (the master reports them). */
+#define POOL_EXIT_INIT_FAILED 3 /* init callback failed: nothing can be done */
+#define POOL_EXIT_PROTOCOL 4    /* the master sent something unreadable */
+
+struct pool_job {
+    const char *input;
+    const char *output;
+};
+
+/* Where a result came from; pid lets the caller clean up after a dead worker. */
+struct pool_worker_info {
+    int no;    /* 1..N, stable across replacements */
+    pid_t pid;
+};
+
+/* Runs in each worker right after fork; nonzero means the worker cannot work. */
+typedef int (*pool_init_fn)(void *ctx);
+/* Runs in the worker for each job.  res arrives with id set and ok = 1. */
+typedef void (*pool_work_fn)(void *ctx, const struct job_request *req, struct job_result *res);
+/* Runs in the worker before it exits normally. */
+typedef void (*pool_fini_fn)(void *ctx);
+/*
+ * Runs in the master once per job that finished, failed, or was cut short
+ * by a worker's death or a signal (then res->ok is 0 and res->error says so).
+ */
+typedef void (*pool_result_fn)(void *ctx, size_t job, const struct job_result *res,
+                               const struct pool_worker_info *worker);
+
+struct pool_config {
+    int workers;
+    pool_init_fn init;
+    pool_work_fn work;
+    pool_fini_fn fini;
+    pool_result_fn on_result;
+    void *ctx;               /* for init, work and fini, in the workers */
+    void *result_ctx;        /* for on_result, in the master */
+    int job_timeout_ms;      /* kill a worker busy longer than this; 0: never */
+    int shutdown_grace_ms;   /* after SIGTERM to a worker, wait this long before SIGKILL */
+};
+
+struct pool_worker_stats {
+    unsigned jobs;        /* results delivered by this slot, deaths included */
+    long long busy_usec;  /* time this slot held a job */
+    unsigned respawns;    /* replacements started for this slot */
+};
+
+struct pool_outcome {
+    int signal;          /* SIGINT or SIGTERM if the run was interrupted, else 0 */
+    size_t completed;    /* jobs handed to on_result */
+    size_t not_started;  /* jobs never sent, because of a signal or dead workers */
+    long long wall_usec;
+};
+
+/*
+ * Runs jobs[0..njobs) on cfg->workers processes.  stats must hold
+ * cfg->workers entries.  Returns 0, or -1 if the pool could not be set up
+ * at all (no pipe, no fork); then a message went to stderr.
+ */
+int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t njobs,
+             struct pool_worker_stats *stats, struct pool_outcome *outcome);
+
+/* "SIGSEGV" for SIGSEGV; "signal 77" for one without a name. Static buffer. */
+const char *pool_signal_name(int sig);
+
+#endif

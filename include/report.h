@@ -1,0 +1,48 @@
+/*
+ * report: what a run prints, as text lines or as JSON lines.
+ *
+ * One line per file as results arrive, in completion order, then the
+ * summary.  The counters kept here also decide the exit status.
+ */
+#ifndef IMGBATCH_REPORT_H
+#define IMGBATCH_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "message.h"
+#include "pool.h"
+
+struct report {
+    FILE *out;
+    int json;
+    int quiet;
+    enum op op;
+    size_t ok;
+    size_t failed;
+    size_t skipped;
+    double input_megapixels; /* of the files that succeeded */
+};
+
+void report_init(struct report *r, FILE *out, const struct options *opts);
+
+/* A file processed: res carries the dimensions and time. */
+void report_ok(struct report *r, const char *input, const char *output,
+               const struct job_result *res, int worker);
+
+/* A file failed; worker is 0 when it failed before reaching one. */
+void report_failed(struct report *r, const char *input, const char *error, int worker);
+
+struct report_totals {
+    int workers;
+    const struct pool_worker_stats *stats;
+    const struct pool_outcome *outcome;
+};
+
+void report_summary(struct report *r, const struct report_totals *t);
+
+/* 0, 1, or 128 + the signal that interrupted the run. */
+int report_exit_status(const struct report *r, const struct pool_outcome *outcome);
+
+#endif

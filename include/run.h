@@ -1,0 +1,28 @@
+/*
+ * run: one processing command from start to exit status.
+ *
+ * Scans INPUT, creates OUTPUT and its subdirectories, reports the files that
+ * fail before any work, runs the rest on the pool largest first, prints a
+ * line per result and the summary, and removes what dead workers left.
+ */
+#ifndef IMGBATCH_RUN_H
+#define IMGBATCH_RUN_H
+
+#include "cli.h"
+#include "scan.h"
+
+#define EXIT_USAGE 2
+
+/* Returns the process exit status. */
+int run_batch(const struct options *opts);
+
+/* Returns the process exit status. */
+int run_bench(const struct options *opts);
+
+/* mkdir -p; 0 or -1 with errno. */
+int make_dirs(const char *path);
+
+/* The pool size for n files: --jobs, or the online CPUs; never more than n, at least 1. */
+int pool_size_for(const struct options *opts, size_t n);
+
+#endif

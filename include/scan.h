@@ -1,0 +1,49 @@
+/*
+ * scan: turns INPUT into the list of jobs, before any work starts.
+ *
+ * It walks INPUT (one level, or the whole tree with -r), keeps the files
+ * whose extension names an image format, skips hidden files and the OUTPUT
+ * directory itself, and maps each input to its output.  Files that must not
+ * run (two inputs sharing one output, an output that is an input) get an
+ * error here, so they are reported without any work done.
+ */
+#ifndef IMGBATCH_SCAN_H
+#define IMGBATCH_SCAN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "cli.h"
+
+struct scan_entry {
+    char *input;  /* INPUT joined with rel: as shown, and as opened */
+    char *output; /* OUTPUT joined with the mapped rel */
+    off_t size;   /* bytes, for largest-first dispatch */
+    dev_t dev;
+    ino_t ino;
+    char *error;  /* set when the file fails before any work */
+};
+
+struct scan_result {
+    struct scan_entry *entries;
+    size_t count;
+    size_t cap;
+    size_t skipped; /* non-hidden files without an image extension */
+};
+
+/*
+ * Scans opts->input into r.  Returns 0, or -1 with a reason in err when
+ * INPUT cannot be used at all (missing, unreadable, not an image).
+ * OUTPUT should exist already, so that it is never scanned as input.
+ */
+int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen);
+
+/* Marks clashing outputs and outputs that would overwrite an input. */
+void scan_check_outputs(struct scan_result *r);
+
+/* Sorts the entries largest first (then by name, for a stable order). */
+void scan_sort_largest_first(struct scan_result *r);
+
+void scan_release(struct scan_result *r);
+
+#endif

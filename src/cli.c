@@ -1,0 +1,387 @@
+/*
+ * cli: command-line parsing; see include/cli.h.
+ *
+ * The command comes first ("imgbatch resize IN OUT ..."); options may stand
+ * anywhere after it, as getopt_long permutes them.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SIZE_MAX_SIDE 100000
+
+static const struct {
+    const char *name;
+    enum op op;
+} ops[] = {
+    {"resize", OP_RESIZE},       {"grayscale", OP_GRAYSCALE}, {"greyscale", OP_GRAYSCALE},
+    {"sepia", OP_SEPIA},         {"thumbnail", OP_THUMBNAIL}, {"bench", OP_BENCH},
+};
+
+const char *op_name(enum op op)
+{
+    switch (op) {
+    case OP_RESIZE:
+        return "resize";
+    case OP_GRAYSCALE:
+        return "grayscale";
+    case OP_SEPIA:
+        return "sepia";
+    case OP_THUMBNAIL:
+        return "thumbnail";
+    case OP_BENCH:
+        return "bench";
+    }
+    return "?";
+}
+
+const char *format_name(enum out_format f)
+{
+    static const char *names[] = {"auto", "jpeg", "png", "webp", "tiff"};
+    return names[f];
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Parses a decimal side of 1..SIZE_MAX_SIDE that fills the whole span [s, end). */
+static int parse_side(const char *s, const char *end, int *out)
+{
+    long v = 0;
+
+    if (s == end || end - s > 6)
+        return -1;
+    for (const char *p = s; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    if (v < 1 || v > SIZE_MAX_SIDE)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int parse_size(const char *text, int *width, int *height)
+{
+    const char *x = strpbrk(text, "xX");
+    const char *end = text + strlen(text);
+    int w = 0, h = 0;
+
+    if (!x)
+        return parse_side(text, end, &w) ? -1 : (*width = w, *height = 0, 0);
+    if (x == text) /* "xH" */
+        return parse_side(x + 1, end, &h) ? -1 : (*width = 0, *height = h, 0);
+    if (parse_side(text, x, &w) || parse_side(x + 1, end, &h))
+        return -1;
+    *width = w;
+    *height = h;
+    return 0;
+}
+
+/* Whole-string integer in [lo, hi]. */
+static int parse_int(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_positive(const char *s, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || end == s || *end || !(v > 0) || v > 1e9)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_format(const char *s, enum out_format *f)
+{
+    static const struct {
+        const char *name;
+        enum out_format f;
+    } names[] = {{"auto", FMT_AUTO}, {"jpeg", FMT_JPEG}, {"jpg", FMT_JPEG}, {"png", FMT_PNG},
+                 {"webp", FMT_WEBP}, {"tiff", FMT_TIFF}, {"tif", FMT_TIFF}};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!strcasecmp(s, names[i].name)) {
+            *f = names[i].f;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int lookup_op(const char *s, enum op *op)
+{
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        if (!strcmp(s, ops[i].name)) {
+            *op = ops[i].op;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+enum {
+    OPT_SUFFIX = 1000,
+    OPT_QUIET,
+    OPT_JSON,
+    OPT_NO_ROTATE,
+    OPT_KEEP_METADATA,
+    OPT_TIMEOUT,
+    OPT_MAX_PIXELS,
+    OPT_OP,
+    OPT_REPEAT,
+    OPT_HELP,
+    OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+    {"jobs", required_argument, NULL, 'j'},
+    {"size", required_argument, NULL, 's'},
+    {"quality", required_argument, NULL, 'q'},
+    {"format", required_argument, NULL, 'f'},
+    {"recursive", no_argument, NULL, 'r'},
+    {"suffix", required_argument, NULL, OPT_SUFFIX},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"no-rotate", no_argument, NULL, OPT_NO_ROTATE},
+    {"keep-metadata", no_argument, NULL, OPT_KEEP_METADATA},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+    {"op", required_argument, NULL, OPT_OP},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static void set_defaults(struct options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->quality = 85;
+    o->format = FMT_AUTO;
+    o->suffix = "";
+    o->max_megapixels = 500;
+    o->repeat = 3;
+    o->bench_op = OP_RESIZE;
+}
+
+/* Default box per operation, for the sides --size left unset. */
+static void default_size(struct options *o, int size_given)
+{
+    enum op op = o->op == OP_BENCH ? o->bench_op : o->op;
+
+    if (size_given) {
+        /* A thumbnail box needs both sides: "200" means 200x200. */
+        if (op == OP_THUMBNAIL && !o->width)
+            o->width = o->height;
+        if (op == OP_THUMBNAIL && !o->height)
+            o->height = o->width;
+        return;
+    }
+    if (op == OP_RESIZE) {
+        o->width = 800;
+        o->height = 600;
+    } else if (op == OP_THUMBNAIL) {
+        o->width = o->height = 150;
+    }
+}
+
+int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
+{
+    int size_given = 0;
+    int c;
+
+    set_defaults(o);
+    if (argc < 2)
+        return fail(err, errlen, "no command given (try 'imgbatch --help')");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        o->help = 1;
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        o->version = 1;
+        return 0;
+    }
+    if (lookup_op(argv[1], &o->op))
+        return fail(err, errlen, "unknown command '%s' (try 'imgbatch --help')", argv[1]);
+
+    /* Parse argv[1..]: getopt starts at index 1 of what it is given. */
+    int ac = argc - 1;
+    char **av = argv + 1;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(ac, av, ":j:s:q:f:rhV", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            if (parse_int(optarg, 1, JOBS_MAX, &o->jobs))
+                return fail(err, errlen, "--jobs wants a number from 1 to %d, not '%s'", JOBS_MAX,
+                            optarg);
+            break;
+        case 's':
+            if (parse_size(optarg, &o->width, &o->height))
+                return fail(err, errlen,
+                            "--size wants WxH, W or xH with sides from 1 to %d, not '%s'",
+                            SIZE_MAX_SIDE, optarg);
+            size_given = 1;
+            break;
+        case 'q':
+            if (parse_int(optarg, 1, 100, &o->quality))
+                return fail(err, errlen, "--quality wants a number from 1 to 100, not '%s'",
+                            optarg);
+            break;
+        case 'f':
+            if (parse_format(optarg, &o->format))
+                return fail(err, errlen,
+                            "--format wants auto, jpeg, png, webp or tiff, not '%s'", optarg);
+            break;
+        case 'r':
+            o->recursive = 1;
+            break;
+        case OPT_SUFFIX:
+            if (strchr(optarg, '/'))
+                return fail(err, errlen, "--suffix may not contain '/'");
+            o->suffix = optarg;
+            break;
+        case OPT_QUIET:
+            o->quiet = 1;
+            break;
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        case OPT_NO_ROTATE:
+            o->no_rotate = 1;
+            break;
+        case OPT_KEEP_METADATA:
+            o->keep_metadata = 1;
+            break;
+        case OPT_TIMEOUT:
+            if (parse_positive(optarg, &o->timeout_s))
+                return fail(err, errlen, "--timeout wants a positive number of seconds, not '%s'",
+                            optarg);
+            break;
+        case OPT_MAX_PIXELS:
+            if (parse_positive(optarg, &o->max_megapixels) && strcmp(optarg, "0"))
+                return fail(err, errlen,
+                            "--max-pixels wants a number of megapixels (0: no limit), not '%s'",
+                            optarg);
+            if (!strcmp(optarg, "0"))
+                o->max_megapixels = 0;
+            break;
+        case OPT_OP:
+            if (lookup_op(optarg, &o->bench_op) || o->bench_op == OP_BENCH)
+                return fail(err, errlen,
+                            "--op wants resize, grayscale, sepia or thumbnail, not '%s'", optarg);
+            break;
+        case OPT_REPEAT:
+            if (parse_int(optarg, 1, 100, &o->repeat))
+                return fail(err, errlen, "--repeat wants a number from 1 to 100, not '%s'",
+                            optarg);
+            break;
+        case 'h':
+            o->help = 1;
+            return 0;
+        case 'V':
+            o->version = 1;
+            return 0;
+        case ':':
+            return fail(err, errlen, "option '%s' needs a value", av[optind - 1]);
+        default:
+            return fail(err, errlen, "unknown option '%s'", av[optind - 1]);
+        }
+    }
+
+    if ((o->op == OP_BENCH) != 0 && (o->bench_op == OP_GRAYSCALE || o->bench_op == OP_SEPIA) &&
+        size_given)
+        return fail(err, errlen, "--size does not apply to %s", op_name(o->bench_op));
+    if ((o->op == OP_GRAYSCALE || o->op == OP_SEPIA) && size_given)
+        return fail(err, errlen, "--size does not apply to %s (it keeps the full size)",
+                    op_name(o->op));
+    if (o->op != OP_BENCH && (o->bench_op != OP_RESIZE || o->repeat != 3))
+        return fail(err, errlen, "--op and --repeat are for 'imgbatch bench'");
+
+    int positional = ac - optind;
+    int wanted = o->op == OP_BENCH ? 1 : 2;
+    if (positional < wanted)
+        return fail(err, errlen, "%s needs %s", op_name(o->op),
+                    wanted == 1 ? "an INPUT" : "an INPUT and an OUTPUT");
+    if (positional > wanted)
+        return fail(err, errlen, "unexpected argument '%s'", av[optind + wanted]);
+    o->input = av[optind];
+    o->output = wanted == 2 ? av[optind + 1] : NULL;
+    if (!o->input[0] || (o->output && !o->output[0]))
+        return fail(err, errlen, "empty path given");
+    default_size(o, size_given);
+    return 0;
+}
+
+void cli_usage(FILE *out)
+{
+    fputs("usage: imgbatch COMMAND INPUT OUTPUT [options]\n"
+          "\n"
+          "commands:\n"
+          "  resize    INPUT OUTPUT [--size WxH]   fit inside WxH, keep aspect, never enlarge\n"
+          "                                        (default 800x600)\n"
+          "  grayscale INPUT OUTPUT                full size, luminance only (BT.601)\n"
+          "  sepia     INPUT OUTPUT                full size, sepia tone\n"
+          "  thumbnail INPUT OUTPUT [--size WxH]   fill WxH exactly, centre crop (default 150x150)\n"
+          "  bench     INPUT [--op OP] [-j MAX]    images/s against the number of processes\n"
+          "\n"
+          "INPUT is a directory or one image; OUTPUT is a directory, created if missing.\n"
+          "\n"
+          "options:\n"
+          "  -j, --jobs N        worker processes (default: online CPUs, at most the files)\n"
+          "  -s, --size WxH      target box; W or xH alone constrain one side\n"
+          "  -q, --quality N     JPEG/WebP quality 1..100 (default 85)\n"
+          "  -f, --format F      auto, jpeg, png, webp or tiff (default auto: JPEG, WebP and\n"
+          "                      TIFF keep their format; PNG, GIF and BMP become PNG)\n"
+          "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"
+          "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg)\n"
+          "      --quiet         no success lines: failures and the summary only\n"
+          "      --json          one JSON object per file, then a summary object\n"
+          "      --no-rotate     ignore the EXIF orientation\n"
+          "      --keep-metadata keep EXIF, XMP and ICC metadata (default: stripped)\n"
+          "      --timeout SEC   fail a file that takes longer, killing its worker\n"
+          "      --max-pixels MP refuse inputs above MP megapixels before decoding them\n"
+          "                      (default 500; 0: no limit)\n"
+          "  -h, --help          this text\n"
+          "  -V, --version       the version\n"
+          "\n"
+          "bench options:\n"
+          "      --op OP         operation to measure (default resize)\n"
+          "  -j, --jobs MAX      largest pool tried: 1, 2, 4 ... MAX (default online CPUs)\n"
+          "      --repeat N      runs per pool size; the median is shown (default 3)\n"
+          "\n"
+          "exit status: 0 all files ok, 1 some file failed, 2 usage or setup error,\n"
+          "130/143 interrupted by SIGINT/SIGTERM.\n",
+          out);
+}

@@ -1,0 +1,98 @@
+/*
+ * image_save: writes a result atomically in the chosen format.
+ *
+ * The pixels go to "dir/.name.imgbatch-PID.tmp", which the directory scan
+ * skips (hidden) and the master can name after a worker's death (it knows
+ * the pid), and are renamed over the output only once the saver succeeded:
+ * a reader never sees half a file.
+ */
+#include "image_internal.h"
+#include "outpath.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* JPEG has no transparency: composite onto white, as the eye expects. */
+static int flatten_onto_white(VipsImage *in, VipsImage **out)
+{
+    double white[4] = {255, 255, 255, 255};
+    VipsArrayDouble *bg = vips_array_double_new(white, in->Bands - 1);
+    int r = vips_flatten(in, out, "background", bg, NULL);
+
+    vips_area_unref(VIPS_AREA(bg));
+    return r;
+}
+
+/*
+ * The pixels are now sRGB, so whatever profile came with the input no longer
+ * describes them: even with --keep-metadata it is dropped (EXIF and XMP stay).
+ */
+static int drop_profile(VipsImage *in, VipsImage **out)
+{
+    if (vips_copy(in, out, NULL))
+        return -1;
+    vips_image_remove(*out, VIPS_META_ICC_NAME);
+    return 0;
+}
+
+static int save_as(VipsImage *img, const char *path, enum out_format fmt,
+                   const struct image_settings *s)
+{
+    gboolean strip = !s->keep_metadata;
+
+    switch (fmt) {
+    case FMT_JPEG:
+        return vips_jpegsave(img, path, "Q", s->quality, "strip", strip, NULL);
+    case FMT_WEBP:
+        return vips_webpsave(img, path, "Q", s->quality, "strip", strip, NULL);
+    case FMT_TIFF:
+        return vips_tiffsave(img, path, "compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE,
+                             "predictor", VIPS_FOREIGN_TIFF_PREDICTOR_HORIZONTAL, "strip", strip,
+                             NULL);
+    case FMT_PNG:
+    case FMT_AUTO:
+        break;
+    }
+    return vips_pngsave(img, path, "compression", 6, "strip", strip, NULL);
+}
+
+int image_save_atomic(VipsImage *img, const char *output, enum out_format fmt,
+                      const struct image_settings *s, struct job_result *res)
+{
+    VipsImage *flat = NULL, *clean = NULL;
+    char *temp = temp_path_for(output, getpid());
+    int r = -1;
+
+    if (fmt == FMT_JPEG && vips_image_hasalpha(img)) {
+        if (flatten_onto_white(img, &flat)) {
+            fail_from_vips(res, "cannot flatten alpha");
+            goto done;
+        }
+        img = flat;
+    }
+    if (drop_profile(img, &clean)) {
+        fail_from_vips(res, "cannot copy");
+        goto done;
+    }
+    if (save_as(clean, temp, fmt, s)) {
+        fail_from_vips(res, "cannot decode or write");
+        unlink(temp); /* whatever part the saver wrote */
+        goto done;
+    }
+    if (rename(temp, output) < 0) {
+        job_result_fail(res, "cannot rename into %s: %s", output, strerror(errno));
+        unlink(temp);
+        goto done;
+    }
+    r = 0;
+done:
+    if (flat)
+        g_object_unref(flat);
+    if (clean)
+        g_object_unref(clean);
+    free(temp);
+    return r;
+}

@@ -1,0 +1,124 @@
+/* outpath: input kinds and output names; see include/outpath.h. */
+#include "outpath.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static char *xstrdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *xstrdup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0) {
+        fprintf(stderr, "imgbatch: out of memory\n");
+        abort();
+    }
+    va_end(ap);
+    return s;
+}
+
+/* The extension of the last path component, with its dot, or NULL. */
+static const char *extension_of(const char *name)
+{
+    const char *base = strrchr(name, '/');
+    const char *dot;
+
+    base = base ? base + 1 : name;
+    dot = strrchr(base, '.');
+    if (!dot || dot == base)
+        return NULL; /* "photo" or ".hidden" */
+    return dot;
+}
+
+enum input_kind input_kind_of(const char *name)
+{
+    static const struct {
+        const char *ext;
+        enum input_kind kind;
+    } table[] = {
+        {".jpg", IN_JPEG}, {".jpeg", IN_JPEG}, {".png", IN_PNG},   {".gif", IN_GIF},
+        {".bmp", IN_BMP},  {".webp", IN_WEBP}, {".tif", IN_TIFF}, {".tiff", IN_TIFF},
+    };
+    const char *ext = extension_of(name);
+
+    if (!ext)
+        return IN_NONE;
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (!strcasecmp(ext, table[i].ext))
+            return table[i].kind;
+    return IN_NONE;
+}
+
+enum out_format output_format_for(enum out_format requested, enum input_kind kind)
+{
+    if (requested != FMT_AUTO)
+        return requested;
+    switch (kind) {
+    case IN_JPEG:
+        return FMT_JPEG;
+    case IN_WEBP:
+        return FMT_WEBP;
+    case IN_TIFF:
+        return FMT_TIFF;
+    default:
+        return FMT_PNG; /* PNG, GIF and BMP */
+    }
+}
+
+const char *format_extension(enum out_format f)
+{
+    switch (f) {
+    case FMT_JPEG:
+        return ".jpg";
+    case FMT_WEBP:
+        return ".webp";
+    case FMT_TIFF:
+        return ".tif";
+    default:
+        return ".png";
+    }
+}
+
+/* The format an input of this kind is already in, if it is one we write. */
+static int kind_is_format(enum input_kind kind, enum out_format f)
+{
+    return (kind == IN_JPEG && f == FMT_JPEG) || (kind == IN_PNG && f == FMT_PNG) ||
+           (kind == IN_WEBP && f == FMT_WEBP) || (kind == IN_TIFF && f == FMT_TIFF);
+}
+
+char *output_relpath(const char *rel, enum out_format requested, const char *suffix)
+{
+    enum input_kind kind = input_kind_of(rel);
+    enum out_format f = output_format_for(requested, kind);
+    const char *ext = extension_of(rel);
+    int stem_len = ext ? (int)(ext - rel) : (int)strlen(rel);
+    const char *new_ext = kind_is_format(kind, f) ? ext : format_extension(f);
+
+    return xstrdup_printf("%.*s%s%s", stem_len, rel, suffix, new_ext);
+}
+
+char *temp_path_for(const char *output, pid_t pid)
+{
+    const char *slash = strrchr(output, '/');
+    int dir_len = slash ? (int)(slash - output + 1) : 0;
+    const char *base = output + dir_len;
+
+    return xstrdup_printf("%.*s.%s.imgbatch-%ld.tmp", dir_len, output, base, (long)pid);
+}
+
+char *path_join(const char *base, const char *rel)
+{
+    size_t n = strlen(base);
+
+    while (n > 1 && base[n - 1] == '/')
+        n--;
+    if (n == 1 && base[0] == '/')
+        return xstrdup_printf("/%s", rel);
+    return xstrdup_printf("%.*s/%s", (int)n, base, rel);
+}

@@ -1,0 +1,644 @@
+/*
+ * pool: fork, pipes, ppoll, respawn and shutdown; see include/pool.h.
+ *
+ * The master keeps a slot table, one entry per worker: its pid, the write
+ * end of its job pipe, the non-blocking read end of its result pipe with an
+ * incremental frame decoder, and the job it holds.  A slot is FREE (no
+ * process), IDLE (waiting for a job) or BUSY (holding one).
+ *
+ * SIGINT, SIGTERM and SIGCHLD are blocked for the whole run and unblocked
+ * only inside ppoll(), as GNU make does, so a signal can never slip in
+ * between a check of the flags and the wait.  Handlers only set a flag.
+ * A worker's death is noticed as end of file on its result pipe (every
+ * other copy of that pipe's write end is closed), and then reaped.
+ */
+#include "pool.h"
+#include "frame.h"
+#include "xio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum slot_state { SLOT_FREE, SLOT_IDLE, SLOT_BUSY };
+
+struct slot {
+    int no;
+    enum slot_state state;
+    pid_t pid;
+    int job_fd;    /* master writes jobs here */
+    int result_fd; /* master reads results here, non-blocking */
+    struct frame_decoder decoder;
+    size_t job;            /* valid when BUSY */
+    long long started_usec; /* when the job was sent */
+    int killed_for_timeout;
+    int ran_jobs;          /* this process delivered at least one result */
+    unsigned spawns;       /* processes started in this slot */
+    char kill_reason[256]; /* set when the master killed it on purpose */
+};
+
+struct pool {
+    const struct pool_config *cfg;
+    const struct pool_job *jobs;
+    size_t njobs;
+    size_t next_job;
+    struct slot *slots;
+    struct pool_worker_stats *stats;
+    struct pool_outcome *outcome;
+    int stopping;           /* no more dispatch: signal or workers cannot start */
+    int failed_starts;      /* consecutive workers that died before any job */
+    char start_error[256];
+};
+
+static volatile sig_atomic_t pending_signal;
+
+static void on_stop_signal(int sig)
+{
+    pending_signal = sig;
+}
+
+static void on_child_signal(int sig)
+{
+    (void)sig; /* only there to interrupt ppoll(); reaping happens on EOF */
+}
+
+const char *pool_signal_name(int sig)
+{
+    static char buf[32];
+    const char *abbrev = sigabbrev_np(sig);
+
+    if (abbrev)
+        snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+    else
+        snprintf(buf, sizeof(buf), "signal %d", sig);
+    return buf;
+}
+
+/* The worker side: read jobs until the pipe closes. */
+static void worker_loop(const struct pool_config *cfg, int in_fd, int out_fd)
+{
+    struct bytebuf inbuf = {0};
+    struct bytebuf outbuf = {0};
+
+    if (cfg->init && cfg->init(cfg->ctx) != 0)
+        _exit(POOL_EXIT_INIT_FAILED);
+
+    for (;;) {
+        struct frame f;
+        struct job_request req;
+        enum frame_status st = frame_read_blocking(in_fd, &inbuf, &f);
+
+        if (st == FRAME_EOF)
+            break;
+        if (st != FRAME_OK || f.type != MSG_JOB || job_request_decode(f.body, f.body_len, &req))
+            _exit(POOL_EXIT_PROTOCOL);
+
+        struct job_result res;
+        memset(&res, 0, sizeof(res));
+        res.id = req.id;
+        res.ok = 1;
+        long long t0 = now_usec();
+        cfg->work(cfg->ctx, &req, &res);
+        res.usec = (uint64_t)(now_usec() - t0);
+        res.id = req.id; /* the job function may not change whose result this is */
+        if (!res.ok && !res.error[0])
+            snprintf(res.error, sizeof(res.error), "failed for an unknown reason");
+        job_request_release(&req);
+
+        outbuf.len = 0;
+        job_result_encode(&outbuf, &res);
+        /* EPIPE: the master is gone, and nobody wants our results. */
+        if (write_in_full(out_fd, outbuf.data, outbuf.len) < 0)
+            _exit(0);
+    }
+    if (cfg->fini)
+        cfg->fini(cfg->ctx);
+    _exit(0);
+}
+
+static void reset_child_signals(const sigset_t *orig_mask)
+{
+    struct sigaction dfl;
+
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    /* A terminal's Ctrl-C reaches the workers too; let it stop them at once. */
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
+    sigaction(SIGCHLD, &dfl, NULL);
+    /* A write to a dead master must be EPIPE, not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
+    sigprocmask(SIG_SETMASK, orig_mask, NULL);
+}
+
+static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
+{
+    int job_pipe[2], result_pipe[2];
+
+    if (pipe2(job_pipe, O_CLOEXEC) < 0) {
+        fprintf(stderr, "imgbatch: pipe for worker %d: %s\n", s->no, strerror(errno));
+        return -1;
+    }
+    if (pipe2(result_pipe, O_CLOEXEC) < 0) {
+        fprintf(stderr, "imgbatch: pipe for worker %d: %s\n", s->no, strerror(errno));
+        close_quietly(job_pipe[0]);
+        close_quietly(job_pipe[1]);
+        return -1;
+    }
+
+    fflush(NULL); /* or the child would print the master's buffered output again */
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "imgbatch: fork of worker %d: %s\n", s->no, strerror(errno));
+        close_quietly(job_pipe[0]);
+        close_quietly(job_pipe[1]);
+        close_quietly(result_pipe[0]);
+        close_quietly(result_pipe[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        /*
+         * Forked without exec, so O_CLOEXEC does not help: close the master's
+         * ends of every sibling's pipes by hand, or a sibling's death would
+         * never show as end of file while this worker lives.
+         */
+        for (int i = 0; i < p->cfg->workers; i++) {
+            if (p->slots[i].state == SLOT_FREE)
+                continue;
+            close(p->slots[i].job_fd);
+            close(p->slots[i].result_fd);
+        }
+        close(job_pipe[1]);
+        close(result_pipe[0]);
+        reset_child_signals(orig_mask);
+        worker_loop(p->cfg, job_pipe[0], result_pipe[1]);
+        _exit(0); /* not reached */
+    }
+
+    close(job_pipe[0]);
+    close(result_pipe[1]);
+    if (fcntl(result_pipe[0], F_SETFL, O_NONBLOCK) < 0) {
+        /* Cannot happen on a fresh pipe; a blocking read would still work, slowly. */
+        fprintf(stderr, "imgbatch: fcntl(O_NONBLOCK): %s\n", strerror(errno));
+    }
+    if (s->spawns++ > 0)
+        p->stats[s->no - 1].respawns++;
+    s->pid = pid;
+    s->job_fd = job_pipe[1];
+    s->result_fd = result_pipe[0];
+    s->state = SLOT_IDLE;
+    s->killed_for_timeout = 0;
+    s->ran_jobs = 0;
+    s->kill_reason[0] = '\0';
+    frame_decoder_init(&s->decoder);
+    return 0;
+}
+
+static void deliver(struct pool *p, struct slot *s, const struct job_result *res)
+{
+    struct pool_worker_info info = {s->no, s->pid};
+    struct pool_worker_stats *st = &p->stats[s->no - 1];
+
+    st->jobs++;
+    st->busy_usec += now_usec() - s->started_usec;
+    p->outcome->completed++;
+    s->state = SLOT_IDLE;
+    p->cfg->on_result(p->cfg->result_ctx, s->job, res, &info);
+}
+
+/* Describes how a worker ended, for the failure of the job it held. */
+static void describe_death(const struct slot *s, int status, char *buf, size_t len)
+{
+    if (s->kill_reason[0])
+        snprintf(buf, len, "%s", s->kill_reason);
+    else if (WIFSIGNALED(status))
+        snprintf(buf, len, "worker %d died: %s", s->no, pool_signal_name(WTERMSIG(status)));
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == POOL_EXIT_INIT_FAILED)
+        snprintf(buf, len, "worker %d could not start (image library failed to initialise)",
+                 s->no);
+    else if (WIFEXITED(status))
+        snprintf(buf, len, "worker %d exited with status %d", s->no, WEXITSTATUS(status));
+    else
+        snprintf(buf, len, "worker %d ended", s->no);
+}
+
+/* Reaps a worker whose result pipe ended, fails its job, frees the slot. */
+static void slot_reap(struct pool *p, struct slot *s)
+{
+    int status = 0;
+    pid_t r;
+
+    close_quietly(s->job_fd);
+    close_quietly(s->result_fd);
+    frame_decoder_release(&s->decoder);
+    do
+        r = waitpid(s->pid, &status, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        fprintf(stderr, "imgbatch: waitpid(worker %d): %s\n", s->no, strerror(errno));
+
+    char why[256];
+    describe_death(s, status, why, sizeof(why));
+
+    if (s->state == SLOT_BUSY) {
+        struct job_result res;
+        memset(&res, 0, sizeof(res));
+        res.id = (uint32_t)s->job;
+        job_result_fail(&res, "%s", why);
+        deliver(p, s, &res);
+        p->failed_starts = 0;
+    } else if (!s->ran_jobs && !p->stopping && !s->kill_reason[0]) {
+        /* Died before doing anything: if that keeps happening, stop trying. */
+        p->failed_starts++;
+        snprintf(p->start_error, sizeof(p->start_error), "%s", why);
+    }
+    s->state = SLOT_FREE;
+    s->pid = 0;
+    s->job_fd = s->result_fd = -1;
+}
+
+/* Kills a worker on purpose; its death is reported with reason. */
+static void slot_kill(struct slot *s, const char *reason)
+{
+    if (!s->kill_reason[0])
+        snprintf(s->kill_reason, sizeof(s->kill_reason), "%s", reason);
+    if (kill(s->pid, SIGKILL) < 0 && errno != ESRCH)
+        fprintf(stderr, "imgbatch: kill(worker %d): %s\n", s->no, strerror(errno));
+}
+
+/* Sends the next job to an idle worker; a write error means the worker died. */
+static void slot_dispatch(struct pool *p, struct slot *s)
+{
+    struct bytebuf out = {0};
+    size_t j = p->next_job++;
+
+    job_request_encode(&out, (uint32_t)j, p->jobs[j].input, p->jobs[j].output);
+    s->state = SLOT_BUSY;
+    s->job = j;
+    s->started_usec = now_usec();
+    /*
+     * The job pipe is empty (the worker answered its last job), and a job
+     * frame is far below the pipe's capacity, so this blocking write returns
+     * at once.  EPIPE: the worker is gone; its EOF is seen in the poll loop.
+     */
+    if (write_in_full(s->job_fd, out.data, out.len) < 0 && errno != EPIPE)
+        fprintf(stderr, "imgbatch: sending a job to worker %d: %s\n", s->no, strerror(errno));
+    bytebuf_release(&out);
+}
+
+/* Handles the frames a worker sent; returns -1 on a protocol error. */
+static int slot_take_frames(struct pool *p, struct slot *s, int at_eof)
+{
+    for (;;) {
+        struct frame f;
+        struct job_result res;
+        enum frame_status st = frame_decoder_next(&s->decoder, &f, at_eof);
+
+        if (st == FRAME_MORE || st == FRAME_EOF)
+            return 0;
+        if (st != FRAME_OK) {
+            snprintf(s->kill_reason, sizeof(s->kill_reason),
+                     "worker %d broke the protocol: %s", s->no, frame_status_str(st));
+            return -1;
+        }
+        if (f.type != MSG_RESULT || job_result_decode(f.body, f.body_len, &res) ||
+            s->state != SLOT_BUSY || res.id != (uint32_t)s->job) {
+            snprintf(s->kill_reason, sizeof(s->kill_reason),
+                     "worker %d broke the protocol: unexpected message", s->no);
+            return -1;
+        }
+        s->ran_jobs = 1;
+        p->failed_starts = 0;
+        deliver(p, s, &res);
+    }
+}
+
+/* Reads what a worker sent; reaps it at end of file. */
+static void slot_read(struct pool *p, struct slot *s)
+{
+    uint8_t buf[65536];
+    ssize_t n = read(s->result_fd, buf, sizeof(buf));
+
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR)
+            return;
+        fprintf(stderr, "imgbatch: reading from worker %d: %s\n", s->no, strerror(errno));
+        n = 0; /* treat as end of file: the pipe is unusable */
+    }
+    if (n > 0) {
+        frame_decoder_feed(&s->decoder, buf, (size_t)n);
+        if (slot_take_frames(p, s, 0) < 0)
+            slot_kill(s, s->kill_reason); /* its EOF comes next, and the reap */
+        return;
+    }
+    /* A protocol error here becomes the reason given for the death. */
+    slot_take_frames(p, s, 1);
+    slot_reap(p, s);
+}
+
+static int live_workers(const struct pool *p)
+{
+    int n = 0;
+
+    for (int i = 0; i < p->cfg->workers; i++)
+        n += p->slots[i].state != SLOT_FREE;
+    return n;
+}
+
+/* Milliseconds until the first busy worker's deadline, or -1 for none. */
+static long long next_deadline_ms(const struct pool *p, long long now)
+{
+    long long best = -1;
+
+    if (p->cfg->job_timeout_ms <= 0)
+        return -1;
+    for (int i = 0; i < p->cfg->workers; i++) {
+        const struct slot *s = &p->slots[i];
+        if (s->state != SLOT_BUSY || s->killed_for_timeout)
+            continue;
+        long long left = (s->started_usec + p->cfg->job_timeout_ms * 1000LL - now) / 1000;
+        if (left < 0)
+            left = 0;
+        if (best < 0 || left < best)
+            best = left;
+    }
+    return best;
+}
+
+static void kill_overdue(struct pool *p, long long now)
+{
+    for (int i = 0; i < p->cfg->workers; i++) {
+        struct slot *s = &p->slots[i];
+        if (s->state != SLOT_BUSY || s->killed_for_timeout)
+            continue;
+        if (now - s->started_usec >= p->cfg->job_timeout_ms * 1000LL) {
+            char why[256];
+            snprintf(why, sizeof(why), "timed out after %.1f s (worker %d killed)",
+                     p->cfg->job_timeout_ms / 1000.0, s->no);
+            s->killed_for_timeout = 1;
+            slot_kill(s, why);
+        }
+    }
+}
+
+/* Begins an orderly stop: idle workers see their job pipe close; busy ones are told to stop. */
+static void begin_stop(struct pool *p, const char *why)
+{
+    p->stopping = 1;
+    for (int i = 0; i < p->cfg->workers; i++) {
+        struct slot *s = &p->slots[i];
+        if (s->state == SLOT_FREE)
+            continue;
+        close_quietly(s->job_fd);
+        s->job_fd = -1;
+        if (s->state == SLOT_BUSY) {
+            snprintf(s->kill_reason, sizeof(s->kill_reason), "%s", why);
+            if (kill(s->pid, SIGTERM) < 0 && errno != ESRCH)
+                fprintf(stderr, "imgbatch: kill(worker %d): %s\n", s->no, strerror(errno));
+        }
+    }
+}
+
+/* Gives every live worker work, replacing dead ones while work remains. */
+static void dispatch(struct pool *p, const sigset_t *orig_mask)
+{
+    for (int i = 0; i < p->cfg->workers && !p->stopping; i++) {
+        struct slot *s = &p->slots[i];
+        if (p->next_job >= p->njobs)
+            break;
+        if (s->state == SLOT_FREE) {
+            /* Replace a dead worker only if jobs are waiting and workers can start at all. */
+            if (p->failed_starts >= p->cfg->workers + 2)
+                continue;
+            if (slot_spawn(p, s, orig_mask) < 0)
+                continue;
+        }
+        if (s->state == SLOT_IDLE)
+            slot_dispatch(p, s);
+    }
+}
+
+/* Idle workers with nothing left to do are told to exit by closing their job pipe. */
+static void release_idle(struct pool *p)
+{
+    if (p->next_job < p->njobs)
+        return;
+    for (int i = 0; i < p->cfg->workers; i++) {
+        struct slot *s = &p->slots[i];
+        if (s->state == SLOT_IDLE && s->job_fd >= 0) {
+            close_quietly(s->job_fd);
+            s->job_fd = -1;
+        }
+    }
+}
+
+/* After a stop signal, a busy worker gets the grace period, then SIGKILL. */
+static void escalate(struct pool *p, long long stop_started)
+{
+    long long grace = p->cfg->shutdown_grace_ms > 0 ? p->cfg->shutdown_grace_ms : 2000;
+
+    if (now_usec() - stop_started < grace * 1000LL)
+        return;
+    for (int i = 0; i < p->cfg->workers; i++) {
+        struct slot *s = &p->slots[i];
+        if (s->state != SLOT_FREE && kill(s->pid, SIGKILL) < 0 && errno != ESRCH)
+            fprintf(stderr, "imgbatch: kill(worker %d): %s\n", s->no, strerror(errno));
+    }
+}
+
+static int install_handlers(struct sigaction *old_int, struct sigaction *old_term,
+                            struct sigaction *old_chld, struct sigaction *old_pipe)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop_signal;
+    if (sigaction(SIGINT, &sa, old_int) < 0 || sigaction(SIGTERM, &sa, old_term) < 0)
+        return -1;
+    sa.sa_handler = on_child_signal;
+    sa.sa_flags = SA_NOCLDSTOP;
+    if (sigaction(SIGCHLD, &sa, old_chld) < 0)
+        return -1;
+    sa.sa_handler = SIG_IGN;
+    sa.sa_flags = 0;
+    if (sigaction(SIGPIPE, &sa, old_pipe) < 0)
+        return -1;
+    return 0;
+}
+
+/* Fails every job that was never sent, once no worker can be started. */
+static void fail_unstartable(struct pool *p)
+{
+    while (p->next_job < p->njobs) {
+        struct job_result res;
+        size_t j = p->next_job++;
+        struct pool_worker_info info = {0, 0};
+
+        memset(&res, 0, sizeof(res));
+        res.id = (uint32_t)j;
+        job_result_fail(&res, "no worker could start: %s", p->start_error);
+        p->outcome->completed++;
+        p->cfg->on_result(p->cfg->result_ctx, j, &res, &info);
+    }
+}
+
+int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t njobs,
+             struct pool_worker_stats *stats, struct pool_outcome *outcome)
+{
+    struct pool p;
+    sigset_t block, orig_mask, wait_mask;
+    struct sigaction old_int, old_term, old_chld, old_pipe;
+    int ret = 0;
+
+    memset(&p, 0, sizeof(p));
+    memset(outcome, 0, sizeof(*outcome));
+    memset(stats, 0, sizeof(*stats) * (size_t)cfg->workers);
+    p.cfg = cfg;
+    p.jobs = jobs;
+    p.njobs = njobs;
+    p.stats = stats;
+    p.outcome = outcome;
+    p.slots = calloc((size_t)cfg->workers, sizeof(*p.slots));
+    if (!p.slots) {
+        fprintf(stderr, "imgbatch: out of memory\n");
+        return -1;
+    }
+    for (int i = 0; i < cfg->workers; i++) {
+        p.slots[i].no = i + 1;
+        p.slots[i].job_fd = p.slots[i].result_fd = -1;
+    }
+
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &block, &orig_mask) < 0) {
+        fprintf(stderr, "imgbatch: sigprocmask: %s\n", strerror(errno));
+        free(p.slots);
+        return -1;
+    }
+    if (install_handlers(&old_int, &old_term, &old_chld, &old_pipe) < 0) {
+        fprintf(stderr, "imgbatch: sigaction: %s\n", strerror(errno));
+        sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+        free(p.slots);
+        return -1;
+    }
+    wait_mask = orig_mask;
+    sigdelset(&wait_mask, SIGINT);
+    sigdelset(&wait_mask, SIGTERM);
+    sigdelset(&wait_mask, SIGCHLD);
+    pending_signal = 0;
+
+    long long start = now_usec();
+    long long stop_started = 0;
+
+    /* Start the whole pool up front: the pool is the parallelism. */
+    for (int i = 0; i < cfg->workers; i++) {
+        if (slot_spawn(&p, &p.slots[i], &orig_mask) < 0 && i == 0) {
+            ret = -1;
+            break;
+        }
+    }
+
+    struct pollfd *pfd = calloc((size_t)cfg->workers, sizeof(*pfd));
+    struct slot **who = calloc((size_t)cfg->workers, sizeof(*who));
+    if (!pfd || !who) {
+        fprintf(stderr, "imgbatch: out of memory\n");
+        ret = -1;
+    }
+
+    while (ret == 0) {
+        if (pending_signal && !outcome->signal) {
+            outcome->signal = pending_signal;
+            stop_started = now_usec();
+            begin_stop(&p, "interrupted");
+        }
+        if (!p.stopping) {
+            dispatch(&p, &orig_mask);
+            if (p.failed_starts >= cfg->workers + 2 && p.next_job < p.njobs) {
+                fail_unstartable(&p);
+            }
+            release_idle(&p);
+        }
+        if (live_workers(&p) == 0) {
+            if (p.stopping || p.next_job >= p.njobs)
+                break;
+            if (p.failed_starts >= cfg->workers + 2)
+                continue; /* fail_unstartable runs on the next turn */
+            /* fork failed for every slot; back off a little and try again. */
+            usleep(100000);
+            continue;
+        }
+
+        int n = 0;
+        for (int i = 0; i < cfg->workers; i++) {
+            if (p.slots[i].state == SLOT_FREE)
+                continue;
+            pfd[n].fd = p.slots[i].result_fd;
+            pfd[n].events = POLLIN;
+            pfd[n].revents = 0;
+            who[n++] = &p.slots[i];
+        }
+
+        long long now = now_usec();
+        long long wait_ms = next_deadline_ms(&p, now);
+        if (outcome->signal) {
+            long long grace = cfg->shutdown_grace_ms > 0 ? cfg->shutdown_grace_ms : 2000;
+            long long left = grace - (now - stop_started) / 1000;
+            wait_ms = left < 10 ? 10 : left;
+        }
+        struct timespec ts, *tsp = NULL;
+        if (wait_ms >= 0) {
+            ts.tv_sec = wait_ms / 1000;
+            ts.tv_nsec = (wait_ms % 1000) * 1000000L;
+            tsp = &ts;
+        }
+
+        int r = ppoll(pfd, (nfds_t)n, tsp, &wait_mask);
+        if (r < 0 && errno != EINTR) {
+            fprintf(stderr, "imgbatch: ppoll: %s\n", strerror(errno));
+            ret = -1;
+            break;
+        }
+        for (int i = 0; r > 0 && i < n; i++) {
+            if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+                slot_read(&p, who[i]);
+        }
+        now = now_usec();
+        if (cfg->job_timeout_ms > 0)
+            kill_overdue(&p, now);
+        if (outcome->signal)
+            escalate(&p, stop_started);
+    }
+
+    /* Whatever happened, no worker outlives the pool. */
+    for (int i = 0; i < cfg->workers; i++) {
+        struct slot *s = &p.slots[i];
+        if (s->state == SLOT_FREE)
+            continue;
+        if (kill(s->pid, SIGKILL) < 0 && errno != ESRCH)
+            fprintf(stderr, "imgbatch: kill(worker %d): %s\n", s->no, strerror(errno));
+        snprintf(s->kill_reason, sizeof(s->kill_reason), "interrupted");
+        slot_reap(&p, s);
+    }
+
+    outcome->not_started = njobs - p.next_job;
+    outcome->wall_usec = now_usec() - start;
+    free(pfd);
+    free(who);
+    free(p.slots);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGCHLD, &old_chld, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+    return ret;
+}

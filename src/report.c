@@ -1,0 +1,134 @@
+/* report: per-file lines and the summary; see include/report.h. */
+#include "report.h"
+#include "json.h"
+
+#include <string.h>
+
+void report_init(struct report *r, FILE *out, const struct options *opts)
+{
+    memset(r, 0, sizeof(*r));
+    r->out = out;
+    r->json = opts->json;
+    r->quiet = opts->quiet;
+    r->op = opts->op;
+}
+
+void report_ok(struct report *r, const char *input, const char *output,
+               const struct job_result *res, int worker)
+{
+    double ms = (double)res->usec / 1000.0;
+
+    r->ok++;
+    r->input_megapixels += (double)res->in_width * res->in_height / 1e6;
+    if (r->quiet)
+        return;
+    if (r->json) {
+        fputs("{\"input\":", r->out);
+        json_put_string(r->out, input);
+        fputs(",\"output\":", r->out);
+        json_put_string(r->out, output);
+        fprintf(r->out,
+                ",\"status\":\"ok\",\"input_width\":%u,\"input_height\":%u,"
+                "\"width\":%u,\"height\":%u,\"ms\":",
+                res->in_width, res->in_height, res->out_width, res->out_height);
+        json_put_number(r->out, ms, 1);
+        fprintf(r->out, ",\"worker\":%d}\n", worker);
+    } else {
+        fputs("\u2713 ", r->out);
+        text_put_path(r->out, input);
+        fputs(" -> ", r->out);
+        text_put_path(r->out, output);
+        fprintf(r->out, " (%ux%u -> %ux%u, %.1f ms)\n", res->in_width, res->in_height,
+                res->out_width, res->out_height, ms);
+    }
+    fflush(r->out); /* a line per file as it happens, also into a pipe */
+}
+
+void report_failed(struct report *r, const char *input, const char *error, int worker)
+{
+    r->failed++;
+    if (r->json) {
+        fputs("{\"input\":", r->out);
+        json_put_string(r->out, input);
+        fputs(",\"status\":\"failed\",\"error\":", r->out);
+        json_put_string(r->out, error);
+        if (worker > 0)
+            fprintf(r->out, ",\"worker\":%d", worker);
+        fputs("}\n", r->out);
+    } else {
+        fputs("\u2717 ", r->out);
+        text_put_path(r->out, input);
+        fputs(": ", r->out);
+        text_put_path(r->out, error);
+        putc('\n', r->out);
+    }
+    fflush(r->out);
+}
+
+static double share(long long part, long long whole)
+{
+    return whole > 0 ? (double)part / (double)whole : 0.0;
+}
+
+void report_summary(struct report *r, const struct report_totals *t)
+{
+    const struct pool_outcome *o = t->outcome;
+    double seconds = (double)o->wall_usec / 1e6;
+    double processed = (double)(r->ok + r->failed);
+    double ips = seconds > 0 ? processed / seconds : 0;
+    double mps = seconds > 0 ? r->input_megapixels / seconds : 0;
+    size_t total = r->ok + r->failed + r->skipped + o->not_started;
+
+    if (r->json) {
+        fprintf(r->out,
+                "{\"summary\":{\"op\":\"%s\",\"workers\":%d,\"total\":%zu,\"ok\":%zu,"
+                "\"failed\":%zu,\"skipped\":%zu,\"not_started\":%zu,\"seconds\":",
+                op_name(r->op), t->workers, total, r->ok, r->failed, r->skipped, o->not_started);
+        json_put_number(r->out, seconds, 3);
+        fputs(",\"images_per_sec\":", r->out);
+        json_put_number(r->out, ips, 2);
+        fputs(",\"megapixels_per_sec\":", r->out);
+        json_put_number(r->out, mps, 2);
+        fputs(",\"interrupted_by\":", r->out);
+        if (o->signal)
+            json_put_string(r->out, pool_signal_name(o->signal));
+        else
+            fputs("null", r->out);
+        fputs(",\"per_worker\":[", r->out);
+        for (int i = 0; i < t->workers; i++) {
+            fprintf(r->out, "%s{\"worker\":%d,\"jobs\":%u,\"busy\":", i ? "," : "", i + 1,
+                    t->stats[i].jobs);
+            json_put_number(r->out, share(t->stats[i].busy_usec, o->wall_usec), 3);
+            fprintf(r->out, ",\"respawns\":%u}", t->stats[i].respawns);
+        }
+        fputs("]}}\n", r->out);
+        fflush(r->out);
+        return;
+    }
+
+    fprintf(r->out,
+            "%s: %zu ok, %zu failed, %zu skipped in %.2f s: %.1f images/s, %.1f MP/s, "
+            "%d worker%s\n",
+            op_name(r->op), r->ok, r->failed, r->skipped, seconds, ips, mps, t->workers,
+            t->workers == 1 ? "" : "s");
+    for (int i = 0; i < t->workers; i++) {
+        fprintf(r->out, "  worker %d: %u file%s, busy %.0f%%", i + 1, t->stats[i].jobs,
+                t->stats[i].jobs == 1 ? "" : "s",
+                100.0 * share(t->stats[i].busy_usec, o->wall_usec));
+        if (t->stats[i].respawns)
+            fprintf(r->out, ", replaced %u time%s", t->stats[i].respawns,
+                    t->stats[i].respawns == 1 ? "" : "s");
+        putc('\n', r->out);
+    }
+    if (o->signal)
+        fprintf(r->out, "interrupted by %s: %zu file%s not started\n",
+                pool_signal_name(o->signal), o->not_started, o->not_started == 1 ? "" : "s");
+    fflush(r->out);
+}
+
+int report_exit_status(const struct report *r, const struct pool_outcome *outcome)
+{
+    if (outcome->signal)
+        return 128 + outcome->signal;
+    return r->failed ? 1 : 0;
+}

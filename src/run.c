@@ -1,0 +1,193 @@
+/*
+ * run: a processing command end to end; see include/run.h.
+ */
+#include "run.h"
+#include "outpath.h"
+#include "pool.h"
+#include "report.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int make_dirs(const char *path)
+{
+    char *p = strdup(path);
+    struct stat st;
+
+    if (!p)
+        return -1;
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char saved = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+            int e = errno;
+            free(p);
+            errno = e;
+            return -1;
+        }
+        *s = saved;
+        if (!saved)
+            break;
+    }
+    free(p);
+    /* EEXIST may have been a file in the way. */
+    if (stat(path, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+int pool_size_for(const struct options *opts, size_t n)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long j = opts->jobs > 0 ? opts->jobs : (cpus > 0 ? cpus : 1);
+
+    if ((size_t)j > n)
+        j = (long)n;
+    return j < 1 ? 1 : (int)j;
+}
+
+/* Creates each output's directory (with -r they mirror INPUT); a failure fails that file. */
+static void prepare_output_dirs(struct scan_result *scan)
+{
+    char *last = NULL;
+
+    for (size_t i = 0; i < scan->count; i++) {
+        struct scan_entry *e = &scan->entries[i];
+        if (e->error)
+            continue;
+        const char *slash = strrchr(e->output, '/');
+        if (!slash)
+            continue;
+        char *dir = strndup(e->output, (size_t)(slash - e->output));
+        if (!dir)
+            abort();
+        if (!last || strcmp(last, dir)) {
+            if (make_dirs(dir) < 0) {
+                if (asprintf(&e->error, "cannot create directory %s: %s", dir,
+                             strerror(errno)) < 0)
+                    abort();
+            }
+        }
+        free(last);
+        last = dir;
+    }
+    free(last);
+}
+
+struct batch {
+    struct scan_entry **runnable; /* job index -> scan entry */
+    struct report report;
+};
+
+static void on_result(void *ctx, size_t job, const struct job_result *res,
+                      const struct pool_worker_info *worker)
+{
+    struct batch *b = ctx;
+    const struct scan_entry *e = b->runnable[job];
+
+    if (res->ok) {
+        report_ok(&b->report, e->input, e->output, res, worker->no);
+        return;
+    }
+    /* A worker killed mid-write leaves its temporary file: we know its name. */
+    if (worker->pid > 0) {
+        char *temp = temp_path_for(e->output, worker->pid);
+        if (unlink(temp) < 0 && errno != ENOENT)
+            fprintf(stderr, "imgbatch: cannot remove %s: %s\n", temp, strerror(errno));
+        free(temp);
+    }
+    report_failed(&b->report, e->input, res->error, worker->no);
+}
+
+int run_batch(const struct options *opts)
+{
+    struct scan_result scan;
+    struct stat st;
+    char err[512];
+
+    if (stat(opts->input, &st) < 0) {
+        fprintf(stderr, "imgbatch: cannot read INPUT %s: %s\n", opts->input, strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (make_dirs(opts->output) < 0) {
+        fprintf(stderr, "imgbatch: cannot create OUTPUT %s: %s\n", opts->output,
+                strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (scan_inputs(opts, &scan, err, sizeof(err)) < 0) {
+        fprintf(stderr, "imgbatch: %s\n", err);
+        return EXIT_USAGE;
+    }
+    prepare_output_dirs(&scan);
+    scan_check_outputs(&scan);
+    scan_sort_largest_first(&scan);
+
+    struct batch b;
+    memset(&b, 0, sizeof(b));
+    report_init(&b.report, stdout, opts);
+    b.report.skipped = scan.skipped;
+    b.runnable = calloc(scan.count + 1, sizeof(*b.runnable));
+    struct pool_job *jobs = calloc(scan.count + 1, sizeof(*jobs));
+    if (!b.runnable || !jobs) {
+        fprintf(stderr, "imgbatch: out of memory\n");
+        return EXIT_USAGE;
+    }
+
+    /* Files that cannot run are reported before any work starts. */
+    size_t n = 0;
+    for (size_t i = 0; i < scan.count; i++) {
+        struct scan_entry *e = &scan.entries[i];
+        if (e->error) {
+            report_failed(&b.report, e->input, e->error, 0);
+            continue;
+        }
+        b.runnable[n] = e;
+        jobs[n].input = e->input;
+        jobs[n].output = e->output;
+        n++;
+    }
+
+    struct worker_context wctx;
+    struct pool_config cfg;
+    struct pool_outcome outcome;
+    int workers = pool_size_for(opts, n);
+    struct pool_worker_stats *stats = calloc((size_t)workers, sizeof(*stats));
+    if (!stats) {
+        fprintf(stderr, "imgbatch: out of memory\n");
+        return EXIT_USAGE;
+    }
+    memset(&outcome, 0, sizeof(outcome));
+    memset(&cfg, 0, sizeof(cfg));
+    worker_context_init(&wctx, opts);
+    worker_configure_pool(&cfg, &wctx);
+    cfg.workers = workers;
+    cfg.on_result = on_result;
+    cfg.result_ctx = &b;
+    cfg.job_timeout_ms = (int)(opts->timeout_s * 1000);
+    cfg.shutdown_grace_ms = 2000;
+
+    int status = 0;
+    if (n > 0 && pool_run(&cfg, jobs, n, stats, &outcome) < 0)
+        status = EXIT_USAGE;
+    if (status == 0) {
+        struct report_totals totals = {n > 0 ? workers : 0, stats, &outcome};
+        report_summary(&b.report, &totals);
+        status = report_exit_status(&b.report, &outcome);
+    }
+    free(stats);
+    free(jobs);
+    free(b.runnable);
+    scan_release(&scan);
+    return status;
+}

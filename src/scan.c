@@ -1,0 +1,279 @@
+/*
+ * scan: directory walk, output mapping, clash and overwrite checks; see
+ * include/scan.h.
+ *
+ * Directories are walked with openat()/fstatat() relative to an open
+ * directory, so deep trees do not build ever longer paths for every call,
+ * and symbolic links to directories are not followed (no loops).
+ */
+#include "scan.h"
+#include "outpath.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct walk {
+    const struct options *opts;
+    struct scan_result *r;
+    dev_t out_dev;
+    ino_t out_ino;
+    int have_out;
+};
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s);
+    if (!d) {
+        fprintf(stderr, "imgbatch: out of memory\n");
+        abort();
+    }
+    return d;
+}
+
+static struct scan_entry *add_entry(struct scan_result *r)
+{
+    if (r->count == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        struct scan_entry *e = realloc(r->entries, cap * sizeof(*e));
+        if (!e) {
+            fprintf(stderr, "imgbatch: out of memory\n");
+            abort();
+        }
+        r->entries = e;
+        r->cap = cap;
+    }
+    struct scan_entry *e = &r->entries[r->count++];
+    memset(e, 0, sizeof(*e));
+    return e;
+}
+
+static void add_file(struct walk *w, const char *rel, const struct stat *st)
+{
+    struct scan_entry *e = add_entry(w->r);
+    char *out_rel = output_relpath(rel, w->opts->format, w->opts->suffix);
+
+    e->input = path_join(w->opts->input, rel);
+    e->output = path_join(w->opts->output, out_rel);
+    e->size = st->st_size;
+    e->dev = st->st_dev;
+    e->ino = st->st_ino;
+    free(out_rel);
+}
+
+/* A directory that cannot be read fails like a file, so the exit code tells. */
+static void add_failure(struct walk *w, const char *rel, const char *what, int err)
+{
+    struct scan_entry *e = add_entry(w->r);
+    char buf[256];
+
+    e->input = rel[0] ? path_join(w->opts->input, rel) : xstrdup(w->opts->input);
+    e->output = xstrdup("");
+    snprintf(buf, sizeof(buf), "%s: %s", what, strerror(err));
+    e->error = xstrdup(buf);
+}
+
+static void walk_dir(struct walk *w, int dirfd, const char *rel)
+{
+    DIR *d = fdopendir(dirfd);
+    struct dirent *de;
+
+    if (!d) {
+        add_failure(w, rel, "cannot read directory", errno);
+        close(dirfd);
+        return;
+    }
+    for (;;) {
+        errno = 0;
+        de = readdir(d);
+        if (!de) {
+            if (errno)
+                add_failure(w, rel, "cannot read directory", errno);
+            break;
+        }
+        if (de->d_name[0] == '.')
+            continue; /* ".", ".." and hidden files, our temporary files among them */
+
+        char *child = rel[0] ? path_join(rel, de->d_name) : xstrdup(de->d_name);
+        struct stat st;
+        if (fstatat(dirfd, de->d_name, &st, 0) < 0) {
+            /* A dangling link or a file that vanished: only images are our business. */
+            if (input_kind_of(de->d_name) != IN_NONE)
+                add_failure(w, child, "cannot stat", errno);
+            free(child);
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            struct stat lst;
+            int is_link = fstatat(dirfd, de->d_name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+                          S_ISLNK(lst.st_mode);
+            int is_output = w->have_out && st.st_dev == w->out_dev && st.st_ino == w->out_ino;
+            if (w->opts->recursive && !is_link && !is_output) {
+                int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (sub < 0)
+                    add_failure(w, child, "cannot open directory", errno);
+                else
+                    walk_dir(w, sub, child);
+            }
+        } else if (S_ISREG(st.st_mode)) {
+            if (input_kind_of(de->d_name) != IN_NONE)
+                add_file(w, child, &st);
+            else
+                w->r->skipped++;
+        }
+        free(child);
+    }
+    closedir(d);
+}
+
+int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen)
+{
+    struct walk w = {opts, r, 0, 0, 0};
+    struct stat st, out_st;
+
+    memset(r, 0, sizeof(*r));
+    if (stat(opts->input, &st) < 0) {
+        snprintf(err, errlen, "cannot read INPUT %s: %s", opts->input, strerror(errno));
+        return -1;
+    }
+    if (opts->output && stat(opts->output, &out_st) == 0) {
+        w.out_dev = out_st.st_dev;
+        w.out_ino = out_st.st_ino;
+        w.have_out = 1;
+    }
+
+    if (S_ISREG(st.st_mode)) {
+        const char *base = strrchr(opts->input, '/');
+        base = base ? base + 1 : opts->input;
+        if (input_kind_of(base) == IN_NONE) {
+            snprintf(err, errlen,
+                     "INPUT %s is not an image by its extension "
+                     "(.jpg .jpeg .png .gif .bmp .webp .tif .tiff)",
+                     opts->input);
+            return -1;
+        }
+        struct scan_entry *e = add_entry(r);
+        char *out_rel = output_relpath(base, opts->format, opts->suffix);
+        e->input = xstrdup(opts->input);
+        e->output = opts->output ? path_join(opts->output, out_rel) : xstrdup(out_rel);
+        e->size = st.st_size;
+        e->dev = st.st_dev;
+        e->ino = st.st_ino;
+        free(out_rel);
+        return 0;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "INPUT %s is neither a directory nor a file", opts->input);
+        return -1;
+    }
+    int fd = open(opts->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot read INPUT %s: %s", opts->input, strerror(errno));
+        return -1;
+    }
+    walk_dir(&w, fd, "");
+    return 0;
+}
+
+static int by_output(const void *a, const void *b)
+{
+    const struct scan_entry *x = *(const struct scan_entry *const *)a;
+    const struct scan_entry *y = *(const struct scan_entry *const *)b;
+    return strcmp(x->output, y->output);
+}
+
+static int by_inode(const void *a, const void *b)
+{
+    const struct scan_entry *x = a, *y = b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    if (x->ino != y->ino)
+        return x->ino < y->ino ? -1 : 1;
+    return 0;
+}
+
+/* Sets e's error to "<what> <path><why>", keeping an error set earlier. */
+static void set_error(struct scan_entry *e, const char *what, const char *path, const char *why)
+{
+    char *msg;
+
+    if (e->error)
+        return;
+    if (asprintf(&msg, "%s%s%s", what, path, why) < 0) {
+        fprintf(stderr, "imgbatch: out of memory\n");
+        abort();
+    }
+    e->error = msg;
+}
+
+void scan_check_outputs(struct scan_result *r)
+{
+    struct scan_entry **sorted = malloc(r->count * sizeof(*sorted) + 1);
+    struct scan_entry *inodes = malloc(r->count * sizeof(*inodes) + 1);
+    size_t n = 0;
+
+    if (!sorted || !inodes) {
+        fprintf(stderr, "imgbatch: out of memory\n");
+        abort();
+    }
+    for (size_t i = 0; i < r->count; i++) {
+        if (!r->entries[i].error) {
+            sorted[n] = &r->entries[i];
+            inodes[n++] = r->entries[i];
+        }
+    }
+
+    /* Two inputs, one output: both fail, each naming the other. */
+    qsort(sorted, n, sizeof(*sorted), by_output);
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (strcmp(sorted[i]->output, sorted[i + 1]->output))
+            continue;
+        set_error(sorted[i], "output would clash with ", sorted[i + 1]->input,
+                  " (same output name)");
+        set_error(sorted[i + 1], "output would clash with ", sorted[i]->input,
+                  " (same output name)");
+    }
+
+    /* An output that exists and is one of the inputs is never written. */
+    qsort(inodes, n, sizeof(*inodes), by_inode);
+    for (size_t i = 0; i < n; i++) {
+        struct scan_entry *e = sorted[i];
+        struct stat st;
+        if (stat(e->output, &st) < 0)
+            continue;
+        struct scan_entry key = {.dev = st.st_dev, .ino = st.st_ino};
+        if (bsearch(&key, inodes, n, sizeof(*inodes), by_inode))
+            set_error(e, "output ", e->output, " would overwrite an input");
+    }
+    free(sorted);
+    free(inodes);
+}
+
+static int largest_first(const void *a, const void *b)
+{
+    const struct scan_entry *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size > y->size ? -1 : 1;
+    return strcmp(x->input, y->input);
+}
+
+void scan_sort_largest_first(struct scan_result *r)
+{
+    qsort(r->entries, r->count, sizeof(*r->entries), largest_first);
+}
+
+void scan_release(struct scan_result *r)
+{
+    for (size_t i = 0; i < r->count; i++) {
+        free(r->entries[i].input);
+        free(r->entries[i].output);
+        free(r->entries[i].error);
+    }
+    free(r->entries);
+    memset(r, 0, sizeof(*r));
+}

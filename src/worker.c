@@ -1,0 +1,44 @@
+/* worker: pool callbacks around the image operations; see include/worker.h. */
+#include "worker.h"
+
+#include <string.h>
+
+void worker_context_init(struct worker_context *w, const struct options *opts)
+{
+    memset(w, 0, sizeof(*w));
+    w->settings.op = opts->op == OP_BENCH ? opts->bench_op : opts->op;
+    w->settings.width = opts->width;
+    w->settings.height = opts->height;
+    w->settings.quality = opts->quality;
+    w->settings.format = opts->format;
+    w->settings.no_rotate = opts->no_rotate;
+    w->settings.keep_metadata = opts->keep_metadata;
+    w->settings.max_megapixels = opts->max_megapixels;
+}
+
+static int worker_init(void *ctx)
+{
+    (void)ctx;
+    return image_library_init();
+}
+
+static void worker_work(void *ctx, const struct job_request *req, struct job_result *res)
+{
+    const struct worker_context *w = ctx;
+
+    image_process(&w->settings, req->input, req->output, res);
+}
+
+static void worker_fini(void *ctx)
+{
+    (void)ctx;
+    image_library_shutdown();
+}
+
+void worker_configure_pool(struct pool_config *cfg, struct worker_context *w)
+{
+    cfg->init = worker_init;
+    cfg->work = worker_work;
+    cfg->fini = worker_fini;
+    cfg->ctx = w;
+}
