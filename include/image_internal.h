@@ -27,18 +27,31 @@ void image_input_close(struct image_input *in);
 /* Header and lazy pixels; errors on truncated or corrupt data surface on use. */
 VipsImage *image_input_load(struct image_input *in, VipsAccess access);
 
-/* vips_thumbnail from this input, to exactly or at least width x height. */
+/*
+ * vips_thumbnail from this input, to exactly or at least width x height.
+ * With to_srgb, an embedded profile (P3, ProPhoto, CMYK...) is used to
+ * reach sRGB; without, grey stays grey.
+ */
 VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, VipsSize size,
-                                 VipsInteresting crop, int no_rotate);
+                                 VipsInteresting crop, int no_rotate, int to_srgb);
 
 /* 8-bit sRGB (or 8-bit grey where keep_grey and the input is grey), alpha kept. */
 int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey);
 
 /* Writes img to output in format fmt through a temporary file and rename(). */
-int image_save_atomic(VipsImage *img, const char *output, enum out_format fmt,
-                      const struct image_settings *s, struct job_result *res);
+int image_save_atomic(VipsImage *img, const char *input, const char *output,
+                      enum out_format fmt, const struct image_settings *s, struct job_result *res);
 
-/* Copies libvips' error buffer into res as one line, prefixed by what, and clears it. */
+/*
+ * Copies libvips' error buffer into res as one line and clears it.  what
+ * says which step failed ("cannot open"); for decode errors, pass the
+ * input's path instead and the message names the format and the damage:
+ * "truncated JPEG (Premature end of JPEG file)".
+ */
 void fail_from_vips(struct job_result *res, const char *what);
+void fail_decoding(struct job_result *res, const char *path);
+
+/* Forgets the last decoder warning: called as each file starts. */
+void image_warnings_reset(void);
 
 #endif

@@ -11,14 +11,32 @@
 
 #include <string.h>
 
-/* Errors from decoders are failures; libjpeg's recoverable warnings are not. */
+/*
+ * Errors from decoders and truncated files are failures; libjpeg's
+ * recoverable warnings are not.  vips_thumbnail_source() in libvips 8.14
+ * does not hand its own fail_on to the loader, so it goes as a loader
+ * option string too.
+ */
 #define FAIL_ON VIPS_FAIL_ON_ERROR
+#define FAIL_ON_OPTIONS "fail_on=error"
 
-static void drop_warning(const gchar *domain, GLogLevelFlags level, const gchar *message,
+/*
+ * Decoder warnings on a file that still decodes are not the user's business,
+ * so they are not printed; but when a file then fails with no error text
+ * (libpng reports some damage only as a warning), the last one is the reason.
+ */
+static char last_warning[256];
+
+static void keep_warning(const gchar *domain, GLogLevelFlags level, const gchar *message,
                          gpointer data)
 {
-    /* Decoder warnings on a file that still decodes are not the user's business. */
-    (void)domain, (void)level, (void)message, (void)data;
+    (void)domain, (void)level, (void)data;
+    g_strlcpy(last_warning, message, sizeof(last_warning));
+}
+
+void image_warnings_reset(void)
+{
+    last_warning[0] = '\0';
 }
 
 int image_library_init(void)
@@ -37,7 +55,7 @@ int image_library_init(void)
     vips_operation_block_set("VipsForeignLoad", TRUE);
     for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
         vips_operation_block_set(allowed[i], FALSE);
-    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, drop_warning, NULL);
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, keep_warning, NULL);
     return 0;
 }
 
@@ -58,26 +76,76 @@ static const char *strip_class_prefix(const char *line)
     return colon + 2;
 }
 
-void fail_from_vips(struct job_result *res, const char *what)
+/*
+ * libvips' error buffer as one line: class prefixes stripped, repeats and
+ * the saver's echo of a failed decode ("unable to write to target
+ * .x.imgbatch-12.tmp": our temporary name means nothing to the user) dropped.
+ */
+static GString *vips_errors_one_line(void)
 {
     char **lines = g_strsplit(vips_error_buffer(), "\n", -1);
-    GString *msg = g_string_new(what);
-    int first = 1;
+    GString *msg = g_string_new(NULL);
 
     for (char **l = lines; *l; l++) {
         const char *text = strip_class_prefix(g_strstrip(*l));
-        if (!*text || strstr(msg->str, text))
+        if (!*text || strstr(msg->str, text) || strstr(text, ".imgbatch-") ||
+            strstr(text, "unable to write to target"))
             continue; /* libvips often says the same thing at several levels */
-        g_string_append(msg, first ? ": " : "; ");
+        if (msg->len)
+            g_string_append(msg, "; ");
         g_string_append(msg, text);
-        first = 0;
     }
-    if (first)
-        g_string_append(msg, ": unknown libvips error");
-    job_result_fail(res, "%s", msg->str);
-    g_string_free(msg, TRUE);
     g_strfreev(lines);
     vips_error_clear();
+    if (!msg->len)
+        g_string_append(msg, last_warning[0] ? last_warning : "unknown libvips error");
+    return msg;
+}
+
+void fail_from_vips(struct job_result *res, const char *what)
+{
+    GString *msg = vips_errors_one_line();
+
+    job_result_fail(res, "%s: %s", what, msg->str);
+    g_string_free(msg, TRUE);
+}
+
+static const char *format_label(const char *path)
+{
+    switch (input_kind_of(path)) {
+    case IN_JPEG:
+        return "JPEG";
+    case IN_PNG:
+        return "PNG";
+    case IN_GIF:
+        return "GIF";
+    case IN_BMP:
+        return "BMP";
+    case IN_WEBP:
+        return "WebP";
+    case IN_TIFF:
+        return "TIFF";
+    default:
+        return "image";
+    }
+}
+
+void fail_decoding(struct job_result *res, const char *path)
+{
+    GString *msg = vips_errors_one_line();
+    const char *m = msg->str;
+    const char *damage = "corrupt";
+
+    if (strstr(m, "Premature end") || strstr(m, "runcated") || strstr(m, "end of file") ||
+        strstr(m, "Not enough"))
+        damage = "truncated";
+    if (strstr(m, "not a known file format") || strstr(m, "is not in a known format"))
+        /* libvips' text repeats the path, which the report line already shows. */
+        job_result_fail(res, "not a %s file (its content matches no supported format)",
+                        format_label(path));
+    else
+        job_result_fail(res, "%s %s (%s)", damage, format_label(path), m);
+    g_string_free(msg, TRUE);
 }
 
 int image_input_open(struct image_input *in, const char *path, struct job_result *res)
@@ -124,19 +192,22 @@ VipsImage *image_input_load(struct image_input *in, VipsAccess access)
 }
 
 VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, VipsSize size,
-                                 VipsInteresting crop, int no_rotate)
+                                 VipsInteresting crop, int no_rotate, int to_srgb)
 {
     VipsImage *out = NULL;
+    /* libvips 8.14 honours an embedded profile only when asked to export to one. */
+    const char *profile_option = to_srgb ? "export_profile" : NULL;
     int r;
 
-    /* export_profile: inputs with an embedded profile are turned into sRGB through it. */
     if (in->buffer)
         r = vips_thumbnail_buffer(in->buffer, in->length, &out, width, "height", height, "size",
-                                  size, "crop", crop, "no_rotate", no_rotate, "export_profile",
-                                  "srgb", "fail_on", FAIL_ON, NULL);
+                                  size, "crop", crop, "no_rotate", no_rotate, "fail_on", FAIL_ON,
+                                  "option_string", FAIL_ON_OPTIONS, profile_option, "srgb",
+                                  NULL);
     else
         r = vips_thumbnail_source(in->source, &out, width, "height", height, "size", size, "crop",
-                                  crop, "no_rotate", no_rotate, "export_profile", "srgb",
-                                  "fail_on", FAIL_ON, NULL);
+                                  crop, "no_rotate", no_rotate, "fail_on", FAIL_ON,
+                                  "option_string", FAIL_ON_OPTIONS, profile_option, "srgb",
+                                  NULL);
     return r ? NULL : out;
 }

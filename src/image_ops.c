@@ -179,7 +179,7 @@ static VipsImage *filter_full_size(const struct image_settings *s, struct image_
     if (orientation > 1) {
         loaded = image_input_load(in, VIPS_ACCESS_RANDOM);
         if (!loaded) {
-            fail_from_vips(res, "cannot decode");
+            fail_decoding(res, in->path);
             return NULL;
         }
         if (vips_autorot(loaded, &upright, NULL)) {
@@ -215,19 +215,20 @@ static VipsImage *scale(const struct image_settings *s, struct image_input *in,
     int swap = !s->no_rotate && vips_image_get_orientation_swap(header);
     int w = swap ? header->Ysize : header->Xsize;
     int h = swap ? header->Xsize : header->Ysize;
+    int colour = header->Bands - vips_image_hasalpha(header) >= 3;
     VipsImage *thumb, *out;
 
     if (s->op == OP_RESIZE) {
         int tw, th;
         fit_inside(w, h, s->width, s->height, &tw, &th);
         thumb = image_input_thumbnail(in, tw, th, VIPS_SIZE_FORCE, VIPS_INTERESTING_NONE,
-                                      s->no_rotate);
+                                      s->no_rotate, colour);
     } else {
         thumb = image_input_thumbnail(in, s->width, s->height, VIPS_SIZE_BOTH,
-                                      VIPS_INTERESTING_CENTRE, s->no_rotate);
+                                      VIPS_INTERESTING_CENTRE, s->no_rotate, colour);
     }
     if (!thumb) {
-        fail_from_vips(res, "cannot decode");
+        fail_decoding(res, in->path);
         return NULL;
     }
     if (to_srgb8(thumb, &out, 1)) {
@@ -246,11 +247,12 @@ void image_process(const struct image_settings *s, const char *input, const char
     VipsImage *header, *out = NULL;
     enum out_format fmt = output_format_for(s->format, input_kind_of(input));
 
+    image_warnings_reset();
     if (image_input_open(&in, input, res))
         return;
     header = image_input_load(&in, VIPS_ACCESS_SEQUENTIAL);
     if (!header) {
-        fail_from_vips(res, "not a readable image");
+        fail_decoding(res, input);
         image_input_close(&in);
         return;
     }
@@ -266,7 +268,7 @@ void image_process(const struct image_settings *s, const char *input, const char
     g_object_unref(header);
 
     /* The pixels are computed now, while saving: decode errors surface here. */
-    if (out && image_save_atomic(out, output, fmt, s, res) == 0) {
+    if (out && image_save_atomic(out, input, output, fmt, s, res) == 0) {
         res->out_width = (uint32_t)out->Xsize;
         res->out_height = (uint32_t)out->Ysize;
     }

@@ -10,6 +10,7 @@
 #include "outpath.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,32 +39,58 @@ static int drop_profile(VipsImage *in, VipsImage **out)
     return 0;
 }
 
-static int save_as(VipsImage *img, const char *path, enum out_format fmt,
+static int save_as(VipsImage *img, VipsTarget *target, enum out_format fmt,
                    const struct image_settings *s)
 {
     gboolean strip = !s->keep_metadata;
 
     switch (fmt) {
     case FMT_JPEG:
-        return vips_jpegsave(img, path, "Q", s->quality, "strip", strip, NULL);
+        return vips_jpegsave_target(img, target, "Q", s->quality, "strip", strip, NULL);
     case FMT_WEBP:
-        return vips_webpsave(img, path, "Q", s->quality, "strip", strip, NULL);
+        return vips_webpsave_target(img, target, "Q", s->quality, "strip", strip, NULL);
     case FMT_TIFF:
-        return vips_tiffsave(img, path, "compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE,
-                             "predictor", VIPS_FOREIGN_TIFF_PREDICTOR_HORIZONTAL, "strip", strip,
-                             NULL);
+        return vips_tiffsave_target(img, target, "compression",
+                                    VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE, "predictor",
+                                    VIPS_FOREIGN_TIFF_PREDICTOR_HORIZONTAL, "strip", strip, NULL);
     case FMT_PNG:
     case FMT_AUTO:
         break;
     }
-    return vips_pngsave(img, path, "compression", 6, "strip", strip, NULL);
+    return vips_pngsave_target(img, target, "compression", 6, "strip", strip, NULL);
 }
 
-int image_save_atomic(VipsImage *img, const char *output, enum out_format fmt,
-                      const struct image_settings *s, struct job_result *res)
+/*
+ * Runs the pipeline into the open temporary file.  Pixels are computed here,
+ * so a failure is either the input's damage surfacing or the disk refusing.
+ */
+static int write_pixels(VipsImage *img, int fd, const char *input, enum out_format fmt,
+                        const struct image_settings *s, struct job_result *res)
+{
+    VipsTarget *target = vips_target_new_to_descriptor(fd);
+    int r;
+
+    if (!target) {
+        fail_from_vips(res, "cannot write");
+        return -1;
+    }
+    r = save_as(img, target, fmt, s);
+    g_object_unref(target);
+    if (r) {
+        if (strstr(vips_error_buffer(), "write error") || strstr(vips_error_buffer(), "ENOSPC"))
+            fail_from_vips(res, "cannot write");
+        else
+            fail_decoding(res, input);
+    }
+    return r;
+}
+
+int image_save_atomic(VipsImage *img, const char *input, const char *output,
+                      enum out_format fmt, const struct image_settings *s, struct job_result *res)
 {
     VipsImage *flat = NULL, *clean = NULL;
     char *temp = temp_path_for(output, getpid());
+    int fd = -1;
     int r = -1;
 
     if (fmt == FMT_JPEG && vips_image_hasalpha(img)) {
@@ -77,11 +104,23 @@ int image_save_atomic(VipsImage *img, const char *output, enum out_format fmt,
         fail_from_vips(res, "cannot copy");
         goto done;
     }
-    if (save_as(clean, temp, fmt, s)) {
-        fail_from_vips(res, "cannot decode or write");
+    /* 0666 and the umask, like any file a user creates; not mkstemp's 0600. */
+    fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
+        goto done;
+    }
+    if (write_pixels(clean, fd, input, fmt, s, res)) {
         unlink(temp); /* whatever part the saver wrote */
         goto done;
     }
+    if (close(fd) < 0) { /* some file systems report a failed write only now */
+        fd = -1;
+        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
+        unlink(temp);
+        goto done;
+    }
+    fd = -1;
     if (rename(temp, output) < 0) {
         job_result_fail(res, "cannot rename into %s: %s", output, strerror(errno));
         unlink(temp);
@@ -89,6 +128,8 @@ int image_save_atomic(VipsImage *img, const char *output, enum out_format fmt,
     }
     r = 0;
 done:
+    if (fd >= 0)
+        close(fd);
     if (flat)
         g_object_unref(flat);
     if (clean)
