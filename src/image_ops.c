@@ -108,52 +108,73 @@ static int split_alpha(VipsImage *in, VipsImage **colour, VipsImage **alpha)
     return 0;
 }
 
-/* Applies a rows x 3 matrix to sRGB colour, rounds, clips to 0..255, puts alpha back. */
-static int apply_matrix(VipsImage *srgb, const double *m, int rows, VipsInterpretation type,
-                        VipsImage **out)
+/*
+ * A colour matrix and how to bring its result back to 0..255:
+ * out = floor(recomb(m) * scale + offset), clipped.
+ */
+struct colour_matrix {
+    const double *m;
+    int rows;
+    double scale, offset;
+    VipsInterpretation type;
+};
+
+/*
+ * Pillow's "L": (19595 R + 38470 G + 7471 B + 32768) >> 16.  The weighted
+ * sum stays below 2^24, so libvips' float arithmetic computes it exactly and
+ * the result matches Pillow to the value.
+ */
+static const double grey_weights[] = {19595, 38470, 7471};
+static const struct colour_matrix grey_matrix = {grey_weights, 1, 1.0 / 65536, 0.5,
+                                                 VIPS_INTERPRETATION_B_W};
+
+/* The seed's sepia, truncated as its int() did. */
+static const double sepia_weights[] = {
+    0.393, 0.769, 0.189, /* R' */
+    0.349, 0.686, 0.168, /* G' */
+    0.272, 0.534, 0.131, /* B' */
+};
+static const struct colour_matrix sepia_matrix = {sepia_weights, 3, 1.0, 0.0,
+                                                  VIPS_INTERPRETATION_sRGB};
+
+/* Applies cm to the colour bands of an 8-bit sRGB image; alpha passes through. */
+static int apply_matrix(VipsImage *srgb, const struct colour_matrix *cm, VipsImage **out)
 {
-    VipsImage *colour, *alpha, *mat = NULL, *mixed = NULL, *rounded = NULL, *u = NULL;
+    VipsImage *colour, *alpha, *wide = NULL, *mat = NULL, *mixed = NULL, *scaled = NULL,
+                               *floored = NULL, *u = NULL;
     int r = -1;
 
     if (split_alpha(srgb, &colour, &alpha))
         return -1;
-    mat = vips_image_new_matrix_from_array(3, rows, m, 3 * rows);
-    if (!mat || vips_recomb(colour, &mixed, mat, NULL) ||
-        vips_round(mixed, &rounded, VIPS_OPERATION_ROUND_RINT, NULL) ||
-        vips_cast_uchar(rounded, &u, NULL)) /* cast clips at 0 and 255 */
+    mat = vips_image_new_matrix_from_array(3, cm->rows, cm->m, 3 * cm->rows);
+    /* In double, so that floor() sees the value the seed's Python computed. */
+    if (!mat || vips_cast(colour, &wide, VIPS_FORMAT_DOUBLE, NULL) ||
+        vips_recomb(wide, &mixed, mat, NULL) ||
+        vips_linear1(mixed, &scaled, cm->scale, cm->offset, NULL) ||
+        vips_round(scaled, &floored, VIPS_OPERATION_ROUND_FLOOR, NULL) ||
+        vips_cast_uchar(floored, &u, NULL)) /* the cast clips at 0 and 255 */
         goto done;
-    u->Type = type;
+    u->Type = cm->type;
     if (alpha) {
         r = vips_bandjoin2(u, alpha, out, NULL);
         if (!r)
-            (*out)->Type = type;
+            (*out)->Type = cm->type;
     } else {
         g_object_ref(u);
         *out = u;
         r = 0;
     }
 done:
-    if (mat)
-        g_object_unref(mat);
-    if (mixed)
-        g_object_unref(mixed);
-    if (rounded)
-        g_object_unref(rounded);
-    if (u)
-        g_object_unref(u);
+    VIPS_UNREF(wide);
+    VIPS_UNREF(mat);
+    VIPS_UNREF(mixed);
+    VIPS_UNREF(scaled);
+    VIPS_UNREF(floored);
+    VIPS_UNREF(u);
     g_object_unref(colour);
-    if (alpha)
-        g_object_unref(alpha);
+    VIPS_UNREF(alpha);
     return r;
 }
-
-static const double grey_matrix[] = {0.299, 0.587, 0.114};
-
-static const double sepia_matrix[] = {
-    0.393, 0.769, 0.189, /* R' */
-    0.349, 0.686, 0.168, /* G' */
-    0.272, 0.534, 0.131, /* B' */
-};
 
 /* Refuses inputs above the pixel limit before a single pixel is decoded. */
 static int check_limit(const struct image_settings *s, VipsImage *im, struct job_result *res)
@@ -197,9 +218,9 @@ static VipsImage *filter_full_size(const struct image_settings *s, struct image_
     if (ok && s->op == OP_GRAYSCALE)
         ok = srgb->Bands - has_alpha(srgb) == 1
                  ? (g_object_ref(srgb), out = srgb, 1) /* grey already is luminance */
-                 : !apply_matrix(srgb, grey_matrix, 1, VIPS_INTERPRETATION_B_W, &out);
+                 : !apply_matrix(srgb, &grey_matrix, &out);
     else if (ok)
-        ok = !apply_matrix(srgb, sepia_matrix, 3, VIPS_INTERPRETATION_sRGB, &out);
+        ok = !apply_matrix(srgb, &sepia_matrix, &out);
     if (!ok)
         fail_from_vips(res, "cannot convert");
     g_object_unref(upright);
