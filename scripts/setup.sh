@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what imgbatch needs from Debian's packages (only what is missing)
+# and builds it into build/ (or $BUILD_DIR).  Extra arguments go to cmake,
+# e.g. scripts/setup.sh -DIMGBATCH_SANITIZE=ON.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake pkg-config libvips-dev libturbojpeg0-dev libjpeg62-turbo-dev
+          libpng-dev python3 python3-pil)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+build=${BUILD_DIR:-build}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake --build "$build" -j "$(nproc)"
+echo "setup: built $build/imgbatch"
