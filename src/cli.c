@@ -139,6 +139,21 @@ static int parse_format(const char *s, enum out_format *f)
     return -1;
 }
 
+/*
+ * The option getopt complained about, as the user typed it: the argument
+ * itself for "--long", the letter for a short one, since in "-xr" the
+ * culprit is one letter inside an argument and optopt names it.
+ */
+static const char *option_as_typed(const char *arg, int letter, char buf[3])
+{
+    if (!strncmp(arg, "--", 2) || letter <= ' ' || letter >= 127)
+        return arg;
+    buf[0] = '-';
+    buf[1] = (char)letter;
+    buf[2] = '\0';
+    return buf;
+}
+
 static int lookup_op(const char *s, enum op *op)
 {
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -218,7 +233,8 @@ static void default_size(struct options *o, int size_given)
 
 int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
-    int size_given = 0;
+    int size_given = 0, bench_only_given = 0;
+    char buf[3];
     int c;
 
     set_defaults(o);
@@ -238,7 +254,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     /* Parse argv[1..]: getopt starts at index 1 of what it is given. */
     int ac = argc - 1;
     char **av = argv + 1;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" of a previous call */
     opterr = 0;
     while ((c = getopt_long(ac, av, ":j:s:q:f:rhV", long_options, NULL)) != -1) {
         switch (c) {
@@ -298,11 +314,13 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
                 o->max_megapixels = 0;
             break;
         case OPT_OP:
+            bench_only_given = 1;
             if (lookup_op(optarg, &o->bench_op) || o->bench_op == OP_BENCH)
                 return fail(err, errlen,
                             "--op wants resize, grayscale, sepia or thumbnail, not '%s'", optarg);
             break;
         case OPT_REPEAT:
+            bench_only_given = 1;
             if (parse_int(optarg, 1, 100, &o->repeat))
                 return fail(err, errlen, "--repeat wants a number from 1 to 100, not '%s'",
                             optarg);
@@ -314,9 +332,11 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             o->version = 1;
             return 0;
         case ':':
-            return fail(err, errlen, "option '%s' needs a value", av[optind - 1]);
+            return fail(err, errlen, "option '%s' needs a value",
+                        option_as_typed(av[optind - 1], optopt, buf));
         default:
-            return fail(err, errlen, "unknown option '%s'", av[optind - 1]);
+            return fail(err, errlen, "unknown option '%s'",
+                        option_as_typed(av[optind - 1], optopt, buf));
         }
     }
 
@@ -326,7 +346,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     if ((o->op == OP_GRAYSCALE || o->op == OP_SEPIA) && size_given)
         return fail(err, errlen, "--size does not apply to %s (it keeps the full size)",
                     op_name(o->op));
-    if (o->op != OP_BENCH && (o->bench_op != OP_RESIZE || o->repeat != 3))
+    if (o->op != OP_BENCH && bench_only_given)
         return fail(err, errlen, "--op and --repeat are for 'imgbatch bench'");
 
     int positional = ac - optind;

@@ -247,17 +247,25 @@ static void slot_reap(struct pool *p, struct slot *s)
     char why[256];
     describe_death(s, status, why, sizeof(why));
 
+    /*
+     * A worker whose init failed never worked, and its replacement will fail
+     * the same way: once that happens workers + 2 times in a row, stop
+     * forking.  A crash on a file is not counted: that is the file's fault.
+     */
+    int init_failed = WIFEXITED(status) && WEXITSTATUS(status) == POOL_EXIT_INIT_FAILED &&
+                      !s->ran_jobs && !s->kill_reason[0];
+    if (init_failed) {
+        p->failed_starts++;
+        snprintf(p->start_error, sizeof(p->start_error), "%s", why);
+    } else if (s->state == SLOT_BUSY) {
+        p->failed_starts = 0;
+    }
     if (s->state == SLOT_BUSY) {
         struct job_result res;
         memset(&res, 0, sizeof(res));
         res.id = (uint32_t)s->job;
         job_result_fail(&res, "%s", why);
         deliver(p, s, &res);
-        p->failed_starts = 0;
-    } else if (!s->ran_jobs && !p->stopping && !s->kill_reason[0]) {
-        /* Died before doing anything: if that keeps happening, stop trying. */
-        p->failed_starts++;
-        snprintf(p->start_error, sizeof(p->start_error), "%s", why);
     }
     s->state = SLOT_FREE;
     s->pid = 0;

@@ -264,6 +264,8 @@ static int largest_first(const void *a, const void *b)
 
 void scan_sort_largest_first(struct scan_result *r)
 {
+    if (r->count < 2)
+        return; /* entries may be NULL, which qsort must not see */
     qsort(r->entries, r->count, sizeof(*r->entries), largest_first);
 }
 

@@ -1,0 +1,200 @@
+/*
+ * test_outpath: which names are images, and where each output goes.
+ *
+ * These string rules decide what a run touches: a wrong extension mapping
+ * writes a.png as a.jpg, a wrong temp name leaves litter a later scan picks
+ * up as an input, a doubled slash shows in every printed line.  All pure
+ * functions, checked name by name.
+ */
+#include "check.h"
+
+#include "outpath.h"
+
+#include <stdlib.h>
+
+static void test_input_kind(void)
+{
+    CHECK_EQ_INT(input_kind_of("a.jpg"), IN_JPEG);
+    CHECK_EQ_INT(input_kind_of("a.jpeg"), IN_JPEG);
+    CHECK_EQ_INT(input_kind_of("A.JPG"), IN_JPEG);
+    CHECK_EQ_INT(input_kind_of("a.JpEg"), IN_JPEG);
+    CHECK_EQ_INT(input_kind_of("a.png"), IN_PNG);
+    CHECK_EQ_INT(input_kind_of("B.PNG"), IN_PNG);
+    CHECK_EQ_INT(input_kind_of("a.gif"), IN_GIF);
+    CHECK_EQ_INT(input_kind_of("a.bmp"), IN_BMP);
+    CHECK_EQ_INT(input_kind_of("a.webp"), IN_WEBP);
+    CHECK_EQ_INT(input_kind_of("a.tif"), IN_TIFF);
+    CHECK_EQ_INT(input_kind_of("a.tiff"), IN_TIFF);
+    CHECK_EQ_INT(input_kind_of("a.TIFF"), IN_TIFF);
+
+    /* Only the last extension counts. */
+    CHECK_EQ_INT(input_kind_of("a.png.jpg"), IN_JPEG);
+    CHECK_EQ_INT(input_kind_of("a.jpg.txt"), IN_NONE);
+    CHECK_EQ_INT(input_kind_of("archive.jpg.gz"), IN_NONE);
+
+    /* No extension, or not an image one. */
+    CHECK_EQ_INT(input_kind_of("photo"), IN_NONE);
+    CHECK_EQ_INT(input_kind_of("notes.txt"), IN_NONE);
+    CHECK_EQ_INT(input_kind_of("a.jp"), IN_NONE);
+    CHECK_EQ_INT(input_kind_of("a.jpgx"), IN_NONE);
+    CHECK_EQ_INT(input_kind_of("a."), IN_NONE);
+    CHECK_EQ_INT(input_kind_of(""), IN_NONE);
+
+    /* A name that is only a dot and an extension has none: ".jpg" is a hidden "jpg". */
+    CHECK_EQ_INT(input_kind_of(".jpg"), IN_NONE);
+    CHECK_EQ_INT(input_kind_of("dir/.png"), IN_NONE);
+    /* A hidden file with an extension still announces it (scan skips it separately). */
+    CHECK_EQ_INT(input_kind_of(".x.jpg"), IN_JPEG);
+    CHECK_EQ_INT(input_kind_of(".hidden.jpg"), IN_JPEG);
+
+    /* The directory part never supplies the extension. */
+    CHECK_EQ_INT(input_kind_of("photos.jpg/readme"), IN_NONE);
+    CHECK_EQ_INT(input_kind_of("a.b/c.png"), IN_PNG);
+    CHECK_EQ_INT(input_kind_of("sub/dir/x.GIF"), IN_GIF);
+}
+
+static void test_output_format(void)
+{
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_JPEG), FMT_JPEG);
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_WEBP), FMT_WEBP);
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_TIFF), FMT_TIFF);
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_PNG), FMT_PNG);
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_GIF), FMT_PNG);
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_BMP), FMT_PNG);
+    CHECK_EQ_INT(output_format_for(FMT_JPEG, IN_PNG), FMT_JPEG);
+    CHECK_EQ_INT(output_format_for(FMT_WEBP, IN_JPEG), FMT_WEBP);
+
+    CHECK_EQ_STR(format_extension(FMT_JPEG), ".jpg");
+    CHECK_EQ_STR(format_extension(FMT_PNG), ".png");
+    CHECK_EQ_STR(format_extension(FMT_WEBP), ".webp");
+    CHECK_EQ_STR(format_extension(FMT_TIFF), ".tif");
+}
+
+static void expect_relpath(const char *rel, enum out_format f, const char *suffix,
+                           const char *want, int line)
+{
+    char *got = output_relpath(rel, f, suffix);
+
+    if (!got || strcmp(got, want))
+        fprintf(stderr, "test_outpath.c:%d: output_relpath(\"%s\") = \"%s\", want \"%s\"\n",
+                line, rel, got ? got : "(null)", want);
+    CHECK_EQ_STR(got, want);
+    free(got);
+}
+
+#define EXPECT_RELPATH(rel, f, suffix, want) expect_relpath(rel, f, suffix, want, __LINE__)
+
+static void test_output_relpath(void)
+{
+    /* Format kept: the extension stays as written. */
+    EXPECT_RELPATH("a.jpg", FMT_AUTO, "", "a.jpg");
+    EXPECT_RELPATH("A.JPEG", FMT_AUTO, "", "A.JPEG");
+    EXPECT_RELPATH("a.jpeg", FMT_AUTO, "", "a.jpeg");
+    EXPECT_RELPATH("a.png", FMT_AUTO, "", "a.png");
+    EXPECT_RELPATH("a.webp", FMT_AUTO, "", "a.webp");
+    EXPECT_RELPATH("a.tiff", FMT_AUTO, "", "a.tiff");
+    EXPECT_RELPATH("a.TIF", FMT_AUTO, "", "a.TIF");
+    EXPECT_RELPATH("a.jpg", FMT_JPEG, "", "a.jpg");
+    EXPECT_RELPATH("a.JPG", FMT_JPEG, "", "a.JPG");
+
+    /* GIF and BMP become PNG. */
+    EXPECT_RELPATH("a.gif", FMT_AUTO, "", "a.png");
+    EXPECT_RELPATH("a.bmp", FMT_AUTO, "", "a.png");
+    EXPECT_RELPATH("A.GIF", FMT_AUTO, "", "A.png");
+
+    /* A requested format gets its usual extension. */
+    EXPECT_RELPATH("a.png", FMT_JPEG, "", "a.jpg");
+    EXPECT_RELPATH("a.png", FMT_TIFF, "", "a.tif");
+    EXPECT_RELPATH("a.jpg", FMT_WEBP, "", "a.webp");
+    EXPECT_RELPATH("a.jpeg", FMT_PNG, "", "a.png");
+    EXPECT_RELPATH("a.gif", FMT_JPEG, "", "a.jpg");
+
+    /* The suffix goes before the extension. */
+    EXPECT_RELPATH("a.jpg", FMT_AUTO, "_processed", "a_processed.jpg");
+    EXPECT_RELPATH("a.gif", FMT_AUTO, "_small", "a_small.png");
+    EXPECT_RELPATH("a.b.png", FMT_JPEG, "-x", "a.b-x.jpg");
+
+    /* Directories are mirrored, and a dot in a directory name is not an extension. */
+    EXPECT_RELPATH("sub/dir/a.gif", FMT_AUTO, "", "sub/dir/a.png");
+    EXPECT_RELPATH("v1.2/a.jpg", FMT_PNG, "", "v1.2/a.png");
+    EXPECT_RELPATH("v1.2/a.jpg", FMT_AUTO, "_t", "v1.2/a_t.jpg");
+
+    /* Any byte but NUL stays in the name. */
+    EXPECT_RELPATH("my photo.jpg", FMT_AUTO, "", "my photo.jpg");
+    EXPECT_RELPATH("line\nbreak.gif", FMT_AUTO, "", "line\nbreak.png");
+    EXPECT_RELPATH("caf\xc3\xa9 \"q\".png", FMT_JPEG, "", "caf\xc3\xa9 \"q\".jpg");
+    EXPECT_RELPATH("bad\xff.bmp", FMT_AUTO, "", "bad\xff.png");
+}
+
+static void test_temp_path(void)
+{
+    char *p;
+
+    p = temp_path_for("out/a.jpg", 123);
+    CHECK_EQ_STR(p, "out/.a.jpg.imgbatch-123.tmp");
+    free(p);
+
+    p = temp_path_for("a.jpg", 123);
+    CHECK_EQ_STR(p, ".a.jpg.imgbatch-123.tmp");
+    free(p);
+
+    p = temp_path_for("/abs/deep/dir/b c.png", 4194304);
+    CHECK_EQ_STR(p, "/abs/deep/dir/.b c.png.imgbatch-4194304.tmp");
+    free(p);
+
+    /* A temp file is hidden, so a later scan of that directory never takes it for an input. */
+    p = temp_path_for("out/sub/x.jpg", 7);
+    CHECK(strstr(p, "/.x.jpg") != NULL);
+    CHECK_EQ_INT(input_kind_of(p), IN_NONE);
+    free(p);
+
+    /* Two workers never share a temp file. */
+    char *a = temp_path_for("out/a.jpg", 10);
+    char *b = temp_path_for("out/a.jpg", 11);
+    CHECK(strcmp(a, b) != 0);
+    free(a);
+    free(b);
+}
+
+static void test_path_join(void)
+{
+    char *p;
+
+    p = path_join("photos", "a.jpg");
+    CHECK_EQ_STR(p, "photos/a.jpg");
+    free(p);
+
+    p = path_join("photos/", "a.jpg");
+    CHECK_EQ_STR(p, "photos/a.jpg");
+    free(p);
+
+    p = path_join("photos//", "a.jpg");
+    CHECK_EQ_STR(p, "photos/a.jpg");
+    free(p);
+
+    p = path_join("/", "a");
+    CHECK_EQ_STR(p, "/a");
+    free(p);
+
+    p = path_join("//", "a");
+    CHECK_EQ_STR(p, "/a");
+    free(p);
+
+    p = path_join(".", "sub/a.jpg");
+    CHECK_EQ_STR(p, "./sub/a.jpg");
+    free(p);
+
+    p = path_join("/tmp/x", "sub/dir/a.png");
+    CHECK_EQ_STR(p, "/tmp/x/sub/dir/a.png");
+    free(p);
+}
+
+int main(void)
+{
+    test_input_kind();
+    test_output_format();
+    test_output_relpath();
+    test_temp_path();
+    test_path_join();
+    return check_summary();
+}

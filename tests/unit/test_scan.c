@@ -1,0 +1,560 @@
+/*
+ * test_scan: which files a run picks up, and which it refuses before any work.
+ *
+ * On a real temporary tree: images found by extension (any case), other
+ * files counted as skipped, hidden files ignored, -r mirroring
+ * subdirectories, OUTPUT inside INPUT never scanned, symlinked directories
+ * not followed; then the checks that protect the user's files: two inputs
+ * with one output, and an output that would overwrite an input, are errors
+ * for those files.  Options come from cli_parse, as in a real run.
+ */
+#include "check.h"
+
+#include "cli.h"
+#include "scan.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char root[256];
+
+static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* root + "/" + formatted rest; malloc'd. */
+static char *pathf(const char *fmt, ...)
+{
+    char rest[512];
+    char *p;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(rest, sizeof(rest), fmt, ap);
+    va_end(ap);
+    if (asprintf(&p, "%s/%s", root, rest) < 0)
+        abort();
+    return p;
+}
+
+static void make_dir(const char *rel)
+{
+    char *p = pathf("%s", rel);
+    if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+        perror(p);
+        exit(2);
+    }
+    free(p);
+}
+
+static void make_file(const char *rel, size_t size)
+{
+    char *p = pathf("%s", rel);
+    FILE *f = fopen(p, "wb");
+    if (!f) {
+        perror(p);
+        exit(2);
+    }
+    for (size_t i = 0; i < size; i++)
+        putc('x', f);
+    fclose(f);
+    free(p);
+}
+
+static void make_link(const char *target, const char *rel)
+{
+    char *p = pathf("%s", rel);
+    if (symlink(target, p) < 0) {
+        perror(p);
+        exit(2);
+    }
+    free(p);
+}
+
+static void remove_tree(void)
+{
+    char *cmd;
+    if (asprintf(&cmd, "rm -rf '%s'", root) < 0)
+        abort();
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", root);
+    free(cmd);
+}
+
+/* Parses "imgbatch resize INPUT OUTPUT extra..." (extra NULL-terminated). */
+static void options_for(struct options *o, const char *input, const char *output, ...)
+{
+    static char *argv[32];
+    char err[256];
+    int argc = 0;
+    va_list ap;
+
+    argv[argc++] = "imgbatch";
+    argv[argc++] = "resize";
+    argv[argc++] = (char *)input;
+    argv[argc++] = (char *)output;
+    va_start(ap, output);
+    for (const char *a; (a = va_arg(ap, const char *)) && argc < 31;)
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    if (cli_parse(argc, argv, o, err, sizeof(err)) < 0) {
+        fprintf(stderr, "cli_parse: %s\n", err);
+        exit(2);
+    }
+}
+
+/* The entry whose input is root/rel, or NULL. */
+static const struct scan_entry *find(const struct scan_result *r, const char *rel)
+{
+    char *want = pathf("%s", rel);
+    const struct scan_entry *found = NULL;
+
+    for (size_t i = 0; i < r->count; i++)
+        if (!strcmp(r->entries[i].input, want))
+            found = &r->entries[i];
+    free(want);
+    return found;
+}
+
+static int output_is(const struct scan_entry *e, const char *rel)
+{
+    char *want = pathf("%s", rel);
+    int same = e && e->output && !strcmp(e->output, want);
+    if (e && !same)
+        fprintf(stderr, "output %s, want %s\n", e->output, want);
+    free(want);
+    return same;
+}
+
+static size_t errors_in(const struct scan_result *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->count; i++)
+        n += r->entries[i].error != NULL;
+    return n;
+}
+
+static void build_tree(void)
+{
+    make_dir("in");
+    make_dir("out");
+    make_file("in/a.jpg", 10);
+    make_file("in/B.PNG", 20);
+    make_file("in/c.gif", 30);
+    make_file("in/notes.txt", 40);
+    make_file("in/.hidden.jpg", 50);
+    make_dir("in/sub");
+    make_file("in/sub/d.jpg", 60);
+    make_file("in/sub/.e.png", 70);
+    make_file("in/sub/readme", 5);
+}
+
+static void test_flat(void)
+{
+    struct options o;
+    struct scan_result r;
+    char err[512] = "";
+    char *in = pathf("in"), *out = pathf("out");
+
+    options_for(&o, in, out, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 3);
+    CHECK_EQ_INT(r.skipped, 1); /* notes.txt; hidden files and directories are not counted */
+    CHECK(output_is(find(&r, "in/a.jpg"), "out/a.jpg"));
+    CHECK(output_is(find(&r, "in/B.PNG"), "out/B.PNG"));
+    CHECK(output_is(find(&r, "in/c.gif"), "out/c.png"));
+    CHECK(find(&r, "in/.hidden.jpg") == NULL);
+    CHECK(find(&r, "in/sub/d.jpg") == NULL);
+    CHECK(find(&r, "in/notes.txt") == NULL);
+    const struct scan_entry *c = find(&r, "in/c.gif");
+    CHECK(c && c->size == 30);
+    scan_check_outputs(&r);
+    CHECK_EQ_INT(errors_in(&r), 0);
+    scan_release(&r);
+    CHECK_EQ_INT(r.count, 0);
+    CHECK(r.entries == NULL);
+
+    /* A trailing slash on INPUT and OUTPUT does not show as "//". */
+    char *in_slash, *out_slash;
+    if (asprintf(&in_slash, "%s/", in) < 0 || asprintf(&out_slash, "%s//", out) < 0)
+        abort();
+    options_for(&o, in_slash, out_slash, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 3);
+    CHECK(output_is(find(&r, "in/a.jpg"), "out/a.jpg"));
+    scan_release(&r);
+    free(in_slash);
+    free(out_slash);
+
+    /* --format and --suffix shape the output names. */
+    options_for(&o, in, out, "-f", "webp", "--suffix", "_small", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 3);
+    CHECK(output_is(find(&r, "in/a.jpg"), "out/a_small.webp"));
+    CHECK(output_is(find(&r, "in/B.PNG"), "out/B_small.webp"));
+    scan_release(&r);
+    free(in);
+    free(out);
+}
+
+static void test_recursive(void)
+{
+    struct options o;
+    struct scan_result r;
+    char err[512] = "";
+    char *in = pathf("in"), *out = pathf("out");
+
+    options_for(&o, in, out, "-r", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 4);
+    CHECK_EQ_INT(r.skipped, 2); /* notes.txt and sub/readme */
+    CHECK(output_is(find(&r, "in/sub/d.jpg"), "out/sub/d.jpg"));
+    CHECK(output_is(find(&r, "in/a.jpg"), "out/a.jpg"));
+    CHECK(find(&r, "in/sub/.e.png") == NULL);
+    CHECK(find(&r, "in/.hidden.jpg") == NULL);
+    scan_check_outputs(&r);
+    CHECK_EQ_INT(errors_in(&r), 0);
+    scan_release(&r);
+    free(in);
+    free(out);
+}
+
+static void test_clash(void)
+{
+    struct options o;
+    struct scan_result r;
+    char err[512] = "";
+
+    make_dir("clash");
+    make_dir("clash_out");
+    make_file("clash/a.png", 1);
+    make_file("clash/a.gif", 2);
+    make_file("clash/b.jpg", 3);
+    char *in = pathf("clash"), *out = pathf("clash_out");
+    options_for(&o, in, out, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 3);
+    scan_check_outputs(&r);
+    const struct scan_entry *png = find(&r, "clash/a.png");
+    const struct scan_entry *gif = find(&r, "clash/a.gif");
+    const struct scan_entry *jpg = find(&r, "clash/b.jpg");
+    CHECK(png && png->error && strstr(png->error, "clash"));
+    CHECK(gif && gif->error && strstr(gif->error, "clash"));
+    /* Each names the other file, so the user knows what to rename. */
+    CHECK(png && png->error && strstr(png->error, "a.gif"));
+    CHECK(gif && gif->error && strstr(gif->error, "a.png"));
+    CHECK(jpg && jpg->error == NULL);
+    scan_release(&r);
+
+    /* Three inputs on one output: all three fail. */
+    make_file("clash/a.bmp", 4);
+    options_for(&o, in, out, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    scan_check_outputs(&r);
+    CHECK_EQ_INT(errors_in(&r), 3);
+    const struct scan_entry *bmp = find(&r, "clash/a.bmp");
+    CHECK(bmp && bmp->error && strstr(bmp->error, "clash"));
+    scan_release(&r);
+
+    /* With -f jpeg everything maps to .jpg: b.jpg is no clash, the a.* are. */
+    options_for(&o, in, out, "-f", "jpeg", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    scan_check_outputs(&r);
+    CHECK_EQ_INT(errors_in(&r), 3);
+    jpg = find(&r, "clash/b.jpg");
+    CHECK(jpg && jpg->error == NULL);
+    scan_release(&r);
+    free(in);
+    free(out);
+}
+
+static void test_overwrite(void)
+{
+    struct options o;
+    struct scan_result r;
+    char err[512] = "";
+
+    make_dir("same");
+    make_file("same/x.jpg", 1);
+    make_file("same/y.png", 2);
+    make_file("same/z.webp", 3);
+    char *dir = pathf("same");
+
+    /* OUTPUT is INPUT, formats kept: every output is its own input. */
+    options_for(&o, dir, dir, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 3);
+    scan_check_outputs(&r);
+    CHECK_EQ_INT(errors_in(&r), 3);
+    for (size_t i = 0; i < r.count; i++)
+        CHECK(r.entries[i].error && strstr(r.entries[i].error, "would overwrite an input"));
+    scan_release(&r);
+
+    /* The same directory spelt differently is still the same directory. */
+    char *dir_dot = pathf("same/.");
+    options_for(&o, dir, dir_dot, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    scan_check_outputs(&r);
+    CHECK_EQ_INT(errors_in(&r), 3);
+    scan_release(&r);
+    free(dir_dot);
+
+    /* With a suffix the outputs are new files. */
+    options_for(&o, dir, dir, "--suffix", "_p", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 3);
+    scan_check_outputs(&r);
+    CHECK_EQ_INT(errors_in(&r), 0);
+    scan_release(&r);
+
+    /* ...unless a suffixed name is itself one of the inputs: x.jpg -> x_p.jpg. */
+    make_file("same/x_p.jpg", 4);
+    options_for(&o, dir, dir, "--suffix", "_p", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 4);
+    scan_check_outputs(&r);
+    const struct scan_entry *x = find(&r, "same/x.jpg");
+    CHECK(x && x->error && strstr(x->error, "would overwrite an input"));
+    CHECK_EQ_INT(errors_in(&r), 1);
+    scan_release(&r);
+
+    /* An existing output that is not an input is simply replaced: no error. */
+    make_dir("fresh_out");
+    make_file("fresh_out/x.jpg", 9);
+    char *fresh = pathf("fresh_out");
+    options_for(&o, dir, fresh, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    scan_check_outputs(&r);
+    CHECK_EQ_INT(errors_in(&r), 0);
+    scan_release(&r);
+    free(fresh);
+
+    /* A hard link to an input under OUTPUT is that input. */
+    make_dir("linked_out");
+    char *src = pathf("same/y.png"), *dst = pathf("linked_out/y.png");
+    CHECK_EQ_INT(link(src, dst), 0);
+    char *lo = pathf("linked_out");
+    options_for(&o, dir, lo, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    scan_check_outputs(&r);
+    const struct scan_entry *y = find(&r, "same/y.png");
+    CHECK(y && y->error && strstr(y->error, "would overwrite an input"));
+    CHECK_EQ_INT(errors_in(&r), 1);
+    scan_release(&r);
+    free(src);
+    free(dst);
+    free(lo);
+    free(dir);
+}
+
+static void test_largest_first(void)
+{
+    struct options o;
+    struct scan_result r;
+    char err[512] = "";
+
+    make_dir("sizes");
+    make_dir("sizes_out");
+    make_file("sizes/small.jpg", 10);
+    make_file("sizes/huge.png", 5000);
+    make_file("sizes/mid.gif", 700);
+    make_file("sizes/tie_b.jpg", 300);
+    make_file("sizes/tie_a.jpg", 300);
+    make_file("sizes/empty.jpg", 0);
+    char *in = pathf("sizes"), *out = pathf("sizes_out");
+    options_for(&o, in, out, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 6);
+    scan_sort_largest_first(&r);
+    static const char *order[] = {"huge.png", "mid.gif", "tie_a.jpg", "tie_b.jpg", "small.jpg",
+                                  "empty.jpg"};
+    for (size_t i = 0; i < 6 && i < r.count; i++) {
+        const char *base = strrchr(r.entries[i].input, '/') + 1;
+        CHECK_EQ_STR(base, order[i]);
+    }
+    for (size_t i = 0; i + 1 < r.count; i++)
+        CHECK(r.entries[i].size >= r.entries[i + 1].size);
+    CHECK(r.count == 6 && r.entries[0].size == 5000 && r.entries[5].size == 0);
+    /* Sorting moves whole entries: each output still belongs to its input. */
+    CHECK(output_is(&r.entries[0], "sizes_out/huge.png"));
+    CHECK(output_is(&r.entries[1], "sizes_out/mid.png"));
+    scan_release(&r);
+    free(in);
+    free(out);
+}
+
+static void test_output_inside_input(void)
+{
+    struct options o;
+    struct scan_result r;
+    char err[512] = "";
+
+    make_dir("nest");
+    make_file("nest/p.jpg", 1);
+    make_dir("nest/out");
+    make_file("nest/out/p.jpg", 1); /* what an earlier run wrote */
+    make_dir("nest/out/deeper");
+    make_file("nest/out/deeper/q.jpg", 1);
+    make_dir("nest/keep");
+    make_file("nest/keep/k.png", 1);
+    char *in = pathf("nest"), *out = pathf("nest/out");
+    options_for(&o, in, out, "-r", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 2);
+    CHECK(find(&r, "nest/p.jpg") != NULL);
+    CHECK(output_is(find(&r, "nest/keep/k.png"), "nest/out/keep/k.png"));
+    CHECK(find(&r, "nest/out/p.jpg") == NULL);
+    CHECK(find(&r, "nest/out/deeper/q.jpg") == NULL);
+    scan_check_outputs(&r);
+    CHECK_EQ_INT(errors_in(&r), 0);
+    scan_release(&r);
+
+    /* OUTPUT spelt with a trailing slash: still recognised. */
+    char *out_slash = pathf("nest/out/");
+    options_for(&o, in, out_slash, "-r", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 2);
+    scan_release(&r);
+    free(out_slash);
+    free(in);
+    free(out);
+}
+
+static void test_links(void)
+{
+    struct options o;
+    struct scan_result r;
+    char err[512] = "";
+
+    make_dir("links");
+    make_dir("links_out");
+    make_dir("links/real");
+    make_file("links/real/z.jpg", 1);
+    make_link("real", "links/alias");          /* a directory link: not followed */
+    make_link("..", "links/real/up");          /* a loop, were it followed */
+    make_link("nowhere.jpg", "links/ghost.jpg"); /* dangling, with an image name */
+    make_link("nowhere", "links/ghost");         /* dangling, not an image: ignored */
+    char *in = pathf("links"), *out = pathf("links_out");
+    options_for(&o, in, out, "-r", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK(find(&r, "links/real/z.jpg") != NULL);
+    CHECK(find(&r, "links/alias/z.jpg") == NULL);
+    const struct scan_entry *ghost = find(&r, "links/ghost.jpg");
+    CHECK(ghost && ghost->error && strstr(ghost->error, "cannot stat"));
+    CHECK_EQ_INT(r.count, 2);
+    scan_release(&r);
+    free(in);
+    free(out);
+}
+
+static void test_input_errors(void)
+{
+    struct options o;
+    struct scan_result r;
+    char err[512] = "";
+    char *out = pathf("out");
+
+    /* One image as INPUT. */
+    char *one = pathf("in/a.jpg");
+    options_for(&o, one, out, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 1);
+    CHECK(r.count == 1 && !strcmp(r.entries[0].input, one));
+    CHECK(r.count == 1 && output_is(&r.entries[0], "out/a.jpg"));
+    CHECK(r.count == 1 && r.entries[0].size == 10);
+    scan_release(&r);
+    free(one);
+
+    char *gif = pathf("in/c.gif");
+    options_for(&o, gif, out, "--suffix", "-1", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK(r.count == 1 && output_is(&r.entries[0], "out/c-1.png"));
+    scan_release(&r);
+    free(gif);
+
+    /* INPUT that does not exist: a setup error that names it. */
+    char *missing = pathf("no/such/dir");
+    options_for(&o, missing, out, NULL);
+    err[0] = '\0';
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), -1);
+    CHECK(strstr(err, missing) != NULL);
+    CHECK(strstr(err, "No such file") != NULL);
+    scan_release(&r);
+    free(missing);
+
+    /* A file that is not an image. */
+    char *txt = pathf("in/notes.txt");
+    options_for(&o, txt, out, NULL);
+    err[0] = '\0';
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), -1);
+    CHECK(strstr(err, "notes.txt") != NULL);
+    CHECK(strstr(err, "not an image") != NULL);
+    scan_release(&r);
+    free(txt);
+
+    /*
+     * An empty directory: no entries, no error, and checking and sorting
+     * nothing is fine (built with IMGBATCH_SANITIZE=ON, UBSan stops here if
+     * the sort hands qsort a NULL array).
+     */
+    make_dir("empty");
+    char *empty = pathf("empty");
+    options_for(&o, empty, out, "-r", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 0);
+    CHECK_EQ_INT(r.skipped, 0);
+    scan_check_outputs(&r);
+    scan_sort_largest_first(&r);
+    scan_release(&r);
+    free(empty);
+    free(out);
+}
+
+static void test_odd_names(void)
+{
+    struct options o;
+    struct scan_result r;
+    char err[512] = "";
+
+    make_dir("odd");
+    make_dir("odd_out");
+    make_file("odd/line\nbreak.jpg", 1);
+    make_file("odd/sp ace.GIF", 1);
+    make_file("odd/bad\xff.png", 1);
+    char *in = pathf("odd"), *out = pathf("odd_out");
+    options_for(&o, in, out, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 3);
+    CHECK(output_is(find(&r, "odd/line\nbreak.jpg"), "odd_out/line\nbreak.jpg"));
+    CHECK(output_is(find(&r, "odd/sp ace.GIF"), "odd_out/sp ace.png"));
+    CHECK(output_is(find(&r, "odd/bad\xff.png"), "odd_out/bad\xff.png"));
+    scan_release(&r);
+    free(in);
+    free(out);
+}
+
+int main(void)
+{
+    const char *tmp = getenv("TMPDIR");
+
+    snprintf(root, sizeof(root), "%s/imgbatch-test-scan-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(root)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    build_tree();
+    test_flat();
+    test_recursive();
+    test_clash();
+    test_overwrite();
+    test_largest_first();
+    test_output_inside_input();
+    test_links();
+    test_input_errors();
+    test_odd_names();
+    remove_tree();
+    return check_summary();
+}
