@@ -116,6 +116,7 @@ struct colour_matrix {
     const double *m;
     int rows;
     double scale, offset;
+    VipsBandFormat precision; /* what the sum is computed in: exact, and no wider */
     VipsInterpretation type;
 };
 
@@ -126,16 +127,19 @@ struct colour_matrix {
  */
 static const double grey_weights[] = {19595, 38470, 7471};
 static const struct colour_matrix grey_matrix = {grey_weights, 1, 1.0 / 65536, 0.5,
-                                                 VIPS_INTERPRETATION_B_W};
+                                                 VIPS_FORMAT_FLOAT, VIPS_INTERPRETATION_B_W};
 
-/* The seed's sepia, truncated as its int() did. */
+/*
+ * The seed's sepia, truncated as its int() did: in double, so that floor()
+ * sees the value the seed's Python computed.
+ */
 static const double sepia_weights[] = {
     0.393, 0.769, 0.189, /* R' */
     0.349, 0.686, 0.168, /* G' */
     0.272, 0.534, 0.131, /* B' */
 };
 static const struct colour_matrix sepia_matrix = {sepia_weights, 3, 1.0, 0.0,
-                                                  VIPS_INTERPRETATION_sRGB};
+                                                  VIPS_FORMAT_DOUBLE, VIPS_INTERPRETATION_sRGB};
 
 /* Applies cm to the colour bands of an 8-bit sRGB image; alpha passes through. */
 static int apply_matrix(VipsImage *srgb, const struct colour_matrix *cm, VipsImage **out)
@@ -147,8 +151,7 @@ static int apply_matrix(VipsImage *srgb, const struct colour_matrix *cm, VipsIma
     if (split_alpha(srgb, &colour, &alpha))
         return -1;
     mat = vips_image_new_matrix_from_array(3, cm->rows, cm->m, 3 * cm->rows);
-    /* In double, so that floor() sees the value the seed's Python computed. */
-    if (!mat || vips_cast(colour, &wide, VIPS_FORMAT_DOUBLE, NULL) ||
+    if (!mat || vips_cast(colour, &wide, cm->precision, NULL) ||
         vips_recomb(wide, &mixed, mat, NULL) ||
         vips_linear1(mixed, &scaled, cm->scale, cm->offset, NULL) ||
         vips_round(scaled, &floored, VIPS_OPERATION_ROUND_FLOOR, NULL) ||
@@ -236,7 +239,13 @@ static VipsImage *scale(const struct image_settings *s, struct image_input *in,
     int swap = !s->no_rotate && vips_image_get_orientation_swap(header);
     int w = swap ? header->Ysize : header->Xsize;
     int h = swap ? header->Xsize : header->Ysize;
-    int colour = header->Bands - vips_image_hasalpha(header) >= 3;
+    /*
+     * Only a colour image with an embedded profile needs a colour transform:
+     * building an lcms transform costs more than shrinking a whole photo, and
+     * without a profile the pixels are taken as sRGB anyway.
+     */
+    int colour = header->Bands - vips_image_hasalpha(header) >= 3 &&
+                 vips_image_get_typeof(header, VIPS_META_ICC_NAME);
     VipsImage *thumb, *out;
 
     if (s->op == OP_RESIZE) {
