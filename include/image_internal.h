@@ -43,6 +43,25 @@ int image_save_atomic(VipsImage *img, const char *input, const char *output,
                       enum out_format fmt, const struct image_settings *s, struct job_result *res);
 
 /*
+ * Atomic writes: temp_open creates OUTPUT's temporary file (NULL *temp and
+ * -1 on failure, res set); temp_commit closes it and renames it into place;
+ * temp_abandon closes and removes it.  Both free temp.
+ */
+int temp_open(const char *output, char **temp, struct job_result *res);
+int temp_commit(int fd, char *temp, const char *output, struct job_result *res);
+void temp_abandon(int fd, char *temp);
+int save_bytes_atomic(const void *data, size_t len, const char *output, struct job_result *res);
+
+/*
+ * The TurboJPEG fast path for JPEG in, JPEG out.  Returns 1 when it handled
+ * the file (res is final, ok or failed), 0 when the file is not for it (a
+ * profile, CMYK, a decoder warning...) and the libvips path must run.
+ */
+int jpeg_fast_process(const struct image_settings *s, VipsImage *header, const char *input,
+                      const char *output, enum out_format fmt, struct job_result *res);
+void jpeg_fast_shutdown(void);
+
+/*
  * Copies libvips' error buffer into res as one line and clears it.  what
  * says which step failed ("cannot open"); for decode errors, pass the
  * input's path instead and the message names the format and the damage:

@@ -27,7 +27,10 @@ enum out_format output_format_for(enum out_format requested, enum input_kind kin
  */
 char *output_relpath(const char *rel, enum out_format requested, const char *suffix);
 
-/* "dir/.name.imgbatch-PID.tmp": where a worker writes before the rename. */
+/*
+ * "dir/.name.imgbatch-PID.tmp": where a worker writes before the rename;
+ * name is shortened where the whole would exceed NAME_MAX.
+ */
 char *temp_path_for(const char *output, pid_t pid);
 
 /* base + "/" + rel, without doubling a trailing slash of base.  malloc'd. */

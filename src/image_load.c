@@ -61,6 +61,7 @@ int image_library_init(void)
 
 void image_library_shutdown(void)
 {
+    jpeg_fast_shutdown();
     vips_shutdown();
 }
 

@@ -286,7 +286,11 @@ void image_process(const struct image_settings *s, const char *input, const char
         image_input_close(&in);
         return;
     }
-    if (check_limit(s, header, res) == 0) {
+    if (check_limit(s, header, res) < 0) {
+        /* refused before decoding a pixel */
+    } else if (jpeg_fast_process(s, header, input, output, fmt, res)) {
+        /* done, well or not, by TurboJPEG */
+    } else {
         int swap = !s->no_rotate && vips_image_get_orientation_swap(header);
         res->in_width = (uint32_t)(swap ? header->Ysize : header->Xsize);
         res->in_height = (uint32_t)(swap ? header->Xsize : header->Ysize);

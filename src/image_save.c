@@ -1,13 +1,15 @@
 /*
  * image_save: writes a result atomically in the chosen format.
  *
- * The pixels go to "dir/.name.imgbatch-PID.tmp", which the directory scan
+ * The bytes go to "dir/.name.imgbatch-PID.tmp", which the directory scan
  * skips (hidden) and the master can name after a worker's death (it knows
- * the pid), and are renamed over the output only once the saver succeeded:
- * a reader never sees half a file.
+ * the pid), and are renamed over the output only once complete: a reader
+ * never sees half a file.  Both the libvips savers and the JPEG fast path
+ * write through temp_open / temp_commit.
  */
 #include "image_internal.h"
 #include "outpath.h"
+#include "xio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,12 +87,63 @@ static int write_pixels(VipsImage *img, int fd, const char *input, enum out_form
     return r;
 }
 
+int temp_open(const char *output, char **temp, struct job_result *res)
+{
+    *temp = temp_path_for(output, getpid());
+    /* 0666 and the umask, like any file a user creates; not mkstemp's 0600. */
+    int fd = open(*temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
+        free(*temp);
+        *temp = NULL;
+    }
+    return fd;
+}
+
+void temp_abandon(int fd, char *temp)
+{
+    close_quietly(fd);
+    unlink(temp); /* whatever part was written */
+    free(temp);
+}
+
+int temp_commit(int fd, char *temp, const char *output, struct job_result *res)
+{
+    int r = -1;
+
+    if (close(fd) < 0) /* some file systems report a failed write only now */
+        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
+    else if (rename(temp, output) < 0)
+        job_result_fail(res, "cannot rename into %s: %s", output, strerror(errno));
+    else
+        r = 0;
+    if (r)
+        unlink(temp);
+    free(temp);
+    return r;
+}
+
+int save_bytes_atomic(const void *data, size_t len, const char *output, struct job_result *res)
+{
+    char *temp;
+    int fd = temp_open(output, &temp, res);
+
+    if (fd < 0)
+        return -1;
+    if (write_in_full(fd, data, len) < 0) {
+        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
+        temp_abandon(fd, temp);
+        return -1;
+    }
+    return temp_commit(fd, temp, output, res);
+}
+
 int image_save_atomic(VipsImage *img, const char *input, const char *output,
                       enum out_format fmt, const struct image_settings *s, struct job_result *res)
 {
     VipsImage *flat = NULL, *clean = NULL;
-    char *temp = temp_path_for(output, getpid());
-    int fd = -1;
+    char *temp = NULL;
+    int fd;
     int r = -1;
 
     if (fmt == FMT_JPEG && vips_image_hasalpha(img)) {
@@ -104,36 +157,18 @@ int image_save_atomic(VipsImage *img, const char *input, const char *output,
         fail_from_vips(res, "cannot copy");
         goto done;
     }
-    /* 0666 and the umask, like any file a user creates; not mkstemp's 0600. */
-    fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
+    fd = temp_open(output, &temp, res);
+    if (fd < 0)
         goto done;
-    }
     if (write_pixels(clean, fd, input, fmt, s, res)) {
-        unlink(temp); /* whatever part the saver wrote */
+        temp_abandon(fd, temp);
         goto done;
     }
-    if (close(fd) < 0) { /* some file systems report a failed write only now */
-        fd = -1;
-        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
-        unlink(temp);
-        goto done;
-    }
-    fd = -1;
-    if (rename(temp, output) < 0) {
-        job_result_fail(res, "cannot rename into %s: %s", output, strerror(errno));
-        unlink(temp);
-        goto done;
-    }
-    r = 0;
+    r = temp_commit(fd, temp, output, res);
 done:
-    if (fd >= 0)
-        close(fd);
     if (flat)
         g_object_unref(flat);
     if (clean)
         g_object_unref(clean);
-    free(temp);
     return r;
 }

@@ -1,6 +1,7 @@
 /* outpath: input kinds and output names; see include/outpath.h. */
 #include "outpath.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,8 +109,17 @@ char *temp_path_for(const char *output, pid_t pid)
     const char *slash = strrchr(output, '/');
     int dir_len = slash ? (int)(slash - output + 1) : 0;
     const char *base = output + dir_len;
+    char tail[48];
+    int tail_len = snprintf(tail, sizeof(tail), ".imgbatch-%ld.tmp", (long)pid);
+    /*
+     * The name must stay within NAME_MAX even when the output's own name
+     * already fills it: keep only as much of it as fits.  One worker writes
+     * one file at a time, so the pid alone keeps temporary names apart.
+     */
+    int room = NAME_MAX - 1 - tail_len;
+    int base_len = (int)strlen(base) < room ? (int)strlen(base) : room;
 
-    return xstrdup_printf("%.*s.%s.imgbatch-%ld.tmp", dir_len, output, base, (long)pid);
+    return xstrdup_printf("%.*s.%.*s%s", dir_len, output, base_len, base, tail);
 }
 
 char *path_join(const char *base, const char *rel)

@@ -10,6 +10,8 @@
 
 #include "outpath.h"
 
+#include <limits.h>
+
 #include <stdlib.h>
 
 static void test_input_kind(void)
@@ -189,12 +191,35 @@ static void test_path_join(void)
     free(p);
 }
 
+/*
+ * An output name may already be NAME_MAX long; its temporary name must
+ * still be a valid name, in the same directory, distinct per pid.
+ */
+static void test_temp_path_long_name(void)
+{
+    char base[NAME_MAX + 1], output[NAME_MAX + 16];
+
+    memset(base, 'n', NAME_MAX - 4);
+    memcpy(base + NAME_MAX - 4, ".jpg", 5);
+    snprintf(output, sizeof(output), "out/%s", base);
+    char *a = temp_path_for(output, 4194304);
+    char *b = temp_path_for(output, 12);
+    CHECK(strncmp(a, "out/.", 5) == 0);
+    CHECK(strlen(a + 4) <= NAME_MAX);
+    CHECK(strlen(b + 4) <= NAME_MAX);
+    CHECK(strstr(a, ".imgbatch-4194304.tmp") != NULL);
+    CHECK(strcmp(a, b) != 0);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     test_input_kind();
     test_output_format();
     test_output_relpath();
     test_temp_path();
+    test_temp_path_long_name();
     test_path_join();
     return check_summary();
 }
