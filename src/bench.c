@@ -12,6 +12,7 @@
 #include "pool.h"
 #include "run.h"
 #include "worker.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -80,10 +81,8 @@ int run_bench(const struct options *opts)
     }
     scan_sort_largest_first(&scan);
 
-    struct pool_job *jobs = calloc(scan.count + 1, sizeof(*jobs));
+    struct pool_job *jobs = xcalloc(scan.count, sizeof(*jobs));
     size_t n = 0;
-    if (!jobs)
-        abort();
     for (size_t i = 0; i < scan.count; i++) {
         struct scan_entry *e = &scan.entries[i];
         if (e->error || (o.recursive && strchr(e->output + strlen(scratch) + 1, '/') &&
@@ -108,11 +107,9 @@ int run_bench(const struct options *opts)
         sizes[nsizes++] = j;
     sizes[nsizes++] = max;
 
-    double *ips = calloc((size_t)(nsizes * opts->repeat), sizeof(*ips));
-    double *mps = calloc((size_t)(nsizes * opts->repeat), sizeof(*mps));
-    struct pool_worker_stats *stats = calloc((size_t)max, sizeof(*stats));
-    if (!ips || !mps || !stats)
-        abort();
+    double *ips = xcalloc((size_t)(nsizes * opts->repeat), sizeof(*ips));
+    double *mps = xcalloc((size_t)(nsizes * opts->repeat), sizeof(*mps));
+    struct pool_worker_stats *stats = xcalloc((size_t)max, sizeof(*stats));
 
     struct worker_context wctx;
     struct pool_config cfg;

@@ -6,6 +6,7 @@
  * costs one memmove, not one per frame.
  */
 #include "frame.h"
+#include "xalloc.h"
 #include "xio.h"
 
 #include <errno.h>
@@ -26,12 +27,7 @@ void bytebuf_append(struct bytebuf *b, const void *data, size_t len)
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + len)
             cap *= 2;
-        uint8_t *p = realloc(b->data, cap);
-        if (!p) {
-            fprintf(stderr, "imgbatch: out of memory\n");
-            abort();
-        }
-        b->data = p;
+        b->data = xrealloc(b->data, cap);
         b->cap = cap;
     }
     if (len)

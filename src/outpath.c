@@ -1,28 +1,12 @@
 /* outpath: input kinds and output names; see include/outpath.h. */
 #include "outpath.h"
+#include "xalloc.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static char *xstrdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *xstrdup_printf(const char *fmt, ...)
-{
-    va_list ap;
-    char *s = NULL;
-
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0) {
-        fprintf(stderr, "imgbatch: out of memory\n");
-        abort();
-    }
-    va_end(ap);
-    return s;
-}
 
 /* The extension of the last path component, with its dot, or NULL. */
 static const char *extension_of(const char *name)
@@ -101,7 +85,7 @@ char *output_relpath(const char *rel, enum out_format requested, const char *suf
     int stem_len = ext ? (int)(ext - rel) : (int)strlen(rel);
     const char *new_ext = kind_is_format(kind, f) ? ext : format_extension(f);
 
-    return xstrdup_printf("%.*s%s%s", stem_len, rel, suffix, new_ext);
+    return xasprintf("%.*s%s%s", stem_len, rel, suffix, new_ext);
 }
 
 char *temp_path_for(const char *output, pid_t pid)
@@ -119,7 +103,7 @@ char *temp_path_for(const char *output, pid_t pid)
     int room = NAME_MAX - 1 - tail_len;
     int base_len = (int)strlen(base) < room ? (int)strlen(base) : room;
 
-    return xstrdup_printf("%.*s.%.*s%s", dir_len, output, base_len, base, tail);
+    return xasprintf("%.*s.%.*s%s", dir_len, output, base_len, base, tail);
 }
 
 char *path_join(const char *base, const char *rel)
@@ -129,6 +113,6 @@ char *path_join(const char *base, const char *rel)
     while (n > 1 && base[n - 1] == '/')
         n--;
     if (n == 1 && base[0] == '/')
-        return xstrdup_printf("/%s", rel);
-    return xstrdup_printf("%.*s/%s", (int)n, base, rel);
+        return xasprintf("/%s", rel);
+    return xasprintf("%.*s/%s", (int)n, base, rel);
 }

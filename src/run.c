@@ -6,6 +6,7 @@
 #include "pool.h"
 #include "report.h"
 #include "worker.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,11 +17,9 @@
 
 int make_dirs(const char *path)
 {
-    char *p = strdup(path);
+    char *p = xstrdup(path);
     struct stat st;
 
-    if (!p)
-        return -1;
     for (char *s = p + 1;; s++) {
         if (*s != '/' && *s != '\0')
             continue;
@@ -69,16 +68,9 @@ static void prepare_output_dirs(struct scan_result *scan)
         const char *slash = strrchr(e->output, '/');
         if (!slash)
             continue;
-        char *dir = strndup(e->output, (size_t)(slash - e->output));
-        if (!dir)
-            abort();
-        if (!last || strcmp(last, dir)) {
-            if (make_dirs(dir) < 0) {
-                if (asprintf(&e->error, "cannot create directory %s: %s", dir,
-                             strerror(errno)) < 0)
-                    abort();
-            }
-        }
+        char *dir = xstrndup(e->output, (size_t)(slash - e->output));
+        if ((!last || strcmp(last, dir)) && make_dirs(dir) < 0)
+            e->error = xasprintf("cannot create directory %s: %s", dir, strerror(errno));
         free(last);
         last = dir;
     }
@@ -137,12 +129,8 @@ int run_batch(const struct options *opts)
     memset(&b, 0, sizeof(b));
     report_init(&b.report, stdout, opts);
     b.report.skipped = scan.skipped;
-    b.runnable = calloc(scan.count + 1, sizeof(*b.runnable));
-    struct pool_job *jobs = calloc(scan.count + 1, sizeof(*jobs));
-    if (!b.runnable || !jobs) {
-        fprintf(stderr, "imgbatch: out of memory\n");
-        return EXIT_USAGE;
-    }
+    b.runnable = xcalloc(scan.count, sizeof(*b.runnable));
+    struct pool_job *jobs = xcalloc(scan.count, sizeof(*jobs));
 
     /* Files that cannot run are reported before any work starts. */
     size_t n = 0;
@@ -162,11 +150,7 @@ int run_batch(const struct options *opts)
     struct pool_config cfg;
     struct pool_outcome outcome;
     int workers = pool_size_for(opts, n);
-    struct pool_worker_stats *stats = calloc((size_t)workers, sizeof(*stats));
-    if (!stats) {
-        fprintf(stderr, "imgbatch: out of memory\n");
-        return EXIT_USAGE;
-    }
+    struct pool_worker_stats *stats = xcalloc((size_t)workers, sizeof(*stats));
     memset(&outcome, 0, sizeof(outcome));
     memset(&cfg, 0, sizeof(cfg));
     worker_context_init(&wctx, opts);

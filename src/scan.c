@@ -8,6 +8,7 @@
  */
 #include "scan.h"
 #include "outpath.h"
+#include "xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,26 +27,11 @@ struct walk {
     int have_out;
 };
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d) {
-        fprintf(stderr, "imgbatch: out of memory\n");
-        abort();
-    }
-    return d;
-}
-
 static struct scan_entry *add_entry(struct scan_result *r)
 {
     if (r->count == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 64;
-        struct scan_entry *e = realloc(r->entries, cap * sizeof(*e));
-        if (!e) {
-            fprintf(stderr, "imgbatch: out of memory\n");
-            abort();
-        }
-        r->entries = e;
+        r->entries = xrealloc(r->entries, cap * sizeof(*r->entries));
         r->cap = cap;
     }
     struct scan_entry *e = &r->entries[r->count++];
@@ -70,12 +56,9 @@ static void add_file(struct walk *w, const char *rel, const struct stat *st)
 static void add_failure(struct walk *w, const char *rel, const char *what, int err)
 {
     struct scan_entry *e = add_entry(w->r);
-    char buf[256];
-
     e->input = rel[0] ? path_join(w->opts->input, rel) : xstrdup(w->opts->input);
     e->output = xstrdup("");
-    snprintf(buf, sizeof(buf), "%s: %s", what, strerror(err));
-    e->error = xstrdup(buf);
+    e->error = xasprintf("%s: %s", what, strerror(err));
 }
 
 static void walk_dir(struct walk *w, int dirfd, const char *rel)
@@ -200,27 +183,16 @@ static int by_inode(const void *a, const void *b)
 /* Sets e's error to "<what> <path><why>", keeping an error set earlier. */
 static void set_error(struct scan_entry *e, const char *what, const char *path, const char *why)
 {
-    char *msg;
-
-    if (e->error)
-        return;
-    if (asprintf(&msg, "%s%s%s", what, path, why) < 0) {
-        fprintf(stderr, "imgbatch: out of memory\n");
-        abort();
-    }
-    e->error = msg;
+    if (!e->error)
+        e->error = xasprintf("%s%s%s", what, path, why);
 }
 
 void scan_check_outputs(struct scan_result *r)
 {
-    struct scan_entry **sorted = malloc(r->count * sizeof(*sorted) + 1);
-    struct scan_entry *inodes = malloc(r->count * sizeof(*inodes) + 1);
+    struct scan_entry **sorted = xcalloc(r->count, sizeof(*sorted));
+    struct scan_entry *inodes = xcalloc(r->count, sizeof(*inodes));
     size_t n = 0;
 
-    if (!sorted || !inodes) {
-        fprintf(stderr, "imgbatch: out of memory\n");
-        abort();
-    }
     for (size_t i = 0; i < r->count; i++) {
         if (!r->entries[i].error) {
             sorted[n] = &r->entries[i];
