@@ -182,6 +182,14 @@ static void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch)
     *ch = y < box_h ? box_h : y;
 }
 
+/* As libvips' jpegsave chooses: full-resolution chroma from quality 90 up. */
+static int chroma_subsampling(int channels, int quality)
+{
+    if (channels == 1)
+        return TJSAMP_GRAY;
+    return quality >= 90 ? TJSAMP_444 : TJSAMP_420;
+}
+
 /*
  * Encodes the rectangle (left, top, w, h) of pm and writes it atomically.
  * TurboJPEG compresses with the fast integer DCT unless told otherwise;
@@ -198,7 +206,7 @@ static int encode_and_save(const struct pixmap *pm, int left, int top, int w, in
 
     if (tjCompress2(encoder, origin, w, pm->w * pm->channels, h,
                     pm->channels == 1 ? TJPF_GRAY : TJPF_RGB, &jpeg, &len,
-                    pm->channels == 1 ? TJSAMP_GRAY : TJSAMP_420, s->quality,
+                    chroma_subsampling(pm->channels, s->quality), s->quality,
                     TJFLAG_ACCURATEDCT)) {
         job_result_fail(res, "cannot encode JPEG: %s", tjGetErrorStr2(encoder));
         tjFree(jpeg);
