@@ -20,6 +20,9 @@
 
 #include "message.h"
 
+/* How long a busy worker has to stop after SIGTERM before SIGKILL. */
+#define POOL_DEFAULT_GRACE_MS 2000
+
 /* Exit codes a worker uses for its own troubles (the master reports them). */
 #define POOL_EXIT_INIT_FAILED 3 /* init callback failed: nothing can be done */
 #define POOL_EXIT_PROTOCOL 4    /* the master sent something unreadable */
@@ -29,10 +32,11 @@ struct pool_job {
     const char *output;
 };
 
-/* Where a result came from; pid lets the caller clean up after a dead worker. */
+/* Where a result came from. */
 struct pool_worker_info {
-    int no;    /* 1..N, stable across replacements */
+    int no;     /* 1..N, stable across replacements; 0 if no worker ever held the job */
     pid_t pid;
+    int died;   /* the worker ended holding the job: what it was writing is its own to clean */
 };
 
 /* Runs in each worker right after fork; nonzero means the worker cannot work. */
@@ -57,7 +61,7 @@ struct pool_config {
     void *ctx;               /* for init, work and fini, in the workers */
     void *result_ctx;        /* for on_result, in the master */
     int job_timeout_ms;      /* kill a worker busy longer than this; 0: never */
-    int shutdown_grace_ms;   /* after SIGTERM to a worker, wait this long before SIGKILL */
+    int shutdown_grace_ms;   /* after SIGTERM to a worker, this long before SIGKILL; 0: default */
 };
 
 struct pool_worker_stats {
@@ -68,8 +72,8 @@ struct pool_worker_stats {
 
 struct pool_outcome {
     int signal;          /* SIGINT or SIGTERM if the run was interrupted, else 0 */
-    size_t completed;    /* jobs handed to on_result */
-    size_t not_started;  /* jobs never sent, because of a signal or dead workers */
+    size_t completed;    /* jobs handed to on_result, failures included */
+    size_t not_started;  /* jobs never sent because a signal stopped the run */
     long long wall_usec;
 };
 

@@ -15,6 +15,7 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <math.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,8 +118,7 @@ int run_bench(const struct options *opts)
     worker_context_init(&wctx, &o);
     worker_configure_pool(&cfg, &wctx);
     cfg.on_result = count_result;
-    cfg.job_timeout_ms = (int)(opts->timeout_s * 1000);
-    cfg.shutdown_grace_ms = 2000;
+    cfg.job_timeout_ms = (int)ceil(opts->timeout_s * 1000);
 
     if (!opts->json) {
         printf("bench: %s", op_name(o.op));

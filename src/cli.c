@@ -301,9 +301,11 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             o->keep_metadata = 1;
             break;
         case OPT_TIMEOUT:
-            if (parse_positive(optarg, &o->timeout_s))
-                return fail(err, errlen, "--timeout wants a positive number of seconds, not '%s'",
-                            optarg);
+            /* Milliseconds in an int: from 1 ms to about 24 days. */
+            if (parse_positive(optarg, &o->timeout_s) || o->timeout_s < 0.001 ||
+                o->timeout_s > 2000000)
+                return fail(err, errlen,
+                            "--timeout wants seconds from 0.001 to 2000000, not '%s'", optarg);
             break;
         case OPT_MAX_PIXELS:
             if (parse_positive(optarg, &o->max_megapixels) && strcmp(optarg, "0"))

@@ -4,7 +4,9 @@
  * The master keeps a slot table, one entry per worker: its pid, the write
  * end of its job pipe, the non-blocking read end of its result pipe with an
  * incremental frame decoder, and the job it holds.  A slot is FREE (no
- * process), IDLE (waiting for a job) or BUSY (holding one).
+ * process), IDLE (waiting for a job) or BUSY (holding one).  A worker the
+ * master has killed is marked exiting: it may still deliver a result it
+ * wrote just before the kill, but it is never sent another job.
  *
  * SIGINT, SIGTERM and SIGCHLD are blocked for the whole run and unblocked
  * only inside ppoll(), as GNU make does, so a signal can never slip in
@@ -37,7 +39,7 @@ struct slot {
     struct frame_decoder decoder;
     size_t job;            /* valid when BUSY */
     long long started_usec; /* when the job was sent */
-    int killed_for_timeout;
+    int exiting;           /* killed or told to stop: no more jobs, whatever it says */
     int ran_jobs;          /* this process delivered at least one result */
     unsigned spawns;       /* processes started in this slot */
     char kill_reason[256]; /* set when the master killed it on purpose */
@@ -138,31 +140,38 @@ static void reset_child_signals(const sigset_t *orig_mask)
     sigprocmask(SIG_SETMASK, orig_mask, NULL);
 }
 
+/*
+ * A worker that could not be started counts like one that died in its
+ * init: if it keeps happening, the pool stops trying and fails what is left
+ * with the reason, instead of retrying forever.
+ */
+static int spawn_failed(struct pool *p, struct slot *s, const char *what, int *fds, int nfds)
+{
+    int err = errno;
+
+    for (int i = 0; i < nfds; i++)
+        close_quietly(fds[i]);
+    snprintf(p->start_error, sizeof(p->start_error), "%s for worker %d: %s", what, s->no,
+             strerror(err));
+    fprintf(stderr, "imgbatch: %s\n", p->start_error);
+    p->failed_starts++;
+    return -1;
+}
+
 static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
 {
-    int job_pipe[2], result_pipe[2];
+    int fds[4]; /* job read, job write, result read, result write */
 
-    if (pipe2(job_pipe, O_CLOEXEC) < 0) {
-        fprintf(stderr, "imgbatch: pipe for worker %d: %s\n", s->no, strerror(errno));
-        return -1;
-    }
-    if (pipe2(result_pipe, O_CLOEXEC) < 0) {
-        fprintf(stderr, "imgbatch: pipe for worker %d: %s\n", s->no, strerror(errno));
-        close_quietly(job_pipe[0]);
-        close_quietly(job_pipe[1]);
-        return -1;
-    }
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return spawn_failed(p, s, "pipe", fds, 0);
+    if (pipe2(fds + 2, O_CLOEXEC) < 0)
+        return spawn_failed(p, s, "pipe", fds, 2);
+    int job_pipe[2] = {fds[0], fds[1]}, result_pipe[2] = {fds[2], fds[3]};
 
     fflush(NULL); /* or the child would print the master's buffered output again */
     pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "imgbatch: fork of worker %d: %s\n", s->no, strerror(errno));
-        close_quietly(job_pipe[0]);
-        close_quietly(job_pipe[1]);
-        close_quietly(result_pipe[0]);
-        close_quietly(result_pipe[1]);
-        return -1;
-    }
+    if (pid < 0)
+        return spawn_failed(p, s, "fork", fds, 4);
     if (pid == 0) {
         /*
          * Forked without exec, so O_CLOEXEC does not help: close the master's
@@ -194,16 +203,16 @@ static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
     s->job_fd = job_pipe[1];
     s->result_fd = result_pipe[0];
     s->state = SLOT_IDLE;
-    s->killed_for_timeout = 0;
+    s->exiting = 0;
     s->ran_jobs = 0;
     s->kill_reason[0] = '\0';
     frame_decoder_init(&s->decoder);
     return 0;
 }
 
-static void deliver(struct pool *p, struct slot *s, const struct job_result *res)
+static void deliver(struct pool *p, struct slot *s, const struct job_result *res, int died)
 {
-    struct pool_worker_info info = {s->no, s->pid};
+    struct pool_worker_info info = {s->no, s->pid, died};
     struct pool_worker_stats *st = &p->stats[s->no - 1];
 
     st->jobs++;
@@ -265,20 +274,33 @@ static void slot_reap(struct pool *p, struct slot *s)
         memset(&res, 0, sizeof(res));
         res.id = (uint32_t)s->job;
         job_result_fail(&res, "%s", why);
-        deliver(p, s, &res);
+        deliver(p, s, &res, 1);
     }
     s->state = SLOT_FREE;
     s->pid = 0;
     s->job_fd = s->result_fd = -1;
 }
 
-/* Kills a worker on purpose; its death is reported with reason. */
+/* Sends sig to a worker; one that is already gone (ESRCH) is no error. */
+static void signal_worker(const struct slot *s, int sig)
+{
+    if (kill(s->pid, sig) < 0 && errno != ESRCH)
+        fprintf(stderr, "imgbatch: kill(worker %d, %s): %s\n", s->no, pool_signal_name(sig),
+                strerror(errno));
+}
+
+/*
+ * Kills a worker on purpose; its death is reported with reason (NULL: the
+ * reason already set, e.g. by a protocol error).  It is
+ * exiting from now on: a result it wrote just before the kill is still
+ * taken, but no job is sent to it again.
+ */
 static void slot_kill(struct slot *s, const char *reason)
 {
-    if (!s->kill_reason[0])
+    if (reason && !s->kill_reason[0])
         snprintf(s->kill_reason, sizeof(s->kill_reason), "%s", reason);
-    if (kill(s->pid, SIGKILL) < 0 && errno != ESRCH)
-        fprintf(stderr, "imgbatch: kill(worker %d): %s\n", s->no, strerror(errno));
+    s->exiting = 1;
+    signal_worker(s, SIGKILL);
 }
 
 /* Sends the next job to an idle worker; a write error means the worker died. */
@@ -324,7 +346,7 @@ static int slot_take_frames(struct pool *p, struct slot *s, int at_eof)
         }
         s->ran_jobs = 1;
         p->failed_starts = 0;
-        deliver(p, s, &res);
+        deliver(p, s, &res, 0);
     }
 }
 
@@ -343,7 +365,7 @@ static void slot_read(struct pool *p, struct slot *s)
     if (n > 0) {
         frame_decoder_feed(&s->decoder, buf, (size_t)n);
         if (slot_take_frames(p, s, 0) < 0)
-            slot_kill(s, s->kill_reason); /* its EOF comes next, and the reap */
+            slot_kill(s, NULL); /* its EOF comes next, and the reap */
         return;
     }
     /* A protocol error here becomes the reason given for the death. */
@@ -369,9 +391,10 @@ static long long next_deadline_ms(const struct pool *p, long long now)
         return -1;
     for (int i = 0; i < p->cfg->workers; i++) {
         const struct slot *s = &p->slots[i];
-        if (s->state != SLOT_BUSY || s->killed_for_timeout)
+        if (s->state != SLOT_BUSY || s->exiting)
             continue;
-        long long left = (s->started_usec + p->cfg->job_timeout_ms * 1000LL - now) / 1000;
+        /* Rounded up: waking a little late is fine, spinning on ppoll(0) is not. */
+        long long left = (s->started_usec + p->cfg->job_timeout_ms * 1000LL - now + 999) / 1000;
         if (left < 0)
             left = 0;
         if (best < 0 || left < best)
@@ -384,13 +407,12 @@ static void kill_overdue(struct pool *p, long long now)
 {
     for (int i = 0; i < p->cfg->workers; i++) {
         struct slot *s = &p->slots[i];
-        if (s->state != SLOT_BUSY || s->killed_for_timeout)
+        if (s->state != SLOT_BUSY || s->exiting)
             continue;
         if (now - s->started_usec >= p->cfg->job_timeout_ms * 1000LL) {
             char why[256];
-            snprintf(why, sizeof(why), "timed out after %.1f s (worker %d killed)",
+            snprintf(why, sizeof(why), "timed out after %g s (worker %d killed)",
                      p->cfg->job_timeout_ms / 1000.0, s->no);
-            s->killed_for_timeout = 1;
             slot_kill(s, why);
         }
     }
@@ -406,10 +428,10 @@ static void begin_stop(struct pool *p, const char *why)
             continue;
         close_quietly(s->job_fd);
         s->job_fd = -1;
+        s->exiting = 1;
         if (s->state == SLOT_BUSY) {
             snprintf(s->kill_reason, sizeof(s->kill_reason), "%s", why);
-            if (kill(s->pid, SIGTERM) < 0 && errno != ESRCH)
-                fprintf(stderr, "imgbatch: kill(worker %d): %s\n", s->no, strerror(errno));
+            signal_worker(s, SIGTERM);
         }
     }
 }
@@ -428,7 +450,7 @@ static void dispatch(struct pool *p, const sigset_t *orig_mask)
             if (slot_spawn(p, s, orig_mask) < 0)
                 continue;
         }
-        if (s->state == SLOT_IDLE)
+        if (s->state == SLOT_IDLE && !s->exiting)
             slot_dispatch(p, s);
     }
 }
@@ -440,24 +462,29 @@ static void release_idle(struct pool *p)
         return;
     for (int i = 0; i < p->cfg->workers; i++) {
         struct slot *s = &p->slots[i];
-        if (s->state == SLOT_IDLE && s->job_fd >= 0) {
+        if (s->state == SLOT_IDLE && !s->exiting && s->job_fd >= 0) {
             close_quietly(s->job_fd);
             s->job_fd = -1;
         }
     }
 }
 
+static long long grace_ms(const struct pool_config *cfg)
+{
+    return cfg->shutdown_grace_ms > 0 ? cfg->shutdown_grace_ms : POOL_DEFAULT_GRACE_MS;
+}
+
 /* After a stop signal, a busy worker gets the grace period, then SIGKILL. */
 static void escalate(struct pool *p, long long stop_started)
 {
-    long long grace = p->cfg->shutdown_grace_ms > 0 ? p->cfg->shutdown_grace_ms : 2000;
+    long long grace = grace_ms(p->cfg);
 
     if (now_usec() - stop_started < grace * 1000LL)
         return;
     for (int i = 0; i < p->cfg->workers; i++) {
         struct slot *s = &p->slots[i];
-        if (s->state != SLOT_FREE && kill(s->pid, SIGKILL) < 0 && errno != ESRCH)
-            fprintf(stderr, "imgbatch: kill(worker %d): %s\n", s->no, strerror(errno));
+        if (s->state != SLOT_FREE)
+            signal_worker(s, SIGKILL);
     }
 }
 
@@ -488,7 +515,7 @@ static void fail_unstartable(struct pool *p)
     while (p->next_job < p->njobs) {
         struct job_result res;
         size_t j = p->next_job++;
-        struct pool_worker_info info = {0, 0};
+        struct pool_worker_info info = {0, 0, 0};
 
         memset(&res, 0, sizeof(res));
         res.id = (uint32_t)j;
@@ -549,12 +576,8 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
     long long stop_started = 0;
 
     /* Start the whole pool up front: the pool is the parallelism. */
-    for (int i = 0; i < cfg->workers; i++) {
-        if (slot_spawn(&p, &p.slots[i], &orig_mask) < 0 && i == 0) {
-            ret = -1;
-            break;
-        }
-    }
+    for (int i = 0; i < cfg->workers; i++)
+        slot_spawn(&p, &p.slots[i], &orig_mask);
 
     struct pollfd *pfd = calloc((size_t)cfg->workers, sizeof(*pfd));
     struct slot **who = calloc((size_t)cfg->workers, sizeof(*who));
@@ -581,8 +604,9 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
                 break;
             if (p.failed_starts >= cfg->workers + 2)
                 continue; /* fail_unstartable runs on the next turn */
-            /* fork failed for every slot; back off a little and try again. */
-            usleep(100000);
+            /* fork failed for every slot: back off, with signals let through. */
+            struct timespec backoff = {0, 100 * 1000 * 1000};
+            ppoll(NULL, 0, &backoff, &wait_mask);
             continue;
         }
 
@@ -599,7 +623,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
         long long now = now_usec();
         long long wait_ms = next_deadline_ms(&p, now);
         if (outcome->signal) {
-            long long grace = cfg->shutdown_grace_ms > 0 ? cfg->shutdown_grace_ms : 2000;
+            long long grace = grace_ms(cfg);
             long long left = grace - (now - stop_started) / 1000;
             wait_ms = left < 10 ? 10 : left;
         }
@@ -632,8 +656,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
         struct slot *s = &p.slots[i];
         if (s->state == SLOT_FREE)
             continue;
-        if (kill(s->pid, SIGKILL) < 0 && errno != ESRCH)
-            fprintf(stderr, "imgbatch: kill(worker %d): %s\n", s->no, strerror(errno));
+        signal_worker(s, SIGKILL);
         snprintf(s->kill_reason, sizeof(s->kill_reason), "interrupted");
         slot_reap(&p, s);
     }

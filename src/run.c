@@ -9,6 +9,7 @@
 #include "xalloc.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +93,12 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
         report_ok(&b->report, e->input, e->output, res, worker->no);
         return;
     }
-    /* A worker killed mid-write leaves its temporary file: we know its name. */
-    if (worker->pid > 0) {
+    /*
+     * A worker that died holding the file may have left its temporary file
+     * half written; it cannot clean up any more, so the master does: the
+     * name follows from the output and the worker's pid.
+     */
+    if (worker->died) {
         char *temp = temp_path_for(e->output, worker->pid);
         if (unlink(temp) < 0 && errno != ENOENT)
             fprintf(stderr, "imgbatch: cannot remove %s: %s\n", temp, strerror(errno));
@@ -158,8 +163,7 @@ int run_batch(const struct options *opts)
     cfg.workers = workers;
     cfg.on_result = on_result;
     cfg.result_ctx = &b;
-    cfg.job_timeout_ms = (int)(opts->timeout_s * 1000);
-    cfg.shutdown_grace_ms = 2000;
+    cfg.job_timeout_ms = (int)ceil(opts->timeout_s * 1000);
 
     int status = 0;
     if (n > 0 && pool_run(&cfg, jobs, n, stats, &outcome) < 0)
