@@ -31,7 +31,7 @@ struct job_request {
 struct job_result {
     uint32_t id;
     int ok;
-    uint32_t in_width, in_height;   /* as decoded, before any rotation */
+    uint32_t in_width, in_height;   /* the input's size once upright (EXIF orientation) */
     uint32_t out_width, out_height; /* as written */
     uint64_t usec;                  /* time the worker spent on the file */
     char error[RESULT_ERROR_MAX];   /* one line, set when !ok */

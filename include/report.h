@@ -31,6 +31,9 @@ void report_init(struct report *r, FILE *out, const struct options *opts);
 void report_ok(struct report *r, const char *input, const char *output,
                const struct job_result *res, int worker);
 
+/* A file that is not an image by its extension: counted; a line only with --json. */
+void report_skipped(struct report *r, const char *input);
+
 /* A file failed; worker is 0 when it failed before reaching one. */
 void report_failed(struct report *r, const char *input, const char *error, int worker);
 
@@ -42,7 +45,10 @@ struct report_totals {
 
 void report_summary(struct report *r, const struct report_totals *t);
 
-/* 0, 1, or 128 + the signal that interrupted the run. */
+/*
+ * 0, 1, or 128 + the signal that interrupted the run.  A report that could
+ * not be written (stdout on a full disk, say) makes it at least 1.
+ */
 int report_exit_status(const struct report *r, const struct pool_outcome *outcome);
 
 #endif

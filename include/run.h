@@ -19,9 +19,6 @@ int run_batch(const struct options *opts);
 /* Returns the process exit status. */
 int run_bench(const struct options *opts);
 
-/* mkdir -p; 0 or -1 with errno. */
-int make_dirs(const char *path);
-
 /* The pool size for n files: --jobs, or the online CPUs; never more than n, at least 1. */
 int pool_size_for(const struct options *opts, size_t n);
 

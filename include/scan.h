@@ -3,7 +3,8 @@
  *
  * It walks INPUT (one level, or the whole tree with -r), keeps the files
  * whose extension names an image format, skips hidden files and the OUTPUT
- * directory itself, and maps each input to its output.  Files that must not
+ * directory itself, and maps each input to its output.  Other files are
+ * listed as skipped.  Files that must not
  * run (two inputs sharing one output, an output that is an input) get an
  * error here, so they are reported without any work done.
  */
@@ -28,7 +29,9 @@ struct scan_result {
     struct scan_entry *entries;
     size_t count;
     size_t cap;
-    size_t skipped; /* non-hidden files without an image extension */
+    char **skipped;       /* non-hidden files without an image extension, as shown */
+    size_t skipped_count;
+    size_t skipped_cap;
 };
 
 /*
@@ -40,6 +43,15 @@ int scan_inputs(const struct options *opts, struct scan_result *r, char *err, si
 
 /* Marks clashing outputs and outputs that would overwrite an input. */
 void scan_check_outputs(struct scan_result *r);
+
+/* mkdir -p; 0 or -1 with errno (ENOTDIR if a file is in the way). */
+int make_dirs(const char *path);
+
+/*
+ * Creates each entry's output directory (with -r they mirror INPUT's);
+ * an entry whose directory cannot be made gets that as its error.
+ */
+void scan_create_output_dirs(struct scan_result *r);
 
 /* Sorts the entries largest first (then by name, for a stable order). */
 void scan_sort_largest_first(struct scan_result *r);

@@ -84,10 +84,10 @@ int run_bench(const struct options *opts)
 
     struct pool_job *jobs = xcalloc(scan.count, sizeof(*jobs));
     size_t n = 0;
+    scan_create_output_dirs(&scan);
     for (size_t i = 0; i < scan.count; i++) {
         struct scan_entry *e = &scan.entries[i];
-        if (e->error || (o.recursive && strchr(e->output + strlen(scratch) + 1, '/') &&
-                         make_dirs(e->output) < 0))
+        if (e->error)
             continue;
         jobs[n].input = e->input;
         jobs[n].output = e->output;
@@ -103,6 +103,8 @@ int run_bench(const struct options *opts)
 
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     int max = opts->jobs > 0 ? opts->jobs : (int)(cpus > 0 ? cpus : 1);
+    if ((size_t)max > n)
+        max = (int)n; /* more workers than files would only sit idle */
     int sizes[16], nsizes = 0;
     for (int j = 1; j < max && nsizes < 15; j *= 2)
         sizes[nsizes++] = j;
@@ -136,7 +138,7 @@ int run_bench(const struct options *opts)
             struct tally t;
             struct pool_outcome outcome;
             memset(&t, 0, sizeof(t));
-            cfg.workers = sizes[k] < (int)n ? sizes[k] : (int)n;
+            cfg.workers = sizes[k];
             cfg.result_ctx = &t;
             if (pool_run(&cfg, jobs, n, stats, &outcome) < 0) {
                 status = EXIT_USAGE;

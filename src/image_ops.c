@@ -50,15 +50,10 @@ void fit_inside(int w, int h, int box_w, int box_h, int *out_w, int *out_h)
     }
 }
 
-static int has_alpha(VipsImage *im)
-{
-    return vips_image_hasalpha(im);
-}
-
 int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey)
 {
     VipsImage *t = NULL;
-    int colour_bands = in->Bands - (has_alpha(in) ? 1 : 0);
+    int colour_bands = in->Bands - (vips_image_hasalpha(in) ? 1 : 0);
     int grey = colour_bands < 3;
     VipsInterpretation target = grey && keep_grey ? VIPS_INTERPRETATION_B_W
                                                   : VIPS_INTERPRETATION_sRGB;
@@ -94,7 +89,7 @@ int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey)
 static int split_alpha(VipsImage *in, VipsImage **colour, VipsImage **alpha)
 {
     *alpha = NULL;
-    if (!has_alpha(in)) {
+    if (!vips_image_hasalpha(in)) {
         g_object_ref(in);
         *colour = in;
         return 0;
@@ -219,7 +214,7 @@ static VipsImage *filter_full_size(const struct image_settings *s, struct image_
 
     int ok = !to_srgb8(upright, &srgb, s->op == OP_GRAYSCALE);
     if (ok && s->op == OP_GRAYSCALE)
-        ok = srgb->Bands - has_alpha(srgb) == 1
+        ok = srgb->Bands - vips_image_hasalpha(srgb) == 1
                  ? (g_object_ref(srgb), out = srgb, 1) /* grey already is luminance */
                  : !apply_matrix(srgb, &grey_matrix, &out);
     else if (ok)
@@ -232,13 +227,10 @@ static VipsImage *filter_full_size(const struct image_settings *s, struct image_
     return ok ? out : NULL;
 }
 
-/* resize and thumbnail: vips_thumbnail to the exact size we computed. */
+/* resize and thumbnail: vips_thumbnail to the exact size we computed; w x h is upright. */
 static VipsImage *scale(const struct image_settings *s, struct image_input *in,
-                        VipsImage *header, struct job_result *res)
+                        VipsImage *header, int w, int h, struct job_result *res)
 {
-    int swap = !s->no_rotate && vips_image_get_orientation_swap(header);
-    int w = swap ? header->Ysize : header->Xsize;
-    int h = swap ? header->Xsize : header->Ysize;
     /*
      * Only a colour image with an embedded profile needs a colour transform:
      * building an lcms transform costs more than shrinking a whole photo, and
@@ -292,10 +284,11 @@ void image_process(const struct image_settings *s, const char *input, const char
         /* done, well or not, by TurboJPEG */
     } else {
         int swap = !s->no_rotate && vips_image_get_orientation_swap(header);
-        res->in_width = (uint32_t)(swap ? header->Ysize : header->Xsize);
-        res->in_height = (uint32_t)(swap ? header->Xsize : header->Ysize);
+        int w = swap ? header->Ysize : header->Xsize, h = swap ? header->Xsize : header->Ysize;
+        res->in_width = (uint32_t)w;
+        res->in_height = (uint32_t)h;
         if (s->op == OP_RESIZE || s->op == OP_THUMBNAIL)
-            out = scale(s, &in, header, res);
+            out = scale(s, &in, header, w, h, res);
         else
             out = filter_full_size(s, &in, header, res);
     }

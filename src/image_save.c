@@ -90,8 +90,19 @@ static int write_pixels(VipsImage *img, int fd, const char *input, enum out_form
 int temp_open(const char *output, char **temp, struct job_result *res)
 {
     *temp = temp_path_for(output, getpid());
-    /* 0666 and the umask, like any file a user creates; not mkstemp's 0600. */
-    int fd = open(*temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    /*
+     * A name left by an earlier crash is removed first, and the file is
+     * created anew: O_EXCL and O_NOFOLLOW, so a link planted under the
+     * predictable name cannot point our write at another file.  0666 and
+     * the umask, like any file a user creates; not mkstemp's 0600.
+     */
+    if (unlink(*temp) < 0 && errno != ENOENT) {
+        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
+        free(*temp);
+        *temp = NULL;
+        return -1;
+    }
+    int fd = open(*temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0) {
         job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
         free(*temp);

@@ -23,8 +23,12 @@
 #include <string.h>
 #include <turbojpeg.h>
 
-/* Full-size operations buffer the whole image; beyond this, libvips streams instead. */
-#define FAST_FULL_SIZE_MAX_PIXELS (48.0 * 1000 * 1000)
+/*
+ * This path holds the decoded image in memory (and a second copy to turn
+ * it upright); beyond this many decoded pixels libvips, which streams,
+ * does the work instead.
+ */
+#define FAST_MAX_DECODED_PIXELS (48.0 * 1000 * 1000)
 
 /* One decoder and one encoder per worker, made on first use. */
 static tjhandle decoder, encoder;
@@ -66,9 +70,6 @@ static int eligible(const struct image_settings *s, VipsImage *header, enum out_
         return 0; /* a profile to honour: libvips' colour management does that */
     if (header->Bands != 1 && header->Bands != 3)
         return 0; /* CMYK */
-    if ((s->op == OP_GRAYSCALE || s->op == OP_SEPIA) &&
-        (double)header->Xsize * header->Ysize > FAST_FULL_SIZE_MAX_PIXELS)
-        return 0;
     return 1;
 }
 
@@ -245,6 +246,9 @@ int jpeg_fast_process(const struct image_settings *s, VipsImage *header, const c
     }
     if (tw)
         scale = pick_scale(header->Xsize, header->Ysize, orientation, 2 * tw, 2 * th);
+    if ((double)TJSCALED(header->Xsize, scale) * TJSCALED(header->Ysize, scale) >
+        FAST_MAX_DECODED_PIXELS)
+        return 0;
 
     if (!g_file_get_contents(input, &jpeg, &len, NULL))
         return 0; /* libvips will say why */

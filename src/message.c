@@ -51,7 +51,7 @@ static uint64_t get_u64(struct reader *r)
     return hi << 32 | get_u32(r);
 }
 
-/* Copies a length-prefixed string into dst (NUL-terminated), or fails. */
+/* A length-prefixed byte string: its start in the body and its length in *len, or NULL. */
 static const uint8_t *get_bytes(struct reader *r, size_t *len)
 {
     uint32_t n = get_u32(r);

@@ -2,6 +2,7 @@
 #include "report.h"
 #include "json.h"
 
+#include <errno.h>
 #include <string.h>
 
 void report_init(struct report *r, FILE *out, const struct options *opts)
@@ -42,6 +43,17 @@ void report_ok(struct report *r, const char *input, const char *output,
                 res->out_width, res->out_height, ms);
     }
     fflush(r->out); /* a line per file as it happens, also into a pipe */
+}
+
+void report_skipped(struct report *r, const char *input)
+{
+    r->skipped++;
+    if (!r->json || r->quiet)
+        return;
+    fputs("{\"input\":", r->out);
+    json_put_string(r->out, input);
+    fputs(",\"status\":\"skipped\",\"reason\":\"not an image file by its extension\"}\n",
+          r->out);
 }
 
 void report_failed(struct report *r, const char *input, const char *error, int worker)
@@ -128,7 +140,15 @@ void report_summary(struct report *r, const struct report_totals *t)
 
 int report_exit_status(const struct report *r, const struct pool_outcome *outcome)
 {
+    /*
+     * A report that did not reach its reader (a full disk, a closed pipe)
+     * is a failure too: whoever reads the exit status cannot read the lines.
+     */
+    int lost = fflush(r->out) != 0 || ferror(r->out);
+
+    if (lost)
+        fprintf(stderr, "imgbatch: cannot write the report: %s\n", strerror(errno));
     if (outcome->signal)
         return 128 + outcome->signal;
-    return r->failed ? 1 : 0;
+    return r->failed || lost ? 1 : 0;
 }

@@ -16,37 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int make_dirs(const char *path)
-{
-    char *p = xstrdup(path);
-    struct stat st;
-
-    for (char *s = p + 1;; s++) {
-        if (*s != '/' && *s != '\0')
-            continue;
-        char saved = *s;
-        *s = '\0';
-        if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-            int e = errno;
-            free(p);
-            errno = e;
-            return -1;
-        }
-        *s = saved;
-        if (!saved)
-            break;
-    }
-    free(p);
-    /* EEXIST may have been a file in the way. */
-    if (stat(path, &st) < 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
 int pool_size_for(const struct options *opts, size_t n)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -55,27 +24,6 @@ int pool_size_for(const struct options *opts, size_t n)
     if ((size_t)j > n)
         j = (long)n;
     return j < 1 ? 1 : (int)j;
-}
-
-/* Creates each output's directory (with -r they mirror INPUT); a failure fails that file. */
-static void prepare_output_dirs(struct scan_result *scan)
-{
-    char *last = NULL;
-
-    for (size_t i = 0; i < scan->count; i++) {
-        struct scan_entry *e = &scan->entries[i];
-        if (e->error)
-            continue;
-        const char *slash = strrchr(e->output, '/');
-        if (!slash)
-            continue;
-        char *dir = xstrndup(e->output, (size_t)(slash - e->output));
-        if ((!last || strcmp(last, dir)) && make_dirs(dir) < 0)
-            e->error = xasprintf("cannot create directory %s: %s", dir, strerror(errno));
-        free(last);
-        last = dir;
-    }
-    free(last);
 }
 
 struct batch {
@@ -126,18 +74,19 @@ int run_batch(const struct options *opts)
         fprintf(stderr, "imgbatch: %s\n", err);
         return EXIT_USAGE;
     }
-    prepare_output_dirs(&scan);
+    scan_create_output_dirs(&scan);
     scan_check_outputs(&scan);
     scan_sort_largest_first(&scan);
 
     struct batch b;
     memset(&b, 0, sizeof(b));
     report_init(&b.report, stdout, opts);
-    b.report.skipped = scan.skipped;
     b.runnable = xcalloc(scan.count, sizeof(*b.runnable));
     struct pool_job *jobs = xcalloc(scan.count, sizeof(*jobs));
 
-    /* Files that cannot run are reported before any work starts. */
+    /* Files skipped, and files that cannot run, are reported before any work starts. */
+    for (size_t i = 0; i < scan.skipped_count; i++)
+        report_skipped(&b.report, scan.skipped[i]);
     size_t n = 0;
     for (size_t i = 0; i < scan.count; i++) {
         struct scan_entry *e = &scan.entries[i];

@@ -39,6 +39,15 @@ static struct scan_entry *add_entry(struct scan_result *r)
     return e;
 }
 
+static void add_skipped(struct scan_result *r, char *path)
+{
+    if (r->skipped_count == r->skipped_cap) {
+        r->skipped_cap = r->skipped_cap ? r->skipped_cap * 2 : 16;
+        r->skipped = xrealloc(r->skipped, r->skipped_cap * sizeof(*r->skipped));
+    }
+    r->skipped[r->skipped_count++] = path;
+}
+
 static void add_file(struct walk *w, const char *rel, const struct stat *st)
 {
     struct scan_entry *e = add_entry(w->r);
@@ -107,7 +116,7 @@ static void walk_dir(struct walk *w, int dirfd, const char *rel)
             if (input_kind_of(de->d_name) != IN_NONE)
                 add_file(w, child, &st);
             else
-                w->r->skipped++;
+                add_skipped(w->r, path_join(w->opts->input, child));
         }
         free(child);
     }
@@ -226,6 +235,58 @@ void scan_check_outputs(struct scan_result *r)
     free(inodes);
 }
 
+int make_dirs(const char *path)
+{
+    char *p = xstrdup(path);
+    struct stat st;
+
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char saved = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+            int e = errno;
+            free(p);
+            errno = e;
+            return -1;
+        }
+        *s = saved;
+        if (!saved)
+            break;
+    }
+    free(p);
+    /* EEXIST may have been a file in the way. */
+    if (stat(path, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* Creates each output's directory (with -r they mirror INPUT); a failure fails that file. */
+void scan_create_output_dirs(struct scan_result *scan)
+{
+    char *last = NULL;
+
+    for (size_t i = 0; i < scan->count; i++) {
+        struct scan_entry *e = &scan->entries[i];
+        if (e->error)
+            continue;
+        const char *slash = strrchr(e->output, '/');
+        if (!slash)
+            continue;
+        char *dir = xstrndup(e->output, (size_t)(slash - e->output));
+        if ((!last || strcmp(last, dir)) && make_dirs(dir) < 0)
+            e->error = xasprintf("cannot create directory %s: %s", dir, strerror(errno));
+        free(last);
+        last = dir;
+    }
+    free(last);
+}
+
 static int largest_first(const void *a, const void *b)
 {
     const struct scan_entry *x = a, *y = b;
@@ -249,5 +310,8 @@ void scan_release(struct scan_result *r)
         free(r->entries[i].error);
     }
     free(r->entries);
+    for (size_t i = 0; i < r->skipped_count; i++)
+        free(r->skipped[i]);
+    free(r->skipped);
     memset(r, 0, sizeof(*r));
 }

@@ -15,11 +15,6 @@ static void *check(void *p)
     return p;
 }
 
-void *xmalloc(size_t size)
-{
-    return check(malloc(size ? size : 1));
-}
-
 void *xcalloc(size_t count, size_t size)
 {
     return check(calloc(count ? count : 1, size ? size : 1));

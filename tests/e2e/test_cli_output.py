@@ -237,8 +237,14 @@ class SummaryTest(ImgbatchTestCase):
         self.assertEqual(len(s["per_worker"]), 3)
         self.assertEqual(sum(w["jobs"] for w in s["per_worker"]), 6)
         self.assertEqual(sorted(w["worker"] for w in s["per_worker"]), [1, 2, 3])
+        skipped = r.by_status("skipped")
+        self.assertEqual(len(skipped), 2, r.records)
+        for rec in skipped:
+            self.assertNotIn("worker", rec)
+            self.assertIn("not an image", rec["reason"])
         for rec in r.records:
-            self.assertIn(rec["worker"], (1, 2, 3), rec)
+            if rec["status"] != "skipped":
+                self.assertIn(rec["worker"], (1, 2, 3), rec)
 
     def test_quiet(self):
         r = run_text(["resize", self.inp, self.out, "--quiet"])

@@ -162,7 +162,8 @@ static void test_flat(void)
     options_for(&o, in, out, NULL);
     CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
-    CHECK_EQ_INT(r.skipped, 1); /* notes.txt; hidden files and directories are not counted */
+    CHECK_EQ_INT(r.skipped_count, 1); /* notes.txt; hidden files and directories are not counted */
+    CHECK(r.skipped_count == 1 && strstr(r.skipped[0], "notes.txt") != NULL);
     CHECK(output_is(find(&r, "in/a.jpg"), "out/a.jpg"));
     CHECK(output_is(find(&r, "in/B.PNG"), "out/B.PNG"));
     CHECK(output_is(find(&r, "in/c.gif"), "out/c.png"));
@@ -210,7 +211,7 @@ static void test_recursive(void)
     options_for(&o, in, out, "-r", NULL);
     CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 4);
-    CHECK_EQ_INT(r.skipped, 2); /* notes.txt and sub/readme */
+    CHECK_EQ_INT(r.skipped_count, 2); /* notes.txt and sub/readme */
     CHECK(output_is(find(&r, "in/sub/d.jpg"), "out/sub/d.jpg"));
     CHECK(output_is(find(&r, "in/a.jpg"), "out/a.jpg"));
     CHECK(find(&r, "in/sub/.e.png") == NULL);
@@ -505,7 +506,7 @@ static void test_input_errors(void)
     options_for(&o, empty, out, "-r", NULL);
     CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 0);
-    CHECK_EQ_INT(r.skipped, 0);
+    CHECK_EQ_INT(r.skipped_count, 0);
     scan_check_outputs(&r);
     scan_sort_largest_first(&r);
     scan_release(&r);
