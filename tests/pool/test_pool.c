@@ -14,7 +14,7 @@
  * timing.  Every wait has a generous bailout that turns into a failure, and
  * an alarm ends the whole program if the pool itself hangs.
  */
-#include "../unit/check.h" /* the shared harness */
+#include "check.h" /* the shared harness, in tests/unit */
 
 #include "message.h"
 #include "pool.h"

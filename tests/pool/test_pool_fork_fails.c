@@ -7,7 +7,7 @@
  * one fails with EAGAIN, as under a process limit.  The one worker crashes
  * on its first job, so the pool must replace it and cannot.
  */
-#include "../unit/check.h"
+#include "check.h" /* the shared harness, in tests/unit */
 
 #include "pool.h"
 

@@ -10,7 +10,7 @@
  * often; whatever the timing, every job reported as timed out must have
  * been started by some worker (recorded in shared memory).
  */
-#include "../unit/check.h"
+#include "check.h" /* the shared harness, in tests/unit */
 
 #include "pool.h"
 
