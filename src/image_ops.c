@@ -9,6 +9,7 @@
  */
 #include "image_internal.h"
 #include "outpath.h"
+#include "pixels.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -283,8 +284,9 @@ void image_process(const struct image_settings *s, const char *input, const char
     } else if (jpeg_fast_process(s, header, input, output, fmt, res)) {
         /* done, well or not, by TurboJPEG */
     } else {
-        int swap = !s->no_rotate && vips_image_get_orientation_swap(header);
-        int w = swap ? header->Ysize : header->Xsize, h = swap ? header->Xsize : header->Ysize;
+        int w, h;
+        oriented_size(s->no_rotate ? 1 : vips_image_get_orientation(header), header->Xsize,
+                      header->Ysize, &w, &h);
         res->in_width = (uint32_t)w;
         res->in_height = (uint32_t)h;
         if (s->op == OP_RESIZE || s->op == OP_THUMBNAIL)
