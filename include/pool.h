@@ -5,8 +5,11 @@
  * results out), and multiplexes the result pipes with ppoll().  Every idle
  * worker is sent the next job in array order; every result is handed to
  * on_result as it arrives.  A worker that dies fails only the job it held,
- * and is replaced while jobs remain.  SIGINT and SIGTERM stop the dispatch,
- * stop busy workers and return; the caller prints and exits.
+ * and is replaced while jobs remain; if workers keep dying with no job
+ * finished in between, the pool gives up instead of forking forever.
+ * SIGINT, SIGTERM and SIGHUP stop the dispatch and give busy workers a
+ * grace period to finish their file; a second signal stops them at once.
+ * The caller prints and exits.
  *
  * The pool knows nothing of images: the work itself is a function pointer
  * run inside the worker, so tests drive the pool with fake jobs that crash,
@@ -20,8 +23,22 @@
 
 #include "message.h"
 
-/* How long a busy worker has to stop after SIGTERM before SIGKILL. */
+/*
+ * After a stop signal, how long busy workers may go on to finish the file
+ * they hold before they are killed.  A photo takes well under a second;
+ * two seconds lets nearly every in-flight file land without making Ctrl-C
+ * feel slow.
+ */
 #define POOL_DEFAULT_GRACE_MS 2000
+
+/*
+ * The pool gives up after this many worker deaths in a row with no job
+ * finished in between (or twice the number of workers, if that is more).
+ * One crash is a bad file; ten in a row with nothing finishing is a broken
+ * installation, a memory limit too low to start, or a machine out of
+ * processes, and forking on would only repeat it for every file.
+ */
+#define POOL_DEATHS_IN_A_ROW 10
 
 /* Exit codes a worker uses for its own troubles (the master reports them). */
 #define POOL_EXIT_INIT_FAILED 3 /* init callback failed: nothing can be done */
@@ -61,7 +78,9 @@ struct pool_config {
     void *ctx;               /* for init, work and fini, in the workers */
     void *result_ctx;        /* for on_result, in the master */
     int job_timeout_ms;      /* kill a worker busy longer than this; 0: never */
-    int shutdown_grace_ms;   /* after SIGTERM to a worker, this long before SIGKILL; 0: default */
+    int shutdown_grace_ms;   /* after a stop signal, busy workers get this long; 0: default */
+    int max_deaths_in_a_row; /* 0: the default above */
+    long long memory_limit_bytes; /* RLIMIT_DATA of each worker; 0: none */
 };
 
 struct pool_worker_stats {
@@ -71,7 +90,9 @@ struct pool_worker_stats {
 };
 
 struct pool_outcome {
-    int signal;          /* SIGINT or SIGTERM if the run was interrupted, else 0 */
+    int signal;          /* the signal that stopped the run (see pool_request_stop), else 0 */
+    int gave_up;         /* workers kept dying: the jobs never sent were failed */
+    char gave_up_reason[320];
     size_t completed;    /* jobs handed to on_result, failures included */
     size_t not_started;  /* jobs never sent because a signal stopped the run */
     long long wall_usec;
@@ -84,6 +105,13 @@ struct pool_outcome {
  */
 int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t njobs,
              struct pool_worker_stats *stats, struct pool_outcome *outcome);
+
+/*
+ * Called from on_result: stop the run as if signal sig had arrived (no new
+ * jobs; busy workers get the grace period).  imgbatch uses SIGPIPE when its
+ * report can no longer be written.  Ignored if a stop is already under way.
+ */
+void pool_request_stop(int sig);
 
 /* "SIGSEGV" for SIGSEGV; "signal 77" for one without a name. Static buffer. */
 const char *pool_signal_name(int sig);

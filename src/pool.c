@@ -8,9 +8,12 @@
  * master has killed is marked exiting: it may still deliver a result it
  * wrote just before the kill, but it is never sent another job.
  *
- * SIGINT, SIGTERM and SIGCHLD are blocked for the whole run and unblocked
- * only inside ppoll(), as GNU make does, so a signal can never slip in
- * between a check of the flags and the wait.  Handlers only set a flag.
+ * SIGINT, SIGTERM, SIGHUP and SIGCHLD are blocked for the whole run and
+ * unblocked only inside ppoll(), as GNU make does, so a signal can never
+ * slip in between a check of the flags and the wait.  Handlers only count.
+ * Workers ignore the stop signals (a terminal's Ctrl-C reaches the whole
+ * process group): the master decides when a worker stops, so a first
+ * Ctrl-C lets the files in flight land, and a second kills at once.
  * A worker's death is noticed as end of file on its result pipe (every
  * other copy of that pipe's write end is closed), and then reaped.
  */
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,7 +44,6 @@ struct slot {
     size_t job;            /* valid when BUSY */
     long long started_usec; /* when the job was sent */
     int exiting;           /* killed or told to stop: no more jobs, whatever it says */
-    int ran_jobs;          /* this process delivered at least one result */
     unsigned spawns;       /* processes started in this slot */
     char kill_reason[256]; /* set when the master killed it on purpose */
 };
@@ -53,16 +56,29 @@ struct pool {
     struct slot *slots;
     struct pool_worker_stats *stats;
     struct pool_outcome *outcome;
-    int stopping;           /* no more dispatch: signal or workers cannot start */
-    int failed_starts;      /* consecutive workers that died before any job */
-    char start_error[256];
+    int stopping;           /* no more dispatch: a signal, or workers keep dying */
+    long long stop_started; /* when stopping began: the grace period runs from here */
+    int deaths_in_a_row;    /* worker deaths (or failed forks) since a job last finished */
+    int death_limit;
+    char last_death[256];
 };
 
-static volatile sig_atomic_t pending_signal;
+/* Stop signals received (the first stops dispatch, the second kills), and the last. */
+static volatile sig_atomic_t stop_signals;
+static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
 {
-    pending_signal = sig;
+    stop_signal = sig;
+    stop_signals++;
+}
+
+void pool_request_stop(int sig)
+{
+    if (stop_signals == 0) {
+        stop_signal = sig;
+        stop_signals = 1;
+    }
 }
 
 static void on_child_signal(int sig)
@@ -131,31 +147,65 @@ static void reset_child_signals(const sigset_t *orig_mask)
     memset(&dfl, 0, sizeof(dfl));
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
-    /* A terminal's Ctrl-C reaches the workers too; let it stop them at once. */
-    sigaction(SIGINT, &dfl, NULL);
-    sigaction(SIGTERM, &dfl, NULL);
     sigaction(SIGCHLD, &dfl, NULL);
+    /*
+     * A terminal's Ctrl-C (and a supervisor's SIGTERM to the whole group)
+     * reaches the workers too.  They leave stopping to the master, which
+     * lets them finish the file in hand or kills them with SIGKILL.
+     */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
     /* A write to a dead master must be EPIPE, not a silent death. */
     signal(SIGPIPE, SIG_IGN);
     sigprocmask(SIG_SETMASK, orig_mask, NULL);
 }
 
 /*
- * A worker that could not be started counts like one that died in its
- * init: if it keeps happening, the pool stops trying and fails what is left
- * with the reason, instead of retrying forever.
+ * Counts a worker that died, or could not be started, with no job finished
+ * since the last such death.  Past the limit the pool gives up (see
+ * give_up, run from the main loop).
  */
+static void count_death(struct pool *p, const char *why)
+{
+    p->deaths_in_a_row++;
+    snprintf(p->last_death, sizeof(p->last_death), "%s", why);
+}
+
+/* A worker that could not be started counts as a death. */
 static int spawn_failed(struct pool *p, struct slot *s, const char *what, int *fds, int nfds)
 {
     int err = errno;
+    char why[256];
 
     for (int i = 0; i < nfds; i++)
         close_quietly(fds[i]);
-    snprintf(p->start_error, sizeof(p->start_error), "%s for worker %d: %s", what, s->no,
-             strerror(err));
-    fprintf(stderr, "imgbatch: %s\n", p->start_error);
-    p->failed_starts++;
+    snprintf(why, sizeof(why), "%s for worker %d: %s", what, s->no, strerror(err));
+    fprintf(stderr, "imgbatch: %s\n", why);
+    count_death(p, why);
     return -1;
+}
+
+/*
+ * In a new worker: caps its data segment and private mappings, which is
+ * where decoded pixels live, so that a file too big for the limit makes
+ * an allocation fail in this worker instead of pushing the machine into
+ * swap.  RLIMIT_DATA rather than RLIMIT_AS: address space also counts
+ * shared libraries and the untouched reservations of malloc's arenas,
+ * which cost no memory and would make any limit a guess.
+ */
+static void limit_memory(const struct pool_config *cfg, int no)
+{
+    struct rlimit lim;
+
+    if (cfg->memory_limit_bytes <= 0)
+        return;
+    lim.rlim_cur = lim.rlim_max = (rlim_t)cfg->memory_limit_bytes;
+    if (setrlimit(RLIMIT_DATA, &lim) < 0) {
+        fprintf(stderr, "imgbatch: worker %d: setrlimit(RLIMIT_DATA): %s\n", no,
+                strerror(errno));
+        _exit(POOL_EXIT_INIT_FAILED);
+    }
 }
 
 static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
@@ -187,6 +237,7 @@ static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
         close(job_pipe[1]);
         close(result_pipe[0]);
         reset_child_signals(orig_mask);
+        limit_memory(p->cfg, s->no);
         worker_loop(p->cfg, job_pipe[0], result_pipe[1]);
         _exit(0); /* not reached */
     }
@@ -204,7 +255,6 @@ static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
     s->result_fd = result_pipe[0];
     s->state = SLOT_IDLE;
     s->exiting = 0;
-    s->ran_jobs = 0;
     s->kill_reason[0] = '\0';
     frame_decoder_init(&s->decoder);
     return 0;
@@ -222,11 +272,23 @@ static void deliver(struct pool *p, struct slot *s, const struct job_result *res
     p->cfg->on_result(p->cfg->result_ctx, s->job, res, &info);
 }
 
-/* Describes how a worker ended, for the failure of the job it held. */
-static void describe_death(const struct slot *s, int status, char *buf, size_t len)
+/* Signals a worker dies of when an allocation fails (GLib's g_error traps). */
+static int allocation_death(int sig)
 {
+    return sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS || sig == SIGTRAP;
+}
+
+/* Describes how a worker ended, for the failure of the job it held. */
+static void describe_death(const struct pool *p, const struct slot *s, int status, char *buf,
+                           size_t len)
+{
+    long long limit_mb = p->cfg->memory_limit_bytes / (1024 * 1024);
+
     if (s->kill_reason[0])
         snprintf(buf, len, "%s", s->kill_reason);
+    else if (WIFSIGNALED(status) && limit_mb > 0 && allocation_death(WTERMSIG(status)))
+        snprintf(buf, len, "worker %d died: %s (out of memory? the limit is %lld MB)", s->no,
+                 pool_signal_name(WTERMSIG(status)), limit_mb);
     else if (WIFSIGNALED(status))
         snprintf(buf, len, "worker %d died: %s", s->no, pool_signal_name(WTERMSIG(status)));
     else if (WIFEXITED(status) && WEXITSTATUS(status) == POOL_EXIT_INIT_FAILED)
@@ -243,6 +305,8 @@ static void slot_reap(struct pool *p, struct slot *s)
 {
     int status = 0;
     pid_t r;
+    /* Told to exit (its job pipe closed) while holding no job: an orderly end. */
+    int released = s->job_fd < 0 && s->state != SLOT_BUSY;
 
     close_quietly(s->job_fd);
     close_quietly(s->result_fd);
@@ -254,21 +318,17 @@ static void slot_reap(struct pool *p, struct slot *s)
         fprintf(stderr, "imgbatch: waitpid(worker %d): %s\n", s->no, strerror(errno));
 
     char why[256];
-    describe_death(s, status, why, sizeof(why));
+    describe_death(p, s, status, why, sizeof(why));
 
     /*
-     * A worker whose init failed never worked, and its replacement will fail
-     * the same way: once that happens workers + 2 times in a row, stop
-     * forking.  A crash on a file is not counted: that is the file's fault.
+     * Every death the master did not cause counts, on a file or not: a
+     * crash on one file is that file's fault, but crash after crash with
+     * nothing finishing in between is the pool's, and is counted until it
+     * gives up.  A worker killed on purpose (timeout, stop) does not count.
      */
-    int init_failed = WIFEXITED(status) && WEXITSTATUS(status) == POOL_EXIT_INIT_FAILED &&
-                      !s->ran_jobs && !s->kill_reason[0];
-    if (init_failed) {
-        p->failed_starts++;
-        snprintf(p->start_error, sizeof(p->start_error), "%s", why);
-    } else if (s->state == SLOT_BUSY) {
-        p->failed_starts = 0;
-    }
+    int orderly = released && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!orderly && !s->kill_reason[0])
+        count_death(p, why);
     if (s->state == SLOT_BUSY) {
         struct job_result res;
         memset(&res, 0, sizeof(res));
@@ -344,8 +404,7 @@ static int slot_take_frames(struct pool *p, struct slot *s, int at_eof)
                      "worker %d broke the protocol: unexpected message", s->no);
             return -1;
         }
-        s->ran_jobs = 1;
-        p->failed_starts = 0;
+        p->deaths_in_a_row = 0;
         deliver(p, s, &res, 0);
     }
 }
@@ -418,10 +477,15 @@ static void kill_overdue(struct pool *p, long long now)
     }
 }
 
-/* Begins an orderly stop: idle workers see their job pipe close; busy ones are told to stop. */
-static void begin_stop(struct pool *p, const char *why)
+/*
+ * Begins a stop: no job is sent any more; idle workers see their job pipe
+ * close and exit; busy ones finish the file in hand within the grace
+ * period (see escalate), and a result they send is taken as usual.
+ */
+static void begin_stop(struct pool *p)
 {
     p->stopping = 1;
+    p->stop_started = now_usec();
     for (int i = 0; i < p->cfg->workers; i++) {
         struct slot *s = &p->slots[i];
         if (s->state == SLOT_FREE)
@@ -429,10 +493,6 @@ static void begin_stop(struct pool *p, const char *why)
         close_quietly(s->job_fd);
         s->job_fd = -1;
         s->exiting = 1;
-        if (s->state == SLOT_BUSY) {
-            snprintf(s->kill_reason, sizeof(s->kill_reason), "%s", why);
-            signal_worker(s, SIGTERM);
-        }
     }
 }
 
@@ -441,15 +501,10 @@ static void dispatch(struct pool *p, const sigset_t *orig_mask)
 {
     for (int i = 0; i < p->cfg->workers && !p->stopping; i++) {
         struct slot *s = &p->slots[i];
-        if (p->next_job >= p->njobs)
+        if (p->next_job >= p->njobs || p->deaths_in_a_row >= p->death_limit)
             break;
-        if (s->state == SLOT_FREE) {
-            /* Replace a dead worker only if jobs are waiting and workers can start at all. */
-            if (p->failed_starts >= p->cfg->workers + 2)
-                continue;
-            if (slot_spawn(p, s, orig_mask) < 0)
-                continue;
-        }
+        if (s->state == SLOT_FREE && slot_spawn(p, s, orig_mask) < 0)
+            continue;
         if (s->state == SLOT_IDLE && !s->exiting)
             slot_dispatch(p, s);
     }
@@ -474,44 +529,68 @@ static long long grace_ms(const struct pool_config *cfg)
     return cfg->shutdown_grace_ms > 0 ? cfg->shutdown_grace_ms : POOL_DEFAULT_GRACE_MS;
 }
 
-/* After a stop signal, a busy worker gets the grace period, then SIGKILL. */
-static void escalate(struct pool *p, long long stop_started)
+/*
+ * Once stopping, kills the workers still busy when the grace period is
+ * over, or at once (now set) after a second signal.  Their files fail
+ * with why.
+ */
+static void escalate(struct pool *p, int now, const char *why)
 {
-    long long grace = grace_ms(p->cfg);
-
-    if (now_usec() - stop_started < grace * 1000LL)
+    if (!now && now_usec() - p->stop_started < grace_ms(p->cfg) * 1000LL)
         return;
     for (int i = 0; i < p->cfg->workers; i++) {
         struct slot *s = &p->slots[i];
-        if (s->state != SLOT_FREE)
+        if (s->state == SLOT_BUSY && !s->kill_reason[0])
+            slot_kill(s, why);
+        else if (s->state != SLOT_FREE)
             signal_worker(s, SIGKILL);
     }
 }
 
-static int install_handlers(struct sigaction *old_int, struct sigaction *old_term,
-                            struct sigaction *old_chld, struct sigaction *old_pipe)
+/* The signals the master handles during a run, in the order old[] keeps them. */
+static const int handled_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE};
+#define NHANDLED (sizeof(handled_signals) / sizeof(handled_signals[0]))
+
+static int install_handlers(struct sigaction old[NHANDLED])
 {
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_stop_signal;
-    if (sigaction(SIGINT, &sa, old_int) < 0 || sigaction(SIGTERM, &sa, old_term) < 0)
+    if (sigaction(SIGINT, &sa, &old[0]) < 0 || sigaction(SIGTERM, &sa, &old[1]) < 0 ||
+        sigaction(SIGHUP, &sa, &old[2]) < 0)
         return -1;
     sa.sa_handler = on_child_signal;
     sa.sa_flags = SA_NOCLDSTOP;
-    if (sigaction(SIGCHLD, &sa, old_chld) < 0)
+    if (sigaction(SIGCHLD, &sa, &old[3]) < 0)
         return -1;
     sa.sa_handler = SIG_IGN;
     sa.sa_flags = 0;
-    if (sigaction(SIGPIPE, &sa, old_pipe) < 0)
+    if (sigaction(SIGPIPE, &sa, &old[4]) < 0)
         return -1;
     return 0;
 }
 
-/* Fails every job that was never sent, once no worker can be started. */
-static void fail_unstartable(struct pool *p)
+static void restore_handlers(const struct sigaction old[NHANDLED])
 {
+    for (size_t i = 0; i < NHANDLED; i++)
+        sigaction(handled_signals[i], &old[i], NULL);
+}
+
+/*
+ * Workers keep dying: stop as for a signal, and fail every job never sent
+ * with the reason, so that each file still gets its line.
+ */
+static void give_up(struct pool *p)
+{
+    struct pool_outcome *o = p->outcome;
+
+    o->gave_up = 1;
+    snprintf(o->gave_up_reason, sizeof(o->gave_up_reason),
+             "workers keep dying: %d in a row with no file finished (last: %s)",
+             p->deaths_in_a_row, p->last_death);
+    begin_stop(p);
     while (p->next_job < p->njobs) {
         struct job_result res;
         size_t j = p->next_job++;
@@ -519,10 +598,42 @@ static void fail_unstartable(struct pool *p)
 
         memset(&res, 0, sizeof(res));
         res.id = (uint32_t)j;
-        job_result_fail(&res, "no worker could start: %s", p->start_error);
-        p->outcome->completed++;
+        job_result_fail(&res, "not processed: %s", o->gave_up_reason);
+        o->completed++;
         p->cfg->on_result(p->cfg->result_ctx, j, &res, &info);
     }
+}
+
+/* The reason given for a file whose worker was stopped before it finished. */
+static void stop_reason(const struct pool *p, int second, char *buf, size_t len)
+{
+    if (p->outcome->signal && second)
+        snprintf(buf, len, "interrupted by a second %s", pool_signal_name(p->outcome->signal));
+    else if (p->outcome->signal)
+        snprintf(buf, len, "interrupted by %s (still running after the %.0f s grace period)",
+                 pool_signal_name(p->outcome->signal), grace_ms(p->cfg) / 1000.0);
+    else
+        snprintf(buf, len, "stopped: workers keep dying");
+}
+
+/* How long ppoll may sleep: until the next job deadline or the end of the grace period. */
+static struct timespec *poll_timeout(const struct pool *p, struct timespec *ts)
+{
+    long long now = now_usec();
+    long long wait_ms = next_deadline_ms(p, now);
+
+    if (p->stopping) {
+        long long left = grace_ms(p->cfg) - (now - p->stop_started) / 1000;
+        if (left < 10)
+            left = 10;
+        if (wait_ms < 0 || left < wait_ms)
+            wait_ms = left;
+    }
+    if (wait_ms < 0)
+        return NULL;
+    ts->tv_sec = wait_ms / 1000;
+    ts->tv_nsec = (wait_ms % 1000) * 1000000L;
+    return ts;
 }
 
 int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t njobs,
@@ -530,7 +641,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
 {
     struct pool p;
     sigset_t block, orig_mask, wait_mask;
-    struct sigaction old_int, old_term, old_chld, old_pipe;
+    struct sigaction old[NHANDLED];
     int ret = 0;
 
     memset(&p, 0, sizeof(p));
@@ -541,6 +652,10 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
     p.njobs = njobs;
     p.stats = stats;
     p.outcome = outcome;
+    p.death_limit = cfg->max_deaths_in_a_row > 0 ? cfg->max_deaths_in_a_row
+                                                 : POOL_DEATHS_IN_A_ROW;
+    if (cfg->max_deaths_in_a_row <= 0 && p.death_limit < 2 * cfg->workers)
+        p.death_limit = 2 * cfg->workers;
     p.slots = calloc((size_t)cfg->workers, sizeof(*p.slots));
     if (!p.slots) {
         fprintf(stderr, "imgbatch: out of memory\n");
@@ -552,28 +667,29 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
     }
 
     sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGCHLD);
+    for (size_t i = 0; i < NHANDLED; i++)
+        if (handled_signals[i] != SIGPIPE)
+            sigaddset(&block, handled_signals[i]);
     if (sigprocmask(SIG_BLOCK, &block, &orig_mask) < 0) {
         fprintf(stderr, "imgbatch: sigprocmask: %s\n", strerror(errno));
         free(p.slots);
         return -1;
     }
-    if (install_handlers(&old_int, &old_term, &old_chld, &old_pipe) < 0) {
+    stop_signals = 0;
+    stop_signal = 0;
+    if (install_handlers(old) < 0) {
         fprintf(stderr, "imgbatch: sigaction: %s\n", strerror(errno));
+        restore_handlers(old);
         sigprocmask(SIG_SETMASK, &orig_mask, NULL);
         free(p.slots);
         return -1;
     }
     wait_mask = orig_mask;
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGTERM);
-    sigdelset(&wait_mask, SIGCHLD);
-    pending_signal = 0;
+    for (size_t i = 0; i < NHANDLED; i++)
+        sigdelset(&wait_mask, handled_signals[i]);
 
     long long start = now_usec();
-    long long stop_started = 0;
+    int killed_at_once = 0;
 
     /* Start the whole pool up front: the pool is the parallelism. */
     for (int i = 0; i < cfg->workers; i++)
@@ -587,23 +703,28 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
     }
 
     while (ret == 0) {
-        if (pending_signal && !outcome->signal) {
-            outcome->signal = pending_signal;
-            stop_started = now_usec();
-            begin_stop(&p, "interrupted");
+        char why[256];
+
+        if (stop_signals > 0 && !outcome->signal && !outcome->gave_up) {
+            outcome->signal = stop_signal;
+            begin_stop(&p);
         }
+        if (stop_signals > 1 && outcome->signal && !killed_at_once) {
+            killed_at_once = 1;
+            stop_reason(&p, 1, why, sizeof(why));
+            escalate(&p, 1, why);
+        }
+        if (!p.stopping && p.deaths_in_a_row >= p.death_limit && p.next_job < p.njobs)
+            give_up(&p);
         if (!p.stopping) {
             dispatch(&p, &orig_mask);
-            if (p.failed_starts >= cfg->workers + 2 && p.next_job < p.njobs) {
-                fail_unstartable(&p);
-            }
             release_idle(&p);
         }
         if (live_workers(&p) == 0) {
             if (p.stopping || p.next_job >= p.njobs)
                 break;
-            if (p.failed_starts >= cfg->workers + 2)
-                continue; /* fail_unstartable runs on the next turn */
+            if (p.deaths_in_a_row >= p.death_limit)
+                continue; /* give_up runs on the next turn */
             /* fork failed for every slot: back off, with signals let through. */
             struct timespec backoff = {0, 100 * 1000 * 1000};
             ppoll(NULL, 0, &backoff, &wait_mask);
@@ -620,21 +741,8 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
             who[n++] = &p.slots[i];
         }
 
-        long long now = now_usec();
-        long long wait_ms = next_deadline_ms(&p, now);
-        if (outcome->signal) {
-            long long grace = grace_ms(cfg);
-            long long left = grace - (now - stop_started) / 1000;
-            wait_ms = left < 10 ? 10 : left;
-        }
-        struct timespec ts, *tsp = NULL;
-        if (wait_ms >= 0) {
-            ts.tv_sec = wait_ms / 1000;
-            ts.tv_nsec = (wait_ms % 1000) * 1000000L;
-            tsp = &ts;
-        }
-
-        int r = ppoll(pfd, (nfds_t)n, tsp, &wait_mask);
+        struct timespec ts;
+        int r = ppoll(pfd, (nfds_t)n, poll_timeout(&p, &ts), &wait_mask);
         if (r < 0 && errno != EINTR) {
             fprintf(stderr, "imgbatch: ppoll: %s\n", strerror(errno));
             ret = -1;
@@ -644,11 +752,12 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
             if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
                 slot_read(&p, who[i]);
         }
-        now = now_usec();
         if (cfg->job_timeout_ms > 0)
-            kill_overdue(&p, now);
-        if (outcome->signal)
-            escalate(&p, stop_started);
+            kill_overdue(&p, now_usec());
+        if (p.stopping) {
+            stop_reason(&p, 0, why, sizeof(why));
+            escalate(&p, 0, why);
+        }
     }
 
     /* Whatever happened, no worker outlives the pool. */
@@ -657,7 +766,8 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
         if (s->state == SLOT_FREE)
             continue;
         signal_worker(s, SIGKILL);
-        snprintf(s->kill_reason, sizeof(s->kill_reason), "interrupted");
+        if (!s->kill_reason[0])
+            snprintf(s->kill_reason, sizeof(s->kill_reason), "interrupted");
         slot_reap(&p, s);
     }
 
@@ -666,10 +776,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
     free(pfd);
     free(who);
     free(p.slots);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGCHLD, &old_chld, NULL);
-    sigaction(SIGPIPE, &old_pipe, NULL);
+    restore_handlers(old);
     sigprocmask(SIG_SETMASK, &orig_mask, NULL);
     return ret;
 }

@@ -1,7 +1,7 @@
 /*
  * test_pool_fork_fails: when no worker can be forked any more, the pool
- * fails the remaining jobs with the reason and returns; it neither spins
- * forever nor loses a job.
+ * gives up after a bounded number of tries, fails the remaining jobs with
+ * the reason and returns; it neither spins forever nor loses a job.
  *
  * fork() is replaced in this program: the first call works, every later
  * one fails with EAGAIN, as under a process limit.  The one worker crashes
@@ -53,7 +53,8 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
         t->results[job]++;
     if (!res->ok && strstr(res->error, "died: SIGABRT"))
         t->crashed++;
-    if (!res->ok && strstr(res->error, "no worker could start") && strstr(res->error, "fork"))
+    if (!res->ok && strstr(res->error, "not processed: workers keep dying") &&
+        strstr(res->error, "fork for worker 1"))
         t->unstartable++;
 }
 
@@ -81,5 +82,9 @@ int main(void)
         CHECK_EQ_INT(t.results[i], 1);
     CHECK_EQ_INT(t.crashed, 1);
     CHECK_EQ_INT(t.unstartable, JOBS - 1);
+    CHECK_EQ_INT(outcome.gave_up, 1);
+    CHECK(strstr(outcome.gave_up_reason, "Resource temporarily unavailable") != NULL);
+    /* One fork that worked, then POOL_DEATHS_IN_A_ROW - 1 failed ones after the crash. */
+    CHECK_EQ_INT(forks, POOL_DEATHS_IN_A_ROW);
     return check_summary();
 }
