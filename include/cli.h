@@ -14,6 +14,23 @@ enum op { OP_RESIZE, OP_GRAYSCALE, OP_SEPIA, OP_THUMBNAIL, OP_BENCH };
 
 enum out_format { FMT_AUTO, FMT_JPEG, FMT_PNG, FMT_WEBP, FMT_TIFF };
 
+/* How much damage fails a file, from nothing to any decoder warning (libvips' fail_on). */
+enum fail_on { FAIL_ON_NONE, FAIL_ON_TRUNCATED, FAIL_ON_ERROR, FAIL_ON_WARNING };
+
+/*
+ * The default pixel limit: above the largest camera sensors sold (about
+ * 150 MP medium format backs, 200 MP phone modes), below what only
+ * stitched panoramas, scans and decompression bombs reach.
+ */
+#define DEFAULT_MAX_MEGAPIXELS 200
+
+/*
+ * The default time limit per file.  The slowest real file seen, sepia on
+ * a 280 MP JPEG, takes 10 to 20 s on one core; a file still running after
+ * 300 s is stuck, and an unattended run must not wait for it forever.
+ */
+#define DEFAULT_TIMEOUT_S 300
+
 #define JOBS_MAX 256
 
 struct options {
@@ -33,6 +50,8 @@ struct options {
     const char *suffix;      /* "" when none */
     double timeout_s;        /* per file; 0: none */
     double max_megapixels;   /* refuse inputs larger than this; 0: no limit */
+    long long max_memory_mb; /* per worker (RLIMIT_DATA); 0: no limit */
+    enum fail_on fail_on;
     int repeat;              /* bench: runs per worker count */
     int help;
     int version;
@@ -46,6 +65,7 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 
 const char *op_name(enum op op);
 const char *format_name(enum out_format f);
+const char *fail_on_name(enum fail_on f);
 
 void cli_usage(FILE *out);
 

@@ -21,6 +21,8 @@ struct image_settings {
     int no_rotate;
     int keep_metadata;
     double max_megapixels; /* 0: no limit */
+    enum fail_on fail_on;
+    long long max_memory_mb; /* the worker's limit, to explain an allocation that failed */
 };
 
 /* Pillow's Image.thumbnail((box_w, box_h)) size for a w x h image; 0 box sides are free. */

@@ -19,9 +19,12 @@ struct image_input {
     VipsSource *source;
     char *buffer;
     gsize length;
+    VipsFailOn fail_on;       /* --fail-on, for every load of this input */
+    char fail_on_option[32];  /* the same as a loader option string */
 };
 
-int image_input_open(struct image_input *in, const char *path, struct job_result *res);
+int image_input_open(struct image_input *in, const char *path, enum fail_on fail_on,
+                     struct job_result *res);
 void image_input_close(struct image_input *in);
 
 /* Header and lazy pixels; errors on truncated or corrupt data surface on use. */

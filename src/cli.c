@@ -47,6 +47,23 @@ const char *format_name(enum out_format f)
     return names[f];
 }
 
+const char *fail_on_name(enum fail_on f)
+{
+    static const char *names[] = {"none", "truncated", "error", "warning"};
+    return names[f];
+}
+
+static int parse_fail_on(const char *s, enum fail_on *f)
+{
+    for (int i = FAIL_ON_NONE; i <= FAIL_ON_WARNING; i++) {
+        if (!strcmp(s, fail_on_name((enum fail_on)i))) {
+            *f = (enum fail_on)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -173,6 +190,8 @@ enum {
     OPT_KEEP_METADATA,
     OPT_TIMEOUT,
     OPT_MAX_PIXELS,
+    OPT_MAX_MEMORY,
+    OPT_FAIL_ON,
     OPT_OP,
     OPT_REPEAT,
     OPT_HELP,
@@ -192,6 +211,8 @@ static const struct option long_options[] = {
     {"keep-metadata", no_argument, NULL, OPT_KEEP_METADATA},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"op", required_argument, NULL, OPT_OP},
     {"repeat", required_argument, NULL, OPT_REPEAT},
     {"help", no_argument, NULL, 'h'},
@@ -205,7 +226,9 @@ static void set_defaults(struct options *o)
     o->quality = 85;
     o->format = FMT_AUTO;
     o->suffix = "";
-    o->max_megapixels = 500;
+    o->max_megapixels = DEFAULT_MAX_MEGAPIXELS;
+    o->fail_on = FAIL_ON_ERROR;
+    o->timeout_s = DEFAULT_TIMEOUT_S;
     o->repeat = 3;
     o->bench_op = OP_RESIZE;
 }
@@ -301,11 +324,14 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             o->keep_metadata = 1;
             break;
         case OPT_TIMEOUT:
-            /* Milliseconds in an int: from 1 ms to about 24 days. */
-            if (parse_positive(optarg, &o->timeout_s) || o->timeout_s < 0.001 ||
-                o->timeout_s > 2000000)
+            /* Milliseconds in an int: from 1 ms to about 24 days; 0 for none. */
+            if (!strcmp(optarg, "0"))
+                o->timeout_s = 0;
+            else if (parse_positive(optarg, &o->timeout_s) || o->timeout_s < 0.001 ||
+                     o->timeout_s > 2000000)
                 return fail(err, errlen,
-                            "--timeout wants seconds from 0.001 to 2000000, not '%s'", optarg);
+                            "--timeout wants seconds from 0.001 to 2000000 (0: none), not '%s'",
+                            optarg);
             break;
         case OPT_MAX_PIXELS:
             if (parse_positive(optarg, &o->max_megapixels) && strcmp(optarg, "0"))
@@ -314,6 +340,22 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
                             optarg);
             if (!strcmp(optarg, "0"))
                 o->max_megapixels = 0;
+            break;
+        case OPT_MAX_MEMORY: {
+            /* Below 32 MB a worker cannot even start its image library. */
+            int mb;
+            if (parse_int(optarg, 0, 1 << 24, &mb) || (mb > 0 && mb < 32))
+                return fail(err, errlen,
+                            "--max-memory wants megabytes per worker, 32 or more (0: no limit), "
+                            "not '%s'",
+                            optarg);
+            o->max_memory_mb = mb;
+            break;
+        }
+        case OPT_FAIL_ON:
+            if (parse_fail_on(optarg, &o->fail_on))
+                return fail(err, errlen,
+                            "--fail-on wants none, truncated, error or warning, not '%s'", optarg);
             break;
         case OPT_OP:
             bench_only_given = 1;
@@ -393,8 +435,13 @@ void cli_usage(FILE *out)
           "      --no-rotate     ignore the EXIF orientation\n"
           "      --keep-metadata keep EXIF, XMP and ICC metadata (default: stripped)\n"
           "      --timeout SEC   fail a file that takes longer, killing its worker\n"
+          "                      (default 300; 0: no limit)\n"
           "      --max-pixels MP refuse inputs above MP megapixels before decoding them\n"
-          "                      (default 500; 0: no limit)\n"
+          "                      (default 200; 0: no limit)\n"
+          "      --max-memory MB limit each worker's memory: an image that needs more\n"
+          "                      fails alone (default: no limit)\n"
+          "      --fail-on LEVEL damage that fails a file: none (decode what can be),\n"
+          "                      truncated, error (default) or warning (any at all)\n"
           "  -h, --help          this text\n"
           "  -V, --version       the version\n"
           "\n"
@@ -404,6 +451,8 @@ void cli_usage(FILE *out)
           "      --repeat N      runs per pool size; the median is shown (default 3)\n"
           "\n"
           "exit status: 0 all files ok, 1 some file failed, 2 usage or setup error,\n"
-          "130/143 interrupted by SIGINT/SIGTERM.\n",
+          "3 stopped because workers kept dying, 129/130/143 interrupted by\n"
+          "SIGHUP/SIGINT/SIGTERM (a second signal stops the files in flight at once),\n"
+          "141 stopped because the report's reader went away (SIGPIPE).\n",
           out);
 }

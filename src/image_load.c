@@ -8,17 +8,31 @@
  */
 #include "image_internal.h"
 #include "outpath.h"
+#include "sniff.h"
 
 #include <string.h>
 
 /*
- * Errors from decoders and truncated files are failures; libjpeg's
- * recoverable warnings are not.  vips_thumbnail_source() in libvips 8.14
- * does not hand its own fail_on to the loader, so it goes as a loader
- * option string too.
+ * --fail-on as libvips' fail_on, and as a loader option string:
+ * vips_thumbnail_source() in libvips 8.14 does not hand its own fail_on to
+ * the loader, so it must go both ways.  By default (error), errors from
+ * decoders and truncated files are failures and libjpeg's recoverable
+ * warnings are not.
  */
-#define FAIL_ON VIPS_FAIL_ON_ERROR
-#define FAIL_ON_OPTIONS "fail_on=error"
+static VipsFailOn vips_fail_on(enum fail_on f)
+{
+    switch (f) {
+    case FAIL_ON_NONE:
+        return VIPS_FAIL_ON_NONE;
+    case FAIL_ON_TRUNCATED:
+        return VIPS_FAIL_ON_TRUNCATED;
+    case FAIL_ON_WARNING:
+        return VIPS_FAIL_ON_WARNING;
+    case FAIL_ON_ERROR:
+        break;
+    }
+    return VIPS_FAIL_ON_ERROR;
+}
 
 /*
  * Decoder warnings on a file that still decodes are not the user's business,
@@ -140,7 +154,10 @@ void fail_decoding(struct job_result *res, const char *path)
     if (strstr(m, "Premature end") || strstr(m, "runcated") || strstr(m, "end of file") ||
         strstr(m, "Not enough"))
         damage = "truncated";
-    if (strstr(m, "not a known file format") || strstr(m, "is not in a known format"))
+    if (strstr(m, "out of memory") || strstr(m, "Error creating thread"))
+        /* Not damage: the file needs more memory than this worker may have. */
+        job_result_fail(res, "out of memory decoding %s (%s)", format_label(path), m);
+    else if (strstr(m, "not a known file format") || strstr(m, "is not in a known format"))
         /* libvips' text repeats the path, which the report line already shows. */
         job_result_fail(res, "not a %s file (its content matches no supported format)",
                         format_label(path));
@@ -149,30 +166,47 @@ void fail_decoding(struct job_result *res, const char *path)
     g_string_free(msg, TRUE);
 }
 
-int image_input_open(struct image_input *in, const char *path, struct job_result *res)
+int image_input_open(struct image_input *in, const char *path, enum fail_on fail_on,
+                     struct job_result *res)
 {
     GError *gerr = NULL;
 
     memset(in, 0, sizeof(*in));
     in->path = path;
-    if (input_kind_of(path) == IN_BMP) {
-        if (!g_file_get_contents(path, &in->buffer, &in->length, &gerr)) {
-            job_result_fail(res, "cannot read: %s", gerr->message);
-            g_error_free(gerr);
-            return -1;
-        }
-        if (in->length >= 2 && in->buffer[0] == 'B' && in->buffer[1] == 'M')
-            return 0;
-        /* Not a BMP after all: read it like any other file, by its content. */
-        g_free(in->buffer);
-        in->buffer = NULL;
-    }
+    in->fail_on = vips_fail_on(fail_on);
+    snprintf(in->fail_on_option, sizeof(in->fail_on_option), "fail_on=%s", fail_on_name(fail_on));
     in->source = vips_source_new_from_file(path);
     if (!in->source) {
         fail_from_vips(res, "cannot open");
         return -1;
     }
-    return 0;
+
+    /* Only our formats reach libvips' loaders: see sniff.h. */
+    unsigned char *head = NULL;
+    gint64 n = vips_source_sniff_at_most(in->source, &head, SNIFF_BYTES);
+    enum input_kind kind = n > 0 ? sniff_format(head, (size_t)n) : IN_NONE;
+    if (n < 0) {
+        fail_from_vips(res, "cannot read");
+    } else if (n == 0) {
+        job_result_fail(res, "empty file (0 bytes)");
+    } else if (kind == IN_NONE) {
+        job_result_fail(res,
+                        "not a %s file (its content is none of the formats imgbatch reads: "
+                        "JPEG, PNG, GIF, WebP, TIFF, BMP)",
+                        format_label(path));
+    } else if (kind != IN_BMP) {
+        return 0; /* read by content: a PNG named .jpg is still a PNG */
+    } else {
+        /* BMP has no libvips loader of its own: ImageMagick reads it from memory. */
+        g_object_unref(in->source);
+        in->source = NULL;
+        if (g_file_get_contents(path, &in->buffer, &in->length, &gerr))
+            return 0;
+        job_result_fail(res, "cannot read: %s", gerr->message);
+        g_error_free(gerr);
+    }
+    image_input_close(in);
+    return -1;
 }
 
 void image_input_close(struct image_input *in)
@@ -187,8 +221,8 @@ VipsImage *image_input_load(struct image_input *in, VipsAccess access)
 {
     if (in->buffer)
         return vips_image_new_from_buffer(in->buffer, in->length, "", "access", access,
-                                          "fail_on", FAIL_ON, NULL);
-    return vips_image_new_from_source(in->source, "", "access", access, "fail_on", FAIL_ON,
+                                          "fail_on", in->fail_on, NULL);
+    return vips_image_new_from_source(in->source, "", "access", access, "fail_on", in->fail_on,
                                       NULL);
 }
 
@@ -202,13 +236,13 @@ VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, 
 
     if (in->buffer)
         r = vips_thumbnail_buffer(in->buffer, in->length, &out, width, "height", height, "size",
-                                  size, "crop", crop, "no_rotate", no_rotate, "fail_on", FAIL_ON,
-                                  "option_string", FAIL_ON_OPTIONS, profile_option, "srgb",
-                                  NULL);
+                                  size, "crop", crop, "no_rotate", no_rotate, "fail_on",
+                                  in->fail_on, "option_string", in->fail_on_option,
+                                  profile_option, "srgb", NULL);
     else
         r = vips_thumbnail_source(in->source, &out, width, "height", height, "size", size, "crop",
-                                  crop, "no_rotate", no_rotate, "fail_on", FAIL_ON,
-                                  "option_string", FAIL_ON_OPTIONS, profile_option, "srgb",
+                                  crop, "no_rotate", no_rotate, "fail_on", in->fail_on,
+                                  "option_string", in->fail_on_option, profile_option, "srgb",
                                   NULL);
     return r ? NULL : out;
 }

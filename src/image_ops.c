@@ -271,7 +271,7 @@ void image_process(const struct image_settings *s, const char *input, const char
     enum out_format fmt = output_format_for(s->format, input_kind_of(input));
 
     image_warnings_reset();
-    if (image_input_open(&in, input, res))
+    if (image_input_open(&in, input, s->fail_on, res))
         return;
     header = image_input_load(&in, VIPS_ACCESS_SEQUENTIAL);
     if (!header) {
@@ -304,4 +304,10 @@ void image_process(const struct image_settings *s, const char *input, const char
     if (out)
         g_object_unref(out);
     image_input_close(&in);
+    if (!res->ok && s->max_memory_mb > 0 && strstr(res->error, "out of memory")) {
+        char why[sizeof(res->error)];
+        memcpy(why, res->error, sizeof(why));
+        job_result_fail(res, "%.400s; the limit is %lld MB per worker (--max-memory)", why,
+                        s->max_memory_mb);
+    }
 }

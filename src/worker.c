@@ -14,6 +14,8 @@ void worker_context_init(struct worker_context *w, const struct options *opts)
     w->settings.no_rotate = opts->no_rotate;
     w->settings.keep_metadata = opts->keep_metadata;
     w->settings.max_megapixels = opts->max_megapixels;
+    w->settings.fail_on = opts->fail_on;
+    w->settings.max_memory_mb = opts->max_memory_mb;
 }
 
 static int worker_init(void *ctx)

@@ -102,6 +102,33 @@ static void test_parse_size(void)
     }
 }
 
+/* The robustness options: --fail-on levels, --max-memory in MB, --max-pixels in MP. */
+static void test_limits(void)
+{
+    struct options o;
+    static const char *levels[] = {"none", "truncated", "error", "warning"};
+
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ_INT(parse(ARGV("sepia", "in", "out", "--fail-on", (char *)levels[i]), &o), 0);
+        CHECK_EQ_INT(o.fail_on, FAIL_ON_NONE + i);
+        CHECK_EQ_STR(fail_on_name(o.fail_on), levels[i]);
+    }
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--timeout", "0"), &o), 0);
+    CHECK(o.timeout_s == 0);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--timeout", "2.5"), &o), 0);
+    CHECK(o.timeout_s == 2.5);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--max-memory", "256"), &o), 0);
+    CHECK_EQ_INT(o.max_memory_mb, 256);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--max-memory", "0"), &o), 0);
+    CHECK_EQ_INT(o.max_memory_mb, 0);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--max-pixels", "0"), &o), 0);
+    CHECK(o.max_megapixels == 0);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--max-pixels", "300"), &o), 0);
+    CHECK(o.max_megapixels == 300);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--max-pixels", "0.5"), &o), 0);
+    CHECK(o.max_megapixels == 0.5);
+}
+
 static void test_defaults(void)
 {
     struct options o;
@@ -121,6 +148,10 @@ static void test_defaults(void)
     CHECK_EQ_STR(o.suffix, "");
     CHECK_EQ_INT(o.help, 0);
     CHECK_EQ_INT(o.version, 0);
+    CHECK(o.max_megapixels == DEFAULT_MAX_MEGAPIXELS);
+    CHECK_EQ_INT(o.max_memory_mb, 0);
+    CHECK_EQ_INT(o.fail_on, FAIL_ON_ERROR);
+    CHECK(o.timeout_s == DEFAULT_TIMEOUT_S);
 
     CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out"), &o), 0);
     CHECK_EQ_INT(o.op, OP_THUMBNAIL);
@@ -351,7 +382,15 @@ static void test_errors(void)
     EXPECT_ERROR(ARGV("bench", "in", "--op", "blur"), "--op", "'blur'");
     EXPECT_ERROR(ARGV("bench", "in", "--op", "bench"), "--op", "'bench'");
     EXPECT_ERROR(ARGV("bench", "in", "--repeat", "0"), "--repeat", "'0'");
-    EXPECT_ERROR(ARGV("resize", "in", "out", "--timeout", "0"), "--timeout", "'0'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--timeout", "0.0001"), "--timeout", "'0.0001'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--fail-on", "sometimes"), "--fail-on", "'sometimes'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--fail-on", ""), "--fail-on", "''");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--max-memory", "16"), "--max-memory", "'16'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--max-memory", "-1"), "--max-memory", "'-1'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--max-memory", "1e3"), "--max-memory", "'1e3'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--max-memory", "99999999999"), "--max-memory",
+                 NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--max-pixels", "-5"), "--max-pixels", "'-5'");
     EXPECT_ERROR(ARGV("resize", "in", "out", "--timeout", "-1"), "--timeout", "'-1'");
 }
 
@@ -415,6 +454,7 @@ int main(void)
 {
     test_parse_size();
     test_defaults();
+    test_limits();
     test_values();
     test_order();
     test_help_version();

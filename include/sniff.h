@@ -1,0 +1,22 @@
+/*
+ * sniff: which image format a file holds, from its first bytes.
+ *
+ * libvips picks a loader by asking every loader it has whether the bytes
+ * are its own, and some loaders (PDF, SVG) parse the file before libvips
+ * checks that they are blocked.  imgbatch asks first: only a file whose
+ * signature is one of the formats it reads is handed to libvips at all.
+ */
+#ifndef IMGBATCH_SNIFF_H
+#define IMGBATCH_SNIFF_H
+
+#include <stddef.h>
+
+#include "outpath.h"
+
+/* Bytes enough to tell every supported format. */
+#define SNIFF_BYTES 12
+
+/* The format whose signature starts p[0..n), or IN_NONE. */
+enum input_kind sniff_format(const unsigned char *p, size_t n);
+
+#endif
