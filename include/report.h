@@ -23,7 +23,11 @@ struct report {
     size_t failed;
     size_t skipped;
     double input_megapixels; /* of the files that succeeded */
+    int reader_gone;         /* writing failed with EPIPE: nothing more is written */
 };
+
+/* Exit status of a run stopped because its workers kept dying. */
+#define EXIT_WORKERS_DYING 3
 
 void report_init(struct report *r, FILE *out, const struct options *opts);
 
@@ -31,8 +35,8 @@ void report_init(struct report *r, FILE *out, const struct options *opts);
 void report_ok(struct report *r, const char *input, const char *output,
                const struct job_result *res, int worker);
 
-/* A file that is not an image by its extension: counted; a line only with --json. */
-void report_skipped(struct report *r, const char *input);
+/* A file not processed, and why: counted; a line only with --json. */
+void report_skipped(struct report *r, const char *input, const char *reason);
 
 /* A file failed; worker is 0 when it failed before reaching one. */
 void report_failed(struct report *r, const char *input, const char *error, int worker);
@@ -45,10 +49,14 @@ struct report_totals {
 
 void report_summary(struct report *r, const struct report_totals *t);
 
+/* 1 once a write found the report's reader gone (EPIPE); the run should stop. */
+int report_reader_gone(const struct report *r);
+
 /*
- * 0, 1, or 128 + the signal that interrupted the run.  A report that could
- * not be written (stdout on a full disk, say) makes it at least 1.
+ * 0, 1, EXIT_WORKERS_DYING, or 128 + the signal that stopped the run
+ * (SIGPIPE when the report's reader went away).  A report that could not
+ * be written (stdout on a full disk, say) makes it at least 1.
  */
-int report_exit_status(const struct report *r, const struct pool_outcome *outcome);
+int report_exit_status(struct report *r, const struct pool_outcome *outcome);
 
 #endif

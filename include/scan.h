@@ -4,9 +4,10 @@
  * It walks INPUT (one level, or the whole tree with -r), keeps the files
  * whose extension names an image format, skips hidden files and the OUTPUT
  * directory itself, and maps each input to its output.  Other files are
- * listed as skipped.  Files that must not
- * run (two inputs sharing one output, an output that is an input) get an
- * error here, so they are reported without any work done.
+ * listed as skipped.  Files that must not run (two inputs sharing one
+ * output, an output that is an input, a FIFO or a dangling link named like
+ * an image) get an error here, so they are reported without any work done
+ * and no worker ever opens a FIFO and blocks.
  */
 #ifndef IMGBATCH_SCAN_H
 #define IMGBATCH_SCAN_H
@@ -25,11 +26,17 @@ struct scan_entry {
     char *error;  /* set when the file fails before any work */
 };
 
+/* A file that is not for us: not an image by its extension, or a directory named like one. */
+struct scan_skip {
+    char *input;        /* as shown */
+    const char *reason; /* static text */
+};
+
 struct scan_result {
     struct scan_entry *entries;
     size_t count;
     size_t cap;
-    char **skipped;       /* non-hidden files without an image extension, as shown */
+    struct scan_skip *skipped;
     size_t skipped_count;
     size_t skipped_cap;
 };

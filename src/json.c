@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <math.h>
+#include <string.h>
 
 int utf8_sequence_length(const unsigned char *s)
 {
@@ -82,16 +83,88 @@ void json_put_number(FILE *out, double v, int decimals)
     fprintf(out, "%.*f", decimals, v);
 }
 
-void text_put_path(FILE *out, const char *str)
+int utf8_valid(const char *str)
 {
-    for (const unsigned char *s = (const unsigned char *)str; *s; s++) {
+    for (const unsigned char *s = (const unsigned char *)str; *s;) {
+        int n = utf8_sequence_length(s);
+        if (!n)
+            return 0;
+        s += n;
+    }
+    return 1;
+}
+
+void json_put_path_field(FILE *out, const char *key, const char *path)
+{
+    fprintf(out, "\"%s\":", key);
+    json_put_string(out, path);
+    if (utf8_valid(path))
+        return;
+    fprintf(out, ",\"%s_hex\":\"", key);
+    for (const unsigned char *s = (const unsigned char *)path; *s; s++)
+        fprintf(out, "%02x", *s);
+    putc('"', out);
+}
+
+/* Writes s with control characters and invalid UTF-8 escaped; quote also escapes '"' and '\'. */
+static void put_escaped(FILE *out, const char *str, int quote)
+{
+    const unsigned char *s = (const unsigned char *)str;
+
+    while (*s) {
+        int n = utf8_sequence_length(s);
+        if (n > 1) {
+            fwrite(s, 1, (size_t)n, out);
+            s += n;
+            continue;
+        }
         if (*s == '\n')
             fputs("\\n", out);
         else if (*s == '\t')
             fputs("\\t", out);
-        else if (*s < 0x20 || *s == 0x7f)
+        else if (*s == '\r')
+            fputs("\\r", out);
+        else if (n == 0 || *s < 0x20 || *s == 0x7f)
             fprintf(out, "\\x%02x", *s);
+        else if (quote && (*s == '"' || *s == '\\'))
+            fprintf(out, "\\%c", *s);
         else
             putc(*s, out);
+        s++;
     }
+}
+
+/*
+ * A name needs quotes when, printed raw, it could not be told apart from
+ * another name or from the line around it: control characters, invalid
+ * UTF-8, a quote or backslash (which the escapes use), the separators of
+ * the line format, or blanks at either end.
+ */
+static int needs_quotes(const char *str)
+{
+    size_t len = strlen(str);
+
+    if (!len || str[0] == ' ' || str[len - 1] == ' ' || strstr(str, " -> ") ||
+        strstr(str, ": ") || !utf8_valid(str))
+        return 1;
+    for (const unsigned char *s = (const unsigned char *)str; *s; s++)
+        if (*s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\')
+            return 1;
+    return 0;
+}
+
+void text_put_path(FILE *out, const char *s)
+{
+    if (!needs_quotes(s)) {
+        fputs(s, out);
+        return;
+    }
+    putc('"', out);
+    put_escaped(out, s, 1);
+    putc('"', out);
+}
+
+void text_put_message(FILE *out, const char *s)
+{
+    put_escaped(out, s, 0);
 }

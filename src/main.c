@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "run.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 #ifndef IMGBATCH_VERSION
@@ -16,6 +17,13 @@ int main(int argc, char **argv)
 {
     struct options opts;
     char err[512];
+
+    /*
+     * A report written into a closed pipe ("imgbatch ... | head") must be
+     * an error to handle (EPIPE: stop cleanly, remove temporary files), not
+     * a death in the middle of the run.
+     */
+    signal(SIGPIPE, SIG_IGN);
 
     if (cli_parse(argc, argv, &opts, err, sizeof(err)) < 0) {
         fprintf(stderr, "imgbatch: %s\n", err);

@@ -3,6 +3,7 @@
 #include "json.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 void report_init(struct report *r, FILE *out, const struct options *opts)
@@ -14,6 +15,22 @@ void report_init(struct report *r, FILE *out, const struct options *opts)
     r->op = opts->op;
 }
 
+/*
+ * Flushes the line just written.  A reader that went away (EPIPE: "imgbatch
+ * ... | head") is remembered, so the caller can stop the run and nothing
+ * more is written; other errors (a full disk) are seen at the end.
+ */
+static void end_line(struct report *r)
+{
+    if (fflush(r->out) == EOF && errno == EPIPE)
+        r->reader_gone = 1;
+}
+
+int report_reader_gone(const struct report *r)
+{
+    return r->reader_gone;
+}
+
 void report_ok(struct report *r, const char *input, const char *output,
                const struct job_result *res, int worker)
 {
@@ -21,13 +38,13 @@ void report_ok(struct report *r, const char *input, const char *output,
 
     r->ok++;
     r->input_megapixels += (double)res->in_width * res->in_height / 1e6;
-    if (r->quiet)
+    if (r->quiet || r->reader_gone)
         return;
     if (r->json) {
-        fputs("{\"input\":", r->out);
-        json_put_string(r->out, input);
-        fputs(",\"output\":", r->out);
-        json_put_string(r->out, output);
+        putc('{', r->out);
+        json_put_path_field(r->out, "input", input);
+        putc(',', r->out);
+        json_put_path_field(r->out, "output", output);
         fprintf(r->out,
                 ",\"status\":\"ok\",\"input_width\":%u,\"input_height\":%u,"
                 "\"width\":%u,\"height\":%u,\"ms\":",
@@ -42,26 +59,30 @@ void report_ok(struct report *r, const char *input, const char *output,
         fprintf(r->out, " (%ux%u -> %ux%u, %.1f ms)\n", res->in_width, res->in_height,
                 res->out_width, res->out_height, ms);
     }
-    fflush(r->out); /* a line per file as it happens, also into a pipe */
+    end_line(r); /* a line per file as it happens, also into a pipe */
 }
 
-void report_skipped(struct report *r, const char *input)
+void report_skipped(struct report *r, const char *input, const char *reason)
 {
     r->skipped++;
-    if (!r->json || r->quiet)
+    if (!r->json || r->quiet || r->reader_gone)
         return;
-    fputs("{\"input\":", r->out);
-    json_put_string(r->out, input);
-    fputs(",\"status\":\"skipped\",\"reason\":\"not an image file by its extension\"}\n",
-          r->out);
+    putc('{', r->out);
+    json_put_path_field(r->out, "input", input);
+    fputs(",\"status\":\"skipped\",\"reason\":", r->out);
+    json_put_string(r->out, reason);
+    fputs("}\n", r->out);
+    end_line(r);
 }
 
 void report_failed(struct report *r, const char *input, const char *error, int worker)
 {
     r->failed++;
+    if (r->reader_gone)
+        return;
     if (r->json) {
-        fputs("{\"input\":", r->out);
-        json_put_string(r->out, input);
+        putc('{', r->out);
+        json_put_path_field(r->out, "input", input);
         fputs(",\"status\":\"failed\",\"error\":", r->out);
         json_put_string(r->out, error);
         if (worker > 0)
@@ -71,10 +92,10 @@ void report_failed(struct report *r, const char *input, const char *error, int w
         fputs("\u2717 ", r->out);
         text_put_path(r->out, input);
         fputs(": ", r->out);
-        text_put_path(r->out, error);
+        text_put_message(r->out, error);
         putc('\n', r->out);
     }
-    fflush(r->out);
+    end_line(r);
 }
 
 static double share(long long part, long long whole)
@@ -91,6 +112,8 @@ void report_summary(struct report *r, const struct report_totals *t)
     double mps = seconds > 0 ? r->input_megapixels / seconds : 0;
     size_t total = r->ok + r->failed + r->skipped + o->not_started;
 
+    if (r->reader_gone)
+        return;
     if (r->json) {
         fprintf(r->out,
                 "{\"summary\":{\"op\":\"%s\",\"workers\":%d,\"total\":%zu,\"ok\":%zu,"
@@ -106,6 +129,11 @@ void report_summary(struct report *r, const struct report_totals *t)
             json_put_string(r->out, pool_signal_name(o->signal));
         else
             fputs("null", r->out);
+        fputs(",\"gave_up\":", r->out);
+        if (o->gave_up)
+            json_put_string(r->out, o->gave_up_reason);
+        else
+            fputs("null", r->out);
         fputs(",\"per_worker\":[", r->out);
         for (int i = 0; i < t->workers; i++) {
             fprintf(r->out, "%s{\"worker\":%d,\"jobs\":%u,\"busy\":", i ? "," : "", i + 1,
@@ -114,7 +142,7 @@ void report_summary(struct report *r, const struct report_totals *t)
             fprintf(r->out, ",\"respawns\":%u}", t->stats[i].respawns);
         }
         fputs("]}}\n", r->out);
-        fflush(r->out);
+        end_line(r);
         return;
     }
 
@@ -135,20 +163,32 @@ void report_summary(struct report *r, const struct report_totals *t)
     if (o->signal)
         fprintf(r->out, "interrupted by %s: %zu file%s not started\n",
                 pool_signal_name(o->signal), o->not_started, o->not_started == 1 ? "" : "s");
-    fflush(r->out);
+    if (o->gave_up)
+        fprintf(r->out, "stopped: %s\n", o->gave_up_reason);
+    end_line(r);
 }
 
-int report_exit_status(const struct report *r, const struct pool_outcome *outcome)
+int report_exit_status(struct report *r, const struct pool_outcome *outcome)
 {
     /*
      * A report that did not reach its reader (a full disk, a closed pipe)
      * is a failure too: whoever reads the exit status cannot read the lines.
      */
-    int lost = fflush(r->out) != 0 || ferror(r->out);
+    if (!r->reader_gone && fflush(r->out) == EOF && errno == EPIPE)
+        r->reader_gone = 1;
+    int lost = r->reader_gone || ferror(r->out);
 
-    if (lost)
+    /*
+     * A reader that left on purpose ("| head") needs no message: the status
+     * says it, 128 + SIGPIPE as a shell shows for a writer whose reader left.
+     */
+    if (lost && !r->reader_gone)
         fprintf(stderr, "imgbatch: cannot write the report: %s\n", strerror(errno));
     if (outcome->signal)
         return 128 + outcome->signal;
+    if (r->reader_gone)
+        return 128 + SIGPIPE;
+    if (outcome->gave_up)
+        return EXIT_WORKERS_DYING;
     return r->failed || lost ? 1 : 0;
 }

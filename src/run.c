@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ struct batch {
     struct report report;
 };
 
+static void remove_leftover(const struct scan_entry *e, const struct pool_worker_info *worker);
+
 static void on_result(void *ctx, size_t job, const struct job_result *res,
                       const struct pool_worker_info *worker)
 {
@@ -39,20 +42,36 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
 
     if (res->ok) {
         report_ok(&b->report, e->input, e->output, res, worker->no);
+    } else {
+        remove_leftover(e, worker);
+        report_failed(&b->report, e->input, res->error, worker->no);
+    }
+    /* Nobody reads the report any more ("imgbatch ... | head"): stop like on a signal. */
+    if (report_reader_gone(&b->report))
+        pool_request_stop(SIGPIPE);
+}
+/*
+ * A worker that died holding the file may have left its temporary file
+ * half written; it cannot clean up any more, so the master does: the
+ * name follows from the output and the worker's pid.
+ */
+static void remove_leftover(const struct scan_entry *e, const struct pool_worker_info *worker)
+{
+    if (!worker->died)
         return;
-    }
-    /*
-     * A worker that died holding the file may have left its temporary file
-     * half written; it cannot clean up any more, so the master does: the
-     * name follows from the output and the worker's pid.
-     */
-    if (worker->died) {
-        char *temp = temp_path_for(e->output, worker->pid);
-        if (unlink(temp) < 0 && errno != ENOENT)
-            fprintf(stderr, "imgbatch: cannot remove %s: %s\n", temp, strerror(errno));
-        free(temp);
-    }
-    report_failed(&b->report, e->input, res->error, worker->no);
+    char *temp = temp_path_for(e->output, worker->pid);
+    if (unlink(temp) < 0 && errno != ENOENT)
+        fprintf(stderr, "imgbatch: cannot remove %s: %s\n", temp, strerror(errno));
+    free(temp);
+}
+
+/* 1 if both paths name one existing directory, whatever the spelling ("in", "./in/"). */
+static int same_directory(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
 
 int run_batch(const struct options *opts)
@@ -63,6 +82,13 @@ int run_batch(const struct options *opts)
 
     if (stat(opts->input, &st) < 0) {
         fprintf(stderr, "imgbatch: cannot read INPUT %s: %s\n", opts->input, strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (S_ISDIR(st.st_mode) && same_directory(opts->input, opts->output)) {
+        fprintf(stderr,
+                "imgbatch: OUTPUT %s is INPUT: the outputs would replace the inputs or be "
+                "taken as inputs by the next run; choose another directory\n",
+                opts->output);
         return EXIT_USAGE;
     }
     if (make_dirs(opts->output) < 0) {
@@ -86,7 +112,7 @@ int run_batch(const struct options *opts)
 
     /* Files skipped, and files that cannot run, are reported before any work starts. */
     for (size_t i = 0; i < scan.skipped_count; i++)
-        report_skipped(&b.report, scan.skipped[i]);
+        report_skipped(&b.report, scan.skipped[i].input, scan.skipped[i].reason);
     size_t n = 0;
     for (size_t i = 0; i < scan.count; i++) {
         struct scan_entry *e = &scan.entries[i];
@@ -113,10 +139,18 @@ int run_batch(const struct options *opts)
     cfg.on_result = on_result;
     cfg.result_ctx = &b;
     cfg.job_timeout_ms = (int)ceil(opts->timeout_s * 1000);
+    cfg.memory_limit_bytes = opts->max_memory_mb * 1024 * 1024;
 
     int status = 0;
-    if (n > 0 && pool_run(&cfg, jobs, n, stats, &outcome) < 0)
+    if (report_reader_gone(&b.report)) {
+        /* The lines before any work already found nobody reading. */
+        outcome.signal = SIGPIPE;
+        outcome.not_started = n;
+    } else if (n > 0 && pool_run(&cfg, jobs, n, stats, &outcome) < 0) {
         status = EXIT_USAGE;
+    }
+    if (outcome.gave_up)
+        fprintf(stderr, "imgbatch: stopped: %s\n", outcome.gave_up_reason);
     if (status == 0) {
         struct report_totals totals = {n > 0 ? workers : 0, stats, &outcome};
         report_summary(&b.report, &totals);

@@ -39,13 +39,15 @@ static struct scan_entry *add_entry(struct scan_result *r)
     return e;
 }
 
-static void add_skipped(struct scan_result *r, char *path)
+static void add_skipped(struct scan_result *r, char *path, const char *reason)
 {
     if (r->skipped_count == r->skipped_cap) {
         r->skipped_cap = r->skipped_cap ? r->skipped_cap * 2 : 16;
         r->skipped = xrealloc(r->skipped, r->skipped_cap * sizeof(*r->skipped));
     }
-    r->skipped[r->skipped_count++] = path;
+    r->skipped[r->skipped_count].input = path;
+    r->skipped[r->skipped_count].reason = reason;
+    r->skipped_count++;
 }
 
 static void add_file(struct walk *w, const char *rel, const struct stat *st)
@@ -62,12 +64,46 @@ static void add_file(struct walk *w, const char *rel, const struct stat *st)
 }
 
 /* A directory that cannot be read fails like a file, so the exit code tells. */
-static void add_failure(struct walk *w, const char *rel, const char *what, int err)
+static void add_failure_text(struct walk *w, const char *rel, char *error)
 {
     struct scan_entry *e = add_entry(w->r);
     e->input = rel[0] ? path_join(w->opts->input, rel) : xstrdup(w->opts->input);
     e->output = xstrdup("");
-    e->error = xasprintf("%s: %s", what, strerror(err));
+    e->error = error;
+}
+
+static void add_failure(struct walk *w, const char *rel, const char *what, int err)
+{
+    add_failure_text(w, rel, xasprintf("%s: %s", what, strerror(err)));
+}
+
+/* What a file that is neither a regular file nor a directory is, for its error. */
+static const char *kind_of_special(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    return "of an unknown type";
+}
+
+/* An entry named like an image that cannot be stat()ed: say what is wrong in words. */
+static void add_stat_failure(struct walk *w, int dirfd, const char *name, const char *rel,
+                             int err)
+{
+    struct stat lst;
+    int is_link = fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode);
+
+    if (is_link && err == ENOENT)
+        add_failure_text(w, rel, xstrdup("dangling symbolic link: its target does not exist"));
+    else if (is_link && err == ELOOP)
+        add_failure_text(w, rel, xstrdup("symbolic link loop: the link never reaches a file"));
+    else
+        add_failure(w, rel, "cannot stat", err);
 }
 
 static void walk_dir(struct walk *w, int dirfd, const char *rel)
@@ -93,10 +129,11 @@ static void walk_dir(struct walk *w, int dirfd, const char *rel)
 
         char *child = rel[0] ? path_join(rel, de->d_name) : xstrdup(de->d_name);
         struct stat st;
+        int named_image = input_kind_of(de->d_name) != IN_NONE;
         if (fstatat(dirfd, de->d_name, &st, 0) < 0) {
             /* A dangling link or a file that vanished: only images are our business. */
-            if (input_kind_of(de->d_name) != IN_NONE)
-                add_failure(w, child, "cannot stat", errno);
+            if (named_image)
+                add_stat_failure(w, dirfd, de->d_name, child, errno);
             free(child);
             continue;
         }
@@ -111,12 +148,21 @@ static void walk_dir(struct walk *w, int dirfd, const char *rel)
                     add_failure(w, child, "cannot open directory", errno);
                 else
                     walk_dir(w, sub, child);
+            } else if (named_image && !is_output) {
+                add_skipped(w->r, path_join(w->opts->input, child),
+                            w->opts->recursive ? "a directory reached through a symbolic link"
+                                               : "a directory (-r descends into directories)");
             }
         } else if (S_ISREG(st.st_mode)) {
-            if (input_kind_of(de->d_name) != IN_NONE)
+            if (named_image)
                 add_file(w, child, &st);
             else
-                add_skipped(w->r, path_join(w->opts->input, child));
+                add_skipped(w->r, path_join(w->opts->input, child),
+                            "not an image file by its extension");
+        } else if (named_image) {
+            /* Opening a FIFO would block a worker until someone writes to it. */
+            add_failure_text(w, child,
+                             xasprintf("not a regular file: %s", kind_of_special(st.st_mode)));
         }
         free(child);
     }
@@ -311,7 +357,7 @@ void scan_release(struct scan_result *r)
     }
     free(r->entries);
     for (size_t i = 0; i < r->skipped_count; i++)
-        free(r->skipped[i]);
+        free(r->skipped[i].input);
     free(r->skipped);
     memset(r, 0, sizeof(*r));
 }

@@ -25,11 +25,40 @@ TEST_DATA = os.environ.get("IMGBATCH_TEST_DATA") or os.path.join(REPO, "tests", 
 # Generous: a run that takes this long is broken, not slow.
 RUN_TIMEOUT = 120
 
+# A name on a text line: as is, or in double quotes with C escapes when it needs them.
+NAME = r'(?:"(?:[^"\\]|\\.)*"|[^"].*?)'
 OK_RE = re.compile(
-    r"^\u2713 (?P<input>.*) -> (?P<output>.*) "
+    r"^\u2713 (?P<input>" + NAME + r") -> (?P<output>" + NAME + r") "
     r"\((?P<iw>\d+)x(?P<ih>\d+) -> (?P<w>\d+)x(?P<h>\d+), (?P<ms>[0-9.]+) ms\)$"
 )
-FAIL_RE = re.compile(r"^\u2717 (?P<input>.*?): (?P<error>.*)$")
+FAIL_RE = re.compile(r"^\u2717 (?P<input>" + NAME + r"): (?P<error>.*)$")
+ESCAPES = {"n": b"\n", "t": b"\t", "r": b"\r", '"': b'"', "\\": b"\\"}
+
+
+def unquote_name(text):
+    """A name as printed on a text line back to the file name (str, undecodable bytes as
+    surrogates, like os.fsdecode).  Raises ValueError on an escape imgbatch never writes."""
+    if not (len(text) >= 2 and text[0] == '"' and text[-1] == '"'):
+        return text
+    raw = text[1:-1].encode("utf-8", "surrogateescape")
+    out = bytearray()
+    i = 0
+    while i < len(raw):
+        c = raw[i:i + 1]
+        if c != b"\\":
+            out += c
+            i += 1
+            continue
+        e = raw[i + 1:i + 2].decode("ascii")
+        if e == "x":
+            out.append(int(raw[i + 2:i + 4], 16))
+            i += 4
+        elif e in ESCAPES:
+            out += ESCAPES[e]
+            i += 2
+        else:
+            raise ValueError("unknown escape \\%s in %r" % (e, text))
+    return out.decode("utf-8", "surrogateescape")
 SUMMARY_RE = re.compile(
     r"^(?P<op>resize|grayscale|sepia|thumbnail): (?P<ok>\d+) ok, (?P<failed>\d+) failed, "
     r"(?P<skipped>\d+) skipped in (?P<rest>.*)$"
@@ -88,11 +117,16 @@ class TextRun:
                 continue
             m = OK_RE.match(line)
             if m:
-                self.ok.append(m.groupdict())
+                d = m.groupdict()
+                d["input"] = unquote_name(d["input"])
+                d["output"] = unquote_name(d["output"])
+                self.ok.append(d)
                 continue
             m = FAIL_RE.match(line)
             if m and line.startswith("\u2717 "):
-                self.failed.append(m.groupdict())
+                d = m.groupdict()
+                d["input"] = unquote_name(d["input"])
+                self.failed.append(d)
                 continue
             m = SUMMARY_RE.match(line)
             if m:

@@ -13,7 +13,7 @@ import unittest
 from PIL import Image
 
 import helpers
-from helpers import ImgbatchTestCase, open_loaded, run_json, run_text
+from helpers import ImgbatchTestCase, open_loaded, run, run_json, run_text
 
 ODD_NAMES = [
     b"with space.png",
@@ -122,9 +122,41 @@ class OddNamesTest(ImgbatchTestCase):
         for ch in "\x1b\x07\t\r":
             self.assertNotIn(ch, r.proc.out)
         self.assertEqual(r.proc.out.count("\n"), len(ODD_NAMES) + 1 + len(r.workers))
-        inputs = [os.path.basename(o["input"]) for o in r.ok]
-        self.assertIn("new\\nline.png", inputs)
-        self.assertIn("caf\u00e9 \u2615.png", inputs)
+        # Unquoted, every line names exactly one file, and each file is named once.
+        inputs = sorted(os.fsencode(os.path.basename(o["input"])) for o in r.ok)
+        self.assertEqual(inputs, sorted(ODD_NAMES))
+        outputs = sorted(os.fsencode(os.path.basename(o["output"])) for o in r.ok)
+        self.assertEqual(outputs, sorted(ODD_NAMES))
+        # Plain names stay plain; only the ones that need it are quoted.
+        self.assertIn("/with space.png -> ", r.proc.out)
+        self.assertIn("/caf\u00e9 \u2615.png -> ", r.proc.out)
+        self.assertIn('bad\\xff\\xfeutf8.png"', r.proc.out)
+
+    def test_json_names_exact(self):
+        """--json: every name comes back byte for byte, through input_hex where the name
+        is not valid UTF-8 (JSON text cannot hold such bytes)."""
+        r = run_json(["resize", self.inp, self.out, "-s", "12x12"])
+        self.assertExit(r.proc, 0)
+        got = []
+        for rec in r.records:
+            if "input_hex" in rec:
+                got.append(os.path.basename(bytes.fromhex(rec["input_hex"])))
+                self.assertIn("output_hex", rec)
+            else:
+                got.append(os.path.basename(rec["input"].encode("utf-8")))
+        self.assertEqual(sorted(got), sorted(ODD_NAMES))
+        self.assertEqual(sum("input_hex" in rec for rec in r.records), 3)
+
+    def test_leading_dash_names(self):
+        """A file called -rf.jpg is a file, not an option, and is shown as it is."""
+        Image.new("RGB", (20, 20), (1, 2, 3)).save(os.path.join(self.inp, "-rf.jpg"))
+        Image.new("RGB", (20, 20), (1, 2, 3)).save(os.path.join(self.inp, "--json.jpg"))
+        r = run_text(["resize", self.inp, self.out, "-s", "12x12"])
+        self.assertExit(r.proc, 0)
+        names = sorted(os.path.basename(o["input"]) for o in r.ok)
+        self.assertIn("-rf.jpg", names)
+        self.assertIn("--json.jpg", names)
+        self.assertTrue(os.path.exists(os.path.join(self.out, "-rf.jpg")))
 
     def test_text_failure_line_escaped(self):
         bad = b"evil\n\xe2\x9c\x93 fake.png"
@@ -134,7 +166,8 @@ class OddNamesTest(ImgbatchTestCase):
         self.assertExit(r.proc, 1)
         self.assertEqual(r.ok, [], "a file name must not forge a success line")
         self.assertEqual(len(r.failed), 1, helpers.describe(r.proc))
-        self.assertIn("evil\\n", r.failed[0]["input"])
+        self.assertEqual(os.path.basename(r.failed[0]["input"]), os.fsdecode(bad))
+        self.assertIn('"', r.proc.out, "a name with a newline is quoted")
         self.assertEqual(r.other, [], helpers.describe(r.proc))
 
 
@@ -275,36 +308,24 @@ class SummaryTest(ImgbatchTestCase):
 
 class OverwriteTest(ImgbatchTestCase):
     def test_input_equals_output(self):
+        """OUTPUT is INPUT, however spelled: refused before any work (exit 2), even when
+        --suffix or -f would keep the names apart, as the next run would take the
+        outputs for inputs."""
         inp = self.mkdir("in")
         make_png(inp, b"a.png")
         make_png(inp, b"b.png", size=(40, 40))
         Image.new("RGB", (30, 30)).save(os.path.join(inp, "c.jpg"))
-        Image.new("RGB", (30, 30)).save(os.path.join(inp, "d.webp"))
+        os.symlink(inp, self.path("alias"))
         before = tree_digests(inp)
-        r = run_json(["resize", inp, inp, "-s", "10x10"])
-        self.assertExit(r.proc, 1)
-        self.assertEqual(len(r.records), 4)
-        for rec in r.records:
-            self.assertEqual(rec["status"], "failed", rec)
-            self.assertIn("overwrite", rec["error"], rec)
-        self.assertEqual(tree_digests(inp), before, "an input was modified")
-        self.assertNoTempFiles(inp, r.proc)
-
-    def test_input_equals_output_some_files_fine(self):
-        """With -f png, only the PNG would overwrite itself; c.jpg -> c.png is new."""
-        inp = self.mkdir("in")
-        make_png(inp, b"a.png")
-        Image.new("RGB", (30, 30)).save(os.path.join(inp, "c.jpg"))
-        before = tree_digests(inp)
-        r = run_json(["grayscale", inp, inp + "/", "-f", "png"])
-        self.assertExit(r.proc, 1)
-        recs = r.by_name()
-        self.assertEqual(recs["a.png"]["status"], "failed")
-        self.assertIn("overwrite", recs["a.png"]["error"])
-        self.assertEqual(recs["c.jpg"]["status"], "ok")
-        after = tree_digests(inp)
-        self.assertEqual({k: v for k, v in after.items() if k in before}, before)
-        self.assertEqual(sorted(after), [b"a.png", b"c.jpg", b"c.png"])
+        for out, extra in ((inp, []), (inp + "/", ["--suffix", "_s"]),
+                           (os.path.join(inp, "."), ["-f", "webp"]), (self.path("alias"), [])):
+            with self.subTest(output=out, extra=extra):
+                r = run(["resize", inp, out, "-s", "10x10"] + extra)
+                self.assertExit(r, 2)
+                self.assertEqual(r.out, "")
+                self.assertIn("is INPUT", r.err)
+                self.assertEqual(r.err.count("\n"), 1, r.err)
+                self.assertEqual(tree_digests(inp), before, "an input was modified")
 
     def test_output_is_hard_link_to_input(self):
         """OUTPUT is another directory holding hard links to the inputs: still refused."""

@@ -22,7 +22,7 @@ def copy(src, dst):
 
 class BrokenCorpusTest(ImgbatchTestCase):
     MUST_FAIL = ("truncated.jpg", "truncated.png", "corrupt-header.jpg",
-                 "65536-uint32-limit.png")
+                 "65536-uint32-limit.png", "giant-image.jpg")
 
     @classmethod
     def setUpClass(cls):
@@ -69,12 +69,29 @@ class BrokenCorpusTest(ImgbatchTestCase):
                     im.load()
                     self.assertEqual(im.size, (int(ok[name]["w"]), int(ok[name]["h"])))
 
-    def test_giant_within_default_limit(self):
-        ok = self.text.ok_by_name()
-        self.assertIn("giant-image.jpg", ok, helpers.describe(self.text.proc))
-        line = ok["giant-image.jpg"]
-        self.assertEqual((line["iw"], line["ih"], line["w"], line["h"]),
-                         ("20000", "14000", "800", "560"))
+    def test_giant_refused_by_default(self):
+        """280 MP is beyond any camera: refused by the default limit (200 MP)."""
+        failed = self.text.failed_by_name()
+        self.assertIn("giant-image.jpg", failed, helpers.describe(self.text.proc))
+        self.assertEqual(failed["giant-image.jpg"],
+                         "image too large: 20000x14000 is 280 megapixels "
+                         "(limit 200, see --max-pixels)")
+
+    def test_giant_with_limit_raised_and_memory_bounded(self):
+        """With --max-pixels raised, the giant is processed, and within a 200 MB memory
+        limit per worker: it is decoded shrunk (JPEG DCT scaling), never whole."""
+        inp = self.mkdir("in")
+        copy(corpus("broken", "giant-image.jpg"), os.path.join(inp, "giant.jpg"))
+        out = self.path("out")
+        for limit in ("300", "0"):
+            with self.subTest(max_pixels=limit):
+                r = run_text(["resize", inp, out, "--max-pixels", limit, "--max-memory", "200"])
+                self.assertExit(r.proc, 0)
+                line = r.ok_by_name()["giant.jpg"]
+                self.assertEqual((line["iw"], line["ih"], line["w"], line["h"]),
+                                 ("20000", "14000", "800", "560"))
+                with Image.open(os.path.join(out, "giant.jpg")) as im:
+                    self.assertEqual(im.size, (800, 560))
 
 
 class LimitTest(ImgbatchTestCase):

@@ -64,7 +64,8 @@ class SignalTestCase(ImgbatchTestCase):
         return names
 
     def start(self, args, **kw):
-        p = subprocess.Popen([helpers.BIN] + args, stdout=subprocess.PIPE,
+        # The giants (280 MP) are beyond the default --max-pixels.
+        p = subprocess.Popen([helpers.BIN] + args + ["--max-pixels", "0"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, **kw)
         self.procs.append(p)
         return p

@@ -162,14 +162,28 @@ static void test_all_bytes(void)
 static void test_text_put_path(void)
 {
     EXPECT_TEXT("photos/a.jpg", "photos/a.jpg");
-    EXPECT_TEXT("line\nbreak.jpg", "line\\nbreak.jpg");
-    EXPECT_TEXT("tab\there", "tab\\there");
-    EXPECT_TEXT("cr\r.jpg", "cr\\x0d.jpg");
-    EXPECT_TEXT("\x1b[2J", "\\x1b[2J");
-    EXPECT_TEXT("del\x7f", "del\\x7f");
-    EXPECT_TEXT("\x01", "\\x01");
-    /* UTF-8 and spaces are for the terminal to show. */
+    /* Names that could be misread are quoted and escaped, as git quotes paths. */
+    EXPECT_TEXT("line\nbreak.jpg", "\"line\\nbreak.jpg\"");
+    EXPECT_TEXT("tab\there", "\"tab\\there\"");
+    EXPECT_TEXT("cr\r.jpg", "\"cr\\r.jpg\"");
+    EXPECT_TEXT("\x1b[2J", "\"\\x1b[2J\"");
+    EXPECT_TEXT("del\x7f", "\"del\\x7f\"");
+    EXPECT_TEXT("\x01", "\"\\x01\"");
+    /* A literal backslash-n differs from a newline; a quote from the quoting. */
+    EXPECT_TEXT("back\\nslash.jpg", "\"back\\\\nslash.jpg\"");
+    EXPECT_TEXT("say \"hi\".jpg", "\"say \\\"hi\\\".jpg\"");
+    /* Invalid UTF-8: each stray byte as \xNN, so two such names never look alike. */
+    EXPECT_TEXT("a\xff.jpg", "\"a\\xff.jpg\"");
+    EXPECT_TEXT("a\xfe.jpg", "\"a\\xfe.jpg\"");
+    /* The line's own separators, and blanks at the ends, would mislead a reader. */
+    EXPECT_TEXT("a -> b.jpg", "\"a -> b.jpg\"");
+    EXPECT_TEXT("x: y.jpg", "\"x: y.jpg\"");
+    EXPECT_TEXT(" lead.jpg", "\" lead.jpg\"");
+    EXPECT_TEXT("trail.jpg ", "\"trail.jpg \"");
+    /* UTF-8, inner spaces, leading dashes and single quotes are shown as they are. */
     EXPECT_TEXT("caf\xc3\xa9 1.jpg", "caf\xc3\xa9 1.jpg");
+    EXPECT_TEXT("-rf.jpg", "-rf.jpg");
+    EXPECT_TEXT("it's.jpg", "it's.jpg");
 
     /* Nothing printed by text_put_path holds a raw newline. */
     char in[40];
@@ -178,6 +192,36 @@ static void test_text_put_path(void)
     in[39] = '\0';
     char *got = capture_string(text_put_path, in);
     CHECK(got && !strchr(got, '\n') && !strchr(got, '\r') && !strchr(got, '\t'));
+    free(got);
+}
+
+static void put_input_field(FILE *f, const char *s)
+{
+    json_put_path_field(f, "input", s);
+}
+
+/* A name that is not valid UTF-8 also comes as exact bytes: U+FFFD alone would lose it. */
+static void test_path_field(void)
+{
+    char *got = capture_string(put_input_field, "a.jpg");
+    CHECK_EQ_STR(got, "\"input\":\"a.jpg\"");
+    free(got);
+    got = capture_string(put_input_field, "caf\xc3\xa9.jpg");
+    CHECK_EQ_STR(got, "\"input\":\"caf\xc3\xa9.jpg\"");
+    free(got);
+    got = capture_string(put_input_field, "a\xff.jpg");
+    CHECK_EQ_STR(got, "\"input\":\"a\\ufffd.jpg\",\"input_hex\":\"61ff2e6a7067\"");
+    free(got);
+    CHECK_EQ_INT(utf8_valid("caf\xc3\xa9"), 1);
+    CHECK_EQ_INT(utf8_valid("\xc3"), 0);
+    CHECK_EQ_INT(utf8_valid(""), 1);
+}
+
+/* Error messages are not quoted, but never break the line or the terminal. */
+static void test_text_message(void)
+{
+    char *got = capture_string(text_put_message, "bad \"x\"\n\x1b[1m\xff");
+    CHECK_EQ_STR(got, "bad \"x\"\\n\\x1b[1m\\xff");
     free(got);
 }
 
@@ -231,6 +275,8 @@ int main(void)
     test_invalid_utf8();
     test_all_bytes();
     test_text_put_path();
+    test_path_field();
+    test_text_message();
     test_numbers();
     return check_summary();
 }

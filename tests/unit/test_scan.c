@@ -163,7 +163,7 @@ static void test_flat(void)
     CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
     CHECK_EQ_INT(r.skipped_count, 1); /* notes.txt; hidden files and directories are not counted */
-    CHECK(r.skipped_count == 1 && strstr(r.skipped[0], "notes.txt") != NULL);
+    CHECK(r.skipped_count == 1 && strstr(r.skipped[0].input, "notes.txt") != NULL);
     CHECK(output_is(find(&r, "in/a.jpg"), "out/a.jpg"));
     CHECK(output_is(find(&r, "in/B.PNG"), "out/B.PNG"));
     CHECK(output_is(find(&r, "in/c.gif"), "out/c.png"));
@@ -444,7 +444,7 @@ static void test_links(void)
     CHECK(find(&r, "links/real/z.jpg") != NULL);
     CHECK(find(&r, "links/alias/z.jpg") == NULL);
     const struct scan_entry *ghost = find(&r, "links/ghost.jpg");
-    CHECK(ghost && ghost->error && strstr(ghost->error, "cannot stat"));
+    CHECK(ghost && ghost->error && strstr(ghost->error, "dangling symbolic link"));
     CHECK_EQ_INT(r.count, 2);
     scan_release(&r);
     free(in);
@@ -537,6 +537,68 @@ static void test_odd_names(void)
     free(out);
 }
 
+static const struct scan_skip *find_skipped(const struct scan_result *r, const char *rel)
+{
+    char *want = pathf("%s", rel);
+    const struct scan_skip *found = NULL;
+
+    for (size_t i = 0; i < r->skipped_count && !found; i++)
+        if (!strcmp(r->skipped[i].input, want))
+            found = &r->skipped[i];
+    free(want);
+    return found;
+}
+
+/*
+ * Things named like images that are not image files each get an outcome
+ * before any worker sees them: a FIFO fails (opening it would block), a
+ * link loop and a dangling link fail in words, a directory is skipped
+ * without -r.
+ */
+static void test_special_files(void)
+{
+    struct options o;
+    struct scan_result r;
+    char err[256];
+
+    make_dir("special");
+    make_file("special/real.jpg", 10);
+    char *fifo = pathf("special/pipe.jpg");
+    CHECK_EQ_INT(mkfifo(fifo, 0644), 0);
+    free(fifo);
+    make_link("loop2.jpg", "special/loop1.jpg");
+    make_link("loop1.jpg", "special/loop2.jpg");
+    make_link("missing.png", "special/dangling.png");
+    make_dir("special/folder.jpg");
+    make_file("special/folder.jpg/inner.jpg", 10);
+
+    char *in = pathf("special"), *out = pathf("special_out");
+    options_for(&o, in, out, NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    const struct scan_entry *e = find(&r, "special/pipe.jpg");
+    CHECK(e && e->error && !strcmp(e->error, "not a regular file: a FIFO"));
+    e = find(&r, "special/loop1.jpg");
+    CHECK(e && e->error && strstr(e->error, "symbolic link loop"));
+    e = find(&r, "special/dangling.png");
+    CHECK(e && e->error && strstr(e->error, "dangling symbolic link"));
+    e = find(&r, "special/real.jpg");
+    CHECK(e && !e->error);
+    const struct scan_skip *sk = find_skipped(&r, "special/folder.jpg");
+    CHECK(sk && strstr(sk->reason, "a directory"));
+    CHECK(find(&r, "special/folder.jpg/inner.jpg") == NULL);
+    CHECK_EQ_INT(r.count, 5); /* real, pipe, loop1, loop2, dangling */
+    scan_release(&r);
+
+    /* With -r the directory is walked instead. */
+    options_for(&o, in, out, "-r", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK(find(&r, "special/folder.jpg/inner.jpg") != NULL);
+    CHECK(find_skipped(&r, "special/folder.jpg") == NULL);
+    scan_release(&r);
+    free(in);
+    free(out);
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -556,6 +618,7 @@ int main(void)
     test_links();
     test_input_errors();
     test_odd_names();
+    test_special_files();
     remove_tree();
     return check_summary();
 }
