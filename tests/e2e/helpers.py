@@ -21,6 +21,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 BIN = os.environ.get("IMGBATCH") or os.path.join(REPO, "build", "imgbatch")
 CORPUS = os.environ.get("IMGBATCH_CORPUS") or os.path.join(REPO, "..", "shared", "corpus")
 TEST_DATA = os.environ.get("IMGBATCH_TEST_DATA") or os.path.join(REPO, "tests", "data")
+# Built with AddressSanitizer: memory limits (--max-memory) cannot work there.
+SANITIZED = os.environ.get("IMGBATCH_SANITIZED") == "1"
 
 # Generous: a run that takes this long is broken, not slow.
 RUN_TIMEOUT = 120
