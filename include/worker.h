@@ -17,7 +17,11 @@ struct worker_context {
 
 void worker_context_init(struct worker_context *w, const struct options *opts);
 
-/* Fills cfg's init/work/fini with the image worker's functions and ctx with w. */
-void worker_configure_pool(struct pool_config *cfg, struct worker_context *w);
+/*
+ * Fills cfg's init/work/fini with the image worker's functions, ctx with w,
+ * and the per-worker limits (--timeout, --max-memory) from opts.
+ */
+void worker_configure_pool(struct pool_config *cfg, struct worker_context *w,
+                           const struct options *opts);
 
 #endif

@@ -118,9 +118,8 @@ int run_bench(const struct options *opts)
     struct pool_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     worker_context_init(&wctx, &o);
-    worker_configure_pool(&cfg, &wctx);
+    worker_configure_pool(&cfg, &wctx, opts);
     cfg.on_result = count_result;
-    cfg.job_timeout_ms = (int)ceil(opts->timeout_s * 1000);
 
     if (!opts->json) {
         printf("bench: %s", op_name(o.op));

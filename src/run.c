@@ -134,12 +134,10 @@ int run_batch(const struct options *opts)
     memset(&outcome, 0, sizeof(outcome));
     memset(&cfg, 0, sizeof(cfg));
     worker_context_init(&wctx, opts);
-    worker_configure_pool(&cfg, &wctx);
+    worker_configure_pool(&cfg, &wctx, opts);
     cfg.workers = workers;
     cfg.on_result = on_result;
     cfg.result_ctx = &b;
-    cfg.job_timeout_ms = (int)ceil(opts->timeout_s * 1000);
-    cfg.memory_limit_bytes = opts->max_memory_mb * 1024 * 1024;
 
     int status = 0;
     if (report_reader_gone(&b.report)) {

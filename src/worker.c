@@ -1,6 +1,7 @@
 /* worker: pool callbacks around the image operations; see include/worker.h. */
 #include "worker.h"
 
+#include <math.h>
 #include <string.h>
 
 void worker_context_init(struct worker_context *w, const struct options *opts)
@@ -37,10 +38,13 @@ static void worker_fini(void *ctx)
     image_library_shutdown();
 }
 
-void worker_configure_pool(struct pool_config *cfg, struct worker_context *w)
+void worker_configure_pool(struct pool_config *cfg, struct worker_context *w,
+                           const struct options *opts)
 {
     cfg->init = worker_init;
     cfg->work = worker_work;
     cfg->fini = worker_fini;
     cfg->ctx = w;
+    cfg->job_timeout_ms = (int)ceil(opts->timeout_s * 1000);
+    cfg->memory_limit_bytes = opts->max_memory_mb * 1024 * 1024;
 }
