@@ -15,7 +15,6 @@
 #include "xalloc.h"
 
 #include <errno.h>
-#include <math.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>

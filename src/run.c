@@ -9,7 +9,6 @@
 #include "xalloc.h"
 
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
