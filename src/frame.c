@@ -93,13 +93,14 @@ static enum frame_status check_length(uint32_t len)
 enum frame_status frame_decoder_next(struct frame_decoder *d, struct frame *f, int at_eof)
 {
     size_t avail = d->buf.len - d->consumed;
-    const uint8_t *p = d->buf.data + d->consumed;
 
     if (avail < FRAME_HEADER) {
         if (!at_eof)
             return FRAME_MORE;
         return avail ? FRAME_TRUNCATED : FRAME_EOF;
     }
+    /* Only now: a decoder never fed has no buffer, and NULL + 0 is undefined. */
+    const uint8_t *p = d->buf.data + d->consumed;
     uint32_t len = get_be32(p);
     enum frame_status st = check_length(len);
     if (st != FRAME_OK)
