@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,6 +54,8 @@ struct pool {
     const struct pool_job *jobs;
     size_t njobs;
     size_t next_job;
+    size_t *retry;          /* jobs sent to a worker that died without reading them */
+    size_t nretry;
     struct slot *slots;
     struct pool_worker_stats *stats;
     struct pool_outcome *outcome;
@@ -300,6 +303,35 @@ static void describe_death(const struct pool *p, const struct slot *s, int statu
         snprintf(buf, len, "worker %d ended", s->no);
 }
 
+static int jobs_waiting(const struct pool *p)
+{
+    return p->nretry > 0 || p->next_job < p->njobs;
+}
+
+/* The next job to send: one given back first, then the next in order. */
+static size_t take_job(struct pool *p)
+{
+    return p->nretry > 0 ? p->retry[--p->nretry] : p->next_job++;
+}
+
+/*
+ * A job whose worker died before reading it was never started: it goes
+ * back to be sent again, instead of failing for a death that was not its
+ * doing (a worker killed right after its previous result).
+ */
+static void give_back(struct pool *p, size_t job)
+{
+    p->retry[p->nretry++] = job;
+}
+
+/* 1 if the job frame sent to s still sits unread in its job pipe. */
+static int job_unread(const struct slot *s)
+{
+    int queued = 0;
+
+    return s->job_fd >= 0 && ioctl(s->job_fd, FIONREAD, &queued) == 0 && queued > 0;
+}
+
 /* Reaps a worker whose result pipe ended, fails its job, frees the slot. */
 static void slot_reap(struct pool *p, struct slot *s)
 {
@@ -307,6 +339,11 @@ static void slot_reap(struct pool *p, struct slot *s)
     pid_t r;
     /* Told to exit (its job pipe closed) while holding no job: an orderly end. */
     int released = s->job_fd < 0 && s->state != SLOT_BUSY;
+
+    if (s->state == SLOT_BUSY && job_unread(s)) {
+        give_back(p, s->job);
+        s->state = SLOT_IDLE;
+    }
 
     close_quietly(s->job_fd);
     close_quietly(s->result_fd);
@@ -367,7 +404,7 @@ static void slot_kill(struct slot *s, const char *reason)
 static void slot_dispatch(struct pool *p, struct slot *s)
 {
     struct bytebuf out = {0};
-    size_t j = p->next_job++;
+    size_t j = take_job(p);
 
     job_request_encode(&out, (uint32_t)j, p->jobs[j].input, p->jobs[j].output);
     s->state = SLOT_BUSY;
@@ -378,8 +415,14 @@ static void slot_dispatch(struct pool *p, struct slot *s)
      * frame is far below the pipe's capacity, so this blocking write returns
      * at once.  EPIPE: the worker is gone; its EOF is seen in the poll loop.
      */
-    if (write_in_full(s->job_fd, out.data, out.len) < 0 && errno != EPIPE)
-        fprintf(stderr, "imgbatch: sending a job to worker %d: %s\n", s->no, strerror(errno));
+    if (write_in_full(s->job_fd, out.data, out.len) < 0) {
+        if (errno != EPIPE)
+            fprintf(stderr, "imgbatch: sending a job to worker %d: %s\n", s->no,
+                    strerror(errno));
+        give_back(p, j);
+        s->state = SLOT_IDLE;
+        s->exiting = 1; /* it is dead or broken: no more jobs for it */
+    }
     bytebuf_release(&out);
 }
 
@@ -501,7 +544,7 @@ static void dispatch(struct pool *p, const sigset_t *orig_mask)
 {
     for (int i = 0; i < p->cfg->workers && !p->stopping; i++) {
         struct slot *s = &p->slots[i];
-        if (p->next_job >= p->njobs || p->deaths_in_a_row >= p->death_limit)
+        if (!jobs_waiting(p) || p->deaths_in_a_row >= p->death_limit)
             break;
         if (s->state == SLOT_FREE && slot_spawn(p, s, orig_mask) < 0)
             continue;
@@ -513,7 +556,7 @@ static void dispatch(struct pool *p, const sigset_t *orig_mask)
 /* Idle workers with nothing left to do are told to exit by closing their job pipe. */
 static void release_idle(struct pool *p)
 {
-    if (p->next_job < p->njobs)
+    if (jobs_waiting(p))
         return;
     for (int i = 0; i < p->cfg->workers; i++) {
         struct slot *s = &p->slots[i];
@@ -591,9 +634,9 @@ static void give_up(struct pool *p)
              "workers keep dying: %d in a row with no file finished (last: %s)",
              p->deaths_in_a_row, p->last_death);
     begin_stop(p);
-    while (p->next_job < p->njobs) {
+    while (jobs_waiting(p)) {
         struct job_result res;
-        size_t j = p->next_job++;
+        size_t j = take_job(p);
         struct pool_worker_info info = {0, 0, 0};
 
         memset(&res, 0, sizeof(res));
@@ -657,8 +700,12 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
     if (cfg->max_deaths_in_a_row <= 0 && p.death_limit < 2 * cfg->workers)
         p.death_limit = 2 * cfg->workers;
     p.slots = calloc((size_t)cfg->workers, sizeof(*p.slots));
-    if (!p.slots) {
+    /* A job is given back at most once at a time: njobs places are enough. */
+    p.retry = calloc(njobs ? njobs : 1, sizeof(*p.retry));
+    if (!p.slots || !p.retry) {
         fprintf(stderr, "imgbatch: out of memory\n");
+        free(p.slots);
+        free(p.retry);
         return -1;
     }
     for (int i = 0; i < cfg->workers; i++) {
@@ -673,6 +720,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
     if (sigprocmask(SIG_BLOCK, &block, &orig_mask) < 0) {
         fprintf(stderr, "imgbatch: sigprocmask: %s\n", strerror(errno));
         free(p.slots);
+        free(p.retry);
         return -1;
     }
     stop_signals = 0;
@@ -682,6 +730,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
         restore_handlers(old);
         sigprocmask(SIG_SETMASK, &orig_mask, NULL);
         free(p.slots);
+        free(p.retry);
         return -1;
     }
     wait_mask = orig_mask;
@@ -714,14 +763,14 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
             stop_reason(&p, 1, why, sizeof(why));
             escalate(&p, 1, why);
         }
-        if (!p.stopping && p.deaths_in_a_row >= p.death_limit && p.next_job < p.njobs)
+        if (!p.stopping && p.deaths_in_a_row >= p.death_limit && jobs_waiting(&p))
             give_up(&p);
         if (!p.stopping) {
             dispatch(&p, &orig_mask);
             release_idle(&p);
         }
         if (live_workers(&p) == 0) {
-            if (p.stopping || p.next_job >= p.njobs)
+            if (p.stopping || !jobs_waiting(&p))
                 break;
             if (p.deaths_in_a_row >= p.death_limit)
                 continue; /* give_up runs on the next turn */
@@ -771,11 +820,12 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
         slot_reap(&p, s);
     }
 
-    outcome->not_started = njobs - p.next_job;
+    outcome->not_started = njobs - p.next_job + p.nretry;
     outcome->wall_usec = now_usec() - start;
     free(pfd);
     free(who);
     free(p.slots);
+    free(p.retry);
     restore_handlers(old);
     sigprocmask(SIG_SETMASK, &orig_mask, NULL);
     return ret;

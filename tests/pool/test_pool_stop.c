@@ -129,6 +129,17 @@ static void stop_on_first_result(void *ctx, size_t job, const struct job_result 
     pool_request_stop(SIGPIPE);
 }
 
+/* The first two workers crash before reading their first job; later ones work. */
+static int flaky_init(void *ctx)
+{
+    (void)ctx;
+    if (__atomic_add_fetch(&sh->starts, 1, __ATOMIC_SEQ_CST) <= 2) {
+        signal(SIGSEGV, SIG_DFL);
+        raise(SIGSEGV);
+    }
+    return 0;
+}
+
 struct plan {
     const char **inputs;
     int njobs;
@@ -136,6 +147,7 @@ struct plan {
     int grace_ms;
     long long memory_limit;
     pool_result_fn on_result;
+    pool_init_fn init;
 };
 
 static void reset_shared(void)
@@ -157,7 +169,7 @@ static void run_plan(const struct plan *pl)
     }
     memset(&cfg, 0, sizeof(cfg));
     cfg.workers = pl->workers;
-    cfg.init = counting_init;
+    cfg.init = pl->init ? pl->init : counting_init;
     cfg.work = fake_work;
     cfg.on_result = pl->on_result ? pl->on_result : on_result;
     cfg.shutdown_grace_ms = pl->grace_ms;
@@ -243,7 +255,7 @@ static void test_keeps_dying(void)
 {
     enum { N = 2, JOBS = 40 };
     const char *inputs[JOBS];
-    struct plan pl = {inputs, JOBS, N, 0, 0, NULL};
+    struct plan pl = {inputs, JOBS, N, 0, 0, NULL, NULL};
 
     for (int i = 0; i < JOBS; i++)
         inputs[i] = "crash";
@@ -269,7 +281,7 @@ static void test_crashes_between_successes(void)
 {
     enum { N = 2, JOBS = 60 };
     const char *inputs[JOBS];
-    struct plan pl = {inputs, JOBS, N, 0, 0, NULL};
+    struct plan pl = {inputs, JOBS, N, 0, 0, NULL, NULL};
 
     for (int i = 0; i < JOBS; i++)
         inputs[i] = i % 4 == 3 ? "ok" : "crash"; /* 45 crashes, never 10 in a row */
@@ -290,7 +302,7 @@ static void test_crashes_between_successes(void)
 static void test_files_in_flight_finish(void)
 {
     static const char *inputs[] = {"slow", "slow", "ok", "ok", "ok", "ok"};
-    struct plan pl = {inputs, 6, 2, 20000, 0, NULL};
+    struct plan pl = {inputs, 6, 2, 20000, 0, NULL, NULL};
     int status = 0;
 
     reset_shared();
@@ -312,7 +324,7 @@ static void test_files_in_flight_finish(void)
 static void test_second_signal_stops_at_once(void)
 {
     static const char *inputs[] = {"hang", "hang", "ok"};
-    struct plan pl = {inputs, 3, 2, 60000, 0, NULL};
+    struct plan pl = {inputs, 3, 2, 60000, 0, NULL, NULL};
     int status = 0;
 
     reset_shared();
@@ -336,7 +348,7 @@ static void test_second_signal_stops_at_once(void)
 static void test_grace_period_ends(void)
 {
     static const char *inputs[] = {"hang"};
-    struct plan pl = {inputs, 1, 1, 300, 0, NULL};
+    struct plan pl = {inputs, 1, 1, 300, 0, NULL, NULL};
     int status = 0;
 
     reset_shared();
@@ -354,7 +366,7 @@ static void test_request_stop(void)
 {
     enum { JOBS = 20 };
     const char *inputs[JOBS];
-    struct plan pl = {inputs, JOBS, 1, 0, 0, stop_on_first_result};
+    struct plan pl = {inputs, JOBS, 1, 0, 0, stop_on_first_result, NULL};
 
     for (int i = 0; i < JOBS; i++)
         inputs[i] = "ok";
@@ -375,7 +387,7 @@ static void test_memory_limit(void)
     return;
 #endif
     static const char *inputs[] = {"alloc:512", "alloc:16", "alloc:512"};
-    struct plan pl = {inputs, 3, 1, 0, 128LL * 1024 * 1024, NULL};
+    struct plan pl = {inputs, 3, 1, 0, 128LL * 1024 * 1024, NULL, NULL};
 
     reset_shared();
     run_plan(&pl);
@@ -392,6 +404,30 @@ static void test_memory_limit(void)
     reset_shared();
     run_plan(&pl);
     CHECK_EQ_INT(sh->ok[0], 1);
+}
+
+/*
+ * A worker that dies before reading the job sent to it never started that
+ * job: the job goes to the replacement and succeeds, instead of failing
+ * for a death that was not its doing.
+ */
+static void test_unread_job_given_back(void)
+{
+    static const char *inputs[] = {"ok", "ok", "ok", "ok", "ok"};
+    struct plan pl = {inputs, 5, 1, 0, 0, NULL, flaky_init};
+
+    reset_shared();
+    run_plan(&pl);
+    CHECK_EQ_INT(sh->completed, 5);
+    CHECK_EQ_INT(sh->not_started, 0);
+    CHECK_EQ_INT(sh->gave_up, 0);
+    for (int i = 0; i < 5; i++) {
+        CHECK_EQ_INT(sh->results[i], 1);
+        CHECK_EQ_INT(sh->ok[i], 1);
+        if (!sh->ok[i])
+            fprintf(stderr, "job %d: %s\n", i, sh->error[i]);
+    }
+    CHECK_EQ_INT(load(&sh->starts), 3);
 }
 
 int main(void)
@@ -412,6 +448,7 @@ int main(void)
     test_second_signal_stops_at_once();
     test_grace_period_ends();
     test_request_stop();
+    test_unread_job_given_back();
     test_memory_limit();
     return check_summary();
 }
