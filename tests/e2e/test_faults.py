@@ -10,6 +10,7 @@ run with 141.  Never a temporary file, a zombie or a worker left behind.
 """
 
 import os
+import re
 import signal
 import subprocess
 import unittest
@@ -137,8 +138,7 @@ class CrashTest(FaultTestCase):
                                    r"\(last: worker [12] died: SIGSEGV\)")
         self.assertIn("stopped: workers keep dying", p.out)
         # Bounded: 10 deaths in a row (plus one worker starting as the limit hits).
-        replaced = sum(int(x) for x in
-                       __import__("re").findall(r"replaced (\d+) time", p.out))
+        replaced = sum(int(x) for x in re.findall(r"replaced (\d+) time", p.out))
         self.assertLessEqual(replaced + 2, 11, p.out)
         not_processed = [e for e in r.failed_by_name().values()
                          if e.startswith("not processed: workers keep dying")]
