@@ -2,10 +2,10 @@
  * image: the four operations, run inside a worker on libvips.
  *
  * image_process() reads one input, turns it upright and into 8-bit sRGB,
- * applies the operation, and writes the output atomically: to a temporary
- * file beside it (temp_path_for(output, getpid())), renamed into place only
- * once complete.  On failure nothing is left behind and res->error holds one
- * line naming the cause.
+ * applies the operation, and writes the output to a temporary file beside
+ * it (temp_path_for(output, getpid())), which the master renames into place
+ * when it takes the result (commit_output).  On failure nothing is left
+ * behind and res->error holds one line naming the cause.
  */
 #ifndef IMGBATCH_IMAGE_H
 #define IMGBATCH_IMAGE_H

@@ -41,17 +41,18 @@ VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, 
 /* 8-bit sRGB (or 8-bit grey where keep_grey and the input is grey), alpha kept. */
 int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey);
 
-/* Writes img to output in format fmt through a temporary file and rename(). */
+/* Writes img for output in format fmt into its temporary file (see temp_finish). */
 int image_save_atomic(VipsImage *img, const char *input, const char *output,
                       enum out_format fmt, const struct image_settings *s, struct job_result *res);
 
 /*
  * Atomic writes: temp_open creates OUTPUT's temporary file (NULL *temp and
- * -1 on failure, res set); temp_commit closes it and renames it into place;
- * temp_abandon closes and removes it.  Both free temp.
+ * -1 on failure, res set); temp_finish closes it, complete, for the master
+ * to rename into place (commit_output); temp_abandon closes and removes it.
+ * Both free temp.
  */
 int temp_open(const char *output, char **temp, struct job_result *res);
-int temp_commit(int fd, char *temp, const char *output, struct job_result *res);
+int temp_finish(int fd, char *temp, const char *output, struct job_result *res);
 void temp_abandon(int fd, char *temp);
 int save_bytes_atomic(const void *data, size_t len, const char *output, struct job_result *res);
 
@@ -73,7 +74,7 @@ void jpeg_fast_shutdown(void);
 void fail_from_vips(struct job_result *res, const char *what);
 void fail_decoding(struct job_result *res, const char *path);
 
-/* Forgets the last decoder warning: called as each file starts. */
+/* Forgets the last file's warnings and errors: called as each file starts. */
 void image_warnings_reset(void);
 
 #endif

@@ -33,6 +33,16 @@ char *output_relpath(const char *rel, enum out_format requested, const char *suf
  */
 char *temp_path_for(const char *output, pid_t pid);
 
+/*
+ * The master's half of an atomic write: renames the complete temporary
+ * file a worker reported (temp_path_for(output, worker_pid)) into place.
+ * The master does it, not the worker, so that a file is in OUTPUT exactly
+ * when it is reported ok: a worker killed after its write but before its
+ * result leaves only a temporary file, which the master removes.  0, or
+ * -1 with the reason in err (the temporary file is removed).
+ */
+int commit_output(const char *output, pid_t worker_pid, char *err, size_t errlen);
+
 /* base + "/" + rel, without doubling a trailing slash of base.  malloc'd. */
 char *path_join(const char *base, const char *rel);
 

@@ -51,6 +51,8 @@ static void keep_warning(const gchar *domain, GLogLevelFlags level, const gchar 
 void image_warnings_reset(void)
 {
     last_warning[0] = '\0';
+    /* A file that decoded with warnings leaves them in libvips' buffer: not the next file's. */
+    vips_error_clear();
 }
 
 int image_library_init(void)

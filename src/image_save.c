@@ -2,10 +2,12 @@
  * image_save: writes a result atomically in the chosen format.
  *
  * The bytes go to "dir/.name.imgbatch-PID.tmp", which the directory scan
- * skips (hidden) and the master can name after a worker's death (it knows
- * the pid), and are renamed over the output only once complete: a reader
- * never sees half a file.  Both the libvips savers and the JPEG fast path
- * write through temp_open / temp_commit.
+ * skips (hidden) and the master can name from the output and the pid.  A
+ * worker only writes and closes it; the master renames it over the output
+ * when it takes the worker's result (commit_output), so a reader never sees
+ * half a file and an output exists exactly when its file is reported ok.
+ * Both the libvips savers and the JPEG fast path write through temp_open /
+ * temp_finish.
  */
 #include "image_internal.h"
 #include "outpath.h"
@@ -66,18 +68,66 @@ static int save_as(VipsImage *img, VipsTarget *target, enum out_format fmt,
  * Runs the pipeline into the open temporary file.  Pixels are computed here,
  * so a failure is either the input's damage surfacing or the disk refusing.
  */
-static int write_pixels(VipsImage *img, int fd, const char *input, enum out_format fmt,
-                        const struct image_settings *s, struct job_result *res)
-{
-    VipsTarget *target = vips_target_new_to_descriptor(fd);
-    int r;
+/*
+ * The file a saver writes to, with a memory for write errors.  libvips
+ * 8.14's PNG and TIFF savers can report success after a write failed (a
+ * full disk that another worker then freed): the file has a hole, and the
+ * saver's word cannot be trusted.  So the target is ours: the first error
+ * sticks, every later write fails too, and the save fails on it.
+ */
+struct sink {
+    int fd;
+    int error; /* errno of the first failed write or seek; 0 if none */
+};
 
-    if (!target) {
-        fail_from_vips(res, "cannot write");
+static gint64 sink_write(VipsTargetCustom *t, const void *data, gint64 len, struct sink *k)
+{
+    (void)t;
+    if (k->error)
+        return -1;
+    if (write_in_full(k->fd, data, (size_t)len) < 0) {
+        k->error = errno;
         return -1;
     }
-    r = save_as(img, target, fmt, s);
+    return len;
+}
+
+/* libtiff reads back and seeks in what it wrote. */
+static gint64 sink_read(VipsTargetCustom *t, void *buf, gint64 len, struct sink *k)
+{
+    (void)t;
+    ssize_t n = read(k->fd, buf, (size_t)len);
+    return n < 0 ? -1 : n;
+}
+
+static gint64 sink_seek(VipsTargetCustom *t, gint64 offset, int whence, struct sink *k)
+{
+    (void)t;
+    off_t at = lseek(k->fd, (off_t)offset, whence);
+    if (at < 0 && !k->error)
+        k->error = errno;
+    return at;
+}
+
+static int write_pixels(VipsImage *img, int fd, const char *input, const char *output,
+                        enum out_format fmt, const struct image_settings *s,
+                        struct job_result *res)
+{
+    struct sink k = {fd, 0};
+    VipsTargetCustom *target = vips_target_custom_new();
+    int r;
+
+    g_signal_connect(target, "write", G_CALLBACK(sink_write), &k);
+    g_signal_connect(target, "read", G_CALLBACK(sink_read), &k);
+    g_signal_connect(target, "seek", G_CALLBACK(sink_seek), &k);
+    r = save_as(img, VIPS_TARGET(target), fmt, s);
     g_object_unref(target);
+    if (k.error) {
+        /* Whatever the saver says: a failed write is a broken file, in plain words. */
+        vips_error_clear();
+        job_result_fail(res, "cannot write %s: %s", output, strerror(k.error));
+        return -1;
+    }
     if (r) {
         if (strstr(vips_error_buffer(), "write error") || strstr(vips_error_buffer(), "ENOSPC"))
             fail_from_vips(res, "cannot write");
@@ -118,18 +168,15 @@ void temp_abandon(int fd, char *temp)
     free(temp);
 }
 
-int temp_commit(int fd, char *temp, const char *output, struct job_result *res)
+int temp_finish(int fd, char *temp, const char *output, struct job_result *res)
 {
-    int r = -1;
+    int r = 0;
 
-    if (close(fd) < 0) /* some file systems report a failed write only now */
+    if (close(fd) < 0) { /* some file systems report a failed write only now */
         job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
-    else if (rename(temp, output) < 0)
-        job_result_fail(res, "cannot rename into %s: %s", output, strerror(errno));
-    else
-        r = 0;
-    if (r)
         unlink(temp);
+        r = -1;
+    }
     free(temp);
     return r;
 }
@@ -146,7 +193,7 @@ int save_bytes_atomic(const void *data, size_t len, const char *output, struct j
         temp_abandon(fd, temp);
         return -1;
     }
-    return temp_commit(fd, temp, output, res);
+    return temp_finish(fd, temp, output, res);
 }
 
 int image_save_atomic(VipsImage *img, const char *input, const char *output,
@@ -171,11 +218,11 @@ int image_save_atomic(VipsImage *img, const char *input, const char *output,
     fd = temp_open(output, &temp, res);
     if (fd < 0)
         goto done;
-    if (write_pixels(clean, fd, input, fmt, s, res)) {
+    if (write_pixels(clean, fd, input, output, fmt, s, res)) {
         temp_abandon(fd, temp);
         goto done;
     }
-    r = temp_commit(fd, temp, output, res);
+    r = temp_finish(fd, temp, output, res);
 done:
     if (flat)
         g_object_unref(flat);

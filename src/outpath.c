@@ -2,11 +2,13 @@
 #include "outpath.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* The extension of the last path component, with its dot, or NULL. */
 static const char *extension_of(const char *name)
@@ -104,6 +106,19 @@ char *temp_path_for(const char *output, pid_t pid)
     int base_len = (int)strlen(base) < room ? (int)strlen(base) : room;
 
     return xasprintf("%.*s.%.*s%s", dir_len, output, base_len, base, tail);
+}
+
+int commit_output(const char *output, pid_t worker_pid, char *err, size_t errlen)
+{
+    char *temp = temp_path_for(output, worker_pid);
+    int r = rename(temp, output);
+
+    if (r < 0) {
+        snprintf(err, errlen, "cannot rename into %s: %s", output, strerror(errno));
+        unlink(temp);
+    }
+    free(temp);
+    return r;
 }
 
 char *path_join(const char *base, const char *rel)

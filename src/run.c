@@ -39,8 +39,12 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
     struct batch *b = ctx;
     const struct scan_entry *e = b->runnable[job];
 
-    if (res->ok) {
+    char why[sizeof(res->error)];
+
+    if (res->ok && commit_output(e->output, worker->pid, why, sizeof(why)) == 0) {
         report_ok(&b->report, e->input, e->output, res, worker->no);
+    } else if (res->ok) {
+        report_failed(&b->report, e->input, why, worker->no);
     } else {
         remove_leftover(e, worker);
         report_failed(&b->report, e->input, res->error, worker->no);
