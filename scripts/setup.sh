@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# clang and libclang-rt-dev (libFuzzer and clang's sanitizer runtimes; clang only
+# recommends it, and recommends are not installed here) are for scripts/fuzz.sh.
 packages=(build-essential cmake pkg-config libvips-dev libturbojpeg0-dev libjpeg62-turbo-dev
-          libpng-dev python3 python3-pil)
+          libpng-dev python3 python3-pil clang libclang-rt-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,103 @@
+/*
+ * make_seeds: writes the seed inputs under fuzz/corpus, frames made by the
+ * real encoders so that they stay valid.  Run it by hand when the wire format
+ * or the options change:  build-fuzz/fuzz/make_seeds fuzz/corpus
+ */
+#include "frame.h"
+#include "message.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void write_seed(const char *dir, const char *name, const void *data, size_t len)
+{
+    char path[4096];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
+        perror(path);
+        exit(1);
+    }
+}
+
+/* fuzz_frame's first byte chooses the feed sizes: 0 feeds all at once. */
+static void frame_seed(const char *dir, const char *name, uint8_t chunking, struct bytebuf *stream)
+{
+    struct bytebuf seed = {0};
+
+    bytebuf_append(&seed, &chunking, 1);
+    bytebuf_append(&seed, stream->data, stream->len);
+    write_seed(dir, name, seed.data, seed.len);
+    bytebuf_release(&seed);
+    bytebuf_release(stream);
+}
+
+static void frame_seeds(const char *dir)
+{
+    struct job_result ok = {7, 1, 3264, 2448, 200, 150, 30400, ""};
+    struct job_result bad = {8, 0, 0, 0, 0, 0, 1200, ""};
+    struct bytebuf b = {0};
+    static const uint8_t oversized[] = {0x00, 0x10, 0x00, 0x01, MSG_JOB};
+    static const uint8_t cut[] = {0x00, 0x00, 0x00, 0x40, MSG_RESULT, 0, 0};
+
+    job_result_fail(&bad, "truncated JPEG (Premature end of input file)");
+
+    job_request_encode(&b, 1, "photos/IMG_0412.jpg", "out/.IMG_0412.jpg.imgbatch-42.tmp");
+    frame_seed(dir, "job", 0, &b);
+
+    job_result_encode(&b, &ok);
+    job_result_encode(&b, &bad);
+    frame_seed(dir, "results", 7, &b);
+
+    /* A conversation cut short: job, result, then half a frame. */
+    job_request_encode(&b, 2, "a/b\n\x1b.png", "o/b.png");
+    job_result_encode(&b, &ok);
+    bytebuf_append(&b, cut, sizeof(cut));
+    frame_seed(dir, "truncated", 3, &b);
+
+    job_request_encode(&b, 3, "x.gif", "y.png");
+    bytebuf_append(&b, oversized, sizeof(oversized));
+    frame_seed(dir, "oversized", 1, &b);
+}
+
+/* A command line, its arguments after "imgbatch" written with '|' for the NULs between them. */
+static void cli_seed(const char *dir, const char *name, const char *line)
+{
+    char *args = xstrdup(line);
+
+    for (char *p = args; *p; p++)
+        if (*p == '|')
+            *p = '\0';
+    write_seed(dir, name, args, strlen(line));
+    free(args);
+}
+
+static void cli_seeds(const char *dir)
+{
+    cli_seed(dir, "resize", "resize|photos|out|--size|200x150|-j|2|--json");
+    cli_seed(dir, "thumbnail", "thumbnail|in|out|-s200|--format=webp|-rq|90|--suffix|_t");
+    cli_seed(dir, "bench", "bench|photos|--op|sepia|-j|4|--repeat=5");
+    cli_seed(dir, "grayscale",
+             "grayscale|--timeout|2.5|--max-pixels|0|--max-memory|64|--fail-on|"
+             "warning|--quiet|--no-rotate|--keep-metadata|--|-in|out");
+    cli_seed(dir, "size", "x150");
+}
+
+int main(int argc, char **argv)
+{
+    char dir[4096];
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: make_seeds CORPUS-DIR (with frame/ and cli/ in it)\n");
+        return 2;
+    }
+    snprintf(dir, sizeof(dir), "%s/frame", argv[1]);
+    frame_seeds(dir);
+    snprintf(dir, sizeof(dir), "%s/cli", argv[1]);
+    cli_seeds(dir);
+    return 0;
+}
