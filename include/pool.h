@@ -63,6 +63,13 @@ typedef void (*pool_work_fn)(void *ctx, const struct job_request *req, struct jo
 /* Runs in the worker before it exits normally. */
 typedef void (*pool_fini_fn)(void *ctx);
 /*
+ * Runs in the worker when its result cannot be sent because the master is
+ * gone (killed with SIGKILL, say): whatever the job left for the master
+ * to finish is the worker's to undo.
+ */
+typedef void (*pool_undelivered_fn)(void *ctx, const struct job_request *req,
+                                    const struct job_result *res);
+/*
  * Runs in the master once per job that finished, failed, or was cut short
  * by a worker's death or a signal (then res->ok is 0 and res->error says so).
  */
@@ -74,6 +81,7 @@ struct pool_config {
     pool_init_fn init;
     pool_work_fn work;
     pool_fini_fn fini;
+    pool_undelivered_fn undelivered; /* may be NULL */
     pool_result_fn on_result;
     void *ctx;               /* for init, work and fini, in the workers */
     void *result_ctx;        /* for on_result, in the master */

@@ -130,13 +130,16 @@ static void worker_loop(const struct pool_config *cfg, int in_fd, int out_fd)
         res.id = req.id; /* the job function may not change whose result this is */
         if (!res.ok && !res.error[0])
             snprintf(res.error, sizeof(res.error), "failed for an unknown reason");
-        job_request_release(&req);
 
         outbuf.len = 0;
         job_result_encode(&outbuf, &res);
-        /* EPIPE: the master is gone, and nobody wants our results. */
-        if (write_in_full(out_fd, outbuf.data, outbuf.len) < 0)
+        /* EPIPE: the master is gone, and nobody will take this result. */
+        if (write_in_full(out_fd, outbuf.data, outbuf.len) < 0) {
+            if (cfg->undelivered)
+                cfg->undelivered(cfg->ctx, &req, &res);
             _exit(0);
+        }
+        job_request_release(&req);
     }
     if (cfg->fini)
         cfg->fini(cfg->ctx);

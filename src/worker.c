@@ -1,8 +1,12 @@
 /* worker: pool callbacks around the image operations; see include/worker.h. */
 #include "worker.h"
 
+#include "outpath.h"
+
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void worker_context_init(struct worker_context *w, const struct options *opts)
 {
@@ -32,6 +36,18 @@ static void worker_work(void *ctx, const struct job_request *req, struct job_res
     image_process(&w->settings, req->input, req->output, res);
 }
 
+/* The master died before it could rename our output into place: leave nothing behind. */
+static void worker_undelivered(void *ctx, const struct job_request *req,
+                               const struct job_result *res)
+{
+    (void)ctx;
+    if (!res->ok)
+        return;
+    char *temp = temp_path_for(req->output, getpid());
+    unlink(temp);
+    free(temp);
+}
+
 static void worker_fini(void *ctx)
 {
     (void)ctx;
@@ -44,6 +60,7 @@ void worker_configure_pool(struct pool_config *cfg, struct worker_context *w,
     cfg->init = worker_init;
     cfg->work = worker_work;
     cfg->fini = worker_fini;
+    cfg->undelivered = worker_undelivered;
     cfg->ctx = w;
     cfg->job_timeout_ms = (int)ceil(opts->timeout_s * 1000);
     cfg->memory_limit_bytes = opts->max_memory_mb * 1024 * 1024;

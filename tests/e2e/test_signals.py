@@ -299,7 +299,8 @@ class InterruptTest(SignalTestCase):
 class MasterKilledTest(SignalTestCase):
     def test_workers_do_not_outlive_a_killed_master(self):
         """kill -9 of imgbatch itself: its workers, orphaned, end by themselves (at the
-        latest once their current file is done) and what is in OUTPUT is whole."""
+        latest once their current file is done), remove what they wrote for the master
+        to rename, and what is in OUTPUT is whole."""
         giants = self.add_giants(2)
         self.add_small(4)
         p = self.start(["sepia", self.inp, self.out, "-j", "2"])
@@ -309,6 +310,8 @@ class MasterKilledTest(SignalTestCase):
         for pid in busy:
             self.assertTrue(helpers.wait_for(lambda: not helpers.alive(pid), EXIT_TIMEOUT),
                             "orphaned worker %d still running" % pid)
+        # Nobody is left to rename what the orphans wrote: they remove it themselves.
+        self.assertNoTempFiles(self.out)
         self.assertOutputsComplete()
 
 
