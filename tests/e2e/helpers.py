@@ -386,6 +386,24 @@ def has_open(pid, path):
     return False
 
 
+def reap_processes(procs):
+    """Never leaves an imgbatch (or its workers) behind, whatever failed: kills what
+    still runs in procs (Popen objects), workers first, and waits for it."""
+    import signal
+    for p in procs:
+        if p.poll() is None:
+            for kid in children(p.pid):
+                try:
+                    os.kill(kid, signal.SIGKILL)
+                except OSError:
+                    pass
+            p.kill()
+        try:
+            p.communicate(timeout=30)
+        except Exception:
+            pass
+
+
 def wait_for(condition, timeout, interval=0.02):
     """Polls condition() until it returns something true (returned) or timeout
     seconds pass (returns None)."""

@@ -43,18 +43,7 @@ class FaultTestCase(ImgbatchTestCase):
         self.out = self.path("out")
         self.marks = self.mkdir("marks")
         self.procs = []
-        self.addCleanup(self.kill_all)
-
-    def kill_all(self):
-        for p in self.procs:
-            if p.poll() is None:
-                for kid in helpers.children(p.pid):
-                    try:
-                        os.kill(kid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                p.kill()
-                p.communicate()
+        self.addCleanup(helpers.reap_processes, self.procs)
 
     def images(self, names, size=(64, 48), same=False):
         """Writes PNGs; with same, identical pixels (and sizes: dispatch is by name)."""

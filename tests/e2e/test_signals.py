@@ -30,22 +30,7 @@ class SignalTestCase(ImgbatchTestCase):
         self.inp = self.mkdir("in")
         self.out = self.path("out")
         self.procs = []
-        self.addCleanup(self.reap_all)
-
-    def reap_all(self):
-        """Never leave an imgbatch (or its workers) behind, whatever failed."""
-        for p in self.procs:
-            if p.poll() is None:
-                for kid in helpers.children(p.pid):
-                    try:
-                        os.kill(kid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                p.kill()
-            try:
-                p.communicate(timeout=30)
-            except Exception:
-                pass
+        self.addCleanup(helpers.reap_processes, self.procs)
 
     def add_giants(self, n):
         paths = []
@@ -74,7 +59,7 @@ class SignalTestCase(ImgbatchTestCase):
         try:
             out, err = p.communicate(timeout=EXIT_TIMEOUT)
         except subprocess.TimeoutExpired:
-            self.reap_all()
+            helpers.reap_processes(self.procs)
             self.fail("imgbatch did not exit within %d s" % EXIT_TIMEOUT)
         return helpers.Finished(p.returncode, out, err)
 
