@@ -4,7 +4,7 @@
  * image_process() reads one input, turns it upright and into 8-bit sRGB,
  * applies the operation, and writes the output to a temporary file beside
  * it (temp_path_for(output, getpid())), which the master renames into place
- * when it takes the result (commit_output).  On failure nothing is left
+ * when it takes the result (settle_output).  On failure nothing is left
  * behind and res->error holds one line naming the cause.
  */
 #ifndef IMGBATCH_IMAGE_H

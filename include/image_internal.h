@@ -48,7 +48,7 @@ int image_save_atomic(VipsImage *img, const char *input, const char *output,
 /*
  * Atomic writes: temp_open creates OUTPUT's temporary file (NULL *temp and
  * -1 on failure, res set); temp_finish closes it, complete, for the master
- * to rename into place (commit_output); temp_abandon closes and removes it.
+ * to rename into place (settle_output); temp_abandon closes and removes it.
  * Both free temp.
  */
 int temp_open(const char *output, char **temp, struct job_result *res);

@@ -9,6 +9,8 @@
 
 #include <sys/types.h>
 
+#include "message.h"
+
 #include "cli.h"
 
 enum input_kind { IN_NONE, IN_JPEG, IN_PNG, IN_GIF, IN_BMP, IN_WEBP, IN_TIFF };
@@ -34,14 +36,16 @@ char *output_relpath(const char *rel, enum out_format requested, const char *suf
 char *temp_path_for(const char *output, pid_t pid);
 
 /*
- * The master's half of an atomic write: renames the complete temporary
- * file a worker reported (temp_path_for(output, worker_pid)) into place.
- * The master does it, not the worker, so that a file is in OUTPUT exactly
- * when it is reported ok: a worker killed after its write but before its
- * result leaves only a temporary file, which the master removes.  0, or
- * -1 with the reason in err (the temporary file is removed).
+ * The master's half of an atomic write, once a result is in: an ok
+ * result's temporary file (temp_path_for(output, worker_pid)) is renamed
+ * into place; a worker that died holding the file may have left a half
+ * written one, which is removed.  The master renames, not the worker, so
+ * that a file is in OUTPUT exactly when it is reported ok.  Returns NULL
+ * when the output is in place, else why the file failed: res->error, or
+ * the rename's error written into buf.
  */
-int commit_output(const char *output, pid_t worker_pid, char *err, size_t errlen);
+const char *settle_output(const char *output, const struct job_result *res, pid_t worker_pid,
+                          int worker_died, char *buf, size_t len);
 
 /* base + "/" + rel, without doubling a trailing slash of base.  malloc'd. */
 char *path_join(const char *base, const char *rel);

@@ -32,17 +32,16 @@ static void count_result(void *ctx, size_t job, const struct job_result *res,
                          const struct pool_worker_info *worker)
 {
     struct tally *t = ctx;
-    char why[sizeof(res->error)];
+    char buf[sizeof(res->error)];
+    /* Outputs are settled as in a real run: the rename is part of the cost. */
+    const char *failure = settle_output(t->jobs[job].output, res, worker->pid, worker->died,
+                                        buf, sizeof(buf));
 
-    /* Outputs are committed as in a real run: the rename is part of the cost. */
-    if (res->ok && commit_output(t->jobs[job].output, worker->pid, why, sizeof(why)) < 0) {
-        if (!t->failed++)
-            snprintf(t->first_error, sizeof(t->first_error), "%s", why);
-    } else if (res->ok) {
+    if (!failure) {
         t->ok++;
         t->megapixels += (double)res->in_width * res->in_height / 1e6;
     } else if (!t->failed++) {
-        snprintf(t->first_error, sizeof(t->first_error), "%s", res->error);
+        snprintf(t->first_error, sizeof(t->first_error), "%s", failure);
     }
 }
 

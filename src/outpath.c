@@ -108,17 +108,27 @@ char *temp_path_for(const char *output, pid_t pid)
     return xasprintf("%.*s.%.*s%s", dir_len, output, base_len, base, tail);
 }
 
-int commit_output(const char *output, pid_t worker_pid, char *err, size_t errlen)
+const char *settle_output(const char *output, const struct job_result *res, pid_t worker_pid,
+                          int worker_died, char *buf, size_t len)
 {
-    char *temp = temp_path_for(output, worker_pid);
-    int r = rename(temp, output);
+    if (!res->ok && !worker_died)
+        return res->error; /* the worker removed its own temporary file */
 
-    if (r < 0) {
-        snprintf(err, errlen, "cannot rename into %s: %s", output, strerror(errno));
+    char *temp = temp_path_for(output, worker_pid);
+    const char *failure = NULL;
+
+    if (!res->ok) {
+        /* It died holding the file: what it half wrote is the master's to remove. */
+        if (unlink(temp) < 0 && errno != ENOENT)
+            fprintf(stderr, "imgbatch: cannot remove %s: %s\n", temp, strerror(errno));
+        failure = res->error;
+    } else if (rename(temp, output) < 0) {
+        snprintf(buf, len, "cannot rename into %s: %s", output, strerror(errno));
         unlink(temp);
+        failure = buf;
     }
     free(temp);
-    return r;
+    return failure;
 }
 
 char *path_join(const char *base, const char *rel)

@@ -31,41 +31,22 @@ struct batch {
     struct report report;
 };
 
-static void remove_leftover(const struct scan_entry *e, const struct pool_worker_info *worker);
-
 static void on_result(void *ctx, size_t job, const struct job_result *res,
                       const struct pool_worker_info *worker)
 {
     struct batch *b = ctx;
     const struct scan_entry *e = b->runnable[job];
+    char buf[sizeof(res->error)];
+    const char *failure = settle_output(e->output, res, worker->pid, worker->died, buf,
+                                        sizeof(buf));
 
-    char why[sizeof(res->error)];
-
-    if (res->ok && commit_output(e->output, worker->pid, why, sizeof(why)) == 0) {
+    if (!failure)
         report_ok(&b->report, e->input, e->output, res, worker->no);
-    } else if (res->ok) {
-        report_failed(&b->report, e->input, why, worker->no);
-    } else {
-        remove_leftover(e, worker);
-        report_failed(&b->report, e->input, res->error, worker->no);
-    }
+    else
+        report_failed(&b->report, e->input, failure, worker->no);
     /* Nobody reads the report any more ("imgbatch ... | head"): stop like on a signal. */
     if (report_reader_gone(&b->report))
         pool_request_stop(SIGPIPE);
-}
-/*
- * A worker that died holding the file may have left its temporary file
- * half written; it cannot clean up any more, so the master does: the
- * name follows from the output and the worker's pid.
- */
-static void remove_leftover(const struct scan_entry *e, const struct pool_worker_info *worker)
-{
-    if (!worker->died)
-        return;
-    char *temp = temp_path_for(e->output, worker->pid);
-    if (unlink(temp) < 0 && errno != ENOENT)
-        fprintf(stderr, "imgbatch: cannot remove %s: %s\n", temp, strerror(errno));
-    free(temp);
 }
 
 /* 1 if both paths name one existing directory, whatever the spelling ("in", "./in/"). */

@@ -11,6 +11,10 @@
 #include "outpath.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <stdlib.h>
 
@@ -213,6 +217,65 @@ static void test_temp_path_long_name(void)
     free(b);
 }
 
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void make_temp(const char *output, pid_t pid)
+{
+    char *temp = temp_path_for(output, pid);
+    FILE *f = fopen(temp, "w");
+    CHECK(f != NULL);
+    if (f)
+        fclose(f);
+    free(temp);
+}
+
+/* The master's half of a write: rename an ok result, remove what a dead worker left. */
+static void test_settle_output(void)
+{
+    char dir[] = "/tmp/imgbatch-test-settle-XXXXXX";
+    char out[128], buf[600];
+    struct job_result ok, failed;
+
+    if (!mkdtemp(dir)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    snprintf(out, sizeof(out), "%s/a.png", dir);
+    memset(&ok, 0, sizeof(ok));
+    ok.ok = 1;
+    memset(&failed, 0, sizeof(failed));
+    job_result_fail(&failed, "corrupt PNG");
+    char *temp = temp_path_for(out, 4242);
+
+    /* ok: the temporary file becomes the output. */
+    make_temp(out, 4242);
+    CHECK(settle_output(out, &ok, 4242, 0, buf, sizeof(buf)) == NULL);
+    CHECK(exists(out) && !exists(temp));
+    unlink(out);
+
+    /* ok, but nothing to rename: the file fails, saying why. */
+    const char *why = settle_output(out, &ok, 4242, 0, buf, sizeof(buf));
+    CHECK(why == buf && strstr(why, "cannot rename into") && strstr(why, "No such file"));
+    CHECK(!exists(out));
+
+    /* The worker died holding the file: its leftover goes, the failure is the result's. */
+    make_temp(out, 4242);
+    CHECK(settle_output(out, &failed, 4242, 1, buf, sizeof(buf)) == failed.error);
+    CHECK(!exists(temp) && !exists(out));
+
+    /* A plain failure: the worker cleaned up itself; nothing is touched. */
+    make_temp(out, 4242);
+    CHECK(settle_output(out, &failed, 4242, 0, buf, sizeof(buf)) == failed.error);
+    CHECK(exists(temp));
+    unlink(temp);
+    free(temp);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_input_kind();
@@ -221,5 +284,6 @@ int main(void)
     test_temp_path();
     test_temp_path_long_name();
     test_path_join();
+    test_settle_output();
     return check_summary();
 }
