@@ -306,6 +306,12 @@ static void describe_death(const struct pool *p, const struct slot *s, int statu
         snprintf(buf, len, "worker %d ended", s->no);
 }
 
+/* Workers died often enough in a row that the pool must give up. */
+static int keeps_dying(const struct pool *p)
+{
+    return p->deaths_in_a_row >= p->death_limit;
+}
+
 static int jobs_waiting(const struct pool *p)
 {
     return p->nretry > 0 || p->next_job < p->njobs;
@@ -547,7 +553,7 @@ static void dispatch(struct pool *p, const sigset_t *orig_mask)
 {
     for (int i = 0; i < p->cfg->workers && !p->stopping; i++) {
         struct slot *s = &p->slots[i];
-        if (!jobs_waiting(p) || p->deaths_in_a_row >= p->death_limit)
+        if (!jobs_waiting(p) || keeps_dying(p))
             break;
         if (s->state == SLOT_FREE && slot_spawn(p, s, orig_mask) < 0)
             continue;
@@ -766,7 +772,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
             stop_reason(&p, 1, why, sizeof(why));
             escalate(&p, 1, why);
         }
-        if (!p.stopping && p.deaths_in_a_row >= p.death_limit && jobs_waiting(&p))
+        if (!p.stopping && keeps_dying(&p) && jobs_waiting(&p))
             give_up(&p);
         if (!p.stopping) {
             dispatch(&p, &orig_mask);
@@ -775,7 +781,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
         if (live_workers(&p) == 0) {
             if (p.stopping || !jobs_waiting(&p))
                 break;
-            if (p.deaths_in_a_row >= p.death_limit)
+            if (keeps_dying(&p))
                 continue; /* give_up runs on the next turn */
             /* fork failed for every slot: back off, with signals let through. */
             struct timespec backoff = {0, 100 * 1000 * 1000};
