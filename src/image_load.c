@@ -129,22 +129,7 @@ void fail_from_vips(struct job_result *res, const char *what)
 
 static const char *format_label(const char *path)
 {
-    switch (input_kind_of(path)) {
-    case IN_JPEG:
-        return "JPEG";
-    case IN_PNG:
-        return "PNG";
-    case IN_GIF:
-        return "GIF";
-    case IN_BMP:
-        return "BMP";
-    case IN_WEBP:
-        return "WebP";
-    case IN_TIFF:
-        return "TIFF";
-    default:
-        return "image";
-    }
+    return input_kind_label(input_kind_of(path));
 }
 
 void fail_decoding(struct job_result *res, const char *path)
@@ -187,15 +172,11 @@ int image_input_open(struct image_input *in, const char *path, enum fail_on fail
     unsigned char *head = NULL;
     gint64 n = vips_source_sniff_at_most(in->source, &head, SNIFF_BYTES);
     enum input_kind kind = n > 0 ? sniff_format(head, (size_t)n) : IN_NONE;
+    char refusal[sizeof(res->error)];
     if (n < 0) {
         fail_from_vips(res, "cannot read");
-    } else if (n == 0) {
-        job_result_fail(res, "empty file (0 bytes)");
-    } else if (kind == IN_NONE) {
-        job_result_fail(res,
-                        "not a %s file (its content is none of the formats imgbatch reads: "
-                        "JPEG, PNG, GIF, WebP, TIFF, BMP)",
-                        format_label(path));
+    } else if (sniff_refusal(path, head, (size_t)n, refusal, sizeof(refusal)) < 0) {
+        job_result_fail(res, "%s", refusal);
     } else if (kind != IN_BMP) {
         return 0; /* read by content: a PNG named .jpg is still a PNG */
     } else {

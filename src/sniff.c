@@ -1,6 +1,7 @@
 /* sniff: file signatures of the formats imgbatch reads; see include/sniff.h. */
 #include "sniff.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int starts_with(const unsigned char *p, size_t n, const void *sig, size_t len)
@@ -25,4 +26,41 @@ enum input_kind sniff_format(const unsigned char *p, size_t n)
     if (starts_with(p, n, "BM", 2))
         return IN_BMP;
     return IN_NONE;
+}
+
+const char *input_kind_label(enum input_kind kind)
+{
+    switch (kind) {
+    case IN_JPEG:
+        return "JPEG";
+    case IN_PNG:
+        return "PNG";
+    case IN_GIF:
+        return "GIF";
+    case IN_BMP:
+        return "BMP";
+    case IN_WEBP:
+        return "WebP";
+    case IN_TIFF:
+        return "TIFF";
+    case IN_NONE:
+        break;
+    }
+    return "image";
+}
+
+int sniff_refusal(const char *path, const unsigned char *head, size_t n, char *buf, size_t len)
+{
+    if (n == 0) {
+        snprintf(buf, len, "empty file (0 bytes)");
+        return -1;
+    }
+    if (sniff_format(head, n) == IN_NONE) {
+        snprintf(buf, len,
+                 "not a %s file (its content is none of the formats imgbatch reads: "
+                 "JPEG, PNG, GIF, WebP, TIFF, BMP)",
+                 input_kind_label(input_kind_of(path)));
+        return -1;
+    }
+    return 0;
 }
