@@ -75,6 +75,8 @@ typedef void (*pool_undelivered_fn)(void *ctx, const struct job_request *req,
  */
 typedef void (*pool_result_fn)(void *ctx, size_t job, const struct job_result *res,
                                const struct pool_worker_info *worker);
+/* Runs in the master about every tick_ms while the pool runs (a progress display). */
+typedef void (*pool_tick_fn)(void *ctx);
 
 struct pool_config {
     int workers;
@@ -83,8 +85,10 @@ struct pool_config {
     pool_fini_fn fini;
     pool_undelivered_fn undelivered; /* may be NULL */
     pool_result_fn on_result;
+    pool_tick_fn on_tick;    /* may be NULL */
     void *ctx;               /* for init, work and fini, in the workers */
-    void *result_ctx;        /* for on_result, in the master */
+    void *result_ctx;        /* for on_result and on_tick, in the master */
+    int tick_ms;             /* how often on_tick runs; 0: never */
     int job_timeout_ms;      /* kill a worker busy longer than this; 0: never */
     int shutdown_grace_ms;   /* after a stop signal, busy workers get this long; 0: default */
     int max_deaths_in_a_row; /* 0: the default above */

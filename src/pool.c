@@ -64,6 +64,7 @@ struct pool {
     int deaths_in_a_row;    /* worker deaths (or failed forks) since a job last finished */
     int death_limit;
     char last_death[256];
+    long long last_tick;    /* when on_tick last ran */
 };
 
 /* Stop signals received (the first stops dispatch, the second kills), and the last. */
@@ -668,11 +669,22 @@ static void stop_reason(const struct pool *p, int second, char *buf, size_t len)
         snprintf(buf, len, "stopped: workers keep dying");
 }
 
-/* How long ppoll may sleep: until the next job deadline or the end of the grace period. */
+/*
+ * How long ppoll may sleep: until the next job deadline, the end of the
+ * grace period, or the next tick.
+ */
 static struct timespec *poll_timeout(const struct pool *p, struct timespec *ts)
 {
     long long now = now_usec();
     long long wait_ms = next_deadline_ms(p, now);
+
+    if (p->cfg->on_tick && p->cfg->tick_ms > 0) {
+        long long left = p->cfg->tick_ms - (now - p->last_tick) / 1000;
+        if (left < 1)
+            left = 1;
+        if (wait_ms < 0 || left < wait_ms)
+            wait_ms = left;
+    }
 
     if (p->stopping) {
         long long left = grace_ms(p->cfg) - (now - p->stop_started) / 1000;
@@ -749,6 +761,8 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
     long long start = now_usec();
     int killed_at_once = 0;
 
+    p.last_tick = start;
+
     /* Start the whole pool up front: the pool is the parallelism. */
     for (int i = 0; i < cfg->workers; i++)
         slot_spawn(&p, &p.slots[i], &orig_mask);
@@ -812,6 +826,11 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
         }
         if (cfg->job_timeout_ms > 0)
             kill_overdue(&p, now_usec());
+        if (cfg->on_tick && cfg->tick_ms > 0 &&
+            now_usec() - p.last_tick >= cfg->tick_ms * 1000LL) {
+            p.last_tick = now_usec();
+            cfg->on_tick(cfg->result_ctx);
+        }
         if (p.stopping) {
             stop_reason(&p, 0, why, sizeof(why));
             escalate(&p, 0, why);
