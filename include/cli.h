@@ -33,6 +33,11 @@ enum fail_on { FAIL_ON_NONE, FAIL_ON_TRUNCATED, FAIL_ON_ERROR, FAIL_ON_WARNING }
 
 #define JOBS_MAX 256
 
+/* Most shards one input may be split into. */
+#define SHARDS_MAX 1000000
+
+enum { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
+
 struct options {
     enum op op;
     enum op bench_op;        /* the operation bench measures */
@@ -53,12 +58,25 @@ struct options {
     long long max_memory_mb; /* per worker (RLIMIT_DATA); 0: no limit */
     enum fail_on fail_on;
     int repeat;              /* bench: runs per worker count */
+    int incremental;         /* skip files whose output is up to date */
+    int wait_for_lock;       /* OUTPUT in use by another run: wait instead of exiting */
+    const char *stats_file;  /* summary as JSON; NULL: none */
+    const char *metrics_file; /* summary for Prometheus; NULL: none */
+    int progress;            /* PROGRESS_AUTO, PROGRESS_ON or PROGRESS_OFF */
+    int dry_run;
+    const char *files_from;  /* list of INPUT-relative names ("-": stdin); NULL: scan */
+    int null_separated;      /* the list is separated by NUL bytes, not newlines */
+    unsigned shard_index;    /* 1..shard_count; both 0 when not sharded */
+    unsigned shard_count;
     int help;
     int version;
 };
 
 /* "WxH", "W" or "xH".  Missing sides are 0.  Returns 0, or -1 if malformed. */
 int parse_size(const char *text, int *width, int *height);
+
+/* "K/N" with 1 <= K <= N <= SHARDS_MAX.  Returns 0, or -1 if malformed. */
+int parse_shard(const char *text, unsigned *index, unsigned *count);
 
 /* Returns 0 and fills opts, or -1 with a one-line reason in err. */
 int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen);

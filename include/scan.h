@@ -14,15 +14,19 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "cli.h"
 
 struct scan_entry {
+    char *rel;    /* the path relative to INPUT (its base name when INPUT is a file) */
     char *input;  /* INPUT joined with rel: as shown, and as opened */
-    char *output; /* OUTPUT joined with the mapped rel */
+    char *output; /* OUTPUT joined with out_rel */
+    char *out_rel; /* the output path relative to OUTPUT */
     off_t size;   /* bytes, for largest-first dispatch */
     dev_t dev;
     ino_t ino;
+    struct timespec mtime, ctime; /* when scanned: what --incremental compares */
     char *error;  /* set when the file fails before any work */
 };
 
@@ -42,7 +46,9 @@ struct scan_result {
 };
 
 /*
- * Scans opts->input into r.  Returns 0, or -1 with a reason in err when
+ * Scans opts->input into r, or, with --files-from, takes the files listed
+ * (names relative to INPUT, which must then be a directory).  With --shard
+ * only the files of that shard are kept, skipped and failed ones alike.  Returns 0, or -1 with a reason in err when
  * INPUT cannot be used at all (missing, unreadable, not an image).
  * OUTPUT should exist already, so that it is never scanned as input.
  */

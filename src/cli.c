@@ -120,9 +120,26 @@ static int parse_int(const char *s, long lo, long hi, int *out)
 
     errno = 0;
     v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
+    if (errno || end == s || *end || v < lo || v > hi || *s == ' ' || *s == '+')
         return -1;
     *out = (int)v;
+    return 0;
+}
+
+int parse_shard(const char *text, unsigned *index, unsigned *count)
+{
+    const char *slash = strchr(text, '/');
+    char k_text[16];
+    int k, n;
+
+    if (!slash || (size_t)(slash - text) >= sizeof(k_text))
+        return -1;
+    memcpy(k_text, text, (size_t)(slash - text));
+    k_text[slash - text] = '\0';
+    if (parse_int(k_text, 1, SHARDS_MAX, &k) || parse_int(slash + 1, 1, SHARDS_MAX, &n) || k > n)
+        return -1;
+    *index = (unsigned)k;
+    *count = (unsigned)n;
     return 0;
 }
 
@@ -196,6 +213,14 @@ enum {
     OPT_REPEAT,
     OPT_HELP,
     OPT_VERSION,
+    OPT_INCREMENTAL,
+    OPT_WAIT,
+    OPT_STATS_FILE,
+    OPT_METRICS_FILE,
+    OPT_PROGRESS,
+    OPT_NO_PROGRESS,
+    OPT_FILES_FROM,
+    OPT_SHARD,
 };
 
 static const struct option long_options[] = {
@@ -215,6 +240,16 @@ static const struct option long_options[] = {
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"op", required_argument, NULL, OPT_OP},
     {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"incremental", no_argument, NULL, OPT_INCREMENTAL},
+    {"wait", no_argument, NULL, OPT_WAIT},
+    {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+    {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"files-from", required_argument, NULL, OPT_FILES_FROM},
+    {"null", no_argument, NULL, '0'},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -257,6 +292,7 @@ static void default_size(struct options *o, int size_given)
 int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
     int size_given = 0, bench_only_given = 0;
+    const char *run_only_given = NULL; /* an option bench has no use for */
     char buf[3];
     int c;
 
@@ -279,7 +315,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     char **av = argv + 1;
     optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" of a previous call */
     opterr = 0;
-    while ((c = getopt_long(ac, av, ":j:s:q:f:rhV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(ac, av, ":j:s:q:f:rn0hV", long_options, NULL)) != -1) {
         switch (c) {
         case 'j':
             if (parse_int(optarg, 1, JOBS_MAX, &o->jobs))
@@ -369,6 +405,55 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
                 return fail(err, errlen, "--repeat wants a number from 1 to 100, not '%s'",
                             optarg);
             break;
+        case OPT_INCREMENTAL:
+            run_only_given = "--incremental";
+            o->incremental = 1;
+            break;
+        case OPT_WAIT:
+            run_only_given = "--wait";
+            o->wait_for_lock = 1;
+            break;
+        case OPT_STATS_FILE:
+            run_only_given = "--stats-file";
+            if (!optarg[0])
+                return fail(err, errlen, "--stats-file wants a file name");
+            o->stats_file = optarg;
+            break;
+        case OPT_METRICS_FILE:
+            run_only_given = "--metrics-file";
+            if (!optarg[0])
+                return fail(err, errlen, "--metrics-file wants a file name");
+            o->metrics_file = optarg;
+            break;
+        case OPT_PROGRESS:
+            run_only_given = "--progress";
+            o->progress = PROGRESS_ON;
+            break;
+        case OPT_NO_PROGRESS:
+            run_only_given = "--no-progress";
+            o->progress = PROGRESS_OFF;
+            break;
+        case 'n':
+            run_only_given = "--dry-run";
+            o->dry_run = 1;
+            break;
+        case OPT_FILES_FROM:
+            run_only_given = "--files-from";
+            if (!optarg[0])
+                return fail(err, errlen, "--files-from wants a file name ('-': standard input)");
+            o->files_from = optarg;
+            break;
+        case '0':
+            run_only_given = "--null";
+            o->null_separated = 1;
+            break;
+        case OPT_SHARD:
+            run_only_given = "--shard";
+            if (parse_shard(optarg, &o->shard_index, &o->shard_count))
+                return fail(err, errlen,
+                            "--shard wants K/N with 1 <= K <= N <= %d (shard K of N), not '%s'",
+                            SHARDS_MAX, optarg);
+            break;
         case 'h':
             o->help = 1;
             return 0;
@@ -392,6 +477,10 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
                     op_name(o->op));
     if (o->op != OP_BENCH && bench_only_given)
         return fail(err, errlen, "--op and --repeat are for 'imgbatch bench'");
+    if (o->op == OP_BENCH && run_only_given)
+        return fail(err, errlen, "%s is not for 'imgbatch bench'", run_only_given);
+    if (o->null_separated && !o->files_from)
+        return fail(err, errlen, "--null (-0) goes with --files-from");
 
     int positional = ac - optind;
     int wanted = o->op == OP_BENCH ? 1 : 2;
@@ -433,7 +522,8 @@ void cli_usage(FILE *out)
           "      --quiet         no success lines: failures and the summary only\n"
           "      --json          one JSON object per file, then a summary object\n"
           "      --no-rotate     ignore the EXIF orientation\n"
-          "      --keep-metadata keep EXIF, XMP and ICC metadata (default: stripped)\n"
+          "      --keep-metadata keep EXIF and XMP metadata (default: stripped; the ICC\n"
+          "                      profile is always dropped, as pixels are sRGB)\n"
           "      --timeout SEC   fail a file that takes longer, killing its worker\n"
           "                      (default 300; 0: no limit)\n"
           "      --max-pixels MP refuse inputs above MP megapixels before decoding them\n"
@@ -445,14 +535,32 @@ void cli_usage(FILE *out)
           "  -h, --help          this text\n"
           "  -V, --version       the version\n"
           "\n"
+          "unattended runs:\n"
+          "      --incremental   skip files whose output is up to date for the same\n"
+          "                      operation and options (state in OUTPUT/.imgbatch-state)\n"
+          "      --wait          if another run holds OUTPUT, wait for it (default: exit 75)\n"
+          "      --stats-file F  write the summary to F as JSON, atomically\n"
+          "      --metrics-file F  write the summary to F for Prometheus (node_exporter's\n"
+          "                      textfile collector), atomically\n"
+          "      --progress      show the progress line on stderr even if not a terminal\n"
+          "      --no-progress   never show it (default: only on a terminal)\n"
+          "  -n, --dry-run       list what would be processed, skipped and refused;\n"
+          "                      write nothing\n"
+          "      --files-from F  process the files listed in F ('-': stdin), one per line,\n"
+          "                      relative to INPUT, instead of scanning INPUT\n"
+          "  -0, --null          names in the --files-from list end with NUL, not newline\n"
+          "      --shard K/N     process only shard K of N (1..N): the files whose path\n"
+          "                      relative to INPUT hashes to K (64-bit FNV-1a mod N, plus 1)\n"
+          "\n"
           "bench options:\n"
           "      --op OP         operation to measure (default resize)\n"
           "  -j, --jobs MAX      largest pool tried: 1, 2, 4 ... MAX (default online CPUs)\n"
           "      --repeat N      runs per pool size; the median is shown (default 3)\n"
           "\n"
           "exit status: 0 all files ok, 1 some file failed, 2 usage or setup error,\n"
-          "3 stopped because workers kept dying, 129/130/143 interrupted by\n"
-          "SIGHUP/SIGINT/SIGTERM (a second signal stops the files in flight at once),\n"
+          "3 stopped because workers kept dying, 75 OUTPUT in use by another imgbatch\n"
+          "run (see --wait), 129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM (a second\n"
+          "signal stops the files in flight at once),\n"
           "141 stopped because the report's reader went away (SIGPIPE).\n",
           out);
 }

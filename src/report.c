@@ -13,6 +13,14 @@ void report_init(struct report *r, FILE *out, const struct options *opts)
     r->json = opts->json;
     r->quiet = opts->quiet;
     r->op = opts->op;
+    r->shard_index = opts->shard_index;
+    r->shard_count = opts->shard_count;
+}
+
+/* Before a line: the progress line, if any, makes room. */
+static void begin_line(struct report *r)
+{
+    progress_clear(r->progress);
 }
 
 /*
@@ -40,6 +48,7 @@ void report_ok(struct report *r, const char *input, const char *output,
     r->input_megapixels += (double)res->in_width * res->in_height / 1e6;
     if (r->quiet || r->reader_gone)
         return;
+    begin_line(r);
     if (r->json) {
         putc('{', r->out);
         json_put_path_field(r->out, "input", input);
@@ -67,6 +76,7 @@ void report_skipped(struct report *r, const char *input, const char *reason)
     r->skipped++;
     if (!r->json || r->quiet || r->reader_gone)
         return;
+    begin_line(r);
     putc('{', r->out);
     json_put_path_field(r->out, "input", input);
     fputs(",\"status\":\"skipped\",\"reason\":", r->out);
@@ -75,11 +85,35 @@ void report_skipped(struct report *r, const char *input, const char *reason)
     end_line(r);
 }
 
+void report_up_to_date(struct report *r, const char *input, const char *output)
+{
+    r->skipped++;
+    r->up_to_date++;
+    if (r->quiet || r->reader_gone)
+        return;
+    begin_line(r);
+    if (r->json) {
+        putc('{', r->out);
+        json_put_path_field(r->out, "input", input);
+        putc(',', r->out);
+        json_put_path_field(r->out, "output", output);
+        fputs(",\"status\":\"skipped\",\"reason\":\"up to date\"}\n", r->out);
+    } else {
+        fputs("= ", r->out);
+        text_put_path(r->out, input);
+        fputs(" -> ", r->out);
+        text_put_path(r->out, output);
+        fputs(" (up to date)\n", r->out);
+    }
+    end_line(r);
+}
+
 void report_failed(struct report *r, const char *input, const char *error, int worker)
 {
     r->failed++;
     if (r->reader_gone)
         return;
+    begin_line(r);
     if (r->json) {
         putc('{', r->out);
         json_put_path_field(r->out, "input", input);
@@ -103,54 +137,83 @@ static double share(long long part, long long whole)
     return whole > 0 ? (double)part / (double)whole : 0.0;
 }
 
+double report_images_per_sec(const struct report *r, const struct pool_outcome *o)
+{
+    double seconds = (double)o->wall_usec / 1e6;
+    return seconds > 0 ? (double)(r->ok + r->failed) / seconds : 0;
+}
+
+double report_megapixels_per_sec(const struct report *r, const struct pool_outcome *o)
+{
+    double seconds = (double)o->wall_usec / 1e6;
+    return seconds > 0 ? r->input_megapixels / seconds : 0;
+}
+
+void report_put_summary_fields(FILE *out, const struct report *r, const struct report_totals *t)
+{
+    const struct pool_outcome *o = t->outcome;
+    size_t total = r->ok + r->failed + r->skipped + o->not_started;
+
+    fprintf(out, "\"op\":\"%s\",\"shard\":", op_name(r->op));
+    if (r->shard_count)
+        fprintf(out, "\"%u/%u\"", r->shard_index, r->shard_count);
+    else
+        fputs("null", out);
+    fprintf(out,
+            ",\"workers\":%d,\"total\":%zu,\"ok\":%zu,\"failed\":%zu,\"skipped\":%zu,"
+            "\"up_to_date\":%zu,\"not_started\":%zu,\"input_bytes\":%lld,\"output_bytes\":%lld,"
+            "\"seconds\":",
+            t->workers, total, r->ok, r->failed, r->skipped, r->up_to_date, o->not_started,
+            r->input_bytes, r->output_bytes);
+    json_put_number(out, (double)o->wall_usec / 1e6, 3);
+    fputs(",\"images_per_sec\":", out);
+    json_put_number(out, report_images_per_sec(r, o), 2);
+    fputs(",\"megapixels_per_sec\":", out);
+    json_put_number(out, report_megapixels_per_sec(r, o), 2);
+    fputs(",\"interrupted_by\":", out);
+    if (o->signal)
+        json_put_string(out, pool_signal_name(o->signal));
+    else
+        fputs("null", out);
+    fputs(",\"gave_up\":", out);
+    if (o->gave_up)
+        json_put_string(out, o->gave_up_reason);
+    else
+        fputs("null", out);
+    fputs(",\"per_worker\":[", out);
+    for (int i = 0; i < t->workers; i++) {
+        fprintf(out, "%s{\"worker\":%d,\"jobs\":%u,\"busy\":", i ? "," : "", i + 1,
+                t->stats[i].jobs);
+        json_put_number(out, share(t->stats[i].busy_usec, o->wall_usec), 3);
+        fprintf(out, ",\"respawns\":%u}", t->stats[i].respawns);
+    }
+    putc(']', out);
+}
+
 void report_summary(struct report *r, const struct report_totals *t)
 {
     const struct pool_outcome *o = t->outcome;
-    double seconds = (double)o->wall_usec / 1e6;
-    double processed = (double)(r->ok + r->failed);
-    double ips = seconds > 0 ? processed / seconds : 0;
-    double mps = seconds > 0 ? r->input_megapixels / seconds : 0;
-    size_t total = r->ok + r->failed + r->skipped + o->not_started;
 
     if (r->reader_gone)
         return;
+    begin_line(r);
     if (r->json) {
-        fprintf(r->out,
-                "{\"summary\":{\"op\":\"%s\",\"workers\":%d,\"total\":%zu,\"ok\":%zu,"
-                "\"failed\":%zu,\"skipped\":%zu,\"not_started\":%zu,\"seconds\":",
-                op_name(r->op), t->workers, total, r->ok, r->failed, r->skipped, o->not_started);
-        json_put_number(r->out, seconds, 3);
-        fputs(",\"images_per_sec\":", r->out);
-        json_put_number(r->out, ips, 2);
-        fputs(",\"megapixels_per_sec\":", r->out);
-        json_put_number(r->out, mps, 2);
-        fputs(",\"interrupted_by\":", r->out);
-        if (o->signal)
-            json_put_string(r->out, pool_signal_name(o->signal));
-        else
-            fputs("null", r->out);
-        fputs(",\"gave_up\":", r->out);
-        if (o->gave_up)
-            json_put_string(r->out, o->gave_up_reason);
-        else
-            fputs("null", r->out);
-        fputs(",\"per_worker\":[", r->out);
-        for (int i = 0; i < t->workers; i++) {
-            fprintf(r->out, "%s{\"worker\":%d,\"jobs\":%u,\"busy\":", i ? "," : "", i + 1,
-                    t->stats[i].jobs);
-            json_put_number(r->out, share(t->stats[i].busy_usec, o->wall_usec), 3);
-            fprintf(r->out, ",\"respawns\":%u}", t->stats[i].respawns);
-        }
-        fputs("]}}\n", r->out);
+        fputs("{\"summary\":{", r->out);
+        report_put_summary_fields(r->out, r, t);
+        fputs("}}\n", r->out);
         end_line(r);
         return;
     }
 
-    fprintf(r->out,
-            "%s: %zu ok, %zu failed, %zu skipped in %.2f s: %.1f images/s, %.1f MP/s, "
-            "%d worker%s\n",
-            op_name(r->op), r->ok, r->failed, r->skipped, seconds, ips, mps, t->workers,
-            t->workers == 1 ? "" : "s");
+    fputs(op_name(r->op), r->out);
+    if (r->shard_count)
+        fprintf(r->out, " (shard %u/%u)", r->shard_index, r->shard_count);
+    fprintf(r->out, ": %zu ok, %zu failed, %zu skipped", r->ok, r->failed, r->skipped);
+    if (r->up_to_date)
+        fprintf(r->out, " (%zu up to date)", r->up_to_date);
+    fprintf(r->out, " in %.2f s: %.1f images/s, %.1f MP/s, %d worker%s\n",
+            (double)o->wall_usec / 1e6, report_images_per_sec(r, o),
+            report_megapixels_per_sec(r, o), t->workers, t->workers == 1 ? "" : "s");
     for (int i = 0; i < t->workers; i++) {
         fprintf(r->out, "  worker %d: %u file%s, busy %.0f%%", i + 1, t->stats[i].jobs,
                 t->stats[i].jobs == 1 ? "" : "s",

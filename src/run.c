@@ -3,10 +3,15 @@
  */
 #include "run.h"
 #include "outpath.h"
+#include "output_lock.h"
 #include "pool.h"
+#include "progress.h"
 #include "report.h"
+#include "state.h"
+#include "summary_files.h"
 #include "worker.h"
 #include "xalloc.h"
+#include "xio.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -29,6 +34,8 @@ int pool_size_for(const struct options *opts, size_t n)
 struct batch {
     struct scan_entry **runnable; /* job index -> scan entry */
     struct report report;
+    struct progress progress;
+    struct run_state *state;      /* --incremental, else NULL */
 };
 
 static void on_result(void *ctx, size_t job, const struct job_result *res,
@@ -40,13 +47,29 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
     const char *failure = settle_output(e->output, res, worker->pid, worker->died, buf,
                                         sizeof(buf));
 
-    if (!failure)
+    if (!failure) {
+        struct stat out;
+        b->report.input_bytes += (long long)e->size;
+        if (stat(e->output, &out) == 0) {
+            b->report.output_bytes += (long long)out.st_size;
+            if (b->state)
+                state_record(b->state, e, &out);
+        }
         report_ok(&b->report, e->input, e->output, res, worker->no);
-    else
+    } else {
         report_failed(&b->report, e->input, failure, worker->no);
+    }
+    progress_file_done(&b->progress, failure != NULL);
     /* Nobody reads the report any more ("imgbatch ... | head"): stop like on a signal. */
     if (report_reader_gone(&b->report))
         pool_request_stop(SIGPIPE);
+}
+
+static void on_tick(void *ctx)
+{
+    struct batch *b = ctx;
+
+    progress_tick(&b->progress);
 }
 
 /* 1 if both paths name one existing directory, whatever the spelling ("in", "./in/"). */
@@ -58,11 +81,57 @@ static int same_directory(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+/* Creates OUTPUT and takes its lock: returns 0, or the exit status to leave with. */
+static int claim_output(const struct options *opts, int *lock_fd)
+{
+    char err[512];
+    pid_t holder;
+
+    if (make_dirs(opts->output) < 0) {
+        fprintf(stderr, "imgbatch: cannot create OUTPUT %s: %s\n", opts->output,
+                strerror(errno));
+        return EXIT_USAGE;
+    }
+    switch (output_lock(opts, opts->wait_for_lock, lock_fd, &holder, err, sizeof(err))) {
+    case LOCK_TAKEN:
+        return 0;
+    case LOCK_BUSY:
+        fprintf(stderr, "imgbatch: OUTPUT %s is in use by another imgbatch run", opts->output);
+        if (holder > 0)
+            fprintf(stderr, " (pid %ld)", (long)holder);
+        fputs("; not started (--wait waits for it)\n", stderr);
+        return EXIT_OUTPUT_BUSY;
+    case LOCK_ERROR:
+        break;
+    }
+    fprintf(stderr, "imgbatch: %s\n", err);
+    return EXIT_USAGE;
+}
+
+/* Writes --stats-file and --metrics-file; a failure makes a clean run's status 1. */
+static int write_summary_files(const struct run_record *rec, int status)
+{
+    char err[512];
+
+    if (rec->opts->stats_file && write_stats_file(rec->opts->stats_file, rec, err, sizeof(err)) < 0) {
+        fprintf(stderr, "imgbatch: %s\n", err);
+        status = status ? status : 1;
+    }
+    if (rec->opts->metrics_file &&
+        write_metrics_file(rec->opts->metrics_file, rec, err, sizeof(err)) < 0) {
+        fprintf(stderr, "imgbatch: %s\n", err);
+        status = status ? status : 1;
+    }
+    return status;
+}
+
 int run_batch(const struct options *opts)
 {
     struct scan_result scan;
     struct stat st;
     char err[512];
+    int lock_fd = -1;
+    double started = wall_clock_now();
 
     if (stat(opts->input, &st) < 0) {
         fprintf(stderr, "imgbatch: cannot read INPUT %s: %s\n", opts->input, strerror(errno));
@@ -75,21 +144,39 @@ int run_batch(const struct options *opts)
                 opts->output);
         return EXIT_USAGE;
     }
-    if (make_dirs(opts->output) < 0) {
-        fprintf(stderr, "imgbatch: cannot create OUTPUT %s: %s\n", opts->output,
-                strerror(errno));
-        return EXIT_USAGE;
+    /* A dry run touches nothing in OUTPUT, not even the lock. */
+    if (!opts->dry_run) {
+        int status = claim_output(opts, &lock_fd);
+        if (status)
+            return status;
     }
     if (scan_inputs(opts, &scan, err, sizeof(err)) < 0) {
         fprintf(stderr, "imgbatch: %s\n", err);
+        output_unlock(opts, lock_fd);
         return EXIT_USAGE;
+    }
+
+    struct batch b;
+    memset(&b, 0, sizeof(b));
+    if (opts->incremental) {
+        b.state = state_open(opts, !opts->dry_run, err, sizeof(err));
+        if (!b.state) {
+            fprintf(stderr, "imgbatch: %s\n", err);
+            scan_release(&scan);
+            output_unlock(opts, lock_fd);
+            return EXIT_USAGE;
+        }
+    }
+    if (opts->dry_run) {
+        int status = run_dry(opts, &scan, b.state);
+        state_close(b.state, NULL, 0);
+        scan_release(&scan);
+        return status;
     }
     scan_create_output_dirs(&scan);
     scan_check_outputs(&scan);
     scan_sort_largest_first(&scan);
 
-    struct batch b;
-    memset(&b, 0, sizeof(b));
     report_init(&b.report, stdout, opts);
     b.runnable = xcalloc(scan.count, sizeof(*b.runnable));
     struct pool_job *jobs = xcalloc(scan.count, sizeof(*jobs));
@@ -102,6 +189,10 @@ int run_batch(const struct options *opts)
         struct scan_entry *e = &scan.entries[i];
         if (e->error) {
             report_failed(&b.report, e->input, e->error, 0);
+            continue;
+        }
+        if (b.state && state_is_up_to_date(b.state, e)) {
+            report_up_to_date(&b.report, e->input, e->output);
             continue;
         }
         b.runnable[n] = e;
@@ -122,6 +213,12 @@ int run_batch(const struct options *opts)
     cfg.workers = workers;
     cfg.on_result = on_result;
     cfg.result_ctx = &b;
+    progress_init(&b.progress, opts, stderr, n);
+    if (b.progress.enabled) {
+        b.report.progress = &b.progress;
+        cfg.on_tick = on_tick;
+        cfg.tick_ms = PROGRESS_REDRAW_MS;
+    }
 
     int status = 0;
     if (report_reader_gone(&b.report)) {
@@ -131,13 +228,25 @@ int run_batch(const struct options *opts)
     } else if (n > 0 && pool_run(&cfg, jobs, n, stats, &outcome) < 0) {
         status = EXIT_USAGE;
     }
+    progress_clear(&b.progress);
     if (outcome.gave_up)
         fprintf(stderr, "imgbatch: stopped: %s\n", outcome.gave_up_reason);
+    /* What finished is remembered even when the run was interrupted. */
+    int state_lost = 0;
+    if (b.state && state_close(b.state, err, sizeof(err)) < 0) {
+        fprintf(stderr, "imgbatch: cannot save the incremental state: %s\n", err);
+        state_lost = 1;
+    }
     if (status == 0) {
         struct report_totals totals = {n > 0 ? workers : 0, stats, &outcome};
         report_summary(&b.report, &totals);
         status = report_exit_status(&b.report, &outcome);
+        if (state_lost && status == 0)
+            status = 1;
+        struct run_record rec = {opts, &b.report, &totals, started, wall_clock_now(), status};
+        status = write_summary_files(&rec, status);
     }
+    output_unlock(opts, lock_fd); /* after the state and the summary files: the run is over */
     free(stats);
     free(jobs);
     free(b.runnable);

@@ -7,7 +7,9 @@
  * and symbolic links to directories are not followed (no loops).
  */
 #include "scan.h"
+#include "filelist.h"
 #include "outpath.h"
+#include "shard.h"
 #include "xalloc.h"
 
 #include <dirent.h>
@@ -39,34 +41,58 @@ static struct scan_entry *add_entry(struct scan_result *r)
     return e;
 }
 
-static void add_skipped(struct scan_result *r, char *path, const char *reason)
+/* Everything about rel is reported by exactly one shard, so the shards' summaries add up. */
+static int ours(const struct walk *w, const char *rel)
 {
+    return shard_contains(rel, w->opts->shard_index, w->opts->shard_count);
+}
+
+static void add_skipped(struct walk *w, const char *rel, const char *reason)
+{
+    struct scan_result *r = w->r;
+
+    if (!ours(w, rel))
+        return;
     if (r->skipped_count == r->skipped_cap) {
         r->skipped_cap = r->skipped_cap ? r->skipped_cap * 2 : 16;
         r->skipped = xrealloc(r->skipped, r->skipped_cap * sizeof(*r->skipped));
     }
-    r->skipped[r->skipped_count].input = path;
+    r->skipped[r->skipped_count].input = path_join(w->opts->input, rel);
     r->skipped[r->skipped_count].reason = reason;
     r->skipped_count++;
 }
 
-static void add_file(struct walk *w, const char *rel, const struct stat *st)
+static void fill_entry(struct scan_entry *e, const struct options *opts, const char *rel,
+                       char *input, const struct stat *st)
 {
-    struct scan_entry *e = add_entry(w->r);
-    char *out_rel = output_relpath(rel, w->opts->format, w->opts->suffix);
+    char *out_rel = output_relpath(rel, opts->format, opts->suffix);
 
-    e->input = path_join(w->opts->input, rel);
-    e->output = path_join(w->opts->output, out_rel);
+    e->rel = xstrdup(rel);
+    e->input = input;
+    e->output = opts->output ? path_join(opts->output, out_rel) : xstrdup(out_rel);
+    e->out_rel = out_rel;
     e->size = st->st_size;
     e->dev = st->st_dev;
     e->ino = st->st_ino;
-    free(out_rel);
+    e->mtime = st->st_mtim;
+    e->ctime = st->st_ctim;
+}
+
+static void add_file(struct walk *w, const char *rel, const struct stat *st)
+{
+    if (ours(w, rel))
+        fill_entry(add_entry(w->r), w->opts, rel, path_join(w->opts->input, rel), st);
 }
 
 /* A directory that cannot be read fails like a file, so the exit code tells. */
 static void add_failure_text(struct walk *w, const char *rel, char *error)
 {
+    if (!ours(w, rel)) {
+        free(error);
+        return;
+    }
     struct scan_entry *e = add_entry(w->r);
+    e->rel = xstrdup(rel);
     e->input = rel[0] ? path_join(w->opts->input, rel) : xstrdup(w->opts->input);
     e->output = xstrdup("");
     e->error = error;
@@ -106,6 +132,54 @@ static void add_stat_failure(struct walk *w, int dirfd, const char *name, const 
         add_failure(w, rel, "cannot stat", err);
 }
 
+static void walk_dir(struct walk *w, int dirfd, const char *rel);
+
+/*
+ * One directory entry, or one name of a --files-from list: name is opened
+ * relative to dirfd, rel is its path relative to INPUT.  A listed name was
+ * asked for by name, so it fails when missing and is never walked into.
+ */
+static void consider(struct walk *w, int dirfd, const char *name, const char *rel, int listed)
+{
+    const char *base = strrchr(rel, '/');
+    int named_image = input_kind_of(base ? base + 1 : rel) != IN_NONE;
+    struct stat st;
+
+    if (fstatat(dirfd, name, &st, 0) < 0) {
+        /* A dangling link or a file that vanished: only images are a scan's business. */
+        if (named_image || listed)
+            add_stat_failure(w, dirfd, name, rel, errno);
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        struct stat lst;
+        int is_link = fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+                      S_ISLNK(lst.st_mode);
+        int is_output = w->have_out && st.st_dev == w->out_dev && st.st_ino == w->out_ino;
+        if (listed) {
+            add_skipped(w, rel, "a directory (--files-from lists files)");
+        } else if (w->opts->recursive && !is_link && !is_output) {
+            int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (sub < 0)
+                add_failure(w, rel, "cannot open directory", errno);
+            else
+                walk_dir(w, sub, rel);
+        } else if (named_image && !is_output) {
+            add_skipped(w, rel,
+                        w->opts->recursive ? "a directory reached through a symbolic link"
+                                           : "a directory (-r descends into directories)");
+        }
+    } else if (S_ISREG(st.st_mode)) {
+        if (named_image)
+            add_file(w, rel, &st);
+        else
+            add_skipped(w, rel, "not an image file by its extension");
+    } else if (named_image || listed) {
+        /* Opening a FIFO would block a worker until someone writes to it. */
+        add_failure_text(w, rel, xasprintf("not a regular file: %s", kind_of_special(st.st_mode)));
+    }
+}
+
 static void walk_dir(struct walk *w, int dirfd, const char *rel)
 {
     DIR *d = fdopendir(dirfd);
@@ -128,45 +202,51 @@ static void walk_dir(struct walk *w, int dirfd, const char *rel)
             continue; /* ".", ".." and hidden files, our temporary files among them */
 
         char *child = rel[0] ? path_join(rel, de->d_name) : xstrdup(de->d_name);
-        struct stat st;
-        int named_image = input_kind_of(de->d_name) != IN_NONE;
-        if (fstatat(dirfd, de->d_name, &st, 0) < 0) {
-            /* A dangling link or a file that vanished: only images are our business. */
-            if (named_image)
-                add_stat_failure(w, dirfd, de->d_name, child, errno);
-            free(child);
-            continue;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            struct stat lst;
-            int is_link = fstatat(dirfd, de->d_name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
-                          S_ISLNK(lst.st_mode);
-            int is_output = w->have_out && st.st_dev == w->out_dev && st.st_ino == w->out_ino;
-            if (w->opts->recursive && !is_link && !is_output) {
-                int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (sub < 0)
-                    add_failure(w, child, "cannot open directory", errno);
-                else
-                    walk_dir(w, sub, child);
-            } else if (named_image && !is_output) {
-                add_skipped(w->r, path_join(w->opts->input, child),
-                            w->opts->recursive ? "a directory reached through a symbolic link"
-                                               : "a directory (-r descends into directories)");
-            }
-        } else if (S_ISREG(st.st_mode)) {
-            if (named_image)
-                add_file(w, child, &st);
-            else
-                add_skipped(w->r, path_join(w->opts->input, child),
-                            "not an image file by its extension");
-        } else if (named_image) {
-            /* Opening a FIFO would block a worker until someone writes to it. */
-            add_failure_text(w, child,
-                             xasprintf("not a regular file: %s", kind_of_special(st.st_mode)));
-        }
+        consider(w, dirfd, de->d_name, child, 0);
         free(child);
     }
     closedir(d);
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The names of a --files-from list, tidied ("./a//b.jpg" is "a/b.jpg") and
+ * each taken once.  A name that leaves INPUT fails: the output mapping
+ * would leave OUTPUT the same way.
+ */
+static int scan_listed(struct walk *w, int input_fd, char *err, size_t errlen)
+{
+    char **names;
+    size_t n, kept = 0;
+
+    if (read_name_list(w->opts->files_from, w->opts->null_separated, &names, &n, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char *name = names[i];
+        char *tidy = xstrdup(name);
+        if (tidy_relpath(tidy) < 0) {
+            add_failure_text(w, name,
+                             xstrdup("not inside INPUT (--files-from names are relative to INPUT)"));
+            free(tidy);
+        } else {
+            names[kept++] = tidy;
+        }
+        free(name);
+    }
+    if (kept > 1)
+        qsort(names, kept, sizeof(*names), by_string);
+    for (size_t i = 0; i < kept; i++) {
+        if (i == 0 || strcmp(names[i], names[i - 1]))
+            consider(w, input_fd, names[i], names[i], 1);
+    }
+    for (size_t i = 0; i < kept; i++)
+        free(names[i]);
+    free(names);
+    return 0;
 }
 
 int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen)
@@ -195,14 +275,13 @@ int scan_inputs(const struct options *opts, struct scan_result *r, char *err, si
                      opts->input);
             return -1;
         }
-        struct scan_entry *e = add_entry(r);
-        char *out_rel = output_relpath(base, opts->format, opts->suffix);
-        e->input = xstrdup(opts->input);
-        e->output = opts->output ? path_join(opts->output, out_rel) : xstrdup(out_rel);
-        e->size = st.st_size;
-        e->dev = st.st_dev;
-        e->ino = st.st_ino;
-        free(out_rel);
+        if (opts->files_from) {
+            snprintf(err, errlen, "--files-from needs INPUT to be a directory, and %s is a file",
+                     opts->input);
+            return -1;
+        }
+        if (ours(&w, base))
+            fill_entry(add_entry(r), opts, base, xstrdup(opts->input), &st);
         return 0;
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -214,8 +293,13 @@ int scan_inputs(const struct options *opts, struct scan_result *r, char *err, si
         snprintf(err, errlen, "cannot read INPUT %s: %s", opts->input, strerror(errno));
         return -1;
     }
-    walk_dir(&w, fd, "");
-    return 0;
+    if (!opts->files_from) {
+        walk_dir(&w, fd, ""); /* closes fd */
+        return 0;
+    }
+    int ret = scan_listed(&w, fd, err, errlen);
+    close(fd);
+    return ret;
 }
 
 static int by_output(const void *a, const void *b)
@@ -351,6 +435,8 @@ void scan_sort_largest_first(struct scan_result *r)
 void scan_release(struct scan_result *r)
 {
     for (size_t i = 0; i < r->count; i++) {
+        free(r->entries[i].rel);
+        free(r->entries[i].out_rel);
         free(r->entries[i].input);
         free(r->entries[i].output);
         free(r->entries[i].error);

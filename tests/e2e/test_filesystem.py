@@ -333,30 +333,19 @@ class ReadOnlyTest(NamespaceTestCase):
         self.in_namespace(READ_ONLY_SCRIPT, IN=self.inp, RO=self.ro)
 
     def test_existing_read_only_output(self):
+        """An OUTPUT that cannot be written to is a setup error found before any work: one
+        line naming OUTPUT and the cause (the run cannot even take OUTPUT's lock), exit 2,
+        no line per file, nothing written."""
         out = os.path.join(self.ro, "existing")
-        r = TextRun(self.result("existing"))
-        p = r.proc
-        self.assertExit(p, 1)
-        self.assertEqual(r.ok, [], describe(p))
-        self.assertEqual(r.other, [], describe(p))
-        self.assertEqual(p.err, "", describe(p))
-        self.assertEqual(sorted(r.failed_by_name()), self.NAMES, describe(p))
-        for f in r.failed:
-            name = os.path.basename(f["input"])
-            with self.subTest(file=name):
-                self.assertEqual(f["input"], os.path.join(self.inp, name))
-                self.assertIn(EROFS, f["error"])
-                self.assertIn(os.path.join(out, name), f["error"])
-        self.assertEqual((r.summary["ok"], r.summary["failed"]), ("0", str(len(self.NAMES))))
+        for tag in ("existing", "existing_json"):
+            with self.subTest(run=tag):
+                p = self.result(tag)
+                self.assertExit(p, 2)
+                self.assertEqual(p.out, "", describe(p))
+                self.assertEqual(len(p.err.splitlines()), 1, describe(p))
+                self.assertIn("cannot write into OUTPUT %s" % out, p.err)
+                self.assertIn(EROFS, p.err)
 
-        j = JsonRun(self.result("existing_json"))
-        self.assertExit(j.proc, 1)
-        self.assertEqual(len(j.records), len(self.NAMES), describe(j.proc))
-        for rec in j.records:
-            self.assertEqual(rec["status"], "failed", rec)
-            self.assertIn(EROFS, rec["error"])
-            self.assertNotIn("\n", rec["error"])
-        self.assertEqual((j.summary["ok"], j.summary["failed"]), (0, len(self.NAMES)))
 
         # nothing at all was written, by any of the runs
         self.assertEqual(self.listing("tree.txt").split(), [".", "./existing"])
@@ -429,22 +418,18 @@ class PermissionTest(ImgbatchTestCase):
         self.assertNoTempFiles(out)
 
     def test_unwritable_output(self):
+        """OUTPUT without write permission: one line naming OUTPUT and the cause, exit 2."""
         names = ["a.png", "b.png", "c.jpg", "d.png"]
         inp = self.make_inputs(names)
         out = self.mkdir("w", "out")
         self.lock(out, 0o555)
         r = self.run_unprivileged(["resize", inp, out, "--size", "200x150", "-j", "2"])
         p = r.proc
-        self.assertExit(p, 1)
-        self.assertEqual(r.ok, [], describe(p))
-        self.assertEqual(r.other, [], describe(p))
-        self.assertEqual(sorted(r.failed_by_name()), names, describe(p))
-        for f in r.failed:
-            name = os.path.basename(f["input"])
-            with self.subTest(file=name):
-                self.assertIn(EACCES, f["error"])
-                self.assertIn(os.path.join(out, name), f["error"])
-        self.assertEqual((r.summary["ok"], r.summary["failed"]), ("0", "4"))
+        self.assertExit(p, 2)
+        self.assertEqual(p.out, "", describe(p))
+        self.assertEqual(len(p.err.splitlines()), 1, describe(p))
+        self.assertIn("cannot write into OUTPUT %s" % out, p.err)
+        self.assertIn(EACCES, p.err)
         self.assertEqual(helpers.all_files(out), [])
         self.assertNoTempFiles(out, p)
 

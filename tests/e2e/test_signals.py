@@ -296,6 +296,12 @@ class MasterKilledTest(SignalTestCase):
             self.assertTrue(helpers.wait_for(lambda: not helpers.alive(pid), EXIT_TIMEOUT),
                             "orphaned worker %d still running" % pid)
         # Nobody is left to rename what the orphans wrote: they remove it themselves.
+        # The killed master could not remove its lock file; it no longer locks anything.
+        left = [f for f in helpers.hidden_files(self.out) if f != ".imgbatch.lock"]
+        self.assertEqual(left, [], "temporary files left in %s" % self.out)
+        # The next run takes OUTPUT (an empty list: the lock without the work) and tidies up.
+        again = helpers.run(["sepia", self.inp, self.out, "--files-from", "/dev/null"])
+        self.assertEqual(again.returncode, 0, helpers.describe(again))
         self.assertNoTempFiles(self.out)
         self.assertOutputsComplete()
 

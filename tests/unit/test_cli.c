@@ -414,6 +414,59 @@ static void test_bench_options_outside_bench(void)
     EXPECT_ERROR(ARGV("thumbnail", "in", "out", "--repeat", "3"), "--repeat", "bench");
 }
 
+static void test_unattended_options(void)
+{
+    struct options o;
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out"), &o), 0);
+    CHECK_EQ_INT(o.incremental, 0);
+    CHECK_EQ_INT(o.progress, PROGRESS_AUTO);
+    CHECK(o.stats_file == NULL && o.metrics_file == NULL && o.files_from == NULL);
+    CHECK_EQ_INT(o.shard_count, 0);
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--incremental", "--wait", "--stats-file",
+                            "s.json", "--metrics-file", "m.prom", "--no-progress", "-n",
+                            "--files-from", "-", "-0", "--shard", "3/8"),
+                       &o),
+                 0);
+    CHECK_EQ_INT(o.incremental, 1);
+    CHECK_EQ_INT(o.wait_for_lock, 1);
+    CHECK_EQ_STR(o.stats_file, "s.json");
+    CHECK_EQ_STR(o.metrics_file, "m.prom");
+    CHECK_EQ_INT(o.progress, PROGRESS_OFF);
+    CHECK_EQ_INT(o.dry_run, 1);
+    CHECK_EQ_STR(o.files_from, "-");
+    CHECK_EQ_INT(o.null_separated, 1);
+    CHECK_EQ_INT(o.shard_index, 3);
+    CHECK_EQ_INT(o.shard_count, 8);
+
+    CHECK_EQ_INT(parse(ARGV("sepia", "in", "out", "--no-progress", "--progress", "--dry-run"), &o), 0);
+    CHECK_EQ_INT(o.progress, PROGRESS_ON); /* the last one wins */
+    CHECK_EQ_INT(o.dry_run, 1);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--shard", "1/1"), &o), 0);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--shard", "1000000/1000000"), &o), 0);
+
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--shard", "0/4"), "--shard", "0/4");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--shard", "5/4"), "--shard", "5/4");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--shard", "3"), "--shard", "K/N");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--shard", "a/b"), "--shard", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--shard", "1/0"), "--shard", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--shard", "-1/2"), "--shard", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--shard", "1/2/3"), "--shard", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--shard", " 1/2"), "--shard", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--shard", "+1/2"), "--shard", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--shard", ""), "--shard", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--shard", "1/1000001"), "--shard", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "-0"), "--null", "--files-from");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--stats-file", ""), "--stats-file", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--files-from", ""), "--files-from", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--stats-file"), "--stats-file", "needs a value");
+    EXPECT_ERROR(ARGV("bench", "in", "--incremental"), "--incremental", "bench");
+    EXPECT_ERROR(ARGV("bench", "in", "--shard", "1/2"), "--shard", "bench");
+    EXPECT_ERROR(ARGV("bench", "in", "-n"), "--dry-run", "bench");
+    EXPECT_ERROR(ARGV("bench", "in", "--progress"), "--progress", "bench");
+}
+
 /*
  * cli_parse is called many times in one process (this file does): each call
  * must start from a clean getopt state, even when the previous call returned
@@ -461,6 +514,7 @@ int main(void)
     test_errors();
     test_error_names_clustered_option();
     test_bench_options_outside_bench();
+    test_unattended_options();
     test_repeated_calls();
     return check_summary();
 }

@@ -1,0 +1,20 @@
+/*
+ * atomic_file: replacing a small file so that readers see the old content
+ * or the new, never a mix or a half.
+ *
+ * Monitoring reads the stats and metrics files at any moment (node_exporter
+ * scrapes whenever it likes) and the incremental state must survive a kill,
+ * so each is written to a temporary file beside its target, flushed to disk
+ * and renamed over it: rename() within a directory is atomic.
+ */
+#ifndef IMGBATCH_ATOMIC_FILE_H
+#define IMGBATCH_ATOMIC_FILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Returns 0, or -1 with "cannot write PATH: why" in err; no temporary file is left. */
+int write_file_atomically(const char *path, const char *data, size_t len, mode_t mode,
+                          char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * state: what --incremental remembers between runs.
+ *
+ * For each output written, a record in OUTPUT/.imgbatch-state (for shard
+ * K of N, .imgbatch-state.K-of-N, so shards sharing OUTPUT never write one
+ * file) holds the input it came from, the input's size, mtime, ctime and
+ * inode when it was read, a hash of the options that shape the output, and
+ * the output's own size, mtime and inode.  A file is up to date when all of
+ * them still match: an edited, replaced or touched input, other options, or
+ * an output deleted, edited or replaced by anything else all redo the file.
+ *
+ * Records are appended as files finish, so a run that is killed keeps the
+ * work it finished, and the file is compacted (one record per output)
+ * when the run ends.  A record that cannot be parsed, a torn last line
+ * included, is ignored: the worst a damaged state file does is redo files.
+ */
+#ifndef IMGBATCH_STATE_H
+#define IMGBATCH_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "scan.h"
+
+struct run_state;
+
+/* The options that shape an output, hashed: a change in any of them redoes every file. */
+uint64_t state_options_hash(const struct options *opts);
+
+/* OUTPUT's state file name for these options (malloc'd). */
+char *state_path_for(const struct options *opts);
+
+/*
+ * Loads the state of opts->output.  With record, also opens it for the
+ * records of this run.  Returns NULL with a reason in err when the state
+ * exists but cannot be read, or cannot be opened for writing.
+ */
+struct run_state *state_open(const struct options *opts, int record, char *err, size_t errlen);
+
+/* 1 if e's output is up to date. */
+int state_is_up_to_date(const struct run_state *s, const struct scan_entry *e);
+
+/* Remembers that e's output, now with status out, was made from e as scanned. */
+void state_record(struct run_state *s, const struct scan_entry *e, const struct stat *out);
+
+/*
+ * Writes the compacted state (when recording) and frees s.  Returns 0, or
+ * -1 with a reason in err; the records appended so far stay valid then.
+ */
+int state_close(struct run_state *s, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * dry_run: --dry-run, what a run would do, with nothing written.
+ *
+ * Besides the scan's verdicts it reads each file's first bytes, as a
+ * worker would, so a text file named .jpg shows up as refused now rather
+ * than as a failure in the real run.  Decoding is left to the real run:
+ * a dry run over a million files must stay cheap.
+ */
+#include "json.h"
+#include "run.h"
+#include "sniff.h"
+#include "xio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct dry_counts {
+    size_t process, skipped, up_to_date, refused;
+};
+
+/* NULL if the worker would get past the signature check, else why not (in buf). */
+static const char *content_refusal(const char *path, char *buf, size_t len)
+{
+    unsigned char head[SNIFF_BYTES];
+    /* O_NONBLOCK: the file was a regular file when scanned, but could be swapped for a FIFO. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0) {
+        snprintf(buf, len, "cannot open: %s", strerror(errno));
+        return buf;
+    }
+    n = read_in_full(fd, head, sizeof(head));
+    if (n < 0)
+        snprintf(buf, len, "cannot read: %s", strerror(errno));
+    close(fd);
+    if (n < 0)
+        return buf;
+    return sniff_refusal(path, head, (size_t)n, buf, len) < 0 ? buf : NULL;
+}
+
+static void put_line(const struct options *opts, const char *word, const char *status,
+                     const char *input, const char *output, const char *key, const char *text)
+{
+    FILE *out = stdout;
+
+    if (opts->json) {
+        putc('{', out);
+        json_put_path_field(out, "input", input);
+        if (output) {
+            putc(',', out);
+            json_put_path_field(out, "output", output);
+        }
+        fprintf(out, ",\"status\":\"%s\"", status);
+        if (key) {
+            fprintf(out, ",\"%s\":", key);
+            json_put_string(out, text);
+        }
+        fputs("}\n", out);
+        return;
+    }
+    fprintf(out, "%-8s ", word);
+    text_put_path(out, input);
+    if (output) {
+        fputs(" -> ", out);
+        text_put_path(out, output);
+    }
+    if (text) {
+        fputs(": ", out);
+        text_put_message(out, text);
+    }
+    putc('\n', out);
+}
+
+static void put_summary(const struct options *opts, const struct dry_counts *c)
+{
+    size_t total = c->process + c->skipped + c->refused;
+
+    if (opts->json) {
+        printf("{\"summary\":{\"dry_run\":true,\"op\":\"%s\",\"shard\":", op_name(opts->op));
+        if (opts->shard_count)
+            printf("\"%u/%u\"", opts->shard_index, opts->shard_count);
+        else
+            fputs("null", stdout);
+        printf(",\"total\":%zu,\"would_process\":%zu,\"skipped\":%zu,\"up_to_date\":%zu,"
+               "\"refused\":%zu}}\n",
+               total, c->process, c->skipped, c->up_to_date, c->refused);
+        return;
+    }
+    fputs("dry run", stdout);
+    if (opts->shard_count)
+        printf(" (shard %u/%u)", opts->shard_index, opts->shard_count);
+    printf(": %zu to process, %zu to skip", c->process, c->skipped);
+    if (c->up_to_date)
+        printf(" (%zu up to date)", c->up_to_date);
+    printf(", %zu refused; nothing written\n", c->refused);
+}
+
+static int by_input(const void *a, const void *b)
+{
+    return strcmp(((const struct scan_entry *)a)->input, ((const struct scan_entry *)b)->input);
+}
+
+int run_dry(const struct options *opts, struct scan_result *scan, const struct run_state *state)
+{
+    struct dry_counts c = {0, 0, 0, 0};
+    char buf[512];
+
+    scan_check_outputs(scan);
+    /* For a person reading the list: by name, not in the real run's largest-first order. */
+    if (scan->count > 1)
+        qsort(scan->entries, scan->count, sizeof(*scan->entries), by_input);
+    for (size_t i = 0; i < scan->skipped_count; i++) {
+        c.skipped++;
+        if (!opts->quiet)
+            put_line(opts, "skip", "skipped", scan->skipped[i].input, NULL, "reason",
+                     scan->skipped[i].reason);
+    }
+    for (size_t i = 0; i < scan->count; i++) {
+        const struct scan_entry *e = &scan->entries[i];
+        const char *refusal = e->error ? e->error : content_refusal(e->input, buf, sizeof(buf));
+        if (refusal) {
+            c.refused++;
+            put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);
+        } else if (state && state_is_up_to_date(state, e)) {
+            c.skipped++;
+            c.up_to_date++;
+            if (!opts->quiet)
+                put_line(opts, "skip", "skipped", e->input, e->output, "reason", "up to date");
+        } else {
+            c.process++;
+            if (!opts->quiet)
+                put_line(opts, "process", "would_process", e->input, e->output, NULL, NULL);
+        }
+    }
+    put_summary(opts, &c);
+    if (fflush(stdout) == EOF || ferror(stdout)) {
+        if (errno == EPIPE)
+            return 128 + SIGPIPE;
+        fprintf(stderr, "imgbatch: cannot write the report: %s\n", strerror(errno));
+        return 1;
+    }
+    return c.refused ? 1 : 0;
+}

@@ -1,0 +1,424 @@
+/*
+ * state: the --incremental records; see include/state.h.
+ *
+ * The file is text, one record per line:
+ *
+ *   imgbatch-state 1
+ *   OUT_REL_HEX IN_REL_HEX OPTIONS_HASH IN_SIZE IN_MTIME IN_CTIME IN_INO OUT_SIZE OUT_MTIME OUT_INO
+ *
+ * Paths are hex, since names may hold any byte but NUL; times are
+ * SECONDS.NANOSECONDS.  Later lines override earlier ones for one output.
+ */
+#include "state.h"
+#include "atomic_file.h"
+#include "outpath.h"
+#include "shard.h"
+#include "xalloc.h"
+#include "xio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STATE_HEADER "imgbatch-state 1\n"
+#define STATE_NAME ".imgbatch-state"
+
+struct record {
+    char *out_rel;
+    char *in_rel;
+    uint64_t options;
+    long long in_size, out_size;
+    unsigned long long in_ino, out_ino;
+    struct timespec in_mtime, in_ctime, out_mtime;
+    size_t seq; /* order of appearance: the last record of an output wins */
+};
+
+struct run_state {
+    char *path;
+    char *output_dir;
+    uint64_t options;
+    struct record *records;
+    size_t count, cap;
+    size_t seq;
+    int journal; /* appended to while the run goes; -1 when not recording */
+    int torn;    /* the file ends in a line a killed run did not finish */
+};
+
+uint64_t state_options_hash(const struct options *o)
+{
+    /* max-pixels, timeouts and memory limits decide whether a file fails, not its pixels. */
+    char *text = xasprintf("op=%s size=%dx%d quality=%d format=%s rotate=%d metadata=%d "
+                           "fail-on=%s suffix=%s",
+                           op_name(o->op), o->width, o->height, o->quality, format_name(o->format),
+                           !o->no_rotate, o->keep_metadata, fail_on_name(o->fail_on), o->suffix);
+    uint64_t h = fnv1a64(text);
+
+    free(text);
+    return h;
+}
+
+char *state_path_for(const struct options *opts)
+{
+    if (opts->shard_count)
+        return xasprintf("%s/%s.%u-of-%u", opts->output, STATE_NAME, opts->shard_index,
+                         opts->shard_count);
+    return xasprintf("%s/%s", opts->output, STATE_NAME);
+}
+
+static void put_hex(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        fprintf(out, "%02x", *p);
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* The string spelled by lowercase hex digits; NULL if hex is not such a spelling. */
+static char *from_hex(const char *hex)
+{
+    size_t len = strlen(hex);
+    char *s;
+
+    if (len == 0 || len % 2)
+        return NULL;
+    s = xcalloc(len / 2 + 1, 1);
+    for (size_t i = 0; i < len / 2; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            free(s);
+            return NULL;
+        }
+        s[i] = (char)(hi * 16 + lo);
+    }
+    return s;
+}
+
+static int parse_time(const char *text, struct timespec *t)
+{
+    long long sec;
+    long nsec;
+    int used = 0;
+
+    if (sscanf(text, "%lld.%9ld%n", &sec, &nsec, &used) != 2 || text[used] || nsec < 0)
+        return -1;
+    t->tv_sec = (time_t)sec;
+    t->tv_nsec = nsec;
+    return 0;
+}
+
+static void put_record(FILE *out, const struct record *r)
+{
+    put_hex(out, r->out_rel);
+    putc(' ', out);
+    put_hex(out, r->in_rel);
+    fprintf(out, " %016llx %lld %lld.%09ld %lld.%09ld %llu %lld %lld.%09ld %llu\n",
+            (unsigned long long)r->options, r->in_size, (long long)r->in_mtime.tv_sec,
+            r->in_mtime.tv_nsec, (long long)r->in_ctime.tv_sec, r->in_ctime.tv_nsec, r->in_ino,
+            r->out_size, (long long)r->out_mtime.tv_sec, r->out_mtime.tv_nsec, r->out_ino);
+}
+
+static void free_record(struct record *r)
+{
+    free(r->out_rel);
+    free(r->in_rel);
+}
+
+/* Parses one line (without its newline) into r; -1 if it is not a whole record. */
+static int parse_record(char *line, struct record *r)
+{
+    char *field[10];
+    int n = 0;
+    char *save = NULL;
+
+    for (char *tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        if (n == 10)
+            return -1;
+        field[n++] = tok;
+    }
+    if (n != 10)
+        return -1;
+    memset(r, 0, sizeof(*r));
+    unsigned long long options;
+    char *end;
+    if (sscanf(field[2], "%16llx", &options) != 1 || strlen(field[2]) != 16)
+        return -1;
+    r->options = options;
+    errno = 0;
+    r->in_size = strtoll(field[3], &end, 10);
+    if (*end || errno)
+        return -1;
+    r->in_ino = strtoull(field[6], &end, 10);
+    if (*end || errno)
+        return -1;
+    r->out_size = strtoll(field[7], &end, 10);
+    if (*end || errno)
+        return -1;
+    r->out_ino = strtoull(field[9], &end, 10);
+    if (*end || errno)
+        return -1;
+    if (parse_time(field[4], &r->in_mtime) || parse_time(field[5], &r->in_ctime) ||
+        parse_time(field[8], &r->out_mtime))
+        return -1;
+    r->out_rel = from_hex(field[0]);
+    r->in_rel = from_hex(field[1]);
+    if (!r->out_rel || !r->in_rel) {
+        free_record(r);
+        return -1;
+    }
+    return 0;
+}
+
+static void add_record(struct run_state *s, const struct record *r)
+{
+    if (s->count == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 256;
+        s->records = xrealloc(s->records, s->cap * sizeof(*s->records));
+    }
+    s->records[s->count] = *r;
+    s->records[s->count].seq = s->seq++;
+    s->count++;
+}
+
+static int by_output_then_age(const void *a, const void *b)
+{
+    const struct record *x = a, *y = b;
+    int c = strcmp(x->out_rel, y->out_rel);
+
+    if (c)
+        return c;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sorts by output and keeps each output's last record, so lookups can bsearch. */
+static void compact(struct run_state *s)
+{
+    size_t kept = 0;
+
+    if (s->count > 1)
+        qsort(s->records, s->count, sizeof(*s->records), by_output_then_age);
+    for (size_t i = 0; i < s->count; i++) {
+        if (i + 1 < s->count && !strcmp(s->records[i].out_rel, s->records[i + 1].out_rel)) {
+            free_record(&s->records[i]);
+            continue;
+        }
+        s->records[kept++] = s->records[i];
+    }
+    s->count = kept;
+}
+
+/* Forgets the outputs that are gone (deleted, or their directory moved), before saving. */
+static void drop_missing_outputs(struct run_state *s, const char *output_dir)
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; i < s->count; i++) {
+        char *path = path_join(output_dir, s->records[i].out_rel);
+        struct stat st;
+        int gone = lstat(path, &st) < 0 && errno == ENOENT;
+        free(path);
+        if (gone) {
+            free_record(&s->records[i]);
+            continue;
+        }
+        s->records[kept++] = s->records[i];
+    }
+    s->count = kept;
+}
+
+/* Reads the records of an existing state file; a file of another format reads as empty. */
+static int load(struct run_state *s, char *err, size_t errlen)
+{
+    FILE *in = fopen(s->path, "re");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+
+    if (!in) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "cannot read the incremental state %s: %s", s->path,
+                 strerror(errno));
+        return -1;
+    }
+    len = getline(&line, &cap, in);
+    if (len > 0 && !strcmp(line, STATE_HEADER)) {
+        while ((len = getline(&line, &cap, in)) > 0) {
+            struct record r;
+            /* A line without its newline is the torn end of a killed run's append. */
+            if (line[len - 1] != '\n') {
+                s->torn = 1;
+                break;
+            }
+            line[len - 1] = '\0';
+            if (parse_record(line, &r) == 0)
+                add_record(s, &r);
+        }
+    }
+    int failed = ferror(in);
+    free(line);
+    fclose(in);
+    if (failed) {
+        snprintf(err, errlen, "cannot read the incremental state %s: read error", s->path);
+        return -1;
+    }
+    compact(s);
+    return 0;
+}
+
+struct run_state *state_open(const struct options *opts, int record, char *err, size_t errlen)
+{
+    struct run_state *s = xcalloc(1, sizeof(*s));
+
+    s->path = state_path_for(opts);
+    s->output_dir = xstrdup(opts->output);
+    s->options = state_options_hash(opts);
+    s->journal = -1;
+    if (load(s, err, errlen) < 0)
+        goto fail;
+    if (!record)
+        return s;
+    s->journal = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    struct stat st;
+    if (s->journal < 0 || fstat(s->journal, &st) < 0) {
+        snprintf(err, errlen, "cannot write the incremental state %s: %s", s->path,
+                 strerror(errno));
+        goto fail;
+    }
+    /*
+     * A new file, or one of another format, starts over with the header;
+     * a torn last line is ended, so that it does not swallow our first record.
+     */
+    int fresh = st.st_size == 0 || s->count == 0;
+    if (fresh || s->torn) {
+        const char *start = fresh ? STATE_HEADER : "\n";
+        if ((fresh && ftruncate(s->journal, 0) < 0) ||
+            write_in_full(s->journal, start, strlen(start)) < 0) {
+            snprintf(err, errlen, "cannot write the incremental state %s: %s", s->path,
+                     strerror(errno));
+            goto fail;
+        }
+    }
+    return s;
+
+fail:
+    close_quietly(s->journal);
+    s->journal = -1;
+    state_close(s, NULL, 0);
+    return NULL;
+}
+
+static const struct record *find(const struct run_state *s, const char *out_rel)
+{
+    size_t lo = 0, hi = s->count;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(out_rel, s->records[mid].out_rel);
+        if (c == 0)
+            return &s->records[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+static int same_time(struct timespec a, struct timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+int state_is_up_to_date(const struct run_state *s, const struct scan_entry *e)
+{
+    const struct record *r = find(s, e->out_rel);
+    struct stat out;
+
+    if (!r || r->options != s->options || strcmp(r->in_rel, e->rel))
+        return 0;
+    if (r->in_size != (long long)e->size || r->in_ino != (unsigned long long)e->ino ||
+        !same_time(r->in_mtime, e->mtime) || !same_time(r->in_ctime, e->ctime))
+        return 0;
+    /* The output must still be the very file imgbatch wrote. */
+    if (lstat(e->output, &out) < 0 || !S_ISREG(out.st_mode))
+        return 0;
+    return r->out_size == (long long)out.st_size && r->out_ino == (unsigned long long)out.st_ino &&
+           same_time(r->out_mtime, out.st_mtim);
+}
+
+void state_record(struct run_state *s, const struct scan_entry *e, const struct stat *out)
+{
+    struct record r = {
+        .out_rel = xstrdup(e->out_rel),
+        .in_rel = xstrdup(e->rel),
+        .options = s->options,
+        .in_size = (long long)e->size,
+        .out_size = (long long)out->st_size,
+        .in_ino = (unsigned long long)e->ino,
+        .out_ino = (unsigned long long)out->st_ino,
+        .in_mtime = e->mtime,
+        .in_ctime = e->ctime,
+        .out_mtime = out->st_mtim,
+    };
+    char *line = NULL;
+    size_t len = 0;
+    FILE *mem;
+
+    add_record(s, &r);
+    if (s->journal < 0 || !(mem = open_memstream(&line, &len)))
+        return;
+    put_record(mem, &r);
+    /*
+     * One write() per record on O_APPEND: a kill tears at most this line.
+     * A failed append loses nothing but the chance to skip this file
+     * after a kill; the compacted state written at the end still has it.
+     */
+    if (fclose(mem) == 0)
+        (void)write_in_full(s->journal, line, len);
+    free(line);
+}
+
+int state_close(struct run_state *s, char *err, size_t errlen)
+{
+    int ret = 0;
+
+    if (!s)
+        return 0;
+    if (s->journal >= 0) {
+        char *data = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&data, &len);
+        compact(s);
+        drop_missing_outputs(s, s->output_dir);
+        if (mem) {
+            fputs(STATE_HEADER, mem);
+            for (size_t i = 0; i < s->count; i++)
+                put_record(mem, &s->records[i]);
+        }
+        close_quietly(s->journal);
+        if (!mem || fclose(mem) != 0 ||
+            write_file_atomically(s->path, data, len, 0644, err, errlen) < 0) {
+            if (!mem)
+                snprintf(err, errlen, "out of memory");
+            ret = -1;
+        }
+        free(data);
+    }
+    for (size_t i = 0; i < s->count; i++)
+        free_record(&s->records[i]);
+    free(s->records);
+    free(s->path);
+    free(s->output_dir);
+    free(s);
+    return ret;
+}

@@ -1,0 +1,237 @@
+/*
+ * test_state: what --incremental remembers, on real files in a temporary
+ * directory: a recorded output is up to date until its input, its options
+ * or the output itself change; records survive a run killed mid-append,
+ * and a damaged state file only makes files be redone.
+ */
+#include "check.h"
+
+#include "outpath.h"
+#include "state.h"
+#include "xalloc.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/imgbatch-test-state-XXXXXX";
+
+static struct options opts_for(const char *size_w)
+{
+    struct options o;
+
+    memset(&o, 0, sizeof(o));
+    o.op = OP_RESIZE;
+    o.width = atoi(size_w);
+    o.height = 100;
+    o.quality = 85;
+    o.suffix = "";
+    o.fail_on = FAIL_ON_ERROR;
+    o.output = dir;
+    o.incremental = 1;
+    return o;
+}
+
+static void write_file(const char *path, const char *content)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fputs(content, f);
+    fclose(f);
+}
+
+/* A scan entry for dir/NAME.in -> dir/NAME.out, as the scan would fill it. */
+static void entry_for(struct scan_entry *e, const char *name)
+{
+    struct stat st;
+
+    memset(e, 0, sizeof(e[0]));
+    e->rel = xasprintf("%s.in", name);
+    e->input = xasprintf("%s/%s.in", dir, name);
+    e->out_rel = xasprintf("%s.out", name);
+    e->output = xasprintf("%s/%s.out", dir, name);
+    CHECK(stat(e->input, &st) == 0);
+    e->size = st.st_size;
+    e->dev = st.st_dev;
+    e->ino = st.st_ino;
+    e->mtime = st.st_mtim;
+    e->ctime = st.st_ctim;
+}
+
+static void entry_free(struct scan_entry *e)
+{
+    free(e->rel);
+    free(e->input);
+    free(e->out_rel);
+    free(e->output);
+}
+
+static void record(struct run_state *s, const struct scan_entry *e)
+{
+    struct stat out;
+    CHECK(stat(e->output, &out) == 0);
+    state_record(s, e, &out);
+}
+
+static int up_to_date(const struct options *o, const char *name)
+{
+    char err[256];
+    struct scan_entry e;
+    struct run_state *s = state_open(o, 0, err, sizeof(err));
+    int r;
+
+    CHECK(s != NULL);
+    entry_for(&e, name);
+    r = state_is_up_to_date(s, &e);
+    entry_free(&e);
+    state_close(s, NULL, 0);
+    return r;
+}
+
+static char *path_in(const char *name)
+{
+    return xasprintf("%s/%s", dir, name);
+}
+
+static void make_pair(const char *name)
+{
+    char *in = xasprintf("%s/%s.in", dir, name), *out = xasprintf("%s/%s.out", dir, name);
+    write_file(in, "input bytes");
+    write_file(out, "output bytes");
+    free(in);
+    free(out);
+}
+
+static void run_recording(const struct options *o, const char *const *names, size_t n)
+{
+    char err[256];
+    struct run_state *s = state_open(o, 1, err, sizeof(err));
+
+    CHECK(s != NULL);
+    for (size_t i = 0; i < n; i++) {
+        struct scan_entry e;
+        entry_for(&e, names[i]);
+        record(s, &e);
+        entry_free(&e);
+    }
+    CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+}
+
+static void test_round_trip_and_changes(void)
+{
+    static const char *const names[] = {"a", "b", "c", "d", "name with\nnewline"};
+    struct options o = opts_for("200"), other = opts_for("300");
+
+    for (size_t i = 0; i < 5; i++)
+        make_pair(names[i]);
+    CHECK_EQ_INT(up_to_date(&o, "a"), 0); /* nothing recorded yet */
+    run_recording(&o, names, 5);
+    for (size_t i = 0; i < 5; i++)
+        CHECK_EQ_INT(up_to_date(&o, names[i]), 1);
+    CHECK_EQ_INT(up_to_date(&other, "a"), 0); /* other options */
+
+    /* The input touched: mtime and ctime move. */
+    char *a_in = path_in("a.in");
+    struct timespec later[2] = {{time(NULL) + 100, 0}, {time(NULL) + 100, 0}};
+    CHECK(utimensat(AT_FDCWD, a_in, later, 0) == 0);
+    CHECK_EQ_INT(up_to_date(&o, "a"), 0);
+    free(a_in);
+
+    /* The output edited by someone else. */
+    char *b_out = path_in("b.out");
+    write_file(b_out, "edited, longer output");
+    CHECK_EQ_INT(up_to_date(&o, "b"), 0);
+    free(b_out);
+
+    /* The output deleted. */
+    char *c_out = path_in("c.out");
+    CHECK(unlink(c_out) == 0);
+    CHECK_EQ_INT(up_to_date(&o, "c"), 0);
+    free(c_out);
+
+    CHECK_EQ_INT(up_to_date(&o, "d"), 1);
+    CHECK_EQ_INT(up_to_date(&o, "name with\nnewline"), 1);
+
+    /* Another options run records d anew: only the latest options count. */
+    static const char *const d_only[] = {"d"};
+    run_recording(&other, d_only, 1);
+    CHECK_EQ_INT(up_to_date(&other, "d"), 1);
+    CHECK_EQ_INT(up_to_date(&o, "d"), 0);
+}
+
+static void test_torn_and_garbage(void)
+{
+    static const char *const e_only[] = {"e"};
+    struct options o = opts_for("200");
+    char *state = state_path_for(&o);
+    char err[256];
+
+    make_pair("e");
+    run_recording(&o, e_only, 1);
+    CHECK_EQ_INT(up_to_date(&o, "e"), 1);
+
+    /* A killed run's torn last line is ignored, and the next record is not lost to it. */
+    int fd = open(state, O_WRONLY | O_APPEND);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "6162 6364 0123", 14) == 14);
+    close(fd);
+    CHECK_EQ_INT(up_to_date(&o, "e"), 1);
+    make_pair("f");
+    struct run_state *s = state_open(&o, 1, err, sizeof(err));
+    CHECK(s != NULL);
+    struct scan_entry f;
+    entry_for(&f, "f");
+    record(s, &f);
+    entry_free(&f);
+    /* Killed before the compaction: only the appended record is there. */
+    struct run_state *peek = state_open(&o, 0, err, sizeof(err));
+    CHECK(peek != NULL);
+    entry_for(&f, "f");
+    CHECK_EQ_INT(state_is_up_to_date(peek, &f), 1);
+    entry_free(&f);
+    state_close(peek, NULL, 0);
+    CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+
+    /* Garbage of every kind reads as no records: files are redone, nothing crashes. */
+    write_file(state, "imgbatch-state 1\nzz 00 xyz 1 2 3 4 5 6 7\n6162\n\n 1 2 3\n");
+    CHECK_EQ_INT(up_to_date(&o, "e"), 0);
+    write_file(state, "\x01\x02 binary garbage \xff\n");
+    CHECK_EQ_INT(up_to_date(&o, "e"), 0);
+    run_recording(&o, e_only, 1); /* a recording run starts the file over */
+    CHECK_EQ_INT(up_to_date(&o, "e"), 1);
+    free(state);
+}
+
+static void test_shard_files_apart(void)
+{
+    struct options o = opts_for("200");
+    char *plain = state_path_for(&o);
+
+    o.shard_index = 2;
+    o.shard_count = 4;
+    char *sharded = state_path_for(&o);
+    CHECK(strstr(plain, "/.imgbatch-state") != NULL);
+    CHECK(strstr(sharded, "/.imgbatch-state.2-of-4") != NULL);
+    free(plain);
+    free(sharded);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_round_trip_and_changes();
+    test_torn_and_garbage();
+    test_shard_files_apart();
+    char *cmd = xasprintf("rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    free(cmd);
+    return check_summary();
+}
