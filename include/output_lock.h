@@ -17,10 +17,11 @@
  * so the shards of one split share an OUTPUT and run side by side, and
  * a run without --shard excludes them all.
  *
- * The last run out removes the file, so OUTPUT holds only images between
- * runs.  Removing a lock file is safe only with a check on the other side:
- * a run that got its lock on a file since removed (it opened the file
- * just before) sees that the name no longer leads to it, and starts over.
+ * A run without --shard removes the file when it ends, so OUTPUT holds
+ * only images between runs (shards leave it: see output_unlock).
+ * Removing a lock file is safe only with a check on the other side: a run
+ * that got its lock on a file since removed (it opened the file just
+ * before) sees that the name no longer leads to it, and starts over.
  */
 #ifndef IMGBATCH_OUTPUT_LOCK_H
 #define IMGBATCH_OUTPUT_LOCK_H
@@ -43,7 +44,7 @@ enum lock_result { LOCK_TAKEN, LOCK_BUSY, LOCK_ERROR };
 enum lock_result output_lock(const struct options *opts, int wait, int *fd, pid_t *holder,
                              char *err, size_t errlen);
 
-/* Ends the run's hold on OUTPUT (fd < 0: nothing held), removing the file if nobody else holds it. */
+/* Ends the run's hold on OUTPUT (fd < 0: nothing held); a run without --shard removes the file. */
 void output_unlock(const struct options *opts, int fd);
 
 #endif

@@ -12,13 +12,14 @@
 
 #define LOCK_NAME ".imgbatch.lock"
 
-static void set_range(struct flock *fl, short type, const struct options *opts, int whole)
+/* This run's part of the file: byte K for shard K, else all of it. */
+static void set_range(struct flock *fl, const struct options *opts)
 {
     memset(fl, 0, sizeof(*fl));
-    fl->l_type = type;
+    fl->l_type = F_WRLCK;
     fl->l_whence = SEEK_SET;
-    fl->l_start = opts->shard_count && !whole ? (off_t)opts->shard_index : 0;
-    fl->l_len = opts->shard_count && !whole ? 1 : 0; /* 0: to the end of any file */
+    fl->l_start = opts->shard_count ? (off_t)opts->shard_index : 0;
+    fl->l_len = opts->shard_count ? 1 : 0; /* 0: to the end of any file */
 }
 
 /* 1 if path still names the file open on fd: it was not removed while we waited. */
@@ -46,7 +47,7 @@ enum lock_result output_lock(const struct options *opts, int wait, int *fd, pid_
             free(path);
             return LOCK_ERROR;
         }
-        set_range(&fl, F_WRLCK, opts, 0);
+        set_range(&fl, opts);
         if (fcntl(lfd, wait ? F_SETLKW : F_SETLK, &fl) == 0) {
             if (still_there(path, lfd))
                 break;
@@ -80,16 +81,15 @@ enum lock_result output_lock(const struct options *opts, int wait, int *fd, pid_
 
 void output_unlock(const struct options *opts, int fd)
 {
-    struct flock whole;
-
     if (fd < 0)
         return;
     /*
-     * Only a run that can hold the whole file removes it: a shard still
-     * running keeps its byte, and the file, until it is the last one out.
+     * Only a run without --shard removes the file: it holds all of it, so
+     * nobody else holds any part.  A shard leaves it, since finding out
+     * whether it is the last one out would mean taking the whole file for
+     * a moment, and a shard starting in that moment would be turned away.
      */
-    set_range(&whole, F_WRLCK, opts, 1);
-    if (fcntl(fd, F_SETLK, &whole) == 0) {
+    if (!opts->shard_count) {
         char *path = path_join(opts->output, LOCK_NAME);
         if (unlink(path) < 0 && errno != ENOENT)
             fprintf(stderr, "imgbatch: cannot remove %s: %s\n", path, strerror(errno));

@@ -81,6 +81,23 @@ static int same_directory(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+/*
+ * A --stats-file or --metrics-file whose directory cannot take it is found
+ * out now, not after hours of work.  Returns 0, or -1 with a message printed.
+ */
+static int check_summary_file(const char *option, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+    int ok = access(dir, W_OK | X_OK) == 0;
+
+    if (!ok)
+        fprintf(stderr, "imgbatch: %s %s cannot be written: directory %s: %s\n", option, path,
+                dir, strerror(errno));
+    free(dir);
+    return ok ? 0 : -1;
+}
+
 /* Creates OUTPUT and takes its lock: returns 0, or the exit status to leave with. */
 static int claim_output(const struct options *opts, int *lock_fd)
 {
@@ -144,6 +161,15 @@ int run_batch(const struct options *opts)
                 opts->output);
         return EXIT_USAGE;
     }
+    if (opts->files_from && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "imgbatch: --files-from needs INPUT to be a directory, and %s is not\n",
+                opts->input);
+        return EXIT_USAGE;
+    }
+    if (!opts->dry_run &&
+        ((opts->stats_file && check_summary_file("--stats-file", opts->stats_file) < 0) ||
+         (opts->metrics_file && check_summary_file("--metrics-file", opts->metrics_file) < 0)))
+        return EXIT_USAGE;
     /* A dry run touches nothing in OUTPUT, not even the lock. */
     if (!opts->dry_run) {
         int status = claim_output(opts, &lock_fd);

@@ -45,6 +45,7 @@ struct run_state {
     size_t seq;
     int journal; /* appended to while the run goes; -1 when not recording */
     int torn;    /* the file ends in a line a killed run did not finish */
+    int dirty;   /* the file differs from the compacted records: rewrite it at the end */
 };
 
 uint64_t state_options_hash(const struct options *o)
@@ -228,6 +229,7 @@ static void drop_missing_outputs(struct run_state *s, const char *output_dir)
         free(path);
         if (gone) {
             free_record(&s->records[i]);
+            s->dirty = 1;
             continue;
         }
         s->records[kept++] = s->records[i];
@@ -300,6 +302,7 @@ struct run_state *state_open(const struct options *opts, int record, char *err, 
      */
     int fresh = st.st_size == 0 || s->count == 0;
     if (fresh || s->torn) {
+        s->dirty = 1;
         const char *start = fresh ? STATE_HEADER : "\n";
         if ((fresh && ftruncate(s->journal, 0) < 0) ||
             write_in_full(s->journal, start, strlen(start)) < 0) {
@@ -375,6 +378,7 @@ void state_record(struct run_state *s, const struct scan_entry *e, const struct 
     FILE *mem;
 
     add_record(s, &r);
+    s->dirty = 1;
     if (s->journal < 0 || !(mem = open_memstream(&line, &len)))
         return;
     put_record(mem, &r);
@@ -395,21 +399,24 @@ int state_close(struct run_state *s, char *err, size_t errlen)
     if (!s)
         return 0;
     if (s->journal >= 0) {
+        compact(s);
+        drop_missing_outputs(s, s->output_dir);
+        close_quietly(s->journal);
+    }
+    /* A run with nothing new leaves the file, and OUTPUT's mtime, alone. */
+    if (s->journal >= 0 && s->dirty) {
         char *data = NULL;
         size_t len = 0;
         FILE *mem = open_memstream(&data, &len);
-        compact(s);
-        drop_missing_outputs(s, s->output_dir);
         if (mem) {
             fputs(STATE_HEADER, mem);
             for (size_t i = 0; i < s->count; i++)
                 put_record(mem, &s->records[i]);
         }
-        close_quietly(s->journal);
-        if (!mem || fclose(mem) != 0 ||
-            write_file_atomically(s->path, data, len, 0644, err, errlen) < 0) {
-            if (!mem)
-                snprintf(err, errlen, "out of memory");
+        if (!mem || fclose(mem) != 0) {
+            snprintf(err, errlen, "cannot save %s: out of memory", s->path);
+            ret = -1;
+        } else if (write_file_atomically(s->path, data, len, 0644, err, errlen) < 0) {
             ret = -1;
         }
         free(data);
