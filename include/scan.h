@@ -28,6 +28,7 @@ struct scan_entry {
     ino_t ino;
     struct timespec mtime, ctime; /* when scanned: what --incremental compares */
     char *error;  /* set when the file fails before any work */
+    int other_shard; /* during the scan only: kept until the clash check has seen it */
 };
 
 /* A file that is not for us: not an image by its extension, or a directory named like one. */

@@ -78,10 +78,16 @@ static void fill_entry(struct scan_entry *e, const struct options *opts, const c
     e->ctime = st->st_ctim;
 }
 
+/*
+ * Images of every shard are kept until the clash check has seen them all
+ * (two inputs of one output may hash to different shards), then dropped.
+ */
 static void add_file(struct walk *w, const char *rel, const struct stat *st)
 {
-    if (ours(w, rel))
-        fill_entry(add_entry(w->r), w->opts, rel, path_join(w->opts->input, rel), st);
+    struct scan_entry *e = add_entry(w->r);
+
+    fill_entry(e, w->opts, rel, path_join(w->opts->input, rel), st);
+    e->other_shard = !ours(w, rel);
 }
 
 /* A directory that cannot be read fails like a file, so the exit code tells. */
@@ -249,6 +255,9 @@ static int scan_listed(struct walk *w, int input_fd, char *err, size_t errlen)
     return 0;
 }
 
+static void mark_clashes(struct scan_result *r);
+static void drop_other_shards(struct scan_result *r);
+
 int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen)
 {
     struct walk w = {opts, r, 0, 0, 0};
@@ -293,12 +302,17 @@ int scan_inputs(const struct options *opts, struct scan_result *r, char *err, si
         snprintf(err, errlen, "cannot read INPUT %s: %s", opts->input, strerror(errno));
         return -1;
     }
-    if (!opts->files_from) {
+    int ret = 0;
+    if (opts->files_from) {
+        ret = scan_listed(&w, fd, err, errlen);
+        close(fd);
+    } else {
         walk_dir(&w, fd, ""); /* closes fd */
-        return 0;
     }
-    int ret = scan_listed(&w, fd, err, errlen);
-    close(fd);
+    if (ret == 0 && opts->shard_count) {
+        mark_clashes(r);
+        drop_other_shards(r);
+    }
     return ret;
 }
 
@@ -326,20 +340,15 @@ static void set_error(struct scan_entry *e, const char *what, const char *path, 
         e->error = xasprintf("%s%s%s", what, path, why);
 }
 
-void scan_check_outputs(struct scan_result *r)
+/* Two inputs, one output: both fail, each naming the other. */
+static void mark_clashes(struct scan_result *r)
 {
     struct scan_entry **sorted = xcalloc(r->count, sizeof(*sorted));
-    struct scan_entry *inodes = xcalloc(r->count, sizeof(*inodes));
     size_t n = 0;
 
-    for (size_t i = 0; i < r->count; i++) {
-        if (!r->entries[i].error) {
-            sorted[n] = &r->entries[i];
-            inodes[n++] = r->entries[i];
-        }
-    }
-
-    /* Two inputs, one output: both fail, each naming the other. */
+    for (size_t i = 0; i < r->count; i++)
+        if (!r->entries[i].error)
+            sorted[n++] = &r->entries[i];
     qsort(sorted, n, sizeof(*sorted), by_output);
     for (size_t i = 0; i + 1 < n; i++) {
         if (strcmp(sorted[i]->output, sorted[i + 1]->output))
@@ -349,19 +358,53 @@ void scan_check_outputs(struct scan_result *r)
         set_error(sorted[i + 1], "output would clash with ", sorted[i]->input,
                   " (same output name)");
     }
+    free(sorted);
+}
+
+static void release_entry(struct scan_entry *e)
+{
+    free(e->rel);
+    free(e->out_rel);
+    free(e->input);
+    free(e->output);
+    free(e->error);
+}
+
+/* Keeps this shard's entries only, once the clash check has seen every shard's. */
+static void drop_other_shards(struct scan_result *r)
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; i < r->count; i++) {
+        if (r->entries[i].other_shard)
+            release_entry(&r->entries[i]);
+        else
+            r->entries[kept++] = r->entries[i];
+    }
+    r->count = kept;
+}
+
+void scan_check_outputs(struct scan_result *r)
+{
+    struct scan_entry *inodes = xcalloc(r->count, sizeof(*inodes));
+    size_t n = 0;
+
+    mark_clashes(r);
+    for (size_t i = 0; i < r->count; i++)
+        if (!r->entries[i].error)
+            inodes[n++] = r->entries[i];
 
     /* An output that exists and is one of the inputs is never written. */
     qsort(inodes, n, sizeof(*inodes), by_inode);
-    for (size_t i = 0; i < n; i++) {
-        struct scan_entry *e = sorted[i];
+    for (size_t i = 0; i < r->count; i++) {
+        struct scan_entry *e = &r->entries[i];
         struct stat st;
-        if (stat(e->output, &st) < 0)
+        if (e->error || stat(e->output, &st) < 0)
             continue;
         struct scan_entry key = {.dev = st.st_dev, .ino = st.st_ino};
         if (bsearch(&key, inodes, n, sizeof(*inodes), by_inode))
             set_error(e, "output ", e->output, " would overwrite an input");
     }
-    free(sorted);
     free(inodes);
 }
 
@@ -434,13 +477,8 @@ void scan_sort_largest_first(struct scan_result *r)
 
 void scan_release(struct scan_result *r)
 {
-    for (size_t i = 0; i < r->count; i++) {
-        free(r->entries[i].rel);
-        free(r->entries[i].out_rel);
-        free(r->entries[i].input);
-        free(r->entries[i].output);
-        free(r->entries[i].error);
-    }
+    for (size_t i = 0; i < r->count; i++)
+        release_entry(&r->entries[i]);
     free(r->entries);
     for (size_t i = 0; i < r->skipped_count; i++)
         free(r->skipped[i].input);
