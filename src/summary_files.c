@@ -135,13 +135,14 @@ static void put_help(FILE *out, const char *name, const char *help)
     fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
+/* decimals: as many as the value means (milliseconds for times, none for counts). */
 static void put_gauge(FILE *out, const struct run_record *rec, const char *name,
-                      const char *help, double value)
+                      const char *help, double value, int decimals)
 {
     put_help(out, name, help);
     fputs(name, out);
     put_labels(out, rec, NULL);
-    fprintf(out, " %.17g\n", value);
+    fprintf(out, " %.*f\n", decimals, value);
 }
 
 /* The previous metrics file's last success, carried over by a run that did not succeed. */
@@ -182,29 +183,29 @@ int write_metrics_file(const char *path, const struct run_record *rec, char *err
     }
     put_gauge(out, rec, "imgbatch_files_up_to_date",
               "Files of the last run skipped by --incremental, part of the skipped.",
-              (double)r->up_to_date);
+              (double)r->up_to_date, 0);
     put_gauge(out, rec, "imgbatch_input_bytes",
               "Bytes of the inputs processed successfully in the last run.",
-              (double)r->input_bytes);
+              (double)r->input_bytes, 0);
     put_gauge(out, rec, "imgbatch_output_bytes", "Bytes of the outputs written in the last run.",
-              (double)r->output_bytes);
+              (double)r->output_bytes, 0);
     put_gauge(out, rec, "imgbatch_duration_seconds", "Wall-clock duration of the last run.",
-              rec->finished_unix - rec->started_unix);
+              rec->finished_unix - rec->started_unix, 3);
     put_gauge(out, rec, "imgbatch_images_per_second",
               "Files processed per second by the pool in the last run.",
-              report_images_per_sec(r, o));
+              report_images_per_sec(r, o), 2);
     put_gauge(out, rec, "imgbatch_megapixels_per_second",
               "Input megapixels processed per second in the last run.",
-              report_megapixels_per_sec(r, o));
+              report_megapixels_per_sec(r, o), 2);
     put_gauge(out, rec, "imgbatch_workers", "Worker processes of the last run.",
-              (double)rec->totals->workers);
+              (double)rec->totals->workers, 0);
     put_gauge(out, rec, "imgbatch_exit_status", "Exit status of the last run (0: all ok).",
-              (double)rec->exit_status);
+              (double)rec->exit_status, 0);
     put_gauge(out, rec, "imgbatch_last_run_timestamp_seconds",
-              "When the last run finished, in seconds since the epoch.", rec->finished_unix);
+              "When the last run finished, in seconds since the epoch.", rec->finished_unix, 3);
     if (last_success >= 0)
         put_gauge(out, rec, "imgbatch_last_success_timestamp_seconds",
                   "When the last run that exited 0 finished, in seconds since the epoch.",
-                  last_success);
+                  last_success, 3);
     return finish(path, out, &data, &len, err, errlen);
 }
