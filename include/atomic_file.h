@@ -5,7 +5,8 @@
  * Monitoring reads the stats and metrics files at any moment (node_exporter
  * scrapes whenever it likes) and the incremental state must survive a kill,
  * so each is written to a temporary file beside its target, flushed to disk
- * and renamed over it: rename() within a directory is atomic.
+ * and renamed over it: rename() within a directory is atomic.  The
+ * directory is flushed too, so the rename itself survives a power loss.
  */
 #ifndef IMGBATCH_ATOMIC_FILE_H
 #define IMGBATCH_ATOMIC_FILE_H
@@ -13,8 +14,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* How the mode argument is applied. */
+enum file_mode_rule {
+    MODE_UMASK, /* mode less the umask, as open() does: a shared OUTPUT's group may write */
+    MODE_EXACT  /* mode as given: a metrics file must be readable by node_exporter */
+};
+
 /* Returns 0, or -1 with "cannot write PATH: why" in err; no temporary file is left. */
 int write_file_atomically(const char *path, const char *data, size_t len, mode_t mode,
-                          char *err, size_t errlen);
+                          enum file_mode_rule rule, char *err, size_t errlen);
 
 #endif

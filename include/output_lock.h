@@ -17,8 +17,8 @@
  * so the shards of one split share an OUTPUT and run side by side, and
  * a run without --shard excludes them all.
  *
- * A run without --shard removes the file when it ends, so OUTPUT holds
- * only images between runs (shards leave it: see output_unlock).
+ * A run without --shard removes the file when it ends, so it does not
+ * linger among the outputs (shards leave it: see output_unlock).
  * Removing a lock file is safe only with a check on the other side: a run
  * that got its lock on a file since removed (it opened the file just
  * before) sees that the name no longer leads to it, and starts over.

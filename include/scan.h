@@ -37,10 +37,23 @@ struct scan_skip {
     const char *reason; /* static text */
 };
 
+/* A file by identity, whatever its name. */
+struct file_id {
+    dev_t dev;
+    ino_t ino;
+};
+
 struct scan_result {
     struct scan_entry *entries;
     size_t count;
     size_t cap;
+    /*
+     * Every image the scan found, this run's shard or not, sorted: an
+     * output must not overwrite any of them, though another shard's
+     * images are not among the entries.
+     */
+    struct file_id *inputs;
+    size_t input_count;
     struct scan_skip *skipped;
     size_t skipped_count;
     size_t skipped_cap;
@@ -49,13 +62,14 @@ struct scan_result {
 /*
  * Scans opts->input into r, or, with --files-from, takes the files listed
  * (names relative to INPUT, which must then be a directory).  With --shard
- * only the files of that shard are kept, skipped and failed ones alike.  Returns 0, or -1 with a reason in err when
- * INPUT cannot be used at all (missing, unreadable, not an image).
+ * only the files of that shard are kept, skipped and failed ones alike.
+ * Returns 0, or -1 with a reason in err when INPUT cannot be used at all
+ * (missing, unreadable, not an image, an unreadable list).
  * OUTPUT should exist already, so that it is never scanned as input.
  */
 int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen);
 
-/* Marks clashing outputs and outputs that would overwrite an input. */
+/* Marks clashing outputs, and outputs that would overwrite an input of any shard. */
 void scan_check_outputs(struct scan_result *r);
 
 /* mkdir -p; 0 or -1 with errno (ENOTDIR if a file is in the way). */

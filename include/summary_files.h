@@ -23,6 +23,7 @@ struct run_record {
     const struct report_totals *totals;
     double started_unix;  /* wall-clock time, seconds since the epoch */
     double finished_unix;
+    double duration_s;    /* on the monotonic clock: a clock step cannot bend it */
     int exit_status;
 };
 

@@ -20,8 +20,22 @@ static void discard(const char *temp)
     errno = saved;
 }
 
+/* Flushes the directory holding path, where the rename lives; best effort. */
+static void sync_directory_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+    if (fd >= 0) {
+        (void)fsync(fd); /* some file systems refuse fsync on a directory: nothing to add */
+        close(fd);
+    }
+    free(dir);
+}
+
 int write_file_atomically(const char *path, const char *data, size_t len, mode_t mode,
-                          char *err, size_t errlen)
+                          enum file_mode_rule rule, char *err, size_t errlen)
 {
     char *temp = temp_path_for(path, getpid());
     const char *step = "cannot write";
@@ -29,8 +43,9 @@ int write_file_atomically(const char *path, const char *data, size_t len, mode_t
 
     if (fd < 0)
         goto fail;
-    /* open() applied the umask; a metrics file must stay readable by node_exporter. */
-    if (fchmod(fd, mode) < 0 || write_in_full(fd, data, len) < 0 || fsync(fd) < 0) {
+    /* open() applied the umask, which an exact mode overrides. */
+    if ((rule == MODE_EXACT && fchmod(fd, mode) < 0) || write_in_full(fd, data, len) < 0 ||
+        fsync(fd) < 0) {
         close_quietly(fd);
         discard(temp);
         goto fail;
@@ -44,6 +59,7 @@ int write_file_atomically(const char *path, const char *data, size_t len, mode_t
         discard(temp);
         goto fail;
     }
+    sync_directory_of(path);
     free(temp);
     return 0;
 

@@ -1,10 +1,10 @@
 /*
  * dry_run: --dry-run, what a run would do, with nothing written.
  *
- * Besides the scan's verdicts it reads each file's first bytes, as a
- * worker would, so a text file named .jpg shows up as refused now rather
- * than as a failure in the real run.  Decoding is left to the real run:
- * a dry run over a million files must stay cheap.
+ * Besides the scan's verdicts it reads the first bytes of each file that
+ * would be processed, as a worker would, so a text file named .jpg shows
+ * up as refused now rather than as a failure in the real run.  Decoding is
+ * left to the real run: a dry run over a million files must stay cheap.
  */
 #include "json.h"
 #include "run.h"
@@ -120,13 +120,16 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
             put_line(opts, "skip", "skipped", scan->skipped[i].input, NULL, "reason",
                      scan->skipped[i].reason);
     }
-    for (size_t i = 0; i < scan->count; i++) {
+    for (size_t i = 0; i < scan->count && !ferror(stdout); i++) {
         const struct scan_entry *e = &scan->entries[i];
-        const char *refusal = e->error ? e->error : content_refusal(e->input, buf, sizeof(buf));
+        /* The state first: an up-to-date file is not even opened. */
+        int current = !e->error && state && state_is_up_to_date(state, e);
+        const char *refusal =
+            e->error ? e->error : current ? NULL : content_refusal(e->input, buf, sizeof(buf));
         if (refusal) {
             c.refused++;
             put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);
-        } else if (state && state_is_up_to_date(state, e)) {
+        } else if (current) {
             c.skipped++;
             c.up_to_date++;
             if (!opts->quiet)
@@ -136,6 +139,8 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
             if (!opts->quiet)
                 put_line(opts, "process", "would_process", e->input, e->output, NULL, NULL);
         }
+        /* Line by line, so that a reader that left ("| head") stops the walk through the files. */
+        fflush(stdout);
     }
     put_summary(opts, &c);
     if (fflush(stdout) == EOF || ferror(stdout)) {

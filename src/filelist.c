@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int read_name_stream(FILE *in, int nul, char ***names, size_t *count)
+int read_name_stream(FILE *in, int nul, char ***names, size_t *count, int *has_nul)
 {
     char **list = NULL;
     size_t n = 0, cap = 0;
@@ -14,10 +14,16 @@ int read_name_stream(FILE *in, int nul, char ***names, size_t *count)
     size_t linecap = 0;
     ssize_t len;
 
+    *has_nul = 0;
     /* getdelim: names may be of any length and, with NUL, hold newlines. */
     while ((len = getdelim(&line, &linecap, nul ? '\0' : '\n', in)) >= 0) {
         if (len > 0 && line[len - 1] == (nul ? '\0' : '\n'))
             line[--len] = '\0';
+        /* A NUL in a newline list: find -print0 output read without -0. */
+        if (!nul && memchr(line, '\0', (size_t)len)) {
+            *has_nul = 1;
+            break;
+        }
         if (len == 0)
             continue;
         if (n == cap) {
@@ -43,14 +49,22 @@ int read_name_list(const char *path, int nul, char ***names, size_t *count, char
         snprintf(err, errlen, "cannot read --files-from %s: %s", path, strerror(errno));
         return -1;
     }
+    int has_nul;
     errno = 0;
-    int ret = read_name_stream(in, nul, names, count);
+    int ret = read_name_stream(in, nul, names, count, &has_nul);
     int saved = errno;
     if (!from_stdin)
         fclose(in);
-    if (ret < 0) {
-        snprintf(err, errlen, "cannot read --files-from %s: %s",
-                 from_stdin ? "(standard input)" : path, strerror(saved ? saved : EIO));
+    if (ret < 0 || has_nul) {
+        const char *shown = from_stdin ? "(standard input)" : path;
+        if (has_nul)
+            snprintf(err, errlen,
+                     "--files-from %s holds NUL bytes: names from find -print0 need -0 (--null)",
+                     shown);
+        else
+            snprintf(err, errlen, "cannot read --files-from %s: %s", shown,
+                     strerror(saved ? saved : EIO));
+        ret = -1;
         for (size_t i = 0; i < *count; i++)
             free((*names)[i]);
         free(*names);

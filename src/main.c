@@ -6,17 +6,40 @@
 #include "cli.h"
 #include "run.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #ifndef IMGBATCH_VERSION
 #define IMGBATCH_VERSION "dev"
 #endif
 
+/*
+ * Started with stdin, stdout or stderr closed (from a careless daemon
+ * script, say), the first file imgbatch opens would take that number, and
+ * the report or an error would be written into the lock or state file.
+ * The closed ones are opened on /dev/null instead.
+ */
+static int open_standard_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0)
+            continue;
+        int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (null != fd) /* open returns the lowest free number: fd itself */
+            return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options opts;
     char err[512];
+
+    if (open_standard_descriptors() < 0)
+        return 2;
 
     /*
      * A report written into a closed pipe ("imgbatch ... | head") must be

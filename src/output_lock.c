@@ -40,7 +40,8 @@ enum lock_result output_lock(const struct options *opts, int wait, int *fd, pid_
 
     *holder = 0;
     for (;;) {
-        lfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        /* 0666 less the umask: the users who may write OUTPUT may all take its lock. */
+        lfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
         if (lfd < 0) {
             snprintf(err, errlen, "cannot write into OUTPUT %s (its lock file %s): %s",
                      opts->output, LOCK_NAME, strerror(errno));
@@ -54,7 +55,8 @@ enum lock_result output_lock(const struct options *opts, int wait, int *fd, pid_
             close(lfd); /* the run before removed it: lock the file now there */
             continue;
         }
-        if (errno == EINTR && wait) {
+        /* EINTR while waiting; ESTALE: on NFS, the file was removed while we waited. */
+        if ((errno == EINTR && wait) || errno == ESTALE) {
             close(lfd);
             continue;
         }

@@ -125,21 +125,25 @@ static int claim_output(const struct options *opts, int *lock_fd)
     return EXIT_USAGE;
 }
 
-/* Writes --stats-file and --metrics-file; a failure makes a clean run's status 1. */
-static int write_summary_files(const struct run_record *rec, int status)
+/*
+ * Writes --stats-file, then --metrics-file; a failure makes a clean run's
+ * status 1.  The metrics come last, so that they never report a success
+ * (and move the last-success time on) for a run whose stats were lost.
+ */
+static int write_summary_files(struct run_record *rec)
 {
+    const struct options *opts = rec->opts;
     char err[512];
 
-    if (rec->opts->stats_file && write_stats_file(rec->opts->stats_file, rec, err, sizeof(err)) < 0) {
+    if (opts->stats_file && write_stats_file(opts->stats_file, rec, err, sizeof(err)) < 0) {
         fprintf(stderr, "imgbatch: %s\n", err);
-        status = status ? status : 1;
+        rec->exit_status = rec->exit_status ? rec->exit_status : 1;
     }
-    if (rec->opts->metrics_file &&
-        write_metrics_file(rec->opts->metrics_file, rec, err, sizeof(err)) < 0) {
+    if (opts->metrics_file && write_metrics_file(opts->metrics_file, rec, err, sizeof(err)) < 0) {
         fprintf(stderr, "imgbatch: %s\n", err);
-        status = status ? status : 1;
+        rec->exit_status = rec->exit_status ? rec->exit_status : 1;
     }
-    return status;
+    return rec->exit_status;
 }
 
 int run_batch(const struct options *opts)
@@ -148,7 +152,6 @@ int run_batch(const struct options *opts)
     struct stat st;
     char err[512];
     int lock_fd = -1;
-    double started = wall_clock_now();
 
     if (stat(opts->input, &st) < 0) {
         fprintf(stderr, "imgbatch: cannot read INPUT %s: %s\n", opts->input, strerror(errno));
@@ -166,16 +169,22 @@ int run_batch(const struct options *opts)
                 opts->input);
         return EXIT_USAGE;
     }
-    if (!opts->dry_run &&
-        ((opts->stats_file && check_summary_file("--stats-file", opts->stats_file) < 0) ||
-         (opts->metrics_file && check_summary_file("--metrics-file", opts->metrics_file) < 0)))
-        return EXIT_USAGE;
     /* A dry run touches nothing in OUTPUT, not even the lock. */
     if (!opts->dry_run) {
         int status = claim_output(opts, &lock_fd);
         if (status)
             return status;
     }
+    /* After the claim, which made OUTPUT: a stats file may live in it. */
+    if (!opts->dry_run &&
+        ((opts->stats_file && check_summary_file("--stats-file", opts->stats_file) < 0) ||
+         (opts->metrics_file && check_summary_file("--metrics-file", opts->metrics_file) < 0))) {
+        output_unlock(opts, lock_fd);
+        return EXIT_USAGE;
+    }
+    /* The run starts once it holds OUTPUT: time spent in --wait is not its duration. */
+    double started = wall_clock_now();
+    long long started_usec = now_usec();
     if (scan_inputs(opts, &scan, err, sizeof(err)) < 0) {
         fprintf(stderr, "imgbatch: %s\n", err);
         output_unlock(opts, lock_fd);
@@ -269,8 +278,16 @@ int run_batch(const struct options *opts)
         status = report_exit_status(&b.report, &outcome);
         if (state_lost && status == 0)
             status = 1;
-        struct run_record rec = {opts, &b.report, &totals, started, wall_clock_now(), status};
-        status = write_summary_files(&rec, status);
+        struct run_record rec = {
+            .opts = opts,
+            .report = &b.report,
+            .totals = &totals,
+            .started_unix = started,
+            .finished_unix = wall_clock_now(),
+            .duration_s = (double)(now_usec() - started_usec) / 1e6,
+            .exit_status = status,
+        };
+        status = write_summary_files(&rec);
     }
     output_unlock(opts, lock_fd); /* after the state and the summary files: the run is over */
     free(stats);

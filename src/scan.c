@@ -214,6 +214,28 @@ static void walk_dir(struct walk *w, int dirfd, const char *rel)
     closedir(d);
 }
 
+/*
+ * 1 if the listed INPUT-relative path goes through OUTPUT (OUTPUT inside
+ * INPUT, and a list made by find from INPUT): the walk never enters
+ * OUTPUT, and neither does a list.
+ */
+static int inside_output(const struct walk *w, int input_fd, const char *rel)
+{
+    char *dir = xstrdup(rel);
+    int inside = 0;
+
+    for (char *slash = strchr(dir, '/'); w->have_out && slash && !inside;
+         slash = strchr(slash + 1, '/')) {
+        struct stat st;
+        *slash = '\0';
+        inside = fstatat(input_fd, dir, &st, 0) == 0 && st.st_dev == w->out_dev &&
+                 st.st_ino == w->out_ino;
+        *slash = '/';
+    }
+    free(dir);
+    return inside;
+}
+
 static int by_string(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -235,8 +257,8 @@ static int scan_listed(struct walk *w, int input_fd, char *err, size_t errlen)
         char *name = names[i];
         char *tidy = xstrdup(name);
         if (tidy_relpath(tidy) < 0) {
-            add_failure_text(w, name,
-                             xstrdup("not inside INPUT (--files-from names are relative to INPUT)"));
+            add_failure_text(
+                w, name, xstrdup("not inside INPUT (--files-from names are relative to INPUT)"));
             free(tidy);
         } else {
             names[kept++] = tidy;
@@ -246,7 +268,11 @@ static int scan_listed(struct walk *w, int input_fd, char *err, size_t errlen)
     if (kept > 1)
         qsort(names, kept, sizeof(*names), by_string);
     for (size_t i = 0; i < kept; i++) {
-        if (i == 0 || strcmp(names[i], names[i - 1]))
+        if (i > 0 && !strcmp(names[i], names[i - 1]))
+            continue;
+        if (inside_output(w, input_fd, names[i]))
+            add_skipped(w, names[i], "inside OUTPUT (an output of an earlier run)");
+        else
             consider(w, input_fd, names[i], names[i], 1);
     }
     for (size_t i = 0; i < kept; i++)
@@ -257,6 +283,7 @@ static int scan_listed(struct walk *w, int input_fd, char *err, size_t errlen)
 
 static void mark_clashes(struct scan_result *r);
 static void drop_other_shards(struct scan_result *r);
+static void remember_inputs(struct scan_result *r);
 
 int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen)
 {
@@ -291,6 +318,7 @@ int scan_inputs(const struct options *opts, struct scan_result *r, char *err, si
         }
         if (ours(&w, base))
             fill_entry(add_entry(r), opts, base, xstrdup(opts->input), &st);
+        remember_inputs(r);
         return 0;
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -309,6 +337,7 @@ int scan_inputs(const struct options *opts, struct scan_result *r, char *err, si
     } else {
         walk_dir(&w, fd, ""); /* closes fd */
     }
+    remember_inputs(r);
     if (ret == 0 && opts->shard_count) {
         mark_clashes(r);
         drop_other_shards(r);
@@ -321,16 +350,6 @@ static int by_output(const void *a, const void *b)
     const struct scan_entry *x = *(const struct scan_entry *const *)a;
     const struct scan_entry *y = *(const struct scan_entry *const *)b;
     return strcmp(x->output, y->output);
-}
-
-static int by_inode(const void *a, const void *b)
-{
-    const struct scan_entry *x = a, *y = b;
-    if (x->dev != y->dev)
-        return x->dev < y->dev ? -1 : 1;
-    if (x->ino != y->ino)
-        return x->ino < y->ino ? -1 : 1;
-    return 0;
 }
 
 /* Sets e's error to "<what> <path><why>", keeping an error set earlier. */
@@ -384,28 +403,49 @@ static void drop_other_shards(struct scan_result *r)
     r->count = kept;
 }
 
-void scan_check_outputs(struct scan_result *r)
+static int by_file_id(const void *a, const void *b)
 {
-    struct scan_entry *inodes = xcalloc(r->count, sizeof(*inodes));
+    const struct file_id *x = a, *y = b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    if (x->ino != y->ino)
+        return x->ino < y->ino ? -1 : 1;
+    return 0;
+}
+
+static void remember_inputs(struct scan_result *r)
+{
     size_t n = 0;
 
+    free(r->inputs);
+    r->inputs = xcalloc(r->count ? r->count : 1, sizeof(*r->inputs));
+    for (size_t i = 0; i < r->count; i++) {
+        if (r->entries[i].error)
+            continue;
+        r->inputs[n].dev = r->entries[i].dev;
+        r->inputs[n].ino = r->entries[i].ino;
+        n++;
+    }
+    r->input_count = n;
+    qsort(r->inputs, n, sizeof(*r->inputs), by_file_id);
+}
+
+void scan_check_outputs(struct scan_result *r)
+{
     mark_clashes(r);
-    for (size_t i = 0; i < r->count; i++)
-        if (!r->entries[i].error)
-            inodes[n++] = r->entries[i];
+    if (!r->inputs)
+        remember_inputs(r);
 
     /* An output that exists and is one of the inputs is never written. */
-    qsort(inodes, n, sizeof(*inodes), by_inode);
     for (size_t i = 0; i < r->count; i++) {
         struct scan_entry *e = &r->entries[i];
         struct stat st;
         if (e->error || stat(e->output, &st) < 0)
             continue;
-        struct scan_entry key = {.dev = st.st_dev, .ino = st.st_ino};
-        if (bsearch(&key, inodes, n, sizeof(*inodes), by_inode))
+        struct file_id key = {st.st_dev, st.st_ino};
+        if (bsearch(&key, r->inputs, r->input_count, sizeof(*r->inputs), by_file_id))
             set_error(e, "output ", e->output, " would overwrite an input");
     }
-    free(inodes);
 }
 
 int make_dirs(const char *path)
@@ -480,6 +520,7 @@ void scan_release(struct scan_result *r)
     for (size_t i = 0; i < r->count; i++)
         release_entry(&r->entries[i]);
     free(r->entries);
+    free(r->inputs);
     for (size_t i = 0; i < r->skipped_count; i++)
         free(r->skipped[i].input);
     free(r->skipped);

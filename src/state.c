@@ -266,11 +266,12 @@ static int load(struct run_state *s, char *err, size_t errlen)
                 add_record(s, &r);
         }
     }
-    int failed = ferror(in);
+    int failed = ferror(in) ? errno : 0;
     free(line);
     fclose(in);
     if (failed) {
-        snprintf(err, errlen, "cannot read the incremental state %s: read error", s->path);
+        snprintf(err, errlen, "cannot read the incremental state %s: %s", s->path,
+                 strerror(failed));
         return -1;
     }
     compact(s);
@@ -289,7 +290,7 @@ struct run_state *state_open(const struct options *opts, int record, char *err, 
         goto fail;
     if (!record)
         return s;
-    s->journal = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    s->journal = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
     struct stat st;
     if (s->journal < 0 || fstat(s->journal, &st) < 0) {
         snprintf(err, errlen, "cannot write the incremental state %s: %s", s->path,
@@ -403,7 +404,7 @@ int state_close(struct run_state *s, char *err, size_t errlen)
         drop_missing_outputs(s, s->output_dir);
         close_quietly(s->journal);
     }
-    /* A run with nothing new leaves the file, and OUTPUT's mtime, alone. */
+    /* A run with nothing new leaves the file alone. */
     if (s->journal >= 0 && s->dirty) {
         char *data = NULL;
         size_t len = 0;
@@ -416,7 +417,7 @@ int state_close(struct run_state *s, char *err, size_t errlen)
         if (!mem || fclose(mem) != 0) {
             snprintf(err, errlen, "cannot save %s: out of memory", s->path);
             ret = -1;
-        } else if (write_file_atomically(s->path, data, len, 0644, err, errlen) < 0) {
+        } else if (write_file_atomically(s->path, data, len, 0666, MODE_UMASK, err, errlen) < 0) {
             ret = -1;
         }
         free(data);

@@ -41,7 +41,7 @@ static int finish(const char *path, FILE *mem, char **data, size_t *len, char *e
         free(*data);
         return -1;
     }
-    ret = write_file_atomically(path, *data, *len, SUMMARY_FILE_MODE, err, errlen);
+    ret = write_file_atomically(path, *data, *len, SUMMARY_FILE_MODE, MODE_EXACT, err, errlen);
     free(*data);
     return ret;
 }
@@ -190,7 +190,7 @@ int write_metrics_file(const char *path, const struct run_record *rec, char *err
     put_gauge(out, rec, "imgbatch_output_bytes", "Bytes of the outputs written in the last run.",
               (double)r->output_bytes, 0);
     put_gauge(out, rec, "imgbatch_duration_seconds", "Wall-clock duration of the last run.",
-              rec->finished_unix - rec->started_unix, 3);
+              rec->duration_s, 3);
     put_gauge(out, rec, "imgbatch_images_per_second",
               "Files processed per second by the pool in the last run.",
               report_images_per_sec(r, o), 2);

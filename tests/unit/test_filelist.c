@@ -40,13 +40,15 @@ static void test_tidy(void)
     expect_tidy("", NULL);
 }
 
-static void read_list(const char *data, size_t len, int nul, char ***names, size_t *n)
+static int read_list(const char *data, size_t len, int nul, char ***names, size_t *n)
 {
     FILE *f = fmemopen((void *)data, len, "r");
+    int has_nul = -1;
 
     CHECK(f != NULL);
-    CHECK_EQ_INT(read_name_stream(f, nul, names, n), 0);
+    CHECK_EQ_INT(read_name_stream(f, nul, names, n, &has_nul), 0);
     fclose(f);
+    return has_nul;
 }
 
 static void free_list(char **names, size_t n)
@@ -85,6 +87,20 @@ static void test_nul(void)
     free_list(names, n);
 }
 
+static void test_nul_without_null_option(void)
+{
+    /* find -print0 read as lines: refused, not taken as its first name alone. */
+    static const char data[] = "./a.jpg\0./b.jpg\0./c.jpg\0";
+    char **names;
+    size_t n;
+
+    CHECK_EQ_INT(read_list(data, sizeof(data) - 1, 0, &names, &n), 1);
+    free_list(names, n);
+    CHECK_EQ_INT(read_list("a.jpg\nb.jpg\n", 12, 0, &names, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    free_list(names, n);
+}
+
 static void test_empty_and_missing(void)
 {
     char **names;
@@ -103,6 +119,7 @@ int main(void)
     test_tidy();
     test_lines();
     test_nul();
+    test_nul_without_null_option();
     test_empty_and_missing();
     return check_summary();
 }
