@@ -64,7 +64,7 @@ struct scan_result {
  * (names relative to INPUT, which must then be a directory).  With --shard
  * only the files of that shard are kept, skipped and failed ones alike.
  * Returns 0, or -1 with a reason in err when INPUT cannot be used at all
- * (missing, unreadable, not an image, an unreadable list).
+ * (missing, unreadable, not an image, an unreadable list); r is empty then.
  * OUTPUT should exist already, so that it is never scanned as input.
  */
 int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen);

@@ -337,12 +337,16 @@ int scan_inputs(const struct options *opts, struct scan_result *r, char *err, si
     } else {
         walk_dir(&w, fd, ""); /* closes fd */
     }
+    if (ret < 0) {
+        scan_release(r); /* a list that cannot be used: nothing of it is kept */
+        return -1;
+    }
     remember_inputs(r);
-    if (ret == 0 && opts->shard_count) {
+    if (opts->shard_count) {
         mark_clashes(r);
         drop_other_shards(r);
     }
-    return ret;
+    return 0;
 }
 
 static int by_output(const void *a, const void *b)
