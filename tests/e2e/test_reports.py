@@ -11,6 +11,7 @@ import os
 import pty
 import random
 import re
+import shutil
 import struct
 import subprocess
 import termios
@@ -1061,6 +1062,421 @@ class FilesFromTest(ReportTestCase):
         self.assertIn("--files-from", p.err, describe(p))
         self.assertEqual(p.out, "")
         self.assertEqual(visible_files(self.out) if os.path.isdir(self.out) else [], [])
+
+
+# ---------------------------------------------------------------- review regressions
+
+STATE_HEADER = "imgbatch-state 1"
+# A record of OUTPUT/.imgbatch-state (src/state.c): OUT_REL_HEX IN_REL_HEX OPTIONS_HASH
+# IN_SIZE IN_MTIME IN_CTIME IN_INO OUT_SIZE OUT_MTIME OUT_INO, times as SECONDS.NANOSECONDS.
+STATE_RECORD_RE = re.compile(r"^(?P<out>[0-9a-f]+) [0-9a-f]+ [0-9a-f]+ \d+ \d+\.\d+ \d+\.\d+ "
+                             r"\d+ \d+ \d+\.\d+ \d+$")
+
+
+def closing(*fds):
+    """A preexec_fn that really closes fds in the child (stdin=DEVNULL would leave
+    descriptor 0 open, on /dev/null)."""
+    def close_them():
+        for fd in fds:
+            os.close(fd)
+    return close_them
+
+
+def with_umask(mask):
+    def set_it():
+        os.umask(mask)
+    return set_it
+
+
+def file_mode(path):
+    return os.stat(path).st_mode & 0o777
+
+
+def summary_of(p):
+    """The text summary of run p, matched by this file's SUMMARY_RE (which knows the
+    shard and up-to-date parts), as a dict of strings."""
+    found = [m for m in map(SUMMARY_RE.match, p.out.split("\n")) if m]
+    if len(found) != 1:
+        raise AssertionError("not one summary line\n" + describe(p))
+    return found[0].groupdict()
+
+
+def run_json_in(cwd, args, **kw):
+    """run_json, started in directory cwd (the binary's path made absolute)."""
+    p = subprocess.run([os.path.abspath(BIN)] + list(args) + ["--json"], cwd=cwd,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT, **kw)
+    return helpers.JsonRun(Finished(p.returncode, p.stdout, p.stderr))
+
+
+class FilesFromMistakesTest(ReportTestCase):
+    """Lists that are easy to get wrong: a find -print0 list read without -0, and a
+    find over INPUT that also lists last run's outputs in OUTPUT inside INPUT."""
+
+    def setUp(self):
+        super().setUp()
+        self.inp = self.mkdir("in")
+        noise_jpeg(self.path("in", "a.jpg"), (30, 20), seed=3)
+        noise_jpeg(self.path("in", "sub", "c.jpg"), (30, 20), seed=4)
+        png(self.path("in", "b.png"))
+        self.out = self.path("out")
+
+    def find(self, *args):
+        return subprocess.run(["find", "."] + list(args), cwd=self.inp, stdout=subprocess.PIPE,
+                              check=True, timeout=RUN_TIMEOUT).stdout
+
+    def test_print0_list_without_null(self):
+        """find -print0 read as a newline list would be one name (its first): refused,
+        exit 2, one stderr line pointing at -0, nothing processed."""
+        listing = self.find("-type", "f", "-print0")
+        self.assertEqual(listing.count(b"\0"), 3, listing)
+        lst = self.path("list0")
+        write(lst, listing)
+        for source in ("-", lst):
+            with self.subTest(files_from=source):
+                out = self.path("out-stdin" if source == "-" else "out-file")
+                p = run(["resize", self.inp, out, "--files-from", source],
+                        input=listing if source == "-" else None)
+                self.assertExit(p, 2)
+                self.assertEqual(p.out, "", "nothing is processed or reported")
+                lines = p.err.split("\n")
+                self.assertEqual(len(lines), 2, "one line on stderr\n" + describe(p))
+                self.assertEqual(lines[1], "", describe(p))
+                self.assertTrue(lines[0].startswith("imgbatch: "), describe(p))
+                self.assertIn("NUL", lines[0], describe(p))
+                self.assertIn("-0", lines[0], describe(p))
+                if source != "-":
+                    self.assertIn(lst, lines[0], describe(p))
+                if os.path.isdir(out):
+                    self.assertEqual(os.listdir(out), [], "OUTPUT holds something\n" + describe(p))
+        # the same list with -0 is fine
+        r = run_json(["resize", self.inp, self.out, "--files-from", "-", "-0"], input=listing)
+        self.assertExit(r.proc, 0)
+        self.assertEqual(visible_files(self.out), ["a.jpg", "b.png", "sub/c.jpg"])
+
+    def test_unreadable_list(self):
+        """A list that cannot be read: exit 2, one stderr line, nothing processed (and, in
+        the sanitizer build, nothing leaked on the way out)."""
+        lst = self.path("no-such-list")
+        p = run(["resize", self.inp, self.out, "--files-from", lst])
+        self.assertExit(p, 2)
+        self.assertEqual(p.out, "")
+        self.assertEqual(p.err, "imgbatch: cannot read --files-from %s: No such file or "
+                                "directory\n" % lst)
+        if os.path.isdir(self.out):
+            self.assertEqual(os.listdir(self.out), [], describe(p))
+
+    def test_find_from_input_lists_output_inside_it(self):
+        """imgbatch resize in in/thumbs; then a find over in, which sees last run's outputs
+        in in/thumbs too: those are skipped ("inside OUTPUT"), as a scan never enters
+        OUTPUT; the real inputs are processed, not refused as overwriting an input; no
+        in/thumbs/thumbs appears."""
+        thumbs = os.path.join(self.inp, "thumbs")
+        first = run_json_in(self.tmp, ["resize", "in", "in/thumbs", "-s", "10x10", "-r"])
+        self.assertExit(first.proc, 0)
+        self.assertEqual(visible_files(thumbs), ["a.jpg", "b.png", "sub/c.jpg"])
+        listing = self.find("-name", "*.jpg")
+        self.assertEqual(sorted(listing.decode().split("\n")[:-1]),
+                         ["./a.jpg", "./sub/c.jpg", "./thumbs/a.jpg", "./thumbs/sub/c.jpg"])
+        for dry in (["-n"], []):
+            with self.subTest(dry_run=bool(dry)):
+                r = run_json_in(self.tmp, ["resize", "in", "in/thumbs", "-s", "10x10",
+                                           "--files-from", "-"] + dry, input=listing)
+                self.assertExit(r.proc, 0)
+                self.assertNotIn("would overwrite an input", r.proc.out, describe(r.proc))
+                got = {os.path.relpath(rec["input"], "in"): rec for rec in r.records}
+                self.assertEqual(sorted(got), ["a.jpg", "sub/c.jpg", "thumbs/a.jpg",
+                                               "thumbs/sub/c.jpg"], describe(r.proc))
+                for rel in ("thumbs/a.jpg", "thumbs/sub/c.jpg"):
+                    self.assertEqual(got[rel]["status"], "skipped", describe(r.proc))
+                    self.assertIn("inside OUTPUT", got[rel]["reason"], describe(r.proc))
+                    self.assertNotIn("output", got[rel], describe(r.proc))
+                for rel in ("a.jpg", "sub/c.jpg"):
+                    self.assertEqual(got[rel]["status"], "would_process" if dry else "ok",
+                                     describe(r.proc))
+                    self.assertEqual(got[rel]["output"], os.path.join("in", "thumbs", rel))
+                if dry:
+                    self.assertEqual((r.summary["would_process"], r.summary["skipped"],
+                                      r.summary["refused"]), (2, 2, 0), r.summary)
+                else:
+                    self.assertEqual((r.summary["ok"], r.summary["failed"],
+                                      r.summary["skipped"]), (2, 0, 2), r.summary)
+                self.assertFalse(os.path.exists(os.path.join(thumbs, "thumbs")),
+                                 "an output of an earlier run was processed again\n"
+                                 + describe(r.proc))
+                self.assertEqual(visible_files(thumbs), ["a.jpg", "b.png", "sub/c.jpg"])
+
+
+class ClosedStandardDescriptorsTest(ReportTestCase):
+    """Started with stdin, stdout or stderr closed (not on /dev/null: closed), the first
+    file imgbatch opens would take that number: the report must not end up in the lock
+    or state file."""
+
+    NAMES = ["a.jpg", "b.png", "c.png"]
+
+    def setUp(self):
+        super().setUp()
+        self.inp = self.mkdir("in")
+        noise_jpeg(self.path("in", "a.jpg"), (30, 20), seed=5)
+        png(self.path("in", "b.png"))
+        png(self.path("in", "c.png"), (20, 30), (90, 90, 0))
+        self.out = self.path("out")
+        self.lock = os.path.join(self.out, ".imgbatch.lock")
+
+    def test_stdin_closed_reads_an_empty_list(self):
+        p = run(["resize", self.inp, self.out, "--files-from", "-"], preexec_fn=closing(0))
+        self.assertExit(p, 0)
+        self.assertEqual(p.err, "")
+        s = summary_of(p)
+        self.assertEqual((s["ok"], s["failed"], s["skipped"]), ("0", "0", "0"), describe(p))
+        self.assertEqual(helpers.TextRun(p).ok, [], describe(p))
+        self.assertFalse(os.path.exists(self.lock),
+                         "a run without --shard left its lock file\n" + describe(p))
+        self.assertEqual(visible_files(self.out) if os.path.isdir(self.out) else [], [])
+
+    def test_lock_file_stays_empty(self):
+        """--shard leaves the lock file: with stdout (or stderr, --progress on it) closed,
+        the lines written there did not go into it."""
+        cases = [((1,), []), ((2,), ["--progress"]), ((1, 2), ["--progress"])]
+        for fds, extra in cases:
+            with self.subTest(closed=fds):
+                out = self.path("out-%s" % "-".join(map(str, fds)))
+                p = run(["resize", self.inp, out, "-s", "10x10", "--shard", "1/1"] + extra,
+                        preexec_fn=closing(*fds))
+                self.assertExit(p, 0)
+                if 1 in fds:
+                    self.assertEqual(p.out, "")
+                else:
+                    self.assertEqual(summary_of(p)["ok"], "3", describe(p))
+                if 2 in fds:
+                    self.assertEqual(p.err, "")
+                lock = os.path.join(out, ".imgbatch.lock")
+                self.assertTrue(os.path.exists(lock), "a shard leaves its lock file")
+                with open(lock, "rb") as f:
+                    data = f.read()
+                self.assertEqual(data, b"", "the lock file holds what was meant for a "
+                                            "closed descriptor")
+                self.assertEqual(visible_files(out), self.NAMES)
+
+    def check_state(self, path):
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            text = data.decode("ascii")
+        except UnicodeDecodeError:
+            raise AssertionError("state file holds non-ASCII bytes: %r" % data[:2000])
+        lines = text.split("\n")
+        self.assertEqual(lines[-1], "", repr(text))
+        self.assertEqual(lines[0], STATE_HEADER, repr(text))
+        outs = set()
+        for line in lines[1:-1]:
+            m = STATE_RECORD_RE.match(line)
+            self.assertTrue(m, "stray text in the state file: %r\n%r" % (line, text))
+            outs.add(bytes.fromhex(m.group("out")).decode())
+        return outs
+
+    def test_state_file_parses(self):
+        """stdout and stderr closed, --incremental --progress: the state file holds only
+        its header and records. The second run has one file that fails and the others up
+        to date: nothing new to record, so the file is not rewritten at the end."""
+        args = ["resize", self.inp, self.out, "-s", "10x10", "--incremental", "--progress"]
+        state = os.path.join(self.out, ".imgbatch-state")
+        p = run(args, preexec_fn=closing(1, 2))
+        self.assertExit(p, 0)
+        self.assertEqual(self.check_state(state), set(self.NAMES))
+        damaged_jpeg(self.path("in", "broken.jpg"))
+        p = run(args, preexec_fn=closing(1, 2))
+        self.assertExit(p, 1)
+        self.assertEqual((p.out, p.err), ("", ""))
+        self.assertEqual(self.check_state(state), set(self.NAMES))
+        # and the state still works
+        r = run_json(args[:-1])
+        self.assertExit(r.proc, 1)
+        self.assertEqual(sorted(os.path.basename(x["input"]) for x in r.by_status("skipped")
+                                if x.get("reason") == "up to date"), self.NAMES,
+                         describe(r.proc))
+        self.assertEqual([os.path.basename(x["input"]) for x in r.by_status("failed")],
+                         ["broken.jpg"])
+
+
+class SummaryFileTargetTest(ReportTestCase):
+    def setUp(self):
+        super().setUp()
+        self.make_batch(damaged=False)
+
+    def test_stats_file_is_a_directory(self):
+        """The stats cannot be written: exit 1, one stderr line naming the path, and the
+        metrics say exit 1 and never claim a success, on the first run (no last success
+        at all) as on a later one (the last success stays where it was)."""
+        sdir = self.mkdir("reports", "stats-dir")
+        metrics = os.path.join(self.reports, "m.prom")
+        args = ["resize", self.inp, self.out, "-s", "16x16", "--metrics-file", metrics]
+        base = {"op": "resize", "output": self.out}
+
+        def failing_run():
+            p = run(args + ["--stats-file", sdir])
+            self.assertExit(p, 1)
+            self.assertEqual(summary_of(p)["ok"], "3", describe(p))
+            lines = p.err.split("\n")
+            self.assertEqual(len(lines), 2, "one line on stderr\n" + describe(p))
+            self.assertTrue(lines[0].startswith("imgbatch: "), describe(p))
+            self.assertIn(sdir, lines[0], describe(p))
+            self.assertEqual(os.listdir(sdir), [], describe(p))
+            self.assertOnly(self.reports, ["stats-dir", "m.prom"], p)
+            text, fams = self.read_metrics(metrics, p)
+            self.assertEqual(self.value(fams, "imgbatch_exit_status"), 1, text)
+            return text, fams
+
+        text, fams = failing_run()
+        self.check_metric_shapes(text, fams, base, last_success=False)
+        # a run that succeeds, then one whose stats are lost again
+        p = run(args)
+        self.assertExit(p, 0)
+        text, fams = self.read_metrics(metrics, p)
+        success = self.value(fams, LAST_SUCCESS)
+        text, fams = failing_run()
+        self.check_metric_shapes(text, fams, base, last_success=True)
+        self.assertEqual(self.value(fams, LAST_SUCCESS), success, text)
+        self.assertGreaterEqual(self.value(fams, LAST_RUN), success, text)
+
+    def test_stats_file_inside_a_new_output(self):
+        """OUTPUT does not exist yet and the stats and metrics files go into it: the run
+        creates OUTPUT first, so the first run works."""
+        stats = os.path.join(self.out, "stats.json")
+        metrics = os.path.join(self.out, "m.prom")
+        self.assertFalse(os.path.exists(self.out))
+        for attempt in (1, 2):
+            with self.subTest(attempt=attempt):
+                r, t0, t1 = self.run_timed(["resize", self.inp, self.out, "-s", "16x16",
+                                            "--stats-file", stats, "--metrics-file", metrics])
+                self.assertExit(r.proc, 0)
+                self.assertEqual(r.proc.err, "")
+                self.check_stats(self.load_stats(stats, r.proc), r, t0, t1, self.inp, self.out)
+                text, fams = self.read_metrics(metrics, r.proc)
+                self.assertEqual(self.value(fams, "imgbatch_exit_status"), 0, text)
+                self.assertEqual(visible_files(self.out),
+                                 ["big.jpg", "m.prom", "mid.jpg", "small.png", "stats.json"])
+                self.check_mode(stats)
+                self.check_mode(metrics)
+
+
+class GroupWritableOutputTest(ReportTestCase):
+    """The lock and state files follow the umask, so the other users of a group-writable
+    OUTPUT (umask 002) can take the lock and update the state; the stats and metrics
+    files stay 0644 whatever the umask, for node_exporter."""
+
+    def setUp(self):
+        super().setUp()
+        self.make_batch(damaged=False)
+        self.stats = os.path.join(self.reports, "stats.json")
+        self.metrics = os.path.join(self.reports, "m.prom")
+
+    def test_state_file_mode(self):
+        args = ["resize", self.inp, self.out, "-s", "16x16", "--incremental",
+                "--stats-file", self.stats, "--metrics-file", self.metrics]
+        state = os.path.join(self.out, ".imgbatch-state")
+        for attempt in (1, 2):
+            with self.subTest(attempt=attempt):
+                if attempt == 2:   # one input changed: redone, the state appended and rewritten
+                    st = os.stat(self.path("in", "small.png"))
+                    os.utime(self.path("in", "small.png"),
+                             ns=(st.st_atime_ns, st.st_mtime_ns - 10 ** 9))
+                p = run(args, preexec_fn=with_umask(0o002))
+                self.assertExit(p, 0)
+                self.assertEqual(summary_of(p)["ok"], "3" if attempt == 1 else "1", describe(p))
+                self.assertEqual(oct(file_mode(state)), oct(0o664))
+                self.assertEqual(oct(file_mode(self.stats)), oct(0o644))
+                self.assertEqual(oct(file_mode(self.metrics)), oct(0o644))
+
+    def test_shard_lock_file_mode(self):
+        for mask, want in ((0o002, 0o664), (0o022, 0o644), (0o077, 0o600)):
+            with self.subTest(umask=oct(mask)):
+                out = self.path("out-%o" % mask)
+                stats = os.path.join(self.reports, "stats-%o.json" % mask)
+                metrics = os.path.join(self.reports, "m-%o.prom" % mask)
+                p = run(["resize", self.inp, out, "-s", "16x16", "--shard", "1/1",
+                         "--incremental", "--stats-file", stats, "--metrics-file", metrics],
+                        preexec_fn=with_umask(mask))
+                self.assertExit(p, 0)
+                self.assertEqual(oct(file_mode(os.path.join(out, ".imgbatch.lock"))), oct(want))
+                self.assertEqual(oct(file_mode(os.path.join(out, ".imgbatch-state.1-of-1"))),
+                                 oct(want))
+                self.assertEqual(oct(file_mode(stats)), oct(0o644))
+                self.assertEqual(oct(file_mode(metrics)), oct(0o644))
+
+
+class DryRunReaderLeavesTest(ReportTestCase):
+    """imgbatch resize in out -n | head -1: the dry run stops when its reader leaves
+    (exit 141, as a process killed by SIGPIPE shows in a shell), and does not go on
+    opening every file. 300 files with long names: their lines are far more than a
+    pipe holds, so the run must meet the closed pipe whatever the timing."""
+
+    COUNT = 300
+
+    def setUp(self):
+        super().setUp()
+        self.inp = self.mkdir("in")
+        png(self.path("in", "model.png"), (8, 8))
+        with open(self.path("in", "model.png"), "rb") as f:
+            data = f.read()
+        os.unlink(self.path("in", "model.png"))
+        self.names = ["%03d-%s.png" % (i, "x" * 150) for i in range(self.COUNT)]
+        for name in self.names:
+            write(self.path("in", name), data)
+        self.out = self.path("out")
+        self.procs = []
+        self.addCleanup(reap_processes, self.procs)
+
+    def first_line_then_leave(self, prefix=(), env=None):
+        """Runs prefix + imgbatch resize in out -n with stdout on a small pipe, reads its
+        first line byte by byte (no more), closes the pipe and waits."""
+        rd, wr = os.pipe()
+        try:
+            fcntl.fcntl(wr, getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
+        except OSError:
+            pass
+        try:
+            p = subprocess.Popen(list(prefix) + [BIN, "resize", self.inp, self.out, "-n"],
+                                 stdout=wr, stderr=subprocess.PIPE, env=env)
+            self.procs.append(p)
+        finally:
+            os.close(wr)
+        line = b""
+        try:
+            while not line.endswith(b"\n"):
+                c = os.read(rd, 1)
+                if not c:
+                    break
+                line += c
+        finally:
+            os.close(rd)
+        _, err = p.communicate(timeout=RUN_TIMEOUT)
+        return Finished(p.returncode, line, err)
+
+    def test_exit_141(self):
+        p = self.first_line_then_leave()
+        self.assertTrue(DRY_PROCESS_RE.match(p.out.rstrip("\n")), describe(p))
+        self.assertExit(p, 141)
+        self.assertEqual(p.err, "")
+        self.assertFalse(os.path.exists(self.out))
+
+    def test_stops_opening_files(self):
+        if helpers.SANITIZED:
+            self.skipTest("not under strace in the sanitizer build (LeakSanitizer cannot "
+                          "run under ptrace)")
+        strace = shutil.which("strace")
+        if not strace or subprocess.run([strace, "-o", os.devnull, "true"],
+                                        stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL).returncode != 0:
+            self.skipTest("strace is not installed or may not trace here")
+        trace = self.path("trace")
+        p = self.first_line_then_leave([strace, "-f", "-e", "trace=?open,openat", "-o", trace])
+        self.assertExit(p, 141)
+        with open(trace, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        opened = {name for name in self.names if name in text}
+        self.assertTrue(opened, "no input opened at all? the trace:\n" + text[-3000:])
+        self.assertLess(len(opened), self.COUNT,
+                        "the dry run went on reading every file after its reader left")
 
 
 if __name__ == "__main__":

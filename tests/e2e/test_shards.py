@@ -11,6 +11,8 @@ processes only its own files.
 - --files-from splits the listed (tidied) names as a scan splits the tree.
 - Two inputs with one output (a.png, a.gif) fail even when they fall into different
   shards, as they do in one run.
+- An output that would overwrite an input fails even when that input belongs to another
+  shard (a link in OUTPUT leading into INPUT), as it does in one run.
 - Malformed --shard values are usage errors: exit 2, one line on stderr, nothing written;
   bench refuses --shard.
 - Four shards run side by side by GNU parallel into one shared OUTPUT leave exactly the
@@ -634,6 +636,70 @@ class LockTest(ShardTestCase):
         self.assertEqual(visible_files(out), {"p%d.png" % i for i in range(6)})
         # the last run out may remove the lock file; if it is still there, nobody holds it
         self.assertIsNone(lock_holder(self.lock, 0, 0), "the lock outlived the runs")
+
+
+class CrossShardOverwriteTest(ImgbatchTestCase):
+    """An output must not overwrite an input of another shard. in/x/a.gif writes x/a.png,
+    and OUTPUT's x is a link to ../in/y, so out/x/a.png is in/y/a.png, an input of
+    another shard: the shard of x/a.gif must refuse it ("would overwrite an input") as
+    one unsharded run does, though that input is none of its own files."""
+
+    N = 3
+
+    def make_output(self, name):
+        out = self.mkdir(name)
+        os.symlink(os.path.join("..", "in", "y"), os.path.join(out, "x"))
+        return out
+
+    def md5(self, path):
+        with open(path, "rb") as f:
+            return hashlib.md5(f.read()).hexdigest()
+
+    def check(self, records, victim, digest, p):
+        by_rel = {os.path.relpath(r["input"], self.inp): r for r in records}
+        self.assertEqual(sorted(by_rel), ["x/a.gif", "y/a.png"], describe(p))
+        bad = by_rel["x/a.gif"]
+        self.assertEqual(bad["status"], "failed", describe(p))
+        self.assertIn("would overwrite an input", bad["error"], describe(p))
+        self.assertEqual(by_rel["y/a.png"]["status"], "ok", describe(p))
+        self.assertEqual(self.md5(victim), digest, "an input was overwritten\n" + describe(p))
+        self.assertEqual(sorted(os.listdir(os.path.dirname(victim))), ["a.png"],
+                         "something written into INPUT\n" + describe(p))
+        return {rel: r["status"] for rel, r in by_rel.items()}
+
+    def test_link_in_output_to_another_shards_input(self):
+        self.inp = self.mkdir("in")
+        os.makedirs(os.path.join(self.inp, "x"))
+        os.makedirs(os.path.join(self.inp, "y"))
+        Image.new("RGB", (20, 20), (200, 0, 0)).save(os.path.join(self.inp, "x", "a.gif"))
+        victim = os.path.join(self.inp, "y", "a.png")
+        Image.new("RGB", (20, 20), (0, 0, 200)).save(victim)
+        digest = self.md5(victim)
+        self.assertNotEqual(shard_of("x/a.gif", self.N), shard_of("y/a.png", self.N),
+                            "the two files must fall into different shards")
+
+        out = self.make_output("out")
+        records = []
+        for k in range(1, self.N + 1):
+            with self.subTest(shard="%d/%d" % (k, self.N)):
+                r = run_json(["resize", self.inp, out, "-r", "-j", "1",
+                              "--shard", "%d/%d" % (k, self.N)])
+                records += r.records
+                self.assertEqual(self.md5(victim), digest, "an input was overwritten\n"
+                                 + describe(r.proc))
+                self.assertExit(r.proc, 1 if shard_of("x/a.gif", self.N) == k else 0)
+                self.assertEqual(r.summary["shard"], "%d/%d" % (k, self.N))
+                self.assertEqual(set(rel_inputs(r.records, self.inp)),
+                                 {rel for rel in ("x/a.gif", "y/a.png")
+                                  if shard_of(rel, self.N) == k}, describe(r.proc))
+        sharded = self.check(records, victim, digest, r.proc)
+
+        ref_out = self.make_output("ref")
+        ref = run_json(["resize", self.inp, ref_out, "-r", "-j", "1"])
+        self.assertExit(ref.proc, 1)
+        self.assertEqual(self.check(ref.records, victim, digest, ref.proc), sharded)
+        self.assertEqual(visible_files(out), {"y/a.png"})
+        self.assertEqual(visible_files(ref_out), {"y/a.png"})
 
 
 if __name__ == "__main__":
