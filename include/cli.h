@@ -33,6 +33,9 @@ enum fail_on { FAIL_ON_NONE, FAIL_ON_TRUNCATED, FAIL_ON_ERROR, FAIL_ON_WARNING }
 
 #define JOBS_MAX 256
 
+/* Most process counts one bench may try (--procs). */
+#define BENCH_PROCS_MAX 32
+
 /* Most shards one input may be split into. */
 #define SHARDS_MAX 1000000
 
@@ -58,6 +61,10 @@ struct options {
     long long max_memory_mb; /* per worker (RLIMIT_DATA); 0: no limit */
     enum fail_on fail_on;
     int repeat;              /* bench: runs per worker count */
+    int procs[BENCH_PROCS_MAX]; /* bench: process counts to try, ascending; nprocs 0: default */
+    int nprocs;
+    const char *csv_file;    /* bench: the table as CSV; NULL: none */
+    const char *plot_file;   /* bench: images/s against processes as SVG; NULL: none */
     int incremental;         /* skip files whose output is up to date */
     int wait_for_lock;       /* OUTPUT in use by another run: wait instead of exiting */
     const char *stats_file;  /* summary as JSON; NULL: none */
@@ -74,6 +81,13 @@ struct options {
 
 /* "WxH", "W" or "xH".  Missing sides are 0.  Returns 0, or -1 if malformed. */
 int parse_size(const char *text, int *width, int *height);
+
+/*
+ * "1,2,4,8": process counts from 1 to JOBS_MAX, at most BENCH_PROCS_MAX of
+ * them, into procs sorted ascending without repeats.  Returns the count,
+ * or -1 if malformed.
+ */
+int parse_procs(const char *text, int *procs);
 
 /* "K/N" with 1 <= K <= N <= SHARDS_MAX.  Returns 0, or -1 if malformed. */
 int parse_shard(const char *text, unsigned *index, unsigned *count);

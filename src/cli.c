@@ -126,6 +126,38 @@ static int parse_int(const char *s, long lo, long hi, int *out)
     return 0;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int parse_procs(const char *text, int *procs)
+{
+    char buf[16];
+    int n = 0, kept = 0;
+
+    for (const char *p = text;; ) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == 0 || len >= sizeof(buf) || n == BENCH_PROCS_MAX)
+            return -1;
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        if (parse_int(buf, 1, JOBS_MAX, &procs[n]))
+            return -1;
+        n++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    qsort(procs, (size_t)n, sizeof(*procs), cmp_int);
+    for (int i = 0; i < n; i++)
+        if (i == 0 || procs[i] != procs[kept - 1])
+            procs[kept++] = procs[i];
+    return kept;
+}
+
 int parse_shard(const char *text, unsigned *index, unsigned *count)
 {
     const char *slash = strchr(text, '/');
@@ -221,6 +253,9 @@ enum {
     OPT_NO_PROGRESS,
     OPT_FILES_FROM,
     OPT_SHARD,
+    OPT_PROCS,
+    OPT_CSV,
+    OPT_PLOT,
 };
 
 static const struct option long_options[] = {
@@ -240,6 +275,9 @@ static const struct option long_options[] = {
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"op", required_argument, NULL, OPT_OP},
     {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"procs", required_argument, NULL, OPT_PROCS},
+    {"csv", required_argument, NULL, OPT_CSV},
+    {"plot", required_argument, NULL, OPT_PLOT},
     {"incremental", no_argument, NULL, OPT_INCREMENTAL},
     {"wait", no_argument, NULL, OPT_WAIT},
     {"stats-file", required_argument, NULL, OPT_STATS_FILE},
@@ -454,6 +492,29 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
                             "--shard wants K/N with 1 <= K <= N <= %d (shard K of N), not '%s'",
                             SHARDS_MAX, optarg);
             break;
+        case OPT_PROCS:
+            bench_only_given = 1;
+            o->nprocs = parse_procs(optarg, o->procs);
+            if (o->nprocs < 0)
+                return fail(err, errlen,
+                            "--procs wants process counts from 1 to %d separated by commas "
+                            "(at most %d), not '%s'",
+                            JOBS_MAX, BENCH_PROCS_MAX, optarg);
+            break;
+        case OPT_CSV:
+            bench_only_given = 1;
+            if (!optarg[0])
+                return fail(err, errlen, "--csv wants a file name");
+            o->csv_file = optarg;
+            break;
+        case OPT_PLOT: {
+            bench_only_given = 1;
+            size_t len = strlen(optarg);
+            if (len < 5 || strcasecmp(optarg + len - 4, ".svg"))
+                return fail(err, errlen, "--plot wants an .svg file name, not '%s'", optarg);
+            o->plot_file = optarg;
+            break;
+        }
         case 'h':
             o->help = 1;
             return 0;
@@ -476,7 +537,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         return fail(err, errlen, "--size does not apply to %s (it keeps the full size)",
                     op_name(o->op));
     if (o->op != OP_BENCH && bench_only_given)
-        return fail(err, errlen, "--op and --repeat are for 'imgbatch bench'");
+        return fail(err, errlen, "--op, --repeat, --procs, --csv and --plot are for 'imgbatch bench'");
     if (o->op == OP_BENCH && run_only_given)
         return fail(err, errlen, "%s is not for 'imgbatch bench'", run_only_given);
     if (o->null_separated && !o->files_from)
@@ -507,7 +568,7 @@ void cli_usage(FILE *out)
           "  grayscale INPUT OUTPUT                full size, luminance only (BT.601)\n"
           "  sepia     INPUT OUTPUT                full size, sepia tone\n"
           "  thumbnail INPUT OUTPUT [--size WxH]   fill WxH exactly, centre crop (default 150x150)\n"
-          "  bench     INPUT [--op OP] [-j MAX]    images/s against the number of processes\n"
+          "  bench     INPUT [--op OP] [--procs LIST] images/s against the number of processes\n"
           "\n"
           "INPUT is a directory or one image; OUTPUT is a directory, created if missing.\n"
           "\n"
@@ -554,8 +615,12 @@ void cli_usage(FILE *out)
           "\n"
           "bench options:\n"
           "      --op OP         operation to measure (default resize)\n"
-          "  -j, --jobs MAX      largest pool tried: 1, 2, 4 ... MAX (default online CPUs)\n"
-          "      --repeat N      runs per pool size; the median is shown (default 3)\n"
+          "      --procs LIST    process counts to try, e.g. 1,2,4,8 (default 1, 2, 4 ...\n"
+          "                      up to twice the online CPUs, never more than the files)\n"
+          "  -j, --jobs MAX      without --procs: try 1, 2, 4 ... MAX\n"
+          "      --repeat N      runs per process count; the median is shown (default 3)\n"
+          "      --csv FILE      also write the table as CSV\n"
+          "      --plot FILE.svg draw images/s against processes, with the ideal line\n"
           "\n"
           "exit status: 0 all files ok, 1 some file failed, 2 usage or setup error,\n"
           "3 stopped because workers kept dying, 75 OUTPUT in use by another imgbatch\n"

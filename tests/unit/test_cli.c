@@ -414,6 +414,43 @@ static void test_bench_options_outside_bench(void)
     EXPECT_ERROR(ARGV("thumbnail", "in", "out", "--repeat", "3"), "--repeat", "bench");
 }
 
+static void test_bench_procs(void)
+{
+    struct options o;
+    int procs[BENCH_PROCS_MAX];
+
+    CHECK_EQ_INT(parse_procs("1,2,4,8,16", procs), 5);
+    CHECK_EQ_INT(procs[4], 16);
+    CHECK_EQ_INT(parse_procs("8,1,4,1", procs), 3); /* sorted, each once */
+    CHECK(procs[0] == 1 && procs[1] == 4 && procs[2] == 8);
+    CHECK_EQ_INT(parse_procs("3", procs), 1);
+    CHECK_EQ_INT(parse_procs("0", procs), -1);
+    CHECK_EQ_INT(parse_procs("1,,2", procs), -1);
+    CHECK_EQ_INT(parse_procs("1,2,", procs), -1);
+    CHECK_EQ_INT(parse_procs("", procs), -1);
+    CHECK_EQ_INT(parse_procs("257", procs), -1);
+    CHECK_EQ_INT(parse_procs("1,x", procs), -1);
+    CHECK_EQ_INT(parse_procs("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,"
+                             "27,28,29,30,31,32",
+                             procs),
+                 32);
+    CHECK_EQ_INT(parse_procs("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,"
+                             "27,28,29,30,31,32,33",
+                             procs),
+                 -1);
+
+    CHECK_EQ_INT(parse(ARGV("bench", "in", "--procs", "1,2", "--csv", "t.csv", "--plot", "p.svg"),
+                       &o),
+                 0);
+    CHECK_EQ_INT(o.nprocs, 2);
+    CHECK_EQ_STR(o.csv_file, "t.csv");
+    CHECK_EQ_STR(o.plot_file, "p.svg");
+    EXPECT_ERROR(ARGV("bench", "in", "--plot", "p.png"), "--plot", ".svg");
+    EXPECT_ERROR(ARGV("bench", "in", "--procs", "0,2"), "--procs", "0,2");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--csv", "t.csv"), "--csv", "bench");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--procs", "1"), "--procs", "bench");
+}
+
 static void test_unattended_options(void)
 {
     struct options o;
@@ -515,6 +552,7 @@ int main(void)
     test_error_names_clustered_option();
     test_bench_options_outside_bench();
     test_unattended_options();
+    test_bench_procs();
     test_repeated_calls();
     return check_summary();
 }
