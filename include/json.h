@@ -25,6 +25,15 @@ void json_put_number(FILE *out, double v, int decimals);
 /* Writes "key":"path", and ,"key_hex":"..." when path is not valid UTF-8. */
 void json_put_path_field(FILE *out, const char *key, const char *path);
 
+/* Opens a per-file JSON line: {"input":... and ,"output":... unless output is NULL. */
+void json_begin_file(FILE *out, const char *input, const char *output);
+
+/* Starts a per-file text line: "MARK INPUT", then " -> OUTPUT" unless output is NULL. */
+void text_put_file(FILE *out, const char *mark, const char *input, const char *output);
+
+/* Each byte of s as two lowercase hex digits. */
+void put_hex(FILE *out, const char *s);
+
 /* Writes a file name for a text line, quoted and escaped if it needs it. */
 void text_put_path(FILE *out, const char *s);
 

@@ -47,6 +47,9 @@ char *temp_path_for(const char *output, pid_t pid);
 const char *settle_output(const char *output, const struct job_result *res, pid_t worker_pid,
                           int worker_died, char *buf, size_t len);
 
+/* The directory part of path: "a/b" for "a/b/c", "/" for "/c", "." for "c".  malloc'd. */
+char *path_dir(const char *path);
+
 /* base + "/" + rel, without doubling a trailing slash of base.  malloc'd. */
 char *path_join(const char *base, const char *rel);
 

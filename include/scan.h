@@ -63,13 +63,14 @@ struct scan_result {
  * Scans opts->input into r, or, with --files-from, takes the files listed
  * (names relative to INPUT, which must then be a directory).  With --shard
  * only the files of that shard are kept, skipped and failed ones alike.
+ * Two inputs of one output both get an error here, whatever their shards.
  * Returns 0, or -1 with a reason in err when INPUT cannot be used at all
  * (missing, unreadable, not an image, an unreadable list); r is empty then.
  * OUTPUT should exist already, so that it is never scanned as input.
  */
 int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen);
 
-/* Marks clashing outputs, and outputs that would overwrite an input of any shard. */
+/* Marks outputs that exist and are an input of the scan (of any shard): never written. */
 void scan_check_outputs(struct scan_result *r);
 
 /* mkdir -p; 0 or -1 with errno (ENOTDIR if a file is in the way). */

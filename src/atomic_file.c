@@ -23,9 +23,8 @@ static void discard(const char *temp)
 /* Flushes the directory holding path, where the rename lives; best effort. */
 static void sync_directory_of(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    char *dir = path_dir(path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     if (fd >= 0) {
         (void)fsync(fd); /* some file systems refuse fsync on a directory: nothing to add */

@@ -49,12 +49,7 @@ static void put_line(const struct options *opts, const char *word, const char *s
     FILE *out = stdout;
 
     if (opts->json) {
-        putc('{', out);
-        json_put_path_field(out, "input", input);
-        if (output) {
-            putc(',', out);
-            json_put_path_field(out, "output", output);
-        }
+        json_begin_file(out, input, output);
         fprintf(out, ",\"status\":\"%s\"", status);
         if (key) {
             fprintf(out, ",\"%s\":", key);
@@ -63,12 +58,9 @@ static void put_line(const struct options *opts, const char *word, const char *s
         fputs("}\n", out);
         return;
     }
-    fprintf(out, "%-8s ", word);
-    text_put_path(out, input);
-    if (output) {
-        fputs(" -> ", out);
-        text_put_path(out, output);
-    }
+    char mark[16];
+    snprintf(mark, sizeof(mark), "%-8s", word); /* the names line up after the words */
+    text_put_file(out, mark, input, output);
     if (text) {
         fputs(": ", out);
         text_put_message(out, text);

@@ -101,9 +101,35 @@ void json_put_path_field(FILE *out, const char *key, const char *path)
     if (utf8_valid(path))
         return;
     fprintf(out, ",\"%s_hex\":\"", key);
-    for (const unsigned char *s = (const unsigned char *)path; *s; s++)
-        fprintf(out, "%02x", *s);
+    put_hex(out, path);
     putc('"', out);
+}
+
+void put_hex(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        fprintf(out, "%02x", *p);
+}
+
+void json_begin_file(FILE *out, const char *input, const char *output)
+{
+    putc('{', out);
+    json_put_path_field(out, "input", input);
+    if (output) {
+        putc(',', out);
+        json_put_path_field(out, "output", output);
+    }
+}
+
+void text_put_file(FILE *out, const char *mark, const char *input, const char *output)
+{
+    fputs(mark, out);
+    putc(' ', out);
+    text_put_path(out, input);
+    if (output) {
+        fputs(" -> ", out);
+        text_put_path(out, output);
+    }
 }
 
 /* Writes s with control characters and invalid UTF-8 escaped; quote also escapes '"' and '\'. */

@@ -131,6 +131,15 @@ const char *settle_output(const char *output, const struct job_result *res, pid_
     return failure;
 }
 
+char *path_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (!slash)
+        return xstrdup(".");
+    return xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
 char *path_join(const char *base, const char *rel)
 {
     size_t n = strlen(base);

@@ -50,10 +50,7 @@ void report_ok(struct report *r, const char *input, const char *output,
         return;
     begin_line(r);
     if (r->json) {
-        putc('{', r->out);
-        json_put_path_field(r->out, "input", input);
-        putc(',', r->out);
-        json_put_path_field(r->out, "output", output);
+        json_begin_file(r->out, input, output);
         fprintf(r->out,
                 ",\"status\":\"ok\",\"input_width\":%u,\"input_height\":%u,"
                 "\"width\":%u,\"height\":%u,\"ms\":",
@@ -61,10 +58,7 @@ void report_ok(struct report *r, const char *input, const char *output,
         json_put_number(r->out, ms, 1);
         fprintf(r->out, ",\"worker\":%d}\n", worker);
     } else {
-        fputs("\u2713 ", r->out);
-        text_put_path(r->out, input);
-        fputs(" -> ", r->out);
-        text_put_path(r->out, output);
+        text_put_file(r->out, "\u2713", input, output);
         fprintf(r->out, " (%ux%u -> %ux%u, %.1f ms)\n", res->in_width, res->in_height,
                 res->out_width, res->out_height, ms);
     }
@@ -77,8 +71,7 @@ void report_skipped(struct report *r, const char *input, const char *reason)
     if (!r->json || r->quiet || r->reader_gone)
         return;
     begin_line(r);
-    putc('{', r->out);
-    json_put_path_field(r->out, "input", input);
+    json_begin_file(r->out, input, NULL);
     fputs(",\"status\":\"skipped\",\"reason\":", r->out);
     json_put_string(r->out, reason);
     fputs("}\n", r->out);
@@ -93,16 +86,10 @@ void report_up_to_date(struct report *r, const char *input, const char *output)
         return;
     begin_line(r);
     if (r->json) {
-        putc('{', r->out);
-        json_put_path_field(r->out, "input", input);
-        putc(',', r->out);
-        json_put_path_field(r->out, "output", output);
+        json_begin_file(r->out, input, output);
         fputs(",\"status\":\"skipped\",\"reason\":\"up to date\"}\n", r->out);
     } else {
-        fputs("= ", r->out);
-        text_put_path(r->out, input);
-        fputs(" -> ", r->out);
-        text_put_path(r->out, output);
+        text_put_file(r->out, "=", input, output);
         fputs(" (up to date)\n", r->out);
     }
     end_line(r);
@@ -115,16 +102,14 @@ void report_failed(struct report *r, const char *input, const char *error, int w
         return;
     begin_line(r);
     if (r->json) {
-        putc('{', r->out);
-        json_put_path_field(r->out, "input", input);
+        json_begin_file(r->out, input, NULL);
         fputs(",\"status\":\"failed\",\"error\":", r->out);
         json_put_string(r->out, error);
         if (worker > 0)
             fprintf(r->out, ",\"worker\":%d", worker);
         fputs("}\n", r->out);
     } else {
-        fputs("\u2717 ", r->out);
-        text_put_path(r->out, input);
+        text_put_file(r->out, "\u2717", input, NULL);
         fputs(": ", r->out);
         text_put_message(r->out, error);
         putc('\n', r->out);

@@ -87,8 +87,7 @@ static int same_directory(const char *a, const char *b)
  */
 static int check_summary_file(const char *option, const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+    char *dir = path_dir(path);
     int ok = access(dir, W_OK | X_OK) == 0;
 
     if (!ok)

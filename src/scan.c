@@ -341,11 +341,11 @@ int scan_inputs(const struct options *opts, struct scan_result *r, char *err, si
         scan_release(r); /* a list that cannot be used: nothing of it is kept */
         return -1;
     }
+    /* Before other shards' images go: two inputs of one output may hash apart. */
     remember_inputs(r);
-    if (opts->shard_count) {
-        mark_clashes(r);
+    mark_clashes(r);
+    if (opts->shard_count)
         drop_other_shards(r);
-    }
     return 0;
 }
 
@@ -436,7 +436,6 @@ static void remember_inputs(struct scan_result *r)
 
 void scan_check_outputs(struct scan_result *r)
 {
-    mark_clashes(r);
     if (!r->inputs)
         remember_inputs(r);
 

@@ -11,6 +11,7 @@
  */
 #include "state.h"
 #include "atomic_file.h"
+#include "json.h"
 #include "outpath.h"
 #include "shard.h"
 #include "xalloc.h"
@@ -67,12 +68,6 @@ char *state_path_for(const struct options *opts)
         return xasprintf("%s/%s.%u-of-%u", opts->output, STATE_NAME, opts->shard_index,
                          opts->shard_count);
     return xasprintf("%s/%s", opts->output, STATE_NAME);
-}
-
-static void put_hex(FILE *out, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        fprintf(out, "%02x", *p);
 }
 
 static int hex_digit(char c)

@@ -276,6 +276,22 @@ static void test_settle_output(void)
     rmdir(dir);
 }
 
+static void expect_dir(const char *path, const char *dir)
+{
+    char *d = path_dir(path);
+    CHECK_EQ_STR(d, dir);
+    free(d);
+}
+
+static void test_path_dir(void)
+{
+    expect_dir("out/stats.json", "out");
+    expect_dir("/var/lib/m.prom", "/var/lib");
+    expect_dir("/m.prom", "/");
+    expect_dir("m.prom", ".");
+    expect_dir("a/b/c", "a/b");
+}
+
 int main(void)
 {
     test_input_kind();
@@ -284,6 +300,7 @@ int main(void)
     test_temp_path();
     test_temp_path_long_name();
     test_path_join();
+    test_path_dir();
     test_settle_output();
     return check_summary();
 }
