@@ -7,6 +7,7 @@
  */
 #include "pixels.h"
 
+#include <stddef.h>
 #include <string.h>
 
 void oriented_size(int orientation, int w, int h, int *out_w, int *out_h)
@@ -51,25 +52,59 @@ static void stored_position(int orientation, int x, int y, int ow, int oh, int *
     }
 }
 
+/*
+ * Upright pixel (x, y) is stored at (sx, sy), an affine function of x and y:
+ * so each step right or down in the output is a fixed step in the input.
+ * The turned cases walk the input down its columns; doing that a square
+ * tile at a time keeps both sides in cache.
+ */
+#define ORIENT_TILE 64
+
+/* Output rows y0..y1, columns x0..x1; offsets (not pointers) so none ever leaves src. */
+static void copy_tile(const uint8_t *src, ptrdiff_t origin, ptrdiff_t step_x, ptrdiff_t step_y,
+                      uint8_t *dst, size_t dst_stride, int channels, int x0, int y0, int x1,
+                      int y1)
+{
+    for (int y = y0; y < y1; y++) {
+        ptrdiff_t at = origin + y * step_y + x0 * step_x;
+        uint8_t *out = dst + (size_t)y * dst_stride + (size_t)x0 * channels;
+        /* Constant sizes: the compiler turns each copy into a plain move. */
+        if (channels == 1)
+            for (int x = x0; x < x1; x++, at += step_x, out++)
+                *out = src[at];
+        else if (channels == 3)
+            for (int x = x0; x < x1; x++, at += step_x, out += 3)
+                memcpy(out, src + at, 3);
+        else
+            for (int x = x0; x < x1; x++, at += step_x, out += channels)
+                memcpy(out, src + at, (size_t)channels);
+    }
+}
+
 void orient_pixels(const uint8_t *src, uint8_t *dst, int w, int h, int channels,
                    int orientation)
 {
-    int ow, oh;
+    int ow, oh, sx0, sy0, sx1, sy1, sx2, sy2;
 
-    oriented_size(orientation, w, h, &ow, &oh);
     if (orientation < 2 || orientation > 8) {
         memcpy(dst, src, (size_t)w * h * channels);
         return;
     }
-    for (int y = 0; y < oh; y++) {
-        uint8_t *out = dst + (size_t)y * ow * channels;
-        for (int x = 0; x < ow; x++) {
-            int sx, sy;
-            stored_position(orientation, x, y, ow, oh, &sx, &sy);
-            memcpy(out + (size_t)x * channels, src + ((size_t)sy * w + sx) * channels,
-                   (size_t)channels);
-        }
-    }
+    oriented_size(orientation, w, h, &ow, &oh);
+    stored_position(orientation, 0, 0, ow, oh, &sx0, &sy0);
+    stored_position(orientation, 1, 0, ow, oh, &sx1, &sy1);
+    stored_position(orientation, 0, 1, ow, oh, &sx2, &sy2);
+
+    ptrdiff_t row = (ptrdiff_t)w * channels;
+    ptrdiff_t step_x = (sx1 - sx0) * (ptrdiff_t)channels + (sy1 - sy0) * row;
+    ptrdiff_t step_y = (sx2 - sx0) * (ptrdiff_t)channels + (sy2 - sy0) * row;
+    ptrdiff_t origin = sy0 * row + (ptrdiff_t)sx0 * channels;
+
+    for (int ty = 0; ty < oh; ty += ORIENT_TILE)
+        for (int tx = 0; tx < ow; tx += ORIENT_TILE)
+            copy_tile(src, origin, step_x, step_y, dst, (size_t)ow * channels, channels, tx, ty,
+                      tx + ORIENT_TILE < ow ? tx + ORIENT_TILE : ow,
+                      ty + ORIENT_TILE < oh ? ty + ORIENT_TILE : oh);
 }
 
 void rgb_to_luma(const uint8_t *rgb, uint8_t *grey, size_t pixels)
