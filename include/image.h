@@ -28,6 +28,14 @@ struct image_settings {
 /* Pillow's Image.thumbnail((box_w, box_h)) size for a w x h image; 0 box sides are free. */
 void fit_inside(int w, int h, int box_w, int box_h, int *out_w, int *out_h);
 
+/*
+ * thumbnail's geometry: the size at which a w x h image just covers the box
+ * (the nearer side exact, the other rounded and never short of the box);
+ * the centre box_w x box_h of it, from ((cw - box_w) / 2, (ch - box_h) / 2),
+ * is the thumbnail.  Both the libvips and the TurboJPEG paths crop so.
+ */
+void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch);
+
 /* Once per worker process, after fork: starts libvips for single-threaded use. */
 int image_library_init(void);
 void image_library_shutdown(void);

@@ -61,8 +61,8 @@ int save_bytes_atomic(const void *data, size_t len, const char *output, struct j
  * the file (res is final, ok or failed), 0 when the file is not for it (a
  * profile, CMYK, a decoder warning...) and the libvips path must run.
  */
-int jpeg_fast_process(const struct image_settings *s, VipsImage *header, const char *input,
-                      const char *output, enum out_format fmt, struct job_result *res);
+int jpeg_fast_process(const struct image_settings *s, const char *input, const char *output,
+                      enum out_format fmt, struct job_result *res);
 void jpeg_fast_shutdown(void);
 
 /*

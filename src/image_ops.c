@@ -51,6 +51,15 @@ void fit_inside(int w, int h, int box_w, int box_h, int *out_w, int *out_h)
     }
 }
 
+void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch)
+{
+    double scale = (double)box_w / w > (double)box_h / h ? (double)box_w / w : (double)box_h / h;
+    int x = (int)(w * scale + 0.5), y = (int)(h * scale + 0.5);
+
+    *cw = x < box_w ? box_w : x;
+    *ch = y < box_h ? box_h : y;
+}
+
 int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey)
 {
     VipsImage *t = NULL;
@@ -240,19 +249,29 @@ static VipsImage *scale(const struct image_settings *s, struct image_input *in,
     int colour = header->Bands - vips_image_hasalpha(header) >= 3 &&
                  vips_image_get_typeof(header, VIPS_META_ICC_NAME);
     VipsImage *thumb, *out;
+    int tw, th;
 
-    if (s->op == OP_RESIZE) {
-        int tw, th;
+    if (s->op == OP_RESIZE)
         fit_inside(w, h, s->width, s->height, &tw, &th);
-        thumb = image_input_thumbnail(in, tw, th, VIPS_SIZE_FORCE, VIPS_INTERESTING_NONE,
-                                      s->no_rotate, colour);
-    } else {
-        thumb = image_input_thumbnail(in, s->width, s->height, VIPS_SIZE_BOTH,
-                                      VIPS_INTERESTING_CENTRE, s->no_rotate, colour);
-    }
+    else
+        cover_size(w, h, s->width, s->height, &tw, &th);
+    thumb = image_input_thumbnail(in, tw, th, VIPS_SIZE_FORCE, VIPS_INTERESTING_NONE,
+                                  s->no_rotate, colour);
     if (!thumb) {
         fail_decoding(res, in->path);
         return NULL;
+    }
+    if (s->op == OP_THUMBNAIL && (tw != s->width || th != s->height)) {
+        /* The centre, cut exactly where the fast path cuts it (cover_size). */
+        VipsImage *centre;
+        if (vips_extract_area(thumb, &centre, (tw - s->width) / 2, (th - s->height) / 2,
+                              s->width, s->height, NULL)) {
+            fail_from_vips(res, "cannot crop");
+            g_object_unref(thumb);
+            return NULL;
+        }
+        g_object_unref(thumb);
+        thumb = centre;
     }
     if (to_srgb8(thumb, &out, 1)) {
         fail_from_vips(res, "cannot convert");
@@ -271,6 +290,8 @@ void image_process(const struct image_settings *s, const char *input, const char
     enum out_format fmt = output_format_for(s->format, input_kind_of(input));
 
     image_warnings_reset();
+    if (jpeg_fast_process(s, input, output, fmt, res))
+        return; /* done, well or not, by TurboJPEG */
     if (image_input_open(&in, input, s->fail_on, res))
         return;
     header = image_input_load(&in, VIPS_ACCESS_SEQUENTIAL);
@@ -281,8 +302,6 @@ void image_process(const struct image_settings *s, const char *input, const char
     }
     if (check_limit(s, header, res) < 0) {
         /* refused before decoding a pixel */
-    } else if (jpeg_fast_process(s, header, input, output, fmt, res)) {
-        /* done, well or not, by TurboJPEG */
     } else {
         int w, h;
         oriented_size(s->no_rotate ? 1 : vips_image_get_orientation(header), header->Xsize,

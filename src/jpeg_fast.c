@@ -17,11 +17,17 @@
  * errors, so a damaged file reads the same whichever path saw it first.
  */
 #include "image_internal.h"
+#include "jpeg_markers.h"
 #include "pixels.h"
+#include "resample.h"
+#include "xio.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <turbojpeg.h>
+#include <unistd.h>
 
 /*
  * This path holds the decoded image in memory (and a second copy to turn
@@ -29,6 +35,21 @@
  * does the work instead.
  */
 #define FAST_MAX_DECODED_PIXELS (48.0 * 1000 * 1000)
+
+/*
+ * IMGBATCH_FAST_PATHS=0 sends every file down the general libvips path: the
+ * tests compare the two, and a user can rule the fast path out when in doubt.
+ */
+static int fast_paths_enabled(void)
+{
+    static int enabled = -1;
+
+    if (enabled < 0) {
+        const char *v = getenv("IMGBATCH_FAST_PATHS");
+        enabled = !(v && !strcmp(v, "0"));
+    }
+    return enabled;
+}
 
 /* One decoder and one encoder per worker, made on first use. */
 static tjhandle decoder, encoder;
@@ -54,28 +75,42 @@ static void pixmap_release(struct pixmap *p)
     p->px = NULL;
 }
 
-/* Can this image take the fast path at all?  header is libvips' view of it. */
-static int eligible(const struct image_settings *s, VipsImage *header, enum out_format fmt)
+/*
+ * Reads the whole file if it is a JPEG (the first bytes say), or returns -1
+ * and leaves the file to libvips.
+ */
+static int read_jpeg_file(const char *path, uint8_t **data, size_t *len)
 {
-    const char *loader = NULL;
+    uint8_t head[3];
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-    if (fmt != FMT_JPEG || s->keep_metadata)
-        return 0;
-    if (vips_image_get_string(header, VIPS_META_LOADER, &loader) || !loader ||
-        strncmp(loader, "jpegload", 8)) {
-        vips_error_clear();
-        return 0;
+    *data = NULL;
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(head) ||
+        read_in_full(fd, head, sizeof(head)) != (ssize_t)sizeof(head) ||
+        memcmp(head, "\xff\xd8\xff", sizeof(head)) ||
+        !(*data = malloc((size_t)st.st_size))) {
+        close_quietly(fd);
+        return -1;
     }
-    if (vips_image_get_typeof(header, VIPS_META_ICC_NAME))
-        return 0; /* a profile to honour: libvips' colour management does that */
-    if (header->Bands != 1 && header->Bands != 3)
-        return 0; /* CMYK */
-    return 1;
+    memcpy(*data, head, sizeof(head));
+    ssize_t got = read_in_full(fd, *data + sizeof(head), (size_t)st.st_size - sizeof(head));
+    close_quietly(fd);
+    if (got != st.st_size - (off_t)sizeof(head)) {
+        free(*data);
+        *data = NULL;
+        return -1;
+    }
+    *len = (size_t)st.st_size;
+    return 0;
 }
 
 /*
  * The largest DCT scaling 1/2^k for which the upright decoded image is at
- * least need_w x need_h (twice the target), or 1 if none is.
+ * least need_w x need_h (twice the target, as libvips leaves it), or 1 if
+ * none is; sizes round down, as in decode().
  */
 static tjscalingfactor pick_scale(int w, int h, int orientation, int need_w, int need_h)
 {
@@ -84,7 +119,7 @@ static tjscalingfactor pick_scale(int w, int h, int orientation, int need_w, int
     for (int denom = 2; denom <= 8; denom *= 2) {
         tjscalingfactor f = {1, denom};
         int uw, uh;
-        oriented_size(orientation, TJSCALED(w, f), TJSCALED(h, f), &uw, &uh);
+        oriented_size(orientation, w / denom, h / denom, &uw, &uh);
         if (uw < need_w || uh < need_h)
             break;
         best = f;
@@ -92,28 +127,38 @@ static tjscalingfactor pick_scale(int w, int h, int orientation, int need_w, int
     return best;
 }
 
-/* Decodes at scale into pm; 0, or -1 on any error or warning (then libvips decides). */
-static int decode(const uint8_t *jpeg, size_t len, tjscalingfactor scale, int want_grey,
-                  struct pixmap *pm)
-{
-    int w, h, subsamp, colorspace;
+/* What TurboJPEG says of the stream's header. */
+struct jpeg_info {
+    int width, height, colorspace;
+};
 
-    if (tjDecompressHeader3(decoder, jpeg, (unsigned long)len, &w, &h, &subsamp, &colorspace))
-        return -1;
-    if (colorspace != TJCS_YCbCr && colorspace != TJCS_GRAY && colorspace != TJCS_RGB)
-        return -1;
-    pm->w = TJSCALED(w, scale);
-    pm->h = TJSCALED(h, scale);
-    pm->channels = want_grey && colorspace == TJCS_GRAY ? 1 : 3;
-    pm->px = malloc((size_t)pm->w * pm->h * pm->channels);
+/*
+ * Decodes at scale into pm; 0, or -1 on any error or warning (then libvips
+ * decides).  libjpeg rounds a scaled size up, its last row and column
+ * standing for a partial block; libvips' shrink-on-load rounds down and
+ * drops them, and so does this, so both paths see the same pixels.
+ */
+static int decode(const uint8_t *jpeg, size_t len, const struct jpeg_info *info,
+                  tjscalingfactor scale, int want_grey, struct pixmap *pm)
+{
+    int decoded_w = TJSCALED(info->width, scale), decoded_h = TJSCALED(info->height, scale);
+
+    pm->channels = want_grey ? 1 : 3;
+    pm->px = malloc((size_t)decoded_w * decoded_h * pm->channels);
     if (!pm->px)
         return -1;
-    if (tjDecompress2(decoder, jpeg, (unsigned long)len, pm->px, pm->w, 0, pm->h,
+    if (tjDecompress2(decoder, jpeg, (unsigned long)len, pm->px, decoded_w, 0, decoded_h,
                       pm->channels == 1 ? TJPF_GRAY : TJPF_RGB,
                       TJFLAG_STOPONWARNING | TJFLAG_NOREALLOC)) {
         pixmap_release(pm);
         return -1;
     }
+    pm->w = info->width * scale.num / scale.denom;
+    pm->h = info->height * scale.num / scale.denom;
+    if (pm->w < decoded_w) /* rows move towards the start: never over one not yet moved */
+        for (int y = 1; y < pm->h; y++)
+            memmove(pm->px + (size_t)y * pm->w * pm->channels,
+                    pm->px + (size_t)y * decoded_w * pm->channels, (size_t)pm->w * pm->channels);
     return 0;
 }
 
@@ -132,55 +177,23 @@ static int make_upright(struct pixmap *pm, int orientation)
     return 0;
 }
 
-/* Lanczos3 down to exactly w x h with libvips' reduce; -1 if libvips disagrees on the size. */
+/* Lanczos3 down to exactly w x h, as libvips' reduce would. */
 static int reduce_to(struct pixmap *pm, int w, int h)
 {
-    VipsImage *in, *out = NULL;
-    size_t size;
-    void *px;
+    uint8_t *dst;
 
     if (pm->w == w && pm->h == h)
         return 0;
-    in = vips_image_new_from_memory(pm->px, (size_t)pm->w * pm->h * pm->channels, pm->w, pm->h,
-                                    pm->channels, VIPS_FORMAT_UCHAR);
-    if (!in)
-        return -1;
-    int r = vips_reduce(in, &out, (double)pm->w / w, (double)pm->h / h, "kernel",
-                        VIPS_KERNEL_LANCZOS3, NULL);
-    g_object_unref(in);
-    if (r || out->Xsize != w || out->Ysize != h) {
-        VIPS_UNREF(out);
-        vips_error_clear();
+    dst = malloc((size_t)w * h * pm->channels);
+    if (!dst || resample_lanczos3(pm->px, pm->w, pm->h, dst, w, h, pm->channels)) {
+        free(dst);
         return -1;
     }
-    px = vips_image_write_to_memory(out, &size);
-    g_object_unref(out);
-    if (!px) {
-        vips_error_clear();
-        return -1;
-    }
-    /* libvips' buffer is g_malloc'd; keep the pixmap's malloc contract. */
-    uint8_t *copy = malloc(size);
-    if (copy)
-        memcpy(copy, px, size);
-    g_free(px);
-    if (!copy)
-        return -1;
     free(pm->px);
-    pm->px = copy;
+    pm->px = dst;
     pm->w = w;
     pm->h = h;
     return 0;
-}
-
-/* The size that covers box_w x box_h at the image's aspect ratio (thumbnail). */
-static void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch)
-{
-    double scale = (double)box_w / w > (double)box_h / h ? (double)box_w / w : (double)box_h / h;
-    int x = (int)(w * scale + 0.5), y = (int)(h * scale + 0.5);
-
-    *cw = x < box_w ? box_w : x;
-    *ch = y < box_h ? box_h : y;
 }
 
 /* As libvips' jpegsave chooses: full-resolution chroma from quality 90 up. */
@@ -218,44 +231,75 @@ static int encode_and_save(const struct pixmap *pm, int left, int top, int w, in
     return r;
 }
 
-int jpeg_fast_process(const struct image_settings *s, VipsImage *header, const char *input,
-                      const char *output, enum out_format fmt, struct job_result *res)
+/*
+ * Whether this job may take the fast path, judged on the file's own header:
+ * a plain JPEG (YCbCr, RGB or grey; no profile, orientation readable) going
+ * to JPEG, without metadata to keep, inside --max-pixels.
+ */
+static int eligible(const struct image_settings *s, enum out_format fmt, const uint8_t *jpeg,
+                    size_t len, struct jpeg_info *info, int *orientation)
 {
-    int orientation = s->no_rotate ? 1 : vips_image_get_orientation(header);
+    struct jpeg_markers markers;
+    int subsamp;
+
+    if (fmt != FMT_JPEG || s->keep_metadata || !fast_paths_enabled())
+        return 0;
+    if (jpeg_read_markers(jpeg, len, &markers) || markers.has_icc)
+        return 0;
+    if (tjDecompressHeader3(decoder, jpeg, (unsigned long)len, &info->width, &info->height,
+                            &subsamp, &info->colorspace))
+        return 0;
+    if (info->colorspace != TJCS_YCbCr && info->colorspace != TJCS_GRAY &&
+        info->colorspace != TJCS_RGB)
+        return 0; /* CMYK and YCCK: libvips converts those */
+    if (s->max_megapixels > 0 &&
+        (double)info->width * info->height / 1e6 > s->max_megapixels)
+        return 0; /* libvips' path words the refusal */
+    *orientation = s->no_rotate ? 1 : markers.orientation;
+    return 1;
+}
+
+int jpeg_fast_process(const struct image_settings *s, const char *input, const char *output,
+                      enum out_format fmt, struct job_result *res)
+{
+    int orientation;
     int uw, uh; /* upright size of the full image */
     int tw = 0, th = 0;
     tjscalingfactor scale = {1, 1};
+    struct jpeg_info info;
     struct pixmap pm = {0};
-    gchar *jpeg = NULL;
-    gsize len = 0;
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
     int handled = 0;
 
-    if (!eligible(s, header, fmt))
+    if (fmt != FMT_JPEG || s->keep_metadata)
         return 0;
     if ((!decoder && !(decoder = tjInitDecompress())) ||
         (!encoder && !(encoder = tjInitCompress())))
         return 0;
-    oriented_size(orientation, header->Xsize, header->Ysize, &uw, &uh);
+    if (read_jpeg_file(input, &jpeg, &len))
+        return 0; /* not a JPEG, or unreadable: libvips will say why */
+    if (!eligible(s, fmt, jpeg, len, &info, &orientation))
+        goto done;
+    oriented_size(orientation, info.width, info.height, &uw, &uh);
 
     if (s->op == OP_RESIZE) {
         fit_inside(uw, uh, s->width, s->height, &tw, &th);
     } else if (s->op == OP_THUMBNAIL) {
         cover_size(uw, uh, s->width, s->height, &tw, &th);
         if (tw > uw || th > uh)
-            return 0; /* enlarging: libvips' thumbnail does that */
+            goto done; /* enlarging: libvips' thumbnail does that */
     }
     if (tw)
-        scale = pick_scale(header->Xsize, header->Ysize, orientation, 2 * tw, 2 * th);
-    if ((double)TJSCALED(header->Xsize, scale) * TJSCALED(header->Ysize, scale) >
+        scale = pick_scale(info.width, info.height, orientation, 2 * tw, 2 * th);
+    if ((double)TJSCALED(info.width, scale) * TJSCALED(info.height, scale) >
         FAST_MAX_DECODED_PIXELS)
-        return 0;
-
-    if (!g_file_get_contents(input, &jpeg, &len, NULL))
-        return 0; /* libvips will say why */
-    if (decode((const uint8_t *)jpeg, len, scale, s->op != OP_SEPIA, &pm) ||
-        make_upright(&pm, orientation))
         goto done;
 
+    if (decode(jpeg, len, &info, scale, s->op != OP_SEPIA && info.colorspace == TJCS_GRAY,
+               &pm) ||
+        make_upright(&pm, orientation))
+        goto done;
     switch (s->op) {
     case OP_RESIZE:
     case OP_THUMBNAIL:
@@ -287,6 +331,6 @@ int jpeg_fast_process(const struct image_settings *s, VipsImage *header, const c
     }
 done:
     pixmap_release(&pm);
-    g_free(jpeg);
+    free(jpeg);
     return handled;
 }
