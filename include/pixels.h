@@ -20,9 +20,6 @@ void oriented_size(int orientation, int w, int h, int *out_w, int *out_h);
 void orient_pixels(const uint8_t *src, uint8_t *dst, int w, int h, int channels,
                    int orientation);
 
-/* Pillow's "L": (19595 R + 38470 G + 7471 B + 32768) >> 16, RGB in, one byte a pixel out. */
-void rgb_to_luma(const uint8_t *rgb, uint8_t *grey, size_t pixels);
-
 /*
  * The seed's sepia, in place on RGB: the same double arithmetic, in the
  * same order, truncated and clipped at 255 as its Python did.

@@ -2,14 +2,14 @@
  * jpeg_fast: JPEG in, JPEG out, through TurboJPEG.
  *
  * For a batch of photos the codec is most of the work, and what libvips
- * adds per image (building a pipeline, its loader and saver objects, a
- * shrink stage) costs about as much again.  This path does what the
- * original Pillow program did: decode with libjpeg's DCT scaling at the
- * largest 1/2^k that still leaves twice the target size (Pillow's "draft"
- * with reducing_gap 2), resample the small result with libvips' Lanczos3
- * reduce, and encode with TurboJPEG.  grayscale and sepia decode at full
- * size and run plain loops (pixels.c) with Pillow's and the seed's exact
- * arithmetic.
+ * adds per image (a loader search, a second header parse, a pipeline of
+ * objects per operation) costs about as much again.  This path reads the
+ * file once, takes orientation and profile from its markers
+ * (jpeg_markers.c), and does what libvips' thumbnail does: decode with
+ * libjpeg's DCT scaling at the largest 1/2^k that still leaves twice the
+ * target size, reduce with Lanczos3 (resample.c), encode with TurboJPEG.
+ * grayscale decodes the luminance alone; sepia decodes at full size and
+ * runs the seed's arithmetic (pixels.c).
  *
  * It takes only the clean cases: no ICC profile, no CMYK, no metadata to
  * keep, no enlargement, and a decode without a single libjpeg warning.
@@ -37,18 +37,22 @@
 #define FAST_MAX_DECODED_PIXELS (48.0 * 1000 * 1000)
 
 /*
- * IMGBATCH_FAST_PATHS=0 sends every file down the general libvips path: the
- * tests compare the two, and a user can rule the fast path out when in doubt.
+ * IMGBATCH_FAST_PATHS=0 sends every file down the general libvips path, and
+ * =only fails every file the fast path does not take: the tests compare the
+ * two paths and prove which files the fast one took, and a user can rule it
+ * out when in doubt.
  */
-static int fast_paths_enabled(void)
-{
-    static int enabled = -1;
+enum fast_mode { FAST_ON, FAST_OFF, FAST_ONLY };
 
-    if (enabled < 0) {
-        const char *v = getenv("IMGBATCH_FAST_PATHS");
-        enabled = !(v && !strcmp(v, "0"));
-    }
-    return enabled;
+static enum fast_mode fast_path_mode(void)
+{
+    const char *v = getenv("IMGBATCH_FAST_PATHS");
+
+    if (v && !strcmp(v, "0"))
+        return FAST_OFF;
+    if (v && !strcmp(v, "only"))
+        return FAST_ONLY;
+    return FAST_ON;
 }
 
 /* One decoder and one encoder per worker, made on first use. */
@@ -242,7 +246,7 @@ static int eligible(const struct image_settings *s, enum out_format fmt, const u
     struct jpeg_markers markers;
     int subsamp;
 
-    if (fmt != FMT_JPEG || s->keep_metadata || !fast_paths_enabled())
+    if (fmt != FMT_JPEG || s->keep_metadata)
         return 0;
     if (jpeg_read_markers(jpeg, len, &markers) || markers.has_icc)
         return 0;
@@ -259,8 +263,8 @@ static int eligible(const struct image_settings *s, enum out_format fmt, const u
     return 1;
 }
 
-int jpeg_fast_process(const struct image_settings *s, const char *input, const char *output,
-                      enum out_format fmt, struct job_result *res)
+static int try_fast_path(const struct image_settings *s, const char *input, const char *output,
+                         enum out_format fmt, struct job_result *res)
 {
     int orientation;
     int uw, uh; /* upright size of the full image */
@@ -296,9 +300,17 @@ int jpeg_fast_process(const struct image_settings *s, const char *input, const c
         FAST_MAX_DECODED_PIXELS)
         goto done;
 
-    if (decode(jpeg, len, &info, scale, s->op != OP_SEPIA && info.colorspace == TJCS_GRAY,
-               &pm) ||
-        make_upright(&pm, orientation))
+    /*
+     * grayscale decodes the luminance alone.  A YCbCr JPEG stores Y = 0.299 R
+     * + 0.587 G + 0.114 B, Pillow's "L" weights, so libjpeg just skips the
+     * chroma's inverse DCT, upsampling and colour conversion (an RGB JPEG
+     * it converts with the same weights and rounding as Pillow).  Y equals
+     * L of the decoded RGB to +-1 except where that RGB clips: a colour
+     * outside sRGB, such as a vivid red, keeps the luminance it was encoded
+     * with instead of that of the clipped colour (up to ~20 levels lighter).
+     */
+    int grey = s->op == OP_GRAYSCALE || (s->op != OP_SEPIA && info.colorspace == TJCS_GRAY);
+    if (decode(jpeg, len, &info, scale, grey, &pm) || make_upright(&pm, orientation))
         goto done;
     switch (s->op) {
     case OP_RESIZE:
@@ -307,11 +319,7 @@ int jpeg_fast_process(const struct image_settings *s, const char *input, const c
             goto done;
         break;
     case OP_GRAYSCALE:
-        if (pm.channels == 3) {
-            rgb_to_luma(pm.px, pm.px, (size_t)pm.w * pm.h); /* in place: writes trail reads */
-            pm.channels = 1;
-        }
-        break;
+        break; /* the decoder gave luminance */
     case OP_SEPIA:
         rgb_to_sepia(pm.px, (size_t)pm.w * pm.h);
         break;
@@ -333,4 +341,20 @@ done:
     pixmap_release(&pm);
     free(jpeg);
     return handled;
+}
+
+int jpeg_fast_process(const struct image_settings *s, const char *input, const char *output,
+                      enum out_format fmt, struct job_result *res)
+{
+    enum fast_mode mode = fast_path_mode();
+
+    if (mode == FAST_OFF)
+        return 0;
+    if (try_fast_path(s, input, output, fmt, res))
+        return 1;
+    if (mode == FAST_ONLY) {
+        job_result_fail(res, "not for the JPEG fast path (IMGBATCH_FAST_PATHS=only)");
+        return 1;
+    }
+    return 0;
 }

@@ -404,8 +404,10 @@ class JpegToJpegTest(OpTestCase):
 
     def test_same_pixels_whichever_path(self):
         """--keep-metadata sends JPEGs down the general libvips path instead of the
-        TurboJPEG one; grayscale and sepia must write the same pixels either way,
-        at a quality below 90 (4:2:0 chroma) and above (4:4:4)."""
+        TurboJPEG one, at a quality below 90 (4:2:0 chroma) and above (4:4:4): sepia
+        writes the same pixels either way; grayscale the same within rounding (the
+        fast path keeps the JPEG's Y, the general one computes L of the decoded RGB,
+        and on this gradient no RGB clips: see test_fast_paths.py)."""
         for op in ("grayscale", "sepia"):
             for quality in ("85", "95"):
                 fast = self.path("fast-%s-%s" % (op, quality))
@@ -418,7 +420,7 @@ class JpegToJpegTest(OpTestCase):
                         a = open_loaded(os.path.join(fast, name))
                         b = open_loaded(os.path.join(general, name))
                         self.assertEqual((a.mode, a.size), (b.mode, b.size))
-                        self.assertEqual(max_abs_diff(a, b), 0)
+                        self.assertLessEqual(max_abs_diff(a, b), 0 if op == "sepia" else 2)
 
 
 class FormatTest(OpTestCase):

@@ -82,33 +82,18 @@ static void test_orientation_out_of_range(void)
     CHECK_EQ_INT(h, 2);
 }
 
-/* RGB in, Pillow's convert("L") out, and the same in place. */
+/* RGB in, the seed's sepia out. */
 static const uint8_t rgb_cases[][3] = {
     {0, 0, 0},    {255, 255, 255}, {255, 0, 0},   {0, 255, 0},    {0, 0, 255},
     {1, 2, 3},    {128, 128, 128}, {10, 200, 30}, {254, 1, 127},  {3, 25, 14},
     {6, 50, 28},  {6, 235, 147},   {12, 100, 56}, {18, 85, 56},   {18, 115, 119},
 };
 #define NCASES (sizeof(rgb_cases) / sizeof(rgb_cases[0]))
-static const uint8_t pillow_luma[NCASES] = {0, 255, 76, 150, 29, 2, 128, 124,
-                                            91, 17, 34, 156, 69, 62, 86};
 static const uint8_t seed_sepia[NCASES][3] = {
     {0, 0, 0},      {255, 255, 238}, {100, 88, 69},  {196, 174, 136}, {48, 42, 33},
     {2, 2, 1},      {172, 153, 119}, {163, 145, 113}, {124, 110, 86}, {23, 20, 16},
     {46, 41, 32},   {210, 188, 146}, {92, 82, 64},    {83, 74, 57},   {118, 105, 81},
 };
-
-static void test_luma(void)
-{
-    uint8_t buf[NCASES * 3], grey[NCASES];
-
-    memcpy(buf, rgb_cases, sizeof(buf));
-    rgb_to_luma(buf, grey, NCASES);
-    for (size_t i = 0; i < NCASES; i++)
-        CHECK_EQ_INT(grey[i], pillow_luma[i]);
-    /* In place, as the fast path runs it. */
-    rgb_to_luma(buf, buf, NCASES);
-    CHECK(memcmp(buf, pillow_luma, NCASES) == 0);
-}
 
 static void test_sepia(void)
 {
@@ -123,12 +108,75 @@ static void test_sepia(void)
     }
 }
 
+/*
+ * Long runs go through the vectorised loop (whichever copy the CPU picked),
+ * short ones and tails through the plain one: the same cases, repeated and
+ * started at every offset, must come out the same.
+ */
+static void test_sepia_long_runs(void)
+{
+    enum { REPEAT = 97 };
+    static uint8_t buf[(NCASES * REPEAT + 8) * 3];
+
+    for (size_t start = 0; start < 8; start++) {
+        uint8_t *px = buf + start * 3;
+        for (size_t i = 0; i < NCASES * REPEAT; i++)
+            memcpy(px + 3 * i, rgb_cases[i % NCASES], 3);
+        rgb_to_sepia(px, NCASES * REPEAT);
+        size_t wrong = 0;
+        for (size_t i = 0; i < NCASES * REPEAT; i++)
+            wrong += memcmp(px + 3 * i, seed_sepia[i % NCASES], 3) != 0;
+        CHECK_EQ_INT((int)wrong, 0);
+    }
+}
+
+/*
+ * Images wider and taller than orient_pixels' tiles, odd sizes, one and
+ * three channels: every pixel lands where the EXIF definition puts it.
+ */
+static void test_orientation_large(void)
+{
+    enum { W = 150, H = 67 };
+    static uint8_t src[W * H * 3], dst[W * H * 3];
+
+    for (int channels = 1; channels <= 3; channels += 2) {
+        for (size_t i = 0; i < sizeof(src); i++)
+            src[i] = (uint8_t)(i * 31 + i / 7);
+        for (int o = 1; o <= 8; o++) {
+            int ow, oh, wrong = 0;
+            orient_pixels(src, dst, W, H, channels, o);
+            oriented_size(o, W, H, &ow, &oh);
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++) {
+                    /* Where upright (x, y) was stored, from the EXIF tag's meaning. */
+                    int sx = x, sy = y;
+                    switch (o) {
+                    case 2: sx = W - 1 - x; break;
+                    case 3: sx = W - 1 - x, sy = H - 1 - y; break;
+                    case 4: sy = H - 1 - y; break;
+                    case 5: sx = y, sy = x; break;
+                    case 6: sx = y, sy = H - 1 - x; break;
+                    case 7: sx = W - 1 - y, sy = H - 1 - x; break;
+                    case 8: sx = W - 1 - y, sy = x; break;
+                    }
+                    wrong += memcmp(dst + ((size_t)y * ow + x) * channels,
+                                    src + ((size_t)sy * W + sx) * channels, (size_t)channels) != 0;
+                }
+            if (wrong)
+                fprintf(stderr, "orientation %d, %d channels: %d pixels misplaced\n", o,
+                        channels, wrong);
+            CHECK_EQ_INT(wrong, 0);
+        }
+    }
+}
+
 int main(void)
 {
     test_orientation_one_channel();
     test_orientation_three_channels();
     test_orientation_out_of_range();
-    test_luma();
+    test_orientation_large();
     test_sepia();
+    test_sepia_long_runs();
     return check_summary();
 }
