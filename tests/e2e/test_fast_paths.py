@@ -1,0 +1,193 @@
+"""The JPEG fast path (TurboJPEG; src/jpeg_fast.c) against the general libvips path.
+
+IMGBATCH_FAST_PATHS=0 sends every file down the general path; =only fails every file
+the fast path does not take, which proves that a run really went the fast way.  For
+every operation, on generated JPEGs of each kind the fast path takes (chroma
+subsamplings, progressive, grey, odd sizes, every EXIF orientation) and on the real
+photos, both paths must give the same dimensions and the same pixels within rounding.
+Outputs are written at quality 100, so that what differs is the two pipelines and not
+the encoder's quantisation.
+
+- resize, thumbnail: both decode at the same DCT scale and resample with Lanczos3
+  (libvips' reduce, our resample.c): mean difference under 1.2 levels, and under 0.5%
+  of the values more than 8 apart.
+- sepia: the same double arithmetic on the same decoded pixels: identical.
+- grayscale: the fast path keeps the JPEG's own luminance Y; the general path computes
+  Pillow's L of the decoded RGB.  The two agree within 1 wherever that RGB does not
+  clip; the tests check Y and L separately and that they part only where RGB clips.
+"""
+
+import os
+import unittest
+
+from PIL import Image, ImageChops, ImageOps
+
+import helpers
+from helpers import ImgbatchTestCase, corpus, open_loaded, run_json
+
+QUALITY = "100"
+OPS = {"resize": ["--size", "200x150"], "thumbnail": ["--size", "150x150"],
+       "grayscale": [], "sepia": []}
+# The one photo the fast path must leave to libvips: it carries an ICC profile.
+PHOTOS_NOT_FAST = {"exif_jpg_tests_33-type_error.jpg"}
+
+
+def diff_levels(a, b):
+    """Per level 0..255, how many channel values of a and b differ by that much."""
+    assert a.size == b.size and a.mode == b.mode, (a.size, b.size, a.mode, b.mode)
+    hist = ImageChops.difference(a, b).histogram()
+    return [sum(hist[level::256]) for level in range(256)]
+
+
+def mean_diff(levels):
+    return sum(i * n for i, n in enumerate(levels)) / sum(levels)
+
+
+def share_over(levels, limit):
+    return sum(levels[limit + 1:]) / sum(levels)
+
+
+def textured(size, mode="RGB"):
+    """Deterministic detail (a Mandelbrot rendering) over soft gradients, every value
+    well inside 0..255 so that no JPEG decoder ever clips."""
+    w, h = size
+    detail = Image.effect_mandelbrot(size, (-2.0, -1.2, 0.8, 1.2), 60)
+    ramp = Image.linear_gradient("L").resize(size)
+    bands = [ImageChops.blend(ramp, detail, 0.5).point(lambda v: 40 + v * 160 // 255),
+             ImageChops.blend(ramp.transpose(Image.Transpose.ROTATE_90).resize(size),
+                              detail, 0.3).point(lambda v: 50 + v * 150 // 255),
+             detail.point(lambda v: 60 + v * 120 // 255)]
+    return bands[0] if mode == "L" else Image.merge("RGB", bands)
+
+
+def with_orientation(orientation):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return exif.tobytes()
+
+
+class FastPathCase(ImgbatchTestCase):
+    def run_path(self, mode, op, inp, out, expect_failed=0):
+        env = dict(os.environ, IMGBATCH_FAST_PATHS=mode)
+        r = run_json([op, inp, out, "-q", QUALITY] + OPS[op], env=env)
+        self.assertEqual(len(r.by_status("failed")), expect_failed, helpers.describe(r.proc))
+        return r
+
+    def compare_dirs(self, op, fast, general, names, sources=None):
+        for name in names:
+            with self.subTest(op=op, file=name):
+                a = open_loaded(os.path.join(fast, name))
+                b = open_loaded(os.path.join(general, name))
+                self.assertEqual((a.size, a.mode), (b.size, b.mode))
+                if op == "sepia":
+                    self.assertEqual(helpers.max_abs_diff(a, b), 0)
+                elif op == "grayscale":
+                    self.check_grey(a, b, sources[name])
+                else:
+                    levels = diff_levels(a, b)
+                    self.assertLess(mean_diff(levels), 1.2)
+                    self.assertLess(share_over(levels, 8), 0.005)
+
+    def check_grey(self, fast, general, source):
+        """fast is the source's Y, general its L of RGB, each within rounding; where Y
+        and L part by more than 1, the decoded RGB clips."""
+        src = Image.open(source)
+        src.draft("L", src.size)  # libjpeg's luminance-only decode: the stored Y
+        y = ImageOps.exif_transpose(src.convert("L"))
+        rgb = ImageOps.exif_transpose(open_loaded(source).convert("RGB"))
+        lum = rgb.convert("L")
+        for got, want in ((fast, y), (general, lum)):
+            levels = diff_levels(got, want)
+            self.assertLess(mean_diff(levels), 0.3)
+            self.assertLess(share_over(levels, 2), 0.001)
+        parted = ImageChops.difference(y, lum).point(lambda v: 255 if v > 1 else 0)
+        clipped = None
+        for band in rgb.split():
+            edge = band.point(lambda v: 255 if v in (0, 255) else 0)
+            clipped = edge if clipped is None else ImageChops.lighter(clipped, edge)
+        self.assertIsNone(ImageChops.subtract(parted, clipped).getbbox(),
+                          "Y and L differ where the RGB does not clip")
+
+
+class GeneratedJpegTest(FastPathCase):
+    def setUp(self):
+        super().setUp()
+        self.inp = self.mkdir("in")
+        self.names = []
+        size = (1700, 1280)  # resize 200x150 decodes it at 1/4, thumbnail 150x150 too
+        colour, grey = textured(size), textured(size, "L")
+        kinds = (("s444", colour, {"subsampling": 0}), ("s422", colour, {"subsampling": 1}),
+                 ("s420", colour, {"subsampling": 2}), ("prog", colour, {"progressive": True}),
+                 ("grey", grey, {}), ("odd", colour.resize((1701, 1279)), {}))
+        for kind, im, kw in kinds:
+            orientations = range(1, 9) if kind in ("s420", "odd") else (1, 3, 6, 8)
+            for o in orientations:
+                name = "%s-o%d.jpg" % (kind, o)
+                im.save(os.path.join(self.inp, name), quality=92, exif=with_orientation(o), **kw)
+                self.names.append(name)
+
+    def test_every_operation_same_as_general_path(self):
+        sources = {n: os.path.join(self.inp, n) for n in self.names}
+        for op in OPS:
+            fast, general = self.path("fast-" + op), self.path("general-" + op)
+            self.run_path("only", op, self.inp, fast)  # every file went the fast way
+            self.run_path("0", op, self.inp, general)
+            self.compare_dirs(op, fast, general, self.names, sources)
+
+    def test_orientation_read_as_libvips_reads_it(self):
+        """Orientation values outside 1..8 count as upright, as libvips counts them;
+        the fast path still takes the file and agrees with the general path."""
+        for o in (0, 9, 255, 65535):
+            textured((600, 400)).save(self.path("in", "bad-%d.jpg" % o), quality=92,
+                                      exif=with_orientation(o))
+        names = ["bad-%d.jpg" % o for o in (0, 9, 255, 65535)]
+        for name in self.names:
+            os.remove(os.path.join(self.inp, name))
+        fast, general = self.path("fast"), self.path("general")
+        self.run_path("only", "resize", self.inp, fast)
+        self.run_path("0", "resize", self.inp, general)
+        for name in names:
+            self.assertEqual(open_loaded(os.path.join(fast, name)).size, (200, 133))
+        self.compare_dirs("resize", fast, general, names)
+
+
+class RealPhotoTest(FastPathCase):
+    def test_photos_same_as_general_path(self):
+        photos = corpus("photos")
+        names = sorted(n for n in os.listdir(photos) if n.endswith(".jpg"))
+        sources = {n: os.path.join(photos, n) for n in names}
+        for op in OPS:
+            fast, general = self.path("fast-" + op), self.path("general-" + op)
+            self.run_path("1", op, photos, fast)
+            self.run_path("0", op, photos, general)
+            self.compare_dirs(op, fast, general, names, sources)
+
+    def test_which_photos_the_fast_path_takes(self):
+        """All but the photo with an ICC profile; a CMYK JPEG and a damaged one go to
+        libvips too."""
+        r = self.run_path("only", "resize", corpus("photos"), self.path("out"),
+                          expect_failed=len(PHOTOS_NOT_FAST))
+        failed = {os.path.basename(f["input"]) for f in r.by_status("failed")}
+        self.assertEqual(failed, PHOTOS_NOT_FAST)
+        inp = self.mkdir("odd")
+        for kind, name in (("formats", "Channel_digital_image_CMYK_color_no_profile.jpg"),
+                          ("broken", "truncated.jpg")):
+            src = corpus(kind, name)
+            with open(src, "rb") as f, open(os.path.join(inp, name), "wb") as g:
+                g.write(f.read())
+        r = self.run_path("only", "resize", inp, self.path("odd-out"), expect_failed=2)
+        for f in r.by_status("failed"):
+            self.assertIn("not for the JPEG fast path", f["error"])
+
+    def test_orientation_examples_same_as_general_path(self):
+        src = corpus("orientation")
+        names = sorted(n for n in os.listdir(src) if n.endswith(".jpg"))
+        for op in ("resize", "thumbnail"):
+            fast, general = self.path("fast-" + op), self.path("general-" + op)
+            self.run_path("only", op, src, fast)
+            self.run_path("0", op, src, general)
+            self.compare_dirs(op, fast, general, names)
+
+
+if __name__ == "__main__":
+    unittest.main()
