@@ -119,7 +119,8 @@ static uint8_t truncate_clip(double v)
  * picked at load time on CPUs that have it (twice as fast here).  Both run
  * the same IEEE operations in the same order, so they write the same bytes.
  */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* GCC only: clang 14 leaves callers in other files an undefined symbol. */
 #define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define VECTOR_CLONES
