@@ -31,12 +31,19 @@ void image_input_close(struct image_input *in);
 VipsImage *image_input_load(struct image_input *in, VipsAccess access);
 
 /*
- * vips_thumbnail from this input, to exactly or at least width x height.
- * With to_srgb, an embedded profile (P3, ProPhoto, CMYK...) is used to
- * reach sRGB; without, grey stays grey.
+ * vips_thumbnail from this input, to exactly width x height (the caller
+ * computes the size, and crops, as the fast path does).  With to_srgb, an
+ * embedded profile (P3, ProPhoto, CMYK...) is used to reach sRGB; without,
+ * grey stays grey.
  */
-VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, VipsSize size,
-                                 VipsInteresting crop, int no_rotate, int to_srgb);
+VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, int no_rotate,
+                                 int to_srgb);
+
+/*
+ * Whether a w x h image is above --max-pixels.  Both paths ask before
+ * decoding; the libvips path words the refusal.
+ */
+int over_pixel_limit(const struct image_settings *s, int w, int h);
 
 /* 8-bit sRGB (or 8-bit grey where keep_grey and the input is grey), alpha kept. */
 int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey);

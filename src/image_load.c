@@ -209,8 +209,8 @@ VipsImage *image_input_load(struct image_input *in, VipsAccess access)
                                       NULL);
 }
 
-VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, VipsSize size,
-                                 VipsInteresting crop, int no_rotate, int to_srgb)
+VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, int no_rotate,
+                                 int to_srgb)
 {
     VipsImage *out = NULL;
     /* libvips 8.14 honours an embedded profile only when asked to export to one. */
@@ -219,13 +219,13 @@ VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, 
 
     if (in->buffer)
         r = vips_thumbnail_buffer(in->buffer, in->length, &out, width, "height", height, "size",
-                                  size, "crop", crop, "no_rotate", no_rotate, "fail_on",
+                                  VIPS_SIZE_FORCE, "no_rotate", no_rotate, "fail_on",
                                   in->fail_on, "option_string", in->fail_on_option,
                                   profile_option, "srgb", NULL);
     else
-        r = vips_thumbnail_source(in->source, &out, width, "height", height, "size", size, "crop",
-                                  crop, "no_rotate", no_rotate, "fail_on", in->fail_on,
-                                  "option_string", in->fail_on_option, profile_option, "srgb",
-                                  NULL);
+        r = vips_thumbnail_source(in->source, &out, width, "height", height, "size",
+                                  VIPS_SIZE_FORCE, "no_rotate", no_rotate, "fail_on",
+                                  in->fail_on, "option_string", in->fail_on_option,
+                                  profile_option, "srgb", NULL);
     return r ? NULL : out;
 }

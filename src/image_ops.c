@@ -184,14 +184,18 @@ done:
     return r;
 }
 
+int over_pixel_limit(const struct image_settings *s, int w, int h)
+{
+    return s->max_megapixels > 0 && (double)w * h / 1e6 > s->max_megapixels;
+}
+
 /* Refuses inputs above the pixel limit before a single pixel is decoded. */
 static int check_limit(const struct image_settings *s, VipsImage *im, struct job_result *res)
 {
-    double mp = (double)im->Xsize * im->Ysize / 1e6;
-
-    if (s->max_megapixels > 0 && mp > s->max_megapixels) {
+    if (over_pixel_limit(s, im->Xsize, im->Ysize)) {
         job_result_fail(res, "image too large: %dx%d is %.0f megapixels (limit %.0f, see --max-pixels)",
-                        im->Xsize, im->Ysize, mp, s->max_megapixels);
+                        im->Xsize, im->Ysize, (double)im->Xsize * im->Ysize / 1e6,
+                        s->max_megapixels);
         return -1;
     }
     return 0;
@@ -255,8 +259,7 @@ static VipsImage *scale(const struct image_settings *s, struct image_input *in,
         fit_inside(w, h, s->width, s->height, &tw, &th);
     else
         cover_size(w, h, s->width, s->height, &tw, &th);
-    thumb = image_input_thumbnail(in, tw, th, VIPS_SIZE_FORCE, VIPS_INTERESTING_NONE,
-                                  s->no_rotate, colour);
+    thumb = image_input_thumbnail(in, tw, th, s->no_rotate, colour);
     if (!thumb) {
         fail_decoding(res, in->path);
         return NULL;

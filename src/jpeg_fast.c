@@ -20,6 +20,7 @@
 #include "jpeg_markers.h"
 #include "pixels.h"
 #include "resample.h"
+#include "sniff.h"
 #include "xio.h"
 
 #include <fcntl.h>
@@ -85,7 +86,7 @@ static void pixmap_release(struct pixmap *p)
  */
 static int read_jpeg_file(const char *path, uint8_t **data, size_t *len)
 {
-    uint8_t head[3];
+    uint8_t head[SNIFF_BYTES];
     struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -94,7 +95,7 @@ static int read_jpeg_file(const char *path, uint8_t **data, size_t *len)
         return -1;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(head) ||
         read_in_full(fd, head, sizeof(head)) != (ssize_t)sizeof(head) ||
-        memcmp(head, "\xff\xd8\xff", sizeof(head)) ||
+        sniff_format(head, sizeof(head)) != IN_JPEG ||
         !(*data = malloc((size_t)st.st_size))) {
         close_quietly(fd);
         return -1;
@@ -236,18 +237,16 @@ static int encode_and_save(const struct pixmap *pm, int left, int top, int w, in
 }
 
 /*
- * Whether this job may take the fast path, judged on the file's own header:
- * a plain JPEG (YCbCr, RGB or grey; no profile, orientation readable) going
- * to JPEG, without metadata to keep, inside --max-pixels.
+ * Whether this JPEG may take the fast path, judged on its own header: YCbCr,
+ * RGB or grey, no profile, orientation readable, inside --max-pixels.  (The
+ * caller has checked that it goes to JPEG without metadata to keep.)
  */
-static int eligible(const struct image_settings *s, enum out_format fmt, const uint8_t *jpeg,
-                    size_t len, struct jpeg_info *info, int *orientation)
+static int eligible(const struct image_settings *s, const uint8_t *jpeg, size_t len,
+                    struct jpeg_info *info, int *orientation)
 {
     struct jpeg_markers markers;
     int subsamp;
 
-    if (fmt != FMT_JPEG || s->keep_metadata)
-        return 0;
     if (jpeg_read_markers(jpeg, len, &markers) || markers.has_icc)
         return 0;
     if (tjDecompressHeader3(decoder, jpeg, (unsigned long)len, &info->width, &info->height,
@@ -256,8 +255,7 @@ static int eligible(const struct image_settings *s, enum out_format fmt, const u
     if (info->colorspace != TJCS_YCbCr && info->colorspace != TJCS_GRAY &&
         info->colorspace != TJCS_RGB)
         return 0; /* CMYK and YCCK: libvips converts those */
-    if (s->max_megapixels > 0 &&
-        (double)info->width * info->height / 1e6 > s->max_megapixels)
+    if (over_pixel_limit(s, info->width, info->height))
         return 0; /* libvips' path words the refusal */
     *orientation = s->no_rotate ? 1 : markers.orientation;
     return 1;
@@ -283,7 +281,7 @@ static int try_fast_path(const struct image_settings *s, const char *input, cons
         return 0;
     if (read_jpeg_file(input, &jpeg, &len))
         return 0; /* not a JPEG, or unreadable: libvips will say why */
-    if (!eligible(s, fmt, jpeg, len, &info, &orientation))
+    if (!eligible(s, jpeg, len, &info, &orientation))
         goto done;
     oriented_size(orientation, info.width, info.height, &uw, &uh);
 
