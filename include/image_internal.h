@@ -52,15 +52,7 @@ int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey);
 int image_save_atomic(VipsImage *img, const char *input, const char *output,
                       enum out_format fmt, const struct image_settings *s, struct job_result *res);
 
-/*
- * Atomic writes: temp_open creates OUTPUT's temporary file (NULL *temp and
- * -1 on failure, res set); temp_finish closes it, complete, for the master
- * to rename into place (settle_output); temp_abandon closes and removes it.
- * Both free temp.
- */
-int temp_open(const char *output, char **temp, struct job_result *res);
-int temp_finish(int fd, char *temp, const char *output, struct job_result *res);
-void temp_abandon(int fd, char *temp);
+/* Writes data as output's temporary file (temp_output.h), for the master to rename. */
 int save_bytes_atomic(const void *data, size_t len, const char *output, struct job_result *res);
 
 /*

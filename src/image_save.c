@@ -10,11 +10,10 @@
  * temp_finish.
  */
 #include "image_internal.h"
-#include "outpath.h"
+#include "temp_output.h"
 #include "xio.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,71 +136,32 @@ static int write_pixels(VipsImage *img, int fd, const char *input, const char *o
     return r;
 }
 
-int temp_open(const char *output, char **temp, struct job_result *res)
-{
-    *temp = temp_path_for(output, getpid());
-    /*
-     * A name left by an earlier crash is removed first, and the file is
-     * created anew: O_EXCL and O_NOFOLLOW, so a link planted under the
-     * predictable name cannot point our write at another file.  0666 and
-     * the umask, like any file a user creates; not mkstemp's 0600.
-     */
-    if (unlink(*temp) < 0 && errno != ENOENT) {
-        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
-        free(*temp);
-        *temp = NULL;
-        return -1;
-    }
-    int fd = open(*temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
-        free(*temp);
-        *temp = NULL;
-    }
-    return fd;
-}
-
-void temp_abandon(int fd, char *temp)
-{
-    close_quietly(fd);
-    unlink(temp); /* whatever part was written */
-    free(temp);
-}
-
-int temp_finish(int fd, char *temp, const char *output, struct job_result *res)
-{
-    int r = 0;
-
-    if (close(fd) < 0) { /* some file systems report a failed write only now */
-        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
-        unlink(temp);
-        r = -1;
-    }
-    free(temp);
-    return r;
-}
-
 int save_bytes_atomic(const void *data, size_t len, const char *output, struct job_result *res)
 {
-    char *temp;
-    int fd = temp_open(output, &temp, res);
+    struct temp_output t;
+    char err[RESULT_ERROR_MAX];
 
-    if (fd < 0)
-        return -1;
-    if (write_in_full(fd, data, len) < 0) {
-        job_result_fail(res, "cannot write %s: %s", output, strerror(errno));
-        temp_abandon(fd, temp);
-        return -1;
+    if (temp_output_open(&t, output, true, err, sizeof(err)) < 0)
+        goto fail;
+    if (write_in_full(t.fd, data, len) < 0) {
+        snprintf(err, sizeof(err), "cannot write %s: %s", output, strerror(errno));
+        temp_output_abandon(&t);
+        goto fail;
     }
-    return temp_finish(fd, temp, output, res);
+    if (temp_output_finish(&t, output, err, sizeof(err)) < 0)
+        goto fail;
+    return 0;
+fail:
+    job_result_fail(res, "%s", err);
+    return -1;
 }
 
 int image_save_atomic(VipsImage *img, const char *input, const char *output,
                       enum out_format fmt, const struct image_settings *s, struct job_result *res)
 {
     VipsImage *flat = NULL, *clean = NULL;
-    char *temp = NULL;
-    int fd;
+    struct temp_output t;
+    char err[RESULT_ERROR_MAX];
     int r = -1;
 
     if (fmt == FMT_JPEG && vips_image_hasalpha(img)) {
@@ -215,14 +175,17 @@ int image_save_atomic(VipsImage *img, const char *input, const char *output,
         fail_from_vips(res, "cannot copy");
         goto done;
     }
-    fd = temp_open(output, &temp, res);
-    if (fd < 0)
-        goto done;
-    if (write_pixels(clean, fd, input, output, fmt, s, res)) {
-        temp_abandon(fd, temp);
+    if (temp_output_open(&t, output, true, err, sizeof(err)) < 0) {
+        job_result_fail(res, "%s", err);
         goto done;
     }
-    r = temp_finish(fd, temp, output, res);
+    if (write_pixels(clean, t.fd, input, output, fmt, s, res)) {
+        temp_output_abandon(&t);
+        goto done;
+    }
+    r = temp_output_finish(&t, output, err, sizeof(err));
+    if (r)
+        job_result_fail(res, "%s", err);
 done:
     if (flat)
         g_object_unref(flat);

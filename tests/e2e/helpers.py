@@ -369,6 +369,32 @@ def alive(pid):
     return st is not None and st[0] not in ("Z", "X")
 
 
+def writes_in(pid, directory):
+    """True if process pid has an output's temporary file in directory open for
+    writing: named (.NAME.imgbatch-PID.tmp) or unnamed (O_TMPFILE, which /proc
+    shows as "DIRECTORY/#INODE (deleted)").  Other files open there (a worker
+    inherits the master's .imgbatch.lock) do not count."""
+    real = os.path.realpath(directory)
+    fd_dir = "/proc/%d/fd" % pid
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                flags = int(f.read().split("flags:")[1].split()[0], 8)
+        except (OSError, IndexError, ValueError):
+            continue
+        name = os.path.basename(target)
+        temp = name.endswith(".imgbatch-%d.tmp" % pid) or (name.startswith("#")
+                                                           and name.endswith(" (deleted)"))
+        if os.path.dirname(target) == real and temp and flags & (os.O_WRONLY | os.O_RDWR):
+            return True
+    return False
+
+
 def has_open(pid, path):
     """True if process pid has path open."""
     real = os.path.realpath(path)

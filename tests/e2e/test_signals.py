@@ -83,14 +83,12 @@ class SignalTestCase(ImgbatchTestCase):
         return found
 
     def wait_temp_files(self, pids):
-        """Waits (a little) until each busy worker has its temporary file in OUTPUT, so
-        that the interruption hits a write in progress.  Not an error if it does not."""
+        """Waits (a little) until each busy worker has its output open for writing, so
+        that the interruption hits a write in progress.  Not an error if it does not.
+        The file is unnamed until complete where the file system allows (O_TMPFILE):
+        look at what the worker holds open, not at OUTPUT's names."""
         def check():
-            if not os.path.isdir(self.out):
-                return None
-            names = os.listdir(self.out)
-            return all(any(n.endswith(".imgbatch-%d.tmp" % pid) for n in names)
-                       for pid in pids)
+            return os.path.isdir(self.out) and all(helpers.writes_in(pid, self.out) for pid in pids)
         return helpers.wait_for(check, 5)
 
     def assertWorkersGone(self, pids):
