@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # Python parser (the metrics file), groff (the man page) and strace (to stall a
 # shard at its exit).
 packages=(build-essential cmake pkg-config libvips-dev libturbojpeg0-dev libjpeg62-turbo-dev
-          libpng-dev python3 python3-pil clang libclang-rt-dev parallel
+          liblcms2-dev libpng-dev python3 python3-pil clang libclang-rt-dev parallel
           python3-prometheus-client groff-base strace)
 missing=()
 for p in "${packages[@]}"; do

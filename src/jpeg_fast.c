@@ -11,12 +11,14 @@
  * grayscale decodes the luminance alone; sepia decodes at full size and
  * runs the seed's arithmetic (pixels.c).
  *
- * It takes only the clean cases: no ICC profile, no CMYK, no metadata to
- * keep, no enlargement, and a decode without a single libjpeg warning.
+ * It takes only the clean cases: no ICC profile other than sRGB under
+ * another name (icc_srgb.c), no CMYK, no metadata to keep, no enlargement,
+ * and a decode without a single libjpeg warning.
  * Anything else returns 0 and goes the libvips way, which also words the
  * errors, so a damaged file reads the same whichever path saw it first.
  */
 #include "image_internal.h"
+#include "icc_srgb.h"
 #include "jpeg_markers.h"
 #include "pixels.h"
 #include "resample.h"
@@ -237,9 +239,29 @@ static int encode_and_save(const struct pixmap *pm, int left, int top, int w, in
 }
 
 /*
+ * A colour JPEG's profile that is sRGB in all but name converts to sRGB
+ * unchanged, within rounding: such a file is as good as untagged.  Any other
+ * profile, or one on a grey JPEG, is for libvips' colour management.
+ */
+static int profile_is_plain_srgb(const struct jpeg_markers *markers, int colorspace)
+{
+    size_t len = 0;
+    uint8_t *icc;
+    int srgb;
+
+    if (colorspace == TJCS_GRAY)
+        return 0;
+    icc = jpeg_icc_profile(markers, &len);
+    srgb = icc && icc_profile_is_srgb(icc, len);
+    free(icc);
+    return srgb;
+}
+
+/*
  * Whether this JPEG may take the fast path, judged on its own header: YCbCr,
- * RGB or grey, no profile, orientation readable, inside --max-pixels.  (The
- * caller has checked that it goes to JPEG without metadata to keep.)
+ * RGB or grey, no profile but sRGB, orientation readable, inside
+ * --max-pixels.  (The caller has checked that it goes to JPEG without
+ * metadata to keep.)
  */
 static int eligible(const struct image_settings *s, const uint8_t *jpeg, size_t len,
                     struct jpeg_info *info, int *orientation)
@@ -247,7 +269,7 @@ static int eligible(const struct image_settings *s, const uint8_t *jpeg, size_t 
     struct jpeg_markers markers;
     int subsamp;
 
-    if (jpeg_read_markers(jpeg, len, &markers) || markers.has_icc)
+    if (jpeg_read_markers(jpeg, len, &markers))
         return 0;
     if (tjDecompressHeader3(decoder, jpeg, (unsigned long)len, &info->width, &info->height,
                             &subsamp, &info->colorspace))
@@ -255,6 +277,8 @@ static int eligible(const struct image_settings *s, const uint8_t *jpeg, size_t 
     if (info->colorspace != TJCS_YCbCr && info->colorspace != TJCS_GRAY &&
         info->colorspace != TJCS_RGB)
         return 0; /* CMYK and YCCK: libvips converts those */
+    if (markers.has_icc && !profile_is_plain_srgb(&markers, info->colorspace))
+        return 0;
     if (over_pixel_limit(s, info->width, info->height))
         return 0; /* libvips' path words the refusal */
     *orientation = s->no_rotate ? 1 : markers.orientation;

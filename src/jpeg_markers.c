@@ -8,6 +8,7 @@
  */
 #include "jpeg_markers.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define EXIF_HEADER "Exif\0\0"
@@ -75,6 +76,56 @@ int exif_orientation(const uint8_t *p, size_t n)
     return 1;
 }
 
+/*
+ * Files one APP2 ICC segment ("ICC_PROFILE\0", sequence number, count,
+ * data).  The rules are libjpeg's jpeg_read_icc_profile(): every segment
+ * gives the same count, and each number from 1 to it appears once.
+ * Returns -1 where they are broken.
+ */
+static int add_icc_chunk(struct jpeg_markers *m, const uint8_t *body, size_t body_len)
+{
+    if (body_len < ICC_HEADER_LEN + 2)
+        return -1;
+    int seq = body[ICC_HEADER_LEN], count = body[ICC_HEADER_LEN + 1];
+
+    if (count == 0 || seq == 0 || seq > count || (m->has_icc && count != m->icc_chunks))
+        return -1;
+    if (m->icc[seq - 1].data)
+        return -1;
+    m->has_icc = 1;
+    m->icc_chunks = count;
+    m->icc[seq - 1].data = body + ICC_HEADER_LEN + 2;
+    m->icc[seq - 1].len = body_len - ICC_HEADER_LEN - 2;
+    return 0;
+}
+
+static int icc_complete(const struct jpeg_markers *m)
+{
+    for (int i = 0; i < m->icc_chunks; i++)
+        if (!m->icc[i].data)
+            return 0;
+    return 1;
+}
+
+uint8_t *jpeg_icc_profile(const struct jpeg_markers *m, size_t *len)
+{
+    size_t total = 0;
+
+    if (!m->has_icc)
+        return NULL;
+    for (int i = 0; i < m->icc_chunks; i++)
+        total += m->icc[i].len;
+    uint8_t *profile = malloc(total ? total : 1);
+    if (!profile)
+        return NULL;
+    *len = 0;
+    for (int i = 0; i < m->icc_chunks; i++) {
+        memcpy(profile + *len, m->icc[i].data, m->icc[i].len);
+        *len += m->icc[i].len;
+    }
+    return profile;
+}
+
 int jpeg_read_markers(const uint8_t *p, size_t n, struct jpeg_markers *m)
 {
     size_t at = 2;
@@ -82,6 +133,8 @@ int jpeg_read_markers(const uint8_t *p, size_t n, struct jpeg_markers *m)
 
     m->orientation = 1;
     m->has_icc = 0;
+    m->icc_chunks = 0;
+    memset(m->icc, 0, sizeof(m->icc));
     if (n < 4 || p[0] != 0xFF || p[1] != 0xD8)
         return -1;
     for (;;) {
@@ -93,8 +146,8 @@ int jpeg_read_markers(const uint8_t *p, size_t n, struct jpeg_markers *m)
         if (at >= n)
             return -1;
         uint8_t code = p[at++];
-        if (code == 0xDA)
-            return 0; /* start of scan: the header is complete */
+        if (code == 0xDA) /* start of scan: the header is complete */
+            return m->has_icc && !icc_complete(m) ? -1 : 0;
         if (code == 0xD9 || code == 0x00)
             return -1; /* end of image before any scan, or a stuffed byte */
         if (code == 0x01 || (code >= 0xD0 && code <= 0xD7))
@@ -117,7 +170,8 @@ int jpeg_read_markers(const uint8_t *p, size_t n, struct jpeg_markers *m)
                 return -1;
         } else if (code == 0xE2 && body_len >= ICC_HEADER_LEN &&
                    !memcmp(body, ICC_HEADER, ICC_HEADER_LEN)) {
-            m->has_icc = 1;
+            if (add_icc_chunk(m, body, body_len))
+                return -1;
         }
         at += seg_len;
     }

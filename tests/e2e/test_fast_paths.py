@@ -15,6 +15,11 @@ the encoder's quantisation.
 - grayscale: the fast path keeps the JPEG's own luminance Y; the general path computes
   Pillow's L of the decoded RGB.  The two agree within 1 wherever that RGB does not
   clip; the tests check Y and L separately and that they part only where RGB clips.
+
+A JPEG tagged with an sRGB profile takes the fast path (its conversion to sRGB changes
+nothing but rounding, which the comparisons above cover); one tagged with any other
+profile (Display P3, Adobe RGB, a grey profile) is left to libvips' colour management.
+The profiles are real ones, in tests/data/icc.
 """
 
 import os
@@ -28,8 +33,12 @@ from helpers import ImgbatchTestCase, corpus, open_loaded, run_json
 QUALITY = "100"
 OPS = {"resize": ["--size", "200x150"], "thumbnail": ["--size", "150x150"],
        "grayscale": [], "sepia": []}
-# The one photo the fast path must leave to libvips: it carries an ICC profile.
-PHOTOS_NOT_FAST = {"exif_jpg_tests_33-type_error.jpg"}
+ICC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "icc")
+
+
+def icc(name):
+    with open(os.path.join(ICC_DIR, name), "rb") as f:
+        return f.read()
 
 
 def diff_levels(a, b):
@@ -151,6 +160,51 @@ class GeneratedJpegTest(FastPathCase):
         self.compare_dirs("resize", fast, general, names)
 
 
+class ProfileTest(FastPathCase):
+    def setUp(self):
+        super().setUp()
+        self.inp = self.mkdir("in")
+        colour = textured((1200, 900))
+        colour.save(self.path("in", "srgb.jpg"), quality=92,
+                    icc_profile=icc("sRGB-IEC61966-2.1.icc"))
+        colour.save(self.path("in", "srgb-o6.jpg"), quality=92,
+                    icc_profile=icc("sRGB-IEC61966-2.1.icc"), exif=with_orientation(6))
+        colour.save(self.path("in", "srgb-444.jpg"), quality=92, subsampling=0,
+                    icc_profile=icc("sRGB-IEC61966-2.1.icc"))
+
+    def test_srgb_tagged_same_as_general_path(self):
+        names = sorted(os.listdir(self.inp))
+        sources = {n: os.path.join(self.inp, n) for n in names}
+        for op in OPS:
+            fast, general = self.path("fast-" + op), self.path("general-" + op)
+            self.run_path("only", op, self.inp, fast)  # every file went the fast way
+            self.run_path("0", op, self.inp, general)
+            self.compare_dirs(op, fast, general, names, sources)
+
+    def test_other_profiles_left_to_colour_management(self):
+        """Display P3, Adobe RGB and ProPhoto tags, and a grey profile on a grey JPEG:
+        the fast path declines each, and what libvips makes of the colour ones is
+        visibly not the untagged picture."""
+        odd = self.mkdir("odd")
+        colour = textured((400, 300))
+        for name in ("display-p3", "adobe-rgb-1998", "prophoto"):
+            colour.save(os.path.join(odd, name + ".jpg"), quality=92,
+                        icc_profile=icc(name + ".icc"))
+        colour.save(os.path.join(odd, "untagged.jpg"), quality=92)
+        textured((400, 300), "L").save(os.path.join(odd, "grey-d50.jpg"), quality=92,
+                                       icc_profile=icc("greyscale-d50.icc"))
+        r = self.run_path("only", "sepia", odd, self.path("only"), expect_failed=4)
+        self.assertEqual(sorted(os.path.basename(f["input"]) for f in r.by_status("failed")),
+                         ["adobe-rgb-1998.jpg", "display-p3.jpg", "grey-d50.jpg", "prophoto.jpg"])
+        out = self.path("auto")
+        self.run_path("1", "sepia", odd, out)
+        plain = open_loaded(os.path.join(out, "untagged.jpg"))
+        for name in ("display-p3", "adobe-rgb-1998", "prophoto"):
+            with self.subTest(profile=name):
+                managed = open_loaded(os.path.join(out, name + ".jpg"))
+                self.assertGreater(mean_diff(diff_levels(managed, plain)), 3)
+
+
 class RealPhotoTest(FastPathCase):
     def test_photos_same_as_general_path(self):
         photos = corpus("photos")
@@ -163,19 +217,19 @@ class RealPhotoTest(FastPathCase):
             self.compare_dirs(op, fast, general, names, sources)
 
     def test_which_photos_the_fast_path_takes(self):
-        """All but the photo with an ICC profile; a CMYK JPEG and a damaged one go to
-        libvips too."""
-        r = self.run_path("only", "resize", corpus("photos"), self.path("out"),
-                          expect_failed=len(PHOTOS_NOT_FAST))
-        failed = {os.path.basename(f["input"]) for f in r.by_status("failed")}
-        self.assertEqual(failed, PHOTOS_NOT_FAST)
+        """Every photo, the one tagged sRGB IEC61966-2.1 included; a CMYK JPEG, a
+        damaged one and one tagged Display P3 go to libvips."""
+        r = self.run_path("only", "resize", corpus("photos"), self.path("out"))
+        self.assertEqual(len(r.by_status("ok")), 36)
         inp = self.mkdir("odd")
         for kind, name in (("formats", "Channel_digital_image_CMYK_color_no_profile.jpg"),
                           ("broken", "truncated.jpg")):
             src = corpus(kind, name)
             with open(src, "rb") as f, open(os.path.join(inp, name), "wb") as g:
                 g.write(f.read())
-        r = self.run_path("only", "resize", inp, self.path("odd-out"), expect_failed=2)
+        textured((400, 300)).save(os.path.join(inp, "p3.jpg"), quality=92,
+                                  icc_profile=icc("display-p3.icc"))
+        r = self.run_path("only", "resize", inp, self.path("odd-out"), expect_failed=3)
         for f in r.by_status("failed"):
             self.assertIn("not for the JPEG fast path", f["error"])
 

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "jpeg_markers.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* A growing byte buffer to assemble headers in. */
@@ -111,6 +112,56 @@ static void test_icc_and_fill_bytes(void)
     put(&s, sos, 4);
     CHECK_EQ_INT(markers_of(&s, &m), 0);
     CHECK_EQ_INT(m.has_icc, 1);
+    CHECK_EQ_INT(m.icc_chunks, 1);
+}
+
+/*
+ * A header whose ICC segments carry (sequence, count, text) each.  Static:
+ * the chunks in *m point into it.
+ */
+static int icc_header(struct jpeg_markers *m, int nseg, const int seq[], const int count[],
+                      const char *const text[])
+{
+    static struct bytes s;
+
+    s.n = 0;
+    put(&s, soi, 2);
+    for (int i = 0; i < nseg; i++) {
+        uint8_t body[64];
+        size_t len = strlen(text[i]);
+        memcpy(body, "ICC_PROFILE", 12);
+        body[12] = (uint8_t)seq[i];
+        body[13] = (uint8_t)count[i];
+        memcpy(body + 14, text[i], len);
+        put_segment(&s, 0xE2, body, 14 + len);
+    }
+    put(&s, sos, 4);
+    return markers_of(&s, m);
+}
+
+static void test_icc_profile_assembly(void)
+{
+    struct jpeg_markers m;
+    size_t len = 0;
+    uint8_t *icc;
+
+    /* Three segments stored out of order come back in sequence order. */
+    CHECK_EQ_INT(icc_header(&m, 3, (int[]){2, 3, 1}, (int[]){3, 3, 3},
+                            (const char *[]){"bb", "ccc", "a"}), 0);
+    icc = jpeg_icc_profile(&m, &len);
+    CHECK(icc && len == 6 && !memcmp(icc, "abbccc", 6));
+    free(icc);
+    /* No profile: nothing to assemble. */
+    CHECK_EQ_INT(icc_header(&m, 0, NULL, NULL, NULL), 0);
+    CHECK(jpeg_icc_profile(&m, &len) == NULL);
+
+    /* libjpeg's rules, broken: the file is left to libvips. */
+    CHECK_EQ_INT(icc_header(&m, 1, (int[]){1}, (int[]){2}, (const char *[]){"a"}), -1);
+    CHECK_EQ_INT(icc_header(&m, 2, (int[]){1, 1}, (int[]){2, 2}, (const char *[]){"a", "b"}), -1);
+    CHECK_EQ_INT(icc_header(&m, 2, (int[]){1, 2}, (int[]){2, 3}, (const char *[]){"a", "b"}), -1);
+    CHECK_EQ_INT(icc_header(&m, 1, (int[]){0}, (int[]){1}, (const char *[]){"a"}), -1);
+    CHECK_EQ_INT(icc_header(&m, 1, (int[]){2}, (int[]){1}, (const char *[]){"a"}), -1);
+    CHECK_EQ_INT(icc_header(&m, 1, (int[]){1}, (int[]){0}, (const char *[]){"a"}), -1);
 }
 
 static void test_refusals(void)
@@ -167,6 +218,7 @@ int main(void)
 {
     test_plain_and_orientation();
     test_icc_and_fill_bytes();
+    test_icc_profile_assembly();
     test_refusals();
     return check_summary();
 }
