@@ -36,8 +36,13 @@ void fit_inside(int w, int h, int box_w, int box_h, int *out_w, int *out_h);
  */
 void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch);
 
-/* Once per worker process, after fork: starts libvips for single-threaded use. */
-int image_library_init(void);
+/*
+ * Starts libvips for single-threaded use in this worker process, after the
+ * fork; image_process calls it for the first file that needs libvips.
+ * Returns 0, or -1 (then and ever after: image_library_failed() says so).
+ */
+int image_library_start(void);
+int image_library_failed(void);
 void image_library_shutdown(void);
 
 void image_process(const struct image_settings *s, const char *input, const char *output,

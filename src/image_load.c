@@ -2,6 +2,11 @@
  * image_load: libvips start-up in a worker, opening inputs, and turning
  * libvips' errors into one line.
  *
+ * A worker starts libvips for the first file the JPEG fast path does not
+ * take.  Starting it loads every module libvips has (HEIF, JPEG XL, PDF,
+ * OpenSlide, ImageMagick and what they link), 20 to 50 ms per worker here,
+ * which a batch of plain JPEGs never needs.
+ *
  * Only the loaders imgbatch needs are allowed: every other libvips loader is
  * blocked, so a file named .jpg that really holds SVG, PDF or a Matlab file
  * is refused instead of reaching a loader nobody meant to expose.
@@ -55,13 +60,19 @@ void image_warnings_reset(void)
     vips_error_clear();
 }
 
-int image_library_init(void)
+/* Whether libvips is started in this process: 0 not yet, 1 started, -1 it failed. */
+static int library_state;
+
+int image_library_start(void)
 {
     static const char *allowed[] = {
         "VipsForeignLoadJpeg", "VipsForeignLoadPng",  "VipsForeignLoadNsgif",
         "VipsForeignLoadWebp", "VipsForeignLoadTiff", "VipsForeignLoadMagickBuffer",
     };
 
+    if (library_state)
+        return library_state > 0 ? 0 : -1;
+    library_state = -1; /* a start that fails is not tried again */
     if (VIPS_INIT("imgbatch"))
         return -1;
     /* The pool is the parallelism: one thread per worker, and no cache across files. */
@@ -72,13 +83,20 @@ int image_library_init(void)
     for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
         vips_operation_block_set(allowed[i], FALSE);
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, keep_warning, NULL);
+    library_state = 1;
     return 0;
+}
+
+int image_library_failed(void)
+{
+    return library_state < 0;
 }
 
 void image_library_shutdown(void)
 {
     jpeg_fast_shutdown();
-    vips_shutdown();
+    if (library_state > 0)
+        vips_shutdown();
 }
 
 /* Strips "VipsForeignLoadJpeg: " style prefixes; libvips names its classes so. */

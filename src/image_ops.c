@@ -292,9 +292,13 @@ void image_process(const struct image_settings *s, const char *input, const char
     VipsImage *header, *out = NULL;
     enum out_format fmt = output_format_for(s->format, input_kind_of(input));
 
-    image_warnings_reset();
     if (jpeg_fast_process(s, input, output, fmt, res))
         return; /* done, well or not, by TurboJPEG */
+    if (image_library_start() < 0) {
+        job_result_fail(res, "libvips could not start");
+        return;
+    }
+    image_warnings_reset();
     if (image_input_open(&in, input, s->fail_on, res))
         return;
     header = image_input_load(&in, VIPS_ACCESS_SEQUENTIAL);

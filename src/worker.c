@@ -23,17 +23,18 @@ void worker_context_init(struct worker_context *w, const struct options *opts)
     w->settings.max_memory_mb = opts->max_memory_mb;
 }
 
-static int worker_init(void *ctx)
-{
-    (void)ctx;
-    return image_library_init();
-}
-
 static void worker_work(void *ctx, const struct job_request *req, struct job_result *res)
 {
     const struct worker_context *w = ctx;
 
     image_process(&w->settings, req->input, req->output, res);
+    /*
+     * libvips would not start (on the first file that needed it): this
+     * worker can do nothing more, like one whose start-up failed, and the
+     * pool counts it so, giving up if its replacements fail the same way.
+     */
+    if (image_library_failed())
+        _exit(POOL_EXIT_INIT_FAILED);
 }
 
 /* The master died before it could rename our output into place: leave nothing behind. */
@@ -57,7 +58,7 @@ static void worker_fini(void *ctx)
 void worker_configure_pool(struct pool_config *cfg, struct worker_context *w,
                            const struct options *opts)
 {
-    cfg->init = worker_init;
+    cfg->init = NULL; /* libvips starts on first use: see image_library_start */
     cfg->work = worker_work;
     cfg->fini = worker_fini;
     cfg->undelivered = worker_undelivered;

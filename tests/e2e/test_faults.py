@@ -133,6 +133,25 @@ class CrashTest(FaultTestCase):
                          if e.startswith("not processed: workers keep dying")]
         self.assertGreaterEqual(len(not_processed), 40 - 11)
 
+    def test_libvips_starts_only_when_a_file_needs_it(self):
+        """libvips starts on the first file the JPEG fast path does not take: with a
+        libvips that crashes as it starts, plain JPEGs still succeed and only the PNGs
+        (which need it) fail, each with its worker's death."""
+        for i in range(6):
+            Image.new("RGB", (320, 240), (i * 40, 120, 60)).save(
+                os.path.join(self.inp, "photo%d.jpg" % i), quality=90)
+        pngs = self.images(["p%d.png" % i for i in range(2)])
+        p = self.run_faulty(["resize", self.inp, self.out, "-s", "32x32", "-j", "2"],
+                            IMGBATCH_FAULT_INIT="crash")
+        self.assertExit(p, 1)
+        r = helpers.TextRun(p)
+        self.assertEqual(sorted(r.ok_by_name()), ["photo%d.jpg" % i for i in range(6)])
+        failed = r.failed_by_name()
+        self.assertEqual(sorted(failed), pngs)
+        for error in failed.values():
+            self.assertRegex(error, r"^worker [12] died: SIGSEGV$")
+        self.assertNoTempFiles(self.out, p)
+
     def test_json_reports_giving_up(self):
         self.images(["f%02d.png" % i for i in range(15)])
         p = self.run_faulty(["grayscale", self.inp, self.out, "-j", "1", "--json"],
