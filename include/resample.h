@@ -22,4 +22,11 @@
 int resample_lanczos3(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh,
                       int channels);
 
+/*
+ * The same with plain loops only, no SSE2: the reference the vector code
+ * must match byte for byte (tests/unit/test_resample.c).
+ */
+int resample_lanczos3_scalar(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh,
+                             int channels);
+
 #endif
