@@ -1,13 +1,13 @@
 /*
  * image_save: writes a result atomically in the chosen format.
  *
- * The bytes go to "dir/.name.imgbatch-PID.tmp", which the directory scan
+ * The bytes go to a temporary file that ends up as
+ * "dir/.name.imgbatch-PID.tmp" (temp_output.c), which the directory scan
  * skips (hidden) and the master can name from the output and the pid.  A
  * worker only writes and closes it; the master renames it over the output
  * when it takes the worker's result (settle_output), so a reader never sees
  * half a file and an output exists exactly when its file is reported ok.
- * Both the libvips savers and the JPEG fast path write through temp_open /
- * temp_finish.
+ * Both the libvips savers and the JPEG fast path write through it.
  */
 #include "image_internal.h"
 #include "temp_output.h"
