@@ -21,12 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(copy, data, size);
     if (jpeg_read_markers(copy, size, &m) == 0) {
-        if (m.orientation < 1 || m.orientation > 8 || (m.has_icc != 0 && m.has_icc != 1))
+        if (m.orientation < 1 || m.orientation > 8 || m.icc_chunks < 0 || m.icc_chunks > JPEG_ICC_MAX_CHUNKS)
             abort();
         /* The profile put back together lies within the input, chunk by chunk. */
         size_t len = 0, total = 0;
         uint8_t *icc = jpeg_icc_profile(&m, &len);
-        if (m.has_icc != (icc != NULL))
+        if ((m.icc_chunks > 0) != (icc != NULL))
             abort();
         for (int i = 0; i < m.icc_chunks; i++) {
             if (!m.icc[i].data || m.icc[i].data < copy || m.icc[i].data + m.icc[i].len > copy + size)

@@ -26,8 +26,7 @@ struct jpeg_icc_chunk {
 
 struct jpeg_markers {
     int orientation; /* EXIF orientation 1..8; 1 when there is no EXIF or no such tag */
-    int has_icc;     /* an APP2 ICC_PROFILE segment is present */
-    int icc_chunks;  /* how many segments the profile is cut into, all present */
+    int icc_chunks;  /* segments of the ICC profile, all present; 0 when it has none */
     struct jpeg_icc_chunk icc[JPEG_ICC_MAX_CHUNKS]; /* by sequence number - 1 */
 };
 

@@ -277,7 +277,7 @@ static int eligible(const struct image_settings *s, const uint8_t *jpeg, size_t 
     if (info->colorspace != TJCS_YCbCr && info->colorspace != TJCS_GRAY &&
         info->colorspace != TJCS_RGB)
         return 0; /* CMYK and YCCK: libvips converts those */
-    if (markers.has_icc && !profile_is_plain_srgb(&markers, info->colorspace))
+    if (markers.icc_chunks && !profile_is_plain_srgb(&markers, info->colorspace))
         return 0;
     if (over_pixel_limit(s, info->width, info->height))
         return 0; /* libvips' path words the refusal */

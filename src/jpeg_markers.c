@@ -88,11 +88,10 @@ static int add_icc_chunk(struct jpeg_markers *m, const uint8_t *body, size_t bod
         return -1;
     int seq = body[ICC_HEADER_LEN], count = body[ICC_HEADER_LEN + 1];
 
-    if (count == 0 || seq == 0 || seq > count || (m->has_icc && count != m->icc_chunks))
+    if (count == 0 || seq == 0 || seq > count || (m->icc_chunks && count != m->icc_chunks))
         return -1;
     if (m->icc[seq - 1].data)
         return -1;
-    m->has_icc = 1;
     m->icc_chunks = count;
     m->icc[seq - 1].data = body + ICC_HEADER_LEN + 2;
     m->icc[seq - 1].len = body_len - ICC_HEADER_LEN - 2;
@@ -111,7 +110,7 @@ uint8_t *jpeg_icc_profile(const struct jpeg_markers *m, size_t *len)
 {
     size_t total = 0;
 
-    if (!m->has_icc)
+    if (!m->icc_chunks)
         return NULL;
     for (int i = 0; i < m->icc_chunks; i++)
         total += m->icc[i].len;
@@ -132,7 +131,6 @@ int jpeg_read_markers(const uint8_t *p, size_t n, struct jpeg_markers *m)
     int exif_blocks = 0;
 
     m->orientation = 1;
-    m->has_icc = 0;
     m->icc_chunks = 0;
     memset(m->icc, 0, sizeof(m->icc));
     if (n < 4 || p[0] != 0xFF || p[1] != 0xD8)
@@ -147,7 +145,7 @@ int jpeg_read_markers(const uint8_t *p, size_t n, struct jpeg_markers *m)
             return -1;
         uint8_t code = p[at++];
         if (code == 0xDA) /* start of scan: the header is complete */
-            return m->has_icc && !icc_complete(m) ? -1 : 0;
+            return icc_complete(m) ? 0 : -1;
         if (code == 0xD9 || code == 0x00)
             return -1; /* end of image before any scan, or a stuffed byte */
         if (code == 0x01 || (code >= 0xD0 && code <= 0xD7))

@@ -369,28 +369,38 @@ def alive(pid):
     return st is not None and st[0] not in ("Z", "X")
 
 
+def open_files(pid):
+    """(fd, what it points at) for each descriptor process pid holds; none if it is gone."""
+    fd_dir = "/proc/%d/fd" % pid
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        return
+    for fd in fds:
+        try:
+            yield fd, os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            pass
+
+
 def writes_in(pid, directory):
     """True if process pid has an output's temporary file in directory open for
     writing: named (.NAME.imgbatch-PID.tmp) or unnamed (O_TMPFILE, which /proc
     shows as "DIRECTORY/#INODE (deleted)").  Other files open there (a worker
     inherits the master's .imgbatch.lock) do not count."""
     real = os.path.realpath(directory)
-    fd_dir = "/proc/%d/fd" % pid
-    try:
-        fds = os.listdir(fd_dir)
-    except OSError:
-        return False
-    for fd in fds:
+    for fd, target in open_files(pid):
+        name = os.path.basename(target)
+        temp = name.endswith(".imgbatch-%d.tmp" % pid) or (name.startswith("#")
+                                                           and name.endswith(" (deleted)"))
+        if os.path.dirname(target) != real or not temp:
+            continue
         try:
-            target = os.readlink(os.path.join(fd_dir, fd))
             with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
                 flags = int(f.read().split("flags:")[1].split()[0], 8)
         except (OSError, IndexError, ValueError):
             continue
-        name = os.path.basename(target)
-        temp = name.endswith(".imgbatch-%d.tmp" % pid) or (name.startswith("#")
-                                                           and name.endswith(" (deleted)"))
-        if os.path.dirname(target) == real and temp and flags & (os.O_WRONLY | os.O_RDWR):
+        if flags & (os.O_WRONLY | os.O_RDWR):
             return True
     return False
 
@@ -398,18 +408,7 @@ def writes_in(pid, directory):
 def has_open(pid, path):
     """True if process pid has path open."""
     real = os.path.realpath(path)
-    fd_dir = "/proc/%d/fd" % pid
-    try:
-        fds = os.listdir(fd_dir)
-    except OSError:
-        return False
-    for fd in fds:
-        try:
-            if os.readlink(os.path.join(fd_dir, fd)) == real:
-                return True
-        except OSError:
-            pass
-    return False
+    return any(target == real for _, target in open_files(pid))
 
 
 def reap_processes(procs):

@@ -76,7 +76,7 @@ static void test_plain_and_orientation(void)
     put(&s, sos, 4);
     CHECK_EQ_INT(markers_of(&s, &m), 0);
     CHECK_EQ_INT(m.orientation, 1);
-    CHECK_EQ_INT(m.has_icc, 0);
+    CHECK_EQ_INT(m.icc_chunks, 0);
 
     for (int big = 0; big <= 1; big++)
         for (unsigned o = 1; o <= 8; o++) {
@@ -111,7 +111,6 @@ static void test_icc_and_fill_bytes(void)
     put_segment(&s, 0xE2, "ICC_PROFILE\0\1\1abcd", 18);
     put(&s, sos, 4);
     CHECK_EQ_INT(markers_of(&s, &m), 0);
-    CHECK_EQ_INT(m.has_icc, 1);
     CHECK_EQ_INT(m.icc_chunks, 1);
 }
 
