@@ -54,7 +54,7 @@ static void check_job(const struct frame *f)
     if (job_request_decode(f->body, f->body_len, &req))
         return;
     CHECK(req.input && req.output && req.input[0] && req.output[0]);
-    job_request_encode(&out, req.id, req.input, req.output);
+    job_request_encode(&out, req.id, req.input, req.output, req.tag);
     CHECK(out.len == FRAME_HEADER + 1 + f->body_len);
     CHECK(be32(out.data) == f->body_len + 1 && out.data[FRAME_HEADER] == MSG_JOB);
     CHECK(!memcmp(out.data + FRAME_HEADER + 1, f->body, f->body_len));

@@ -3,15 +3,16 @@
  *
  * image_process() reads one input, turns it upright and into 8-bit sRGB,
  * applies the operation, and writes the output to a temporary file beside
- * it (temp_path_for(output, getpid())), which the master renames into place
- * when it takes the result (settle_output).  On failure nothing is left
- * behind and res->error holds one line naming the cause.
+ * it, which the master renames into place when it takes the result
+ * (output_file.h).  On failure nothing is left behind and res->error holds
+ * one line naming the cause.
  */
 #ifndef IMGBATCH_IMAGE_H
 #define IMGBATCH_IMAGE_H
 
 #include "cli.h"
 #include "message.h"
+#include "output_file.h"
 
 struct image_settings {
     enum op op;
@@ -23,6 +24,15 @@ struct image_settings {
     double max_megapixels; /* 0: no limit */
     enum fail_on fail_on;
     long long max_memory_mb; /* the worker's limit, to explain an allocation that failed */
+    const char *scratch_dir; /* the run's private temporary directory (run_scratch.h), or NULL */
+};
+
+/* One file to do: where to read it and where its output goes. */
+struct image_job {
+    int input_root;          /* INPUT's directory (or a file INPUT's own), open */
+    const char *input_rel;   /* the input below it: opened without following a link */
+    const char *input_shown; /* as the report shows it */
+    struct output_target output;
 };
 
 /* Pillow's Image.thumbnail((box_w, box_h)) size for a w x h image; 0 box sides are free. */
@@ -38,14 +48,15 @@ void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch);
 
 /*
  * Starts libvips for single-threaded use in this worker process, after the
- * fork; image_process calls it for the first file that needs libvips.
- * Returns 0, or -1 (then and ever after: image_library_failed() says so).
+ * fork, with ImageMagick fenced in (magick_policy.h, in s->scratch_dir);
+ * image_process calls it for the first file that needs libvips.  Returns
+ * 0, or -1 (then and ever after: image_library_failed() says so).
  */
-int image_library_start(void);
+int image_library_start(const struct image_settings *s);
 int image_library_failed(void);
 void image_library_shutdown(void);
 
-void image_process(const struct image_settings *s, const char *input, const char *output,
+void image_process(const struct image_settings *s, const struct image_job *job,
                    struct job_result *res);
 
 #endif

@@ -7,24 +7,34 @@
 #include <vips/vips.h>
 
 #include "image.h"
+#include "outpath.h"
+
+#include <stdint.h>
 
 /*
- * An opened input.  Most formats are read through a VipsSource on the file,
- * which (unlike a file name) is never parsed for "[options]".  BMP has no
- * libvips loader of its own, so .bmp files go through ImageMagick from a
- * memory buffer.
+ * An input, read: the whole file in memory, from one open below INPUT that
+ * followed no link (beneath.h), and the format its first bytes name.
+ * Every decoder, the fast path's and libvips', reads these bytes, and only
+ * the sniffed format's loader may (image_load.c), so what was checked is
+ * what is decoded.
  */
 struct image_input {
-    const char *path;
-    VipsSource *source;
-    char *buffer;
-    gsize length;
+    const char *shown;        /* the input as the report shows it */
+    int fd;                   /* its one descriptor, open until image_input_close */
+    enum input_kind kind;     /* sniffed */
+    uint8_t *data;
+    size_t length;
     VipsFailOn fail_on;       /* --fail-on, for every load of this input */
     char fail_on_option[32];  /* the same as a loader option string */
 };
 
-int image_input_open(struct image_input *in, const char *path, enum fail_on fail_on,
-                     struct job_result *res);
+/*
+ * Opens and reads job's input.  Returns 0, or -1 with res failed: a link on
+ * the way, not a regular file, empty, too large for --max-pixels, not one
+ * of our formats.
+ */
+int image_input_read(struct image_input *in, const struct image_job *job,
+                     const struct image_settings *s, struct job_result *res);
 void image_input_close(struct image_input *in);
 
 /* Header and lazy pixels; errors on truncated or corrupt data surface on use. */
@@ -48,20 +58,25 @@ int over_pixel_limit(const struct image_settings *s, int w, int h);
 /* 8-bit sRGB (or 8-bit grey where keep_grey and the input is grey), alpha kept. */
 int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey);
 
-/* Writes img for output in format fmt into its temporary file (see temp_finish). */
-int image_save_atomic(VipsImage *img, const char *input, const char *output,
+/*
+ * Writes img in format fmt into the output's temporary file (output_file.h),
+ * for the master to rename; input names the input in decode errors.
+ */
+int image_save_atomic(VipsImage *img, const char *input, const struct output_target *output,
                       enum out_format fmt, const struct image_settings *s, struct job_result *res);
 
-/* Writes data as output's temporary file (temp_output.h), for the master to rename. */
-int save_bytes_atomic(const void *data, size_t len, const char *output, struct job_result *res);
+/* Writes data as the output's temporary file, likewise. */
+int save_bytes_atomic(const void *data, size_t len, const struct output_target *output,
+                      struct job_result *res);
 
 /*
  * The TurboJPEG fast path for JPEG in, JPEG out.  Returns 1 when it handled
  * the file (res is final, ok or failed), 0 when the file is not for it (a
  * profile, CMYK, a decoder warning...) and the libvips path must run.
  */
-int jpeg_fast_process(const struct image_settings *s, const char *input, const char *output,
-                      enum out_format fmt, struct job_result *res);
+int jpeg_fast_process(const struct image_settings *s, const uint8_t *jpeg, size_t len,
+                      const struct output_target *output, enum out_format fmt,
+                      struct job_result *res);
 void jpeg_fast_shutdown(void);
 
 /*

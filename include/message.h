@@ -1,7 +1,7 @@
 /*
  * message: the two messages of the master/worker protocol, as frame bodies.
  *
- *   JOB    'J'  u32 id, u32 len + input path, u32 len + output path
+ *   JOB    'J'  u32 id, u32 len + input path, u32 len + output path, u64 tag
  *   RESULT 'R'  u32 id, u8 ok, u32 in_w, in_h, out_w, out_h, u64 usec,
  *               u32 len + error text
  *
@@ -26,6 +26,7 @@ struct job_request {
     uint32_t id;
     char *input;  /* owned by the request after decode */
     char *output;
+    uint64_t tag; /* the caller's, passed through: imgbatch names the temporary file by it */
 };
 
 struct job_result {
@@ -37,7 +38,8 @@ struct job_result {
     char error[RESULT_ERROR_MAX];   /* one line, set when !ok */
 };
 
-void job_request_encode(struct bytebuf *out, uint32_t id, const char *input, const char *output);
+void job_request_encode(struct bytebuf *out, uint32_t id, const char *input, const char *output,
+                        uint64_t tag);
 /* 0 on success (free with job_request_release), -1 if the body is malformed. */
 int job_request_decode(const uint8_t *body, size_t len, struct job_request *req);
 void job_request_release(struct job_request *req);

@@ -7,6 +7,7 @@
 #ifndef IMGBATCH_OUTPATH_H
 #define IMGBATCH_OUTPATH_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "message.h"
@@ -30,22 +31,18 @@ enum out_format output_format_for(enum out_format requested, enum input_kind kin
 char *output_relpath(const char *rel, enum out_format requested, const char *suffix);
 
 /*
- * "dir/.name.imgbatch-PID.tmp": where a worker writes before the rename;
- * name is shortened where the whole would exceed NAME_MAX.
+ * "dir/.name.imgbatch-PID.tmp": a temporary name beside output; name is
+ * shortened where the whole would exceed NAME_MAX.
  */
 char *temp_path_for(const char *output, pid_t pid);
 
 /*
- * The master's half of an atomic write, once a result is in: an ok
- * result's temporary file (temp_path_for(output, worker_pid)) is renamed
- * into place; a worker that died holding the file may have left a half
- * written one, which is removed.  The master renames, not the worker, so
- * that a file is in OUTPUT exactly when it is reported ok.  Returns NULL
- * when the output is in place, else why the file failed: res->error, or
- * the rename's error written into buf.
+ * ".NAME.imgbatch-TAG.tmp" (TAG: 16 hex digits) for the file name base:
+ * where a worker writes an output before the master's rename
+ * (output_file.h).  base is shortened where the whole would exceed
+ * NAME_MAX; the tag alone keeps temporary names apart.
  */
-const char *settle_output(const char *output, const struct job_result *res, pid_t worker_pid,
-                          int worker_died, char *buf, size_t len);
+char *temp_name_for(const char *base, uint64_t tag);
 
 /* The directory part of path: "a/b" for "a/b/c", "/" for "/c", "." for "c".  malloc'd. */
 char *path_dir(const char *path);

@@ -19,6 +19,7 @@
 #define IMGBATCH_POOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "message.h"
@@ -47,6 +48,7 @@
 struct pool_job {
     const char *input;
     const char *output;
+    uint64_t tag; /* passed to the worker as is (job_request.tag) */
 };
 
 /* Where a result came from. */

@@ -70,17 +70,22 @@ struct scan_result {
  */
 int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen);
 
-/* Marks outputs that exist and are an input of the scan (of any shard): never written. */
-void scan_check_outputs(struct scan_result *r);
+/*
+ * Marks outputs that exist in output_dir and are an input of the scan (of
+ * any shard), or are not a regular file (a directory, a link): never
+ * written.  Looks below output_dir without following links.
+ */
+void scan_check_outputs(struct scan_result *r, const char *output_dir);
 
 /* mkdir -p; 0 or -1 with errno (ENOTDIR if a file is in the way). */
 int make_dirs(const char *path);
 
 /*
- * Creates each entry's output directory (with -r they mirror INPUT's);
- * an entry whose directory cannot be made gets that as its error.
+ * Creates each entry's output directory below OUTPUT, open on output_root
+ * (with -r they mirror INPUT's), following no link; an entry whose
+ * directory cannot be made gets that as its error.
  */
-void scan_create_output_dirs(struct scan_result *r);
+void scan_create_output_dirs(struct scan_result *r, int output_root);
 
 /* Sorts the entries largest first (then by name, for a stable order). */
 void scan_sort_largest_first(struct scan_result *r);

@@ -18,6 +18,8 @@
 #include "worker.h"
 #include "xalloc.h"
 
+#include "random_name.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -27,6 +29,8 @@
 
 struct tally {
     const struct pool_job *jobs; /* to name each output to commit */
+    const struct worker_context *workers;
+    struct scan_entry **entries; /* job index -> scan entry */
     size_t ok, failed;
     double megapixels;
     char first_error[600];
@@ -38,9 +42,10 @@ static void count_result(void *ctx, size_t job, const struct job_result *res,
 {
     struct tally *t = ctx;
     char buf[sizeof(res->error)];
+    struct output_target target = worker_output_of(t->workers, &t->jobs[job],
+                                                   t->entries[job]->output);
     /* Outputs are settled as in a real run: the rename is part of the cost. */
-    const char *failure = settle_output(t->jobs[job].output, res, worker->pid, worker->died,
-                                        buf, sizeof(buf));
+    const char *failure = settle_output(&target, res, worker->died, NULL, buf, sizeof(buf));
 
     if (!failure) {
         t->ok++;
@@ -146,20 +151,30 @@ int run_bench(const struct options *opts)
     }
     scan_sort_largest_first(&scan);
 
+    struct worker_context wctx;
+    if (worker_context_init(&wctx, &o, err, sizeof(err)) < 0) {
+        fprintf(stderr, "imgbatch: %s\n", err);
+        scan_release(&scan);
+        rmdir(scratch);
+        return EXIT_USAGE;
+    }
     struct pool_job *jobs = xcalloc(scan.count, sizeof(*jobs));
+    struct scan_entry **entries = xcalloc(scan.count, sizeof(*entries));
     size_t n = 0;
-    scan_create_output_dirs(&scan);
+    scan_create_output_dirs(&scan, wctx.output_root);
     for (size_t i = 0; i < scan.count; i++) {
         struct scan_entry *e = &scan.entries[i];
         if (e->error)
             continue;
-        jobs[n].input = e->input;
-        jobs[n].output = e->output;
+        entries[n] = e;
+        worker_job_for(&wctx, e, &jobs[n]);
         n++;
     }
     if (n == 0) {
         fprintf(stderr, "imgbatch: no images in %s\n", opts->input);
         free(jobs);
+        free(entries);
+        worker_context_release(&wctx);
         scan_release(&scan);
         rmdir(scratch);
         return EXIT_USAGE;
@@ -175,10 +190,8 @@ int run_bench(const struct options *opts)
     struct pool_worker_stats *stats = xcalloc((size_t)max, sizeof(*stats));
     struct progress progress;
 
-    struct worker_context wctx;
     struct pool_config cfg;
     memset(&cfg, 0, sizeof(cfg));
-    worker_context_init(&wctx, &o);
     worker_configure_pool(&cfg, &wctx, opts);
     cfg.on_result = count_result;
     progress_init(&progress, &o, stderr, n * (size_t)nsizes * (size_t)opts->repeat);
@@ -209,7 +222,12 @@ int run_bench(const struct options *opts)
             struct tally t;
             struct pool_outcome outcome;
             memset(&t, 0, sizeof(t));
+            /* Fresh tags each run: no temporary name is ever used twice. */
+            for (size_t i = 0; i < n; i++)
+                jobs[i].tag = random_u64();
             t.jobs = jobs;
+            t.workers = &wctx;
+            t.entries = entries;
             t.progress = &progress;
             cfg.workers = sizes[k];
             cfg.result_ctx = &t;
@@ -274,7 +292,9 @@ int run_bench(const struct options *opts)
             status = status ? status : 1;
     }
 
+    worker_context_release(&wctx);
     nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(entries);
     free(ips);
     free(mps);
     free(secs);

@@ -102,7 +102,7 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
     struct dry_counts c = {0, 0, 0, 0};
     char buf[512];
 
-    scan_check_outputs(scan);
+    scan_check_outputs(scan, opts->output);
     /* For a person reading the list: by name, not in the real run's largest-first order. */
     if (scan->count > 1)
         qsort(scan->entries, scan->count, sizeof(*scan->entries), by_input);

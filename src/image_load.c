@@ -9,13 +9,24 @@
  *
  * Only the loaders imgbatch needs are allowed: every other libvips loader is
  * blocked, so a file named .jpg that really holds SVG, PDF or a Matlab file
- * is refused instead of reaching a loader nobody meant to expose.
+ * is refused instead of reaching a loader nobody meant to expose.  Each
+ * input is opened once, read once, and decoded from those bytes by the
+ * loader of the format they were sniffed as: nothing can be swapped in
+ * between the check and the decode.
  */
 #include "image_internal.h"
+#include "beneath.h"
+#include "magick_policy.h"
 #include "outpath.h"
 #include "sniff.h"
+#include "xio.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /*
  * --fail-on as libvips' fail_on, and as a loader option string:
@@ -63,7 +74,7 @@ void image_warnings_reset(void)
 /* Whether libvips is started in this process: 0 not yet, 1 started, -1 it failed. */
 static int library_state;
 
-int image_library_start(void)
+int image_library_start(const struct image_settings *s)
 {
     static const char *allowed[] = {
         "VipsForeignLoadJpeg", "VipsForeignLoadPng",  "VipsForeignLoadNsgif",
@@ -73,7 +84,8 @@ int image_library_start(void)
     if (library_state)
         return library_state > 0 ? 0 : -1;
     library_state = -1; /* a start that fails is not tried again */
-    if (VIPS_INIT("imgbatch"))
+    /* ImageMagick reads its policy when it starts, inside libvips' start. */
+    if (magick_policy_install(s->scratch_dir) < 0 || VIPS_INIT("imgbatch"))
         return -1;
     /* The pool is the parallelism: one thread per worker, and no cache across files. */
     vips_concurrency_set(1);
@@ -97,6 +109,7 @@ void image_library_shutdown(void)
     jpeg_fast_shutdown();
     if (library_state > 0)
         vips_shutdown();
+    magick_policy_remove();
 }
 
 /* Strips "VipsForeignLoadJpeg: " style prefixes; libvips names its classes so. */
@@ -171,60 +184,174 @@ void fail_decoding(struct job_result *res, const char *path)
     g_string_free(msg, TRUE);
 }
 
-int image_input_open(struct image_input *in, const char *path, enum fail_on fail_on,
-                     struct job_result *res)
+/*
+ * The libvips loader classes for each format we read.  Before each file,
+ * every loader but the sniffed format's is blocked, so that whatever
+ * libvips does with the bytes (vips_thumbnail_buffer asks every loader
+ * whether they are its own), only that one loader can run.
+ */
+static const char *loader_class(enum input_kind kind)
 {
-    GError *gerr = NULL;
+    switch (kind) {
+    case IN_JPEG:
+        return "VipsForeignLoadJpeg";
+    case IN_PNG:
+        return "VipsForeignLoadPng";
+    case IN_GIF:
+        return "VipsForeignLoadNsgif";
+    case IN_WEBP:
+        return "VipsForeignLoadWebp";
+    case IN_TIFF:
+        return "VipsForeignLoadTiff";
+    case IN_BMP:
+        /* No libvips loader of its own: ImageMagick, under its policy (magick_policy.c). */
+        return "VipsForeignLoadMagickBuffer";
+    case IN_NONE:
+        break;
+    }
+    return NULL;
+}
 
-    memset(in, 0, sizeof(*in));
-    in->path = path;
-    in->fail_on = vips_fail_on(fail_on);
-    snprintf(in->fail_on_option, sizeof(in->fail_on_option), "fail_on=%s", fail_on_name(fail_on));
-    in->source = vips_source_new_from_file(path);
-    if (!in->source) {
-        fail_from_vips(res, "cannot open");
+static void allow_only_loader(enum input_kind kind)
+{
+    vips_operation_block_set("VipsForeignLoad", TRUE);
+    vips_operation_block_set(loader_class(kind), FALSE);
+}
+
+/*
+ * The largest input file read: a picture within --max-pixels needs at most
+ * 8 bytes a pixel (16-bit RGBA, uncompressed), plus room for metadata.  A
+ * larger file cannot hold a picture imgbatch would decode, and reading it
+ * would only cost memory (a sparse file can claim terabytes).
+ */
+static off_t largest_input_bytes(const struct image_settings *s)
+{
+    if (s->max_megapixels <= 0)
+        return (off_t)1 << 62;
+    return (off_t)(s->max_megapixels * 1e6 * 8) + ((off_t)64 << 20);
+}
+
+/* Opens the input below its root without following a link, and checks what it is. */
+static int open_input(const struct image_job *job, struct stat *st, struct job_result *res)
+{
+    /* O_NONBLOCK: a FIFO swapped in since the scan must not block the open. */
+    int fd = open_file_beneath(job->input_root, job->input_rel,
+                               O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, NULL, NULL);
+
+    if (fd < 0) {
+        if (errno == ELOOP || errno == ENOTDIR)
+            job_result_fail(res, "cannot open: a symbolic link is in the way (imgbatch follows "
+                                 "none below INPUT)");
+        else
+            job_result_fail(res, "cannot open: %s", strerror(errno));
         return -1;
     }
-
-    /* Only our formats reach libvips' loaders: see sniff.h. */
-    unsigned char *head = NULL;
-    gint64 n = vips_source_sniff_at_most(in->source, &head, SNIFF_BYTES);
-    enum input_kind kind = n > 0 ? sniff_format(head, (size_t)n) : IN_NONE;
-    char refusal[sizeof(res->error)];
-    if (n < 0) {
-        fail_from_vips(res, "cannot read");
-    } else if (sniff_refusal(path, head, (size_t)n, refusal, sizeof(refusal)) < 0) {
-        job_result_fail(res, "%s", refusal);
-    } else if (kind != IN_BMP) {
-        return 0; /* read by content: a PNG named .jpg is still a PNG */
-    } else {
-        /* BMP has no libvips loader of its own: ImageMagick reads it from memory. */
-        g_object_unref(in->source);
-        in->source = NULL;
-        if (g_file_get_contents(path, &in->buffer, &in->length, &gerr))
-            return 0;
-        job_result_fail(res, "cannot read: %s", gerr->message);
-        g_error_free(gerr);
+    if (fstat(fd, st) < 0) {
+        job_result_fail(res, "cannot stat: %s", strerror(errno));
+        close(fd);
+        return -1;
     }
-    image_input_close(in);
-    return -1;
+    if (!S_ISREG(st->st_mode)) {
+        job_result_fail(res, "not a regular file: %s", file_type_words(st->st_mode));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int image_input_read(struct image_input *in, const struct image_job *job,
+                     const struct image_settings *s, struct job_result *res)
+{
+    struct stat st;
+    int fd;
+
+    memset(in, 0, sizeof(*in));
+    in->fd = -1;
+    in->shown = job->input_shown;
+    in->fail_on = vips_fail_on(s->fail_on);
+    snprintf(in->fail_on_option, sizeof(in->fail_on_option), "fail_on=%s",
+             fail_on_name(s->fail_on));
+    if ((fd = open_input(job, &st, res)) < 0)
+        return -1;
+    if (st.st_size > largest_input_bytes(s)) {
+        job_result_fail(res, "file too large: %lld bytes, more than any picture within "
+                             "--max-pixels %.0f needs",
+                        (long long)st.st_size, s->max_megapixels);
+        close(fd);
+        return -1;
+    }
+    /* One read of the size fstat saw: a file growing meanwhile is read as it was. */
+    in->data = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
+    if (!in->data) {
+        job_result_fail(res, "out of memory reading %lld bytes", (long long)st.st_size);
+        close(fd);
+        return -1;
+    }
+    /* Kept open while the file is worked on: lsof shows what each worker is busy with. */
+    in->fd = fd;
+    ssize_t got = read_in_full(fd, in->data, (size_t)st.st_size);
+    if (got < 0) {
+        job_result_fail(res, "cannot read: %s", strerror(errno));
+        image_input_close(in);
+        return -1;
+    }
+    in->length = (size_t)got;
+
+    /* Only our formats reach a decoder, and only the one their bytes name: see sniff.h. */
+    char refusal[sizeof(res->error)];
+    if (sniff_refusal(in->shown, in->data, in->length, refusal, sizeof(refusal)) < 0) {
+        job_result_fail(res, "%s", refusal);
+        image_input_close(in);
+        return -1;
+    }
+    in->kind = sniff_format(in->data, in->length);
+    return 0;
 }
 
 void image_input_close(struct image_input *in)
 {
-    if (in->source)
-        g_object_unref(in->source);
-    g_free(in->buffer);
+    free(in->data);
+    close_quietly(in->fd);
     memset(in, 0, sizeof(*in));
+    in->fd = -1;
 }
 
 VipsImage *image_input_load(struct image_input *in, VipsAccess access)
 {
-    if (in->buffer)
-        return vips_image_new_from_buffer(in->buffer, in->length, "", "access", access,
-                                          "fail_on", in->fail_on, NULL);
-    return vips_image_new_from_source(in->source, "", "access", access, "fail_on", in->fail_on,
-                                      NULL);
+    VipsImage *out = NULL;
+    int r = -1;
+
+    allow_only_loader(in->kind);
+    switch (in->kind) {
+    case IN_JPEG:
+        r = vips_jpegload_buffer(in->data, in->length, &out, "access", access, "fail_on",
+                                 in->fail_on, NULL);
+        break;
+    case IN_PNG:
+        r = vips_pngload_buffer(in->data, in->length, &out, "access", access, "fail_on",
+                                in->fail_on, NULL);
+        break;
+    case IN_GIF:
+        r = vips_gifload_buffer(in->data, in->length, &out, "access", access, "fail_on",
+                                in->fail_on, NULL);
+        break;
+    case IN_WEBP:
+        r = vips_webpload_buffer(in->data, in->length, &out, "access", access, "fail_on",
+                                 in->fail_on, NULL);
+        break;
+    case IN_TIFF:
+        r = vips_tiffload_buffer(in->data, in->length, &out, "access", access, "fail_on",
+                                 in->fail_on, NULL);
+        break;
+    case IN_BMP:
+        r = vips_magickload_buffer(in->data, in->length, &out, "access", access, "fail_on",
+                                   in->fail_on, NULL);
+        break;
+    case IN_NONE:
+        vips_error("imgbatch", "not a known file format");
+        break;
+    }
+    return r ? NULL : out;
 }
 
 VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, int no_rotate,
@@ -233,17 +360,12 @@ VipsImage *image_input_thumbnail(struct image_input *in, int width, int height, 
     VipsImage *out = NULL;
     /* libvips 8.14 honours an embedded profile only when asked to export to one. */
     const char *profile_option = to_srgb ? "export_profile" : NULL;
-    int r;
 
-    if (in->buffer)
-        r = vips_thumbnail_buffer(in->buffer, in->length, &out, width, "height", height, "size",
-                                  VIPS_SIZE_FORCE, "no_rotate", no_rotate, "fail_on",
-                                  in->fail_on, "option_string", in->fail_on_option,
-                                  profile_option, "srgb", NULL);
-    else
-        r = vips_thumbnail_source(in->source, &out, width, "height", height, "size",
-                                  VIPS_SIZE_FORCE, "no_rotate", no_rotate, "fail_on",
-                                  in->fail_on, "option_string", in->fail_on_option,
-                                  profile_option, "srgb", NULL);
-    return r ? NULL : out;
+    /* vips_thumbnail_buffer picks its loader by asking them all: only the sniffed one may answer. */
+    allow_only_loader(in->kind);
+    if (vips_thumbnail_buffer(in->data, in->length, &out, width, "height", height, "size",
+                              VIPS_SIZE_FORCE, "no_rotate", no_rotate, "fail_on", in->fail_on,
+                              "option_string", in->fail_on_option, profile_option, "srgb", NULL))
+        return NULL;
+    return out;
 }

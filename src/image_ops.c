@@ -212,7 +212,7 @@ static VipsImage *filter_full_size(const struct image_settings *s, struct image_
     if (orientation > 1) {
         loaded = image_input_load(in, VIPS_ACCESS_RANDOM);
         if (!loaded) {
-            fail_decoding(res, in->path);
+            fail_decoding(res, in->shown);
             return NULL;
         }
         if (vips_autorot(loaded, &upright, NULL)) {
@@ -261,7 +261,7 @@ static VipsImage *scale(const struct image_settings *s, struct image_input *in,
         cover_size(w, h, s->width, s->height, &tw, &th);
     thumb = image_input_thumbnail(in, tw, th, s->no_rotate, colour);
     if (!thumb) {
-        fail_decoding(res, in->path);
+        fail_decoding(res, in->shown);
         return NULL;
     }
     if (s->op == OP_THUMBNAIL && (tw != s->width || th != s->height)) {
@@ -285,25 +285,28 @@ static VipsImage *scale(const struct image_settings *s, struct image_input *in,
     return out;
 }
 
-void image_process(const struct image_settings *s, const char *input, const char *output,
+void image_process(const struct image_settings *s, const struct image_job *job,
                    struct job_result *res)
 {
     struct image_input in;
     VipsImage *header, *out = NULL;
-    enum out_format fmt = output_format_for(s->format, input_kind_of(input));
+    enum out_format fmt = output_format_for(s->format, input_kind_of(job->input_shown));
 
-    if (jpeg_fast_process(s, input, output, fmt, res))
+    if (image_input_read(&in, job, s, res) < 0)
+        return;
+    if (in.kind == IN_JPEG && jpeg_fast_process(s, in.data, in.length, &job->output, fmt, res)) {
+        image_input_close(&in);
         return; /* done, well or not, by TurboJPEG */
-    if (image_library_start() < 0) {
+    }
+    if (image_library_start(s) < 0) {
         job_result_fail(res, "libvips could not start");
+        image_input_close(&in);
         return;
     }
     image_warnings_reset();
-    if (image_input_open(&in, input, s->fail_on, res))
-        return;
     header = image_input_load(&in, VIPS_ACCESS_SEQUENTIAL);
     if (!header) {
-        fail_decoding(res, input);
+        fail_decoding(res, in.shown);
         image_input_close(&in);
         return;
     }
@@ -323,7 +326,7 @@ void image_process(const struct image_settings *s, const char *input, const char
     g_object_unref(header);
 
     /* The pixels are computed now, while saving: decode errors surface here. */
-    if (out && image_save_atomic(out, input, output, fmt, s, res) == 0) {
+    if (out && image_save_atomic(out, in.shown, &job->output, fmt, s, res) == 0) {
         res->out_width = (uint32_t)out->Xsize;
         res->out_height = (uint32_t)out->Ysize;
     }

@@ -2,15 +2,15 @@
  * image_save: writes a result atomically in the chosen format.
  *
  * The bytes go to a temporary file that ends up as
- * "dir/.name.imgbatch-PID.tmp" (temp_output.c), which the directory scan
- * skips (hidden) and the master can name from the output and the pid.  A
- * worker only writes and closes it; the master renames it over the output
+ * "dir/.name.imgbatch-TAG.tmp" (output_file.h), which the directory scan
+ * skips (hidden) and the master can name from the job's tag.  A worker
+ * only writes and closes it; the master renames it over the output
  * when it takes the worker's result (settle_output), so a reader never sees
  * half a file and an output exists exactly when its file is reported ok.
  * Both the libvips savers and the JPEG fast path write through it.
  */
 #include "image_internal.h"
-#include "temp_output.h"
+#include "output_file.h"
 #include "xio.h"
 
 #include <errno.h>
@@ -108,9 +108,9 @@ static gint64 sink_seek(VipsTargetCustom *t, gint64 offset, int whence, struct s
     return at;
 }
 
-static int write_pixels(VipsImage *img, int fd, const char *input, const char *output,
-                        enum out_format fmt, const struct image_settings *s,
-                        struct job_result *res)
+static int write_pixels(VipsImage *img, int fd, const char *input,
+                        const struct output_target *output, enum out_format fmt,
+                        const struct image_settings *s, struct job_result *res)
 {
     struct sink k = {fd, 0};
     VipsTargetCustom *target = vips_target_custom_new();
@@ -124,7 +124,7 @@ static int write_pixels(VipsImage *img, int fd, const char *input, const char *o
     if (k.error) {
         /* Whatever the saver says: a failed write is a broken file, in plain words. */
         vips_error_clear();
-        job_result_fail(res, "cannot write %s: %s", output, strerror(k.error));
+        job_result_fail(res, "cannot write %s: %s", output->shown, strerror(k.error));
         return -1;
     }
     if (r) {
@@ -136,7 +136,8 @@ static int write_pixels(VipsImage *img, int fd, const char *input, const char *o
     return r;
 }
 
-int save_bytes_atomic(const void *data, size_t len, const char *output, struct job_result *res)
+int save_bytes_atomic(const void *data, size_t len, const struct output_target *output,
+                      struct job_result *res)
 {
     struct temp_output t;
     char err[RESULT_ERROR_MAX];
@@ -144,7 +145,7 @@ int save_bytes_atomic(const void *data, size_t len, const char *output, struct j
     if (temp_output_open(&t, output, true, err, sizeof(err)) < 0)
         goto fail;
     if (write_in_full(t.fd, data, len) < 0) {
-        snprintf(err, sizeof(err), "cannot write %s: %s", output, strerror(errno));
+        snprintf(err, sizeof(err), "cannot write %s: %s", output->shown, strerror(errno));
         temp_output_abandon(&t);
         goto fail;
     }
@@ -156,7 +157,7 @@ fail:
     return -1;
 }
 
-int image_save_atomic(VipsImage *img, const char *input, const char *output,
+int image_save_atomic(VipsImage *img, const char *input, const struct output_target *output,
                       enum out_format fmt, const struct image_settings *s, struct job_result *res)
 {
     VipsImage *flat = NULL, *clean = NULL;

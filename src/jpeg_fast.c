@@ -3,8 +3,8 @@
  *
  * For a batch of photos the codec is most of the work, and what libvips
  * adds per image (a loader search, a second header parse, a pipeline of
- * objects per operation) costs about as much again.  This path reads the
- * file once, takes orientation and profile from its markers
+ * objects per operation) costs about as much again.  This path works on
+ * the bytes the worker read and sniffed (image_load.c), takes orientation and profile from its markers
  * (jpeg_markers.c), and does what libvips' thumbnail does: decode with
  * libjpeg's DCT scaling at the largest 1/2^k that still leaves twice the
  * target size, reduce with Lanczos3 (resample.c), encode with TurboJPEG.
@@ -22,13 +22,9 @@
 #include "jpeg_markers.h"
 #include "pixels.h"
 #include "resample.h"
-#include "sniff.h"
-#include "xio.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <turbojpeg.h>
 #include <unistd.h>
 
@@ -80,38 +76,6 @@ static void pixmap_release(struct pixmap *p)
 {
     free(p->px);
     p->px = NULL;
-}
-
-/*
- * Reads the whole file if it is a JPEG (the first bytes say), or returns -1
- * and leaves the file to libvips.
- */
-static int read_jpeg_file(const char *path, uint8_t **data, size_t *len)
-{
-    uint8_t head[SNIFF_BYTES];
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    *data = NULL;
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(head) ||
-        read_in_full(fd, head, sizeof(head)) != (ssize_t)sizeof(head) ||
-        sniff_format(head, sizeof(head)) != IN_JPEG ||
-        !(*data = malloc((size_t)st.st_size))) {
-        close_quietly(fd);
-        return -1;
-    }
-    memcpy(*data, head, sizeof(head));
-    ssize_t got = read_in_full(fd, *data + sizeof(head), (size_t)st.st_size - sizeof(head));
-    close_quietly(fd);
-    if (got != st.st_size - (off_t)sizeof(head)) {
-        free(*data);
-        *data = NULL;
-        return -1;
-    }
-    *len = (size_t)st.st_size;
-    return 0;
 }
 
 /*
@@ -218,7 +182,7 @@ static int chroma_subsampling(int channels, int quality)
  * whichever path wrote them.
  */
 static int encode_and_save(const struct pixmap *pm, int left, int top, int w, int h,
-                           const struct image_settings *s, const char *output,
+                           const struct image_settings *s, const struct output_target *output,
                            struct job_result *res)
 {
     unsigned char *jpeg = NULL;
@@ -285,8 +249,9 @@ static int eligible(const struct image_settings *s, const uint8_t *jpeg, size_t 
     return 1;
 }
 
-static int try_fast_path(const struct image_settings *s, const char *input, const char *output,
-                         enum out_format fmt, struct job_result *res)
+static int try_fast_path(const struct image_settings *s, const uint8_t *jpeg, size_t len,
+                         const struct output_target *output, enum out_format fmt,
+                         struct job_result *res)
 {
     int orientation;
     int uw, uh; /* upright size of the full image */
@@ -294,8 +259,6 @@ static int try_fast_path(const struct image_settings *s, const char *input, cons
     tjscalingfactor scale = {1, 1};
     struct jpeg_info info;
     struct pixmap pm = {0};
-    uint8_t *jpeg = NULL;
-    size_t len = 0;
     int handled = 0;
 
     if (fmt != FMT_JPEG || s->keep_metadata)
@@ -303,8 +266,6 @@ static int try_fast_path(const struct image_settings *s, const char *input, cons
     if ((!decoder && !(decoder = tjInitDecompress())) ||
         (!encoder && !(encoder = tjInitCompress())))
         return 0;
-    if (read_jpeg_file(input, &jpeg, &len))
-        return 0; /* not a JPEG, or unreadable: libvips will say why */
     if (!eligible(s, jpeg, len, &info, &orientation))
         goto done;
     oriented_size(orientation, info.width, info.height, &uw, &uh);
@@ -361,18 +322,18 @@ static int try_fast_path(const struct image_settings *s, const char *input, cons
     }
 done:
     pixmap_release(&pm);
-    free(jpeg);
     return handled;
 }
 
-int jpeg_fast_process(const struct image_settings *s, const char *input, const char *output,
-                      enum out_format fmt, struct job_result *res)
+int jpeg_fast_process(const struct image_settings *s, const uint8_t *jpeg, size_t len,
+                      const struct output_target *output, enum out_format fmt,
+                      struct job_result *res)
 {
     enum fast_mode mode = fast_path_mode();
 
     if (mode == FAST_OFF)
         return 0;
-    if (try_fast_path(s, input, output, fmt, res))
+    if (try_fast_path(s, jpeg, len, output, fmt, res))
         return 1;
     if (mode == FAST_ONLY) {
         job_result_fail(res, "not for the JPEG fast path (IMGBATCH_FAST_PATHS=only)");

@@ -85,13 +85,15 @@ static char *get_path(struct reader *r)
     return s;
 }
 
-void job_request_encode(struct bytebuf *out, uint32_t id, const char *input, const char *output)
+void job_request_encode(struct bytebuf *out, uint32_t id, const char *input, const char *output,
+                        uint64_t tag)
 {
     struct bytebuf body = {0};
 
     put_u32(&body, id);
     put_str(&body, input);
     put_str(&body, output);
+    put_u64(&body, tag);
     frame_encode(out, MSG_JOB, body.data, body.len);
     bytebuf_release(&body);
 }
@@ -104,6 +106,7 @@ int job_request_decode(const uint8_t *body, size_t len, struct job_request *req)
     req->id = get_u32(&r);
     req->input = get_path(&r);
     req->output = get_path(&r);
+    req->tag = get_u64(&r);
     if (r.bad || r.left) {
         job_request_release(req);
         return -1;

@@ -108,27 +108,14 @@ char *temp_path_for(const char *output, pid_t pid)
     return xasprintf("%.*s.%.*s%s", dir_len, output, base_len, base, tail);
 }
 
-const char *settle_output(const char *output, const struct job_result *res, pid_t worker_pid,
-                          int worker_died, char *buf, size_t len)
+char *temp_name_for(const char *base, uint64_t tag)
 {
-    if (!res->ok && !worker_died)
-        return res->error; /* the worker removed its own temporary file */
+    char tail[48];
+    int tail_len = snprintf(tail, sizeof(tail), ".imgbatch-%016llx.tmp", (unsigned long long)tag);
+    int room = NAME_MAX - 1 - tail_len;
+    int base_len = (int)strlen(base) < room ? (int)strlen(base) : room;
 
-    char *temp = temp_path_for(output, worker_pid);
-    const char *failure = NULL;
-
-    if (!res->ok) {
-        /* It died holding the file: what it half wrote is the master's to remove. */
-        if (unlink(temp) < 0 && errno != ENOENT)
-            fprintf(stderr, "imgbatch: cannot remove %s: %s\n", temp, strerror(errno));
-        failure = res->error;
-    } else if (rename(temp, output) < 0) {
-        snprintf(buf, len, "cannot rename into %s: %s", output, strerror(errno));
-        unlink(temp);
-        failure = buf;
-    }
-    free(temp);
-    return failure;
+    return xasprintf(".%.*s%s", base_len, base, tail);
 }
 
 char *path_dir(const char *path)

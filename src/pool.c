@@ -416,7 +416,7 @@ static void slot_dispatch(struct pool *p, struct slot *s)
     struct bytebuf out = {0};
     size_t j = take_job(p);
 
-    job_request_encode(&out, (uint32_t)j, p->jobs[j].input, p->jobs[j].output);
+    job_request_encode(&out, (uint32_t)j, p->jobs[j].input, p->jobs[j].output, p->jobs[j].tag);
     s->state = SLOT_BUSY;
     s->job = j;
     s->started_usec = now_usec();

@@ -33,6 +33,8 @@ int pool_size_for(const struct options *opts, size_t n)
 
 struct batch {
     struct scan_entry **runnable; /* job index -> scan entry */
+    const struct pool_job *jobs;
+    const struct worker_context *workers;
     struct report report;
     struct progress progress;
     struct run_state *state;      /* --incremental, else NULL */
@@ -44,13 +46,13 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
     struct batch *b = ctx;
     const struct scan_entry *e = b->runnable[job];
     char buf[sizeof(res->error)];
-    const char *failure = settle_output(e->output, res, worker->pid, worker->died, buf,
-                                        sizeof(buf));
+    struct output_target target = worker_output_of(b->workers, &b->jobs[job], e->output);
+    struct stat out;
+    const char *failure = settle_output(&target, res, worker->died, &out, buf, sizeof(buf));
 
     if (!failure) {
-        struct stat out;
         b->report.input_bytes += (long long)e->size;
-        if (stat(e->output, &out) == 0) {
+        if (out.st_ino) { /* 0: it could not be looked at after the rename */
             b->report.output_bytes += (long long)out.st_size;
             if (b->state)
                 state_record(b->state, e, &out);
@@ -207,8 +209,17 @@ int run_batch(const struct options *opts)
         scan_release(&scan);
         return status;
     }
-    scan_create_output_dirs(&scan);
-    scan_check_outputs(&scan);
+    /* INPUT and OUTPUT open for the workers, who work below them (worker.h). */
+    struct worker_context wctx;
+    if (worker_context_init(&wctx, opts, err, sizeof(err)) < 0) {
+        fprintf(stderr, "imgbatch: %s\n", err);
+        state_close(b.state, NULL, 0);
+        scan_release(&scan);
+        output_unlock(opts, lock_fd);
+        return EXIT_USAGE;
+    }
+    scan_create_output_dirs(&scan, wctx.output_root);
+    scan_check_outputs(&scan, opts->output);
     scan_sort_largest_first(&scan);
 
     report_init(&b.report, stdout, opts);
@@ -230,19 +241,18 @@ int run_batch(const struct options *opts)
             continue;
         }
         b.runnable[n] = e;
-        jobs[n].input = e->input;
-        jobs[n].output = e->output;
+        worker_job_for(&wctx, e, &jobs[n]);
         n++;
     }
+    b.jobs = jobs;
+    b.workers = &wctx;
 
-    struct worker_context wctx;
     struct pool_config cfg;
     struct pool_outcome outcome;
     int workers = pool_size_for(opts, n);
     struct pool_worker_stats *stats = xcalloc((size_t)workers, sizeof(*stats));
     memset(&outcome, 0, sizeof(outcome));
     memset(&cfg, 0, sizeof(cfg));
-    worker_context_init(&wctx, opts);
     worker_configure_pool(&cfg, &wctx, opts);
     cfg.workers = workers;
     cfg.on_result = on_result;
@@ -289,6 +299,7 @@ int run_batch(const struct options *opts)
         status = write_summary_files(&rec);
     }
     output_unlock(opts, lock_fd); /* after the state and the summary files: the run is over */
+    worker_context_release(&wctx);
     free(stats);
     free(jobs);
     free(b.runnable);

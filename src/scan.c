@@ -10,6 +10,8 @@
 #include "filelist.h"
 #include "outpath.h"
 #include "shard.h"
+#include "beneath.h"
+#include "xio.h"
 #include "xalloc.h"
 
 #include <dirent.h>
@@ -109,41 +111,18 @@ static void add_failure(struct walk *w, const char *rel, const char *what, int e
     add_failure_text(w, rel, xasprintf("%s: %s", what, strerror(err)));
 }
 
-/* What a file that is neither a regular file nor a directory is, for its error. */
-static const char *kind_of_special(mode_t mode)
-{
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISBLK(mode))
-        return "a block device";
-    return "of an unknown type";
-}
-
-/* An entry named like an image that cannot be stat()ed: say what is wrong in words. */
-static void add_stat_failure(struct walk *w, int dirfd, const char *name, const char *rel,
-                             int err)
-{
-    struct stat lst;
-    int is_link = fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode);
-
-    if (is_link && err == ENOENT)
-        add_failure_text(w, rel, xstrdup("dangling symbolic link: its target does not exist"));
-    else if (is_link && err == ELOOP)
-        add_failure_text(w, rel, xstrdup("symbolic link loop: the link never reaches a file"));
-    else
-        add_failure(w, rel, "cannot stat", err);
-}
-
 static void walk_dir(struct walk *w, int dirfd, const char *rel);
 
 /*
- * One directory entry, or one name of a --files-from list: name is opened
- * relative to dirfd, rel is its path relative to INPUT.  A listed name was
- * asked for by name, so it fails when missing and is never walked into.
+ * One directory entry, or one name of a --files-from list: name is looked
+ * at relative to dirfd, rel is its path relative to INPUT.  A listed name
+ * was asked for by name, so it fails when missing and is never walked into.
+ *
+ * Links are never followed below INPUT: whoever may write INPUT could point
+ * one at a file they may not read themselves (another user's, a key) and
+ * have imgbatch publish it in OUTPUT.  A link named like an image fails, so
+ * that the exit code tells; the workers open with O_NOFOLLOW too, so a file
+ * swapped for a link after this scan fails the same way.
  */
 static void consider(struct walk *w, int dirfd, const char *name, const char *rel, int listed)
 {
@@ -151,29 +130,31 @@ static void consider(struct walk *w, int dirfd, const char *name, const char *re
     int named_image = input_kind_of(base ? base + 1 : rel) != IN_NONE;
     struct stat st;
 
-    if (fstatat(dirfd, name, &st, 0) < 0) {
-        /* A dangling link or a file that vanished: only images are a scan's business. */
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        /* A file that vanished: only images are a scan's business. */
         if (named_image || listed)
-            add_stat_failure(w, dirfd, name, rel, errno);
+            add_failure(w, rel, "cannot stat", errno);
+        return;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        if (named_image || listed)
+            add_failure_text(w, rel, xstrdup("symbolic link: not followed (imgbatch reads no "
+                                             "links inside INPUT; they could lead outside it)"));
         return;
     }
     if (S_ISDIR(st.st_mode)) {
-        struct stat lst;
-        int is_link = fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
-                      S_ISLNK(lst.st_mode);
         int is_output = w->have_out && st.st_dev == w->out_dev && st.st_ino == w->out_ino;
         if (listed) {
             add_skipped(w, rel, "a directory (--files-from lists files)");
-        } else if (w->opts->recursive && !is_link && !is_output) {
-            int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        } else if (w->opts->recursive && !is_output) {
+            /* O_NOFOLLOW: swapped for a link since the look above, it is not entered. */
+            int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub < 0)
                 add_failure(w, rel, "cannot open directory", errno);
             else
                 walk_dir(w, sub, rel);
         } else if (named_image && !is_output) {
-            add_skipped(w, rel,
-                        w->opts->recursive ? "a directory reached through a symbolic link"
-                                           : "a directory (-r descends into directories)");
+            add_skipped(w, rel, "a directory (-r descends into directories)");
         }
     } else if (S_ISREG(st.st_mode)) {
         if (named_image)
@@ -182,8 +163,30 @@ static void consider(struct walk *w, int dirfd, const char *name, const char *re
             add_skipped(w, rel, "not an image file by its extension");
     } else if (named_image || listed) {
         /* Opening a FIFO would block a worker until someone writes to it. */
-        add_failure_text(w, rel, xasprintf("not a regular file: %s", kind_of_special(st.st_mode)));
+        add_failure_text(w, rel, xasprintf("not a regular file: %s", file_type_words(st.st_mode)));
     }
+}
+
+/*
+ * A --files-from name: its directories are entered one by one without
+ * following a link, like the walk, so "sub/x.jpg" with sub a link to /etc
+ * fails instead of reading outside INPUT.
+ */
+static void consider_listed(struct walk *w, int input_fd, const char *rel)
+{
+    int dirfd;
+    const char *base = open_parent_beneath(input_fd, rel, false, &dirfd);
+
+    if (!base) {
+        if (errno == ELOOP || errno == ENOTDIR)
+            add_failure_text(w, rel, xstrdup("a symbolic link or a file is in the way: not "
+                                             "followed (imgbatch reads no links inside INPUT)"));
+        else
+            add_failure(w, rel, "cannot stat", errno);
+        return;
+    }
+    consider(w, dirfd, base, rel, 1);
+    close(dirfd);
 }
 
 static void walk_dir(struct walk *w, int dirfd, const char *rel)
@@ -273,7 +276,7 @@ static int scan_listed(struct walk *w, int input_fd, char *err, size_t errlen)
         if (inside_output(w, input_fd, names[i]))
             add_skipped(w, names[i], "inside OUTPUT (an output of an earlier run)");
         else
-            consider(w, input_fd, names[i], names[i], 1);
+            consider_listed(w, input_fd, names[i]);
     }
     for (size_t i = 0; i < kept; i++)
         free(names[i]);
@@ -434,25 +437,48 @@ static void remember_inputs(struct scan_result *r)
     qsort(r->inputs, n, sizeof(*r->inputs), by_file_id);
 }
 
-void scan_check_outputs(struct scan_result *r)
+void scan_check_outputs(struct scan_result *r, const char *output_dir)
 {
     if (!r->inputs)
         remember_inputs(r);
+    int root = output_dir ? open(output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (root < 0)
+        return; /* no OUTPUT yet (a dry run): nothing there to overwrite */
 
-    /* An output that exists and is one of the inputs is never written. */
     for (size_t i = 0; i < r->count; i++) {
         struct scan_entry *e = &r->entries[i];
         struct stat st;
-        if (e->error || stat(e->output, &st) < 0)
+        int dir;
+        if (e->error)
             continue;
+        const char *base = open_parent_beneath(root, e->out_rel, false, &dir);
+        if (!base)
+            continue; /* its directory is not there yet, or is no directory: made, or failed, later */
+        int found = fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        close(dir);
+        if (!found)
+            continue;
+        /* Only a regular file is replaced: say so now, not after the decode. */
+        if (!S_ISREG(st.st_mode)) {
+            char *why = xasprintf(" is %s: not replaced", file_type_words(st.st_mode));
+            set_error(e, "output ", e->output, why);
+            free(why);
+            continue;
+        }
+        /* An output that exists and is one of the inputs is never written. */
         struct file_id key = {st.st_dev, st.st_ino};
         if (bsearch(&key, r->inputs, r->input_count, sizeof(*r->inputs), by_file_id))
             set_error(e, "output ", e->output, " would overwrite an input");
     }
+    close(root);
 }
 
 int make_dirs(const char *path)
 {
+    if (!*path) {
+        errno = ENOENT; /* as mkdir("") says */
+        return -1;
+    }
     char *p = xstrdup(path);
     struct stat st;
 
@@ -482,21 +508,40 @@ int make_dirs(const char *path)
     return 0;
 }
 
-/* Creates each output's directory (with -r they mirror INPUT); a failure fails that file. */
-void scan_create_output_dirs(struct scan_result *scan)
+/*
+ * Creates each output's directory below OUTPUT (with -r they mirror
+ * INPUT), never through a link: a link planted in OUTPUT where a directory
+ * should be fails the files below it.
+ */
+void scan_create_output_dirs(struct scan_result *scan, int output_root)
 {
     char *last = NULL;
+    int last_errno = 0;
 
     for (size_t i = 0; i < scan->count; i++) {
         struct scan_entry *e = &scan->entries[i];
         if (e->error)
             continue;
-        const char *slash = strrchr(e->output, '/');
+        const char *slash = strrchr(e->out_rel, '/');
         if (!slash)
             continue;
-        char *dir = xstrndup(e->output, (size_t)(slash - e->output));
-        if ((!last || strcmp(last, dir)) && make_dirs(dir) < 0)
-            e->error = xasprintf("cannot create directory %s: %s", dir, strerror(errno));
+        char *dir = xstrndup(e->out_rel, (size_t)(slash - e->out_rel));
+        if (!last || strcmp(last, dir)) {
+            int fd = open_dir_beneath(output_root, dir, true);
+            last_errno = fd < 0 ? errno : 0;
+            close_quietly(fd);
+        }
+        if (last_errno) {
+            /* e->output is OUTPUT as given joined with out_rel: show the directory so. */
+            size_t prefix = strlen(e->output) - strlen(e->out_rel);
+            char *shown = xstrndup(e->output, prefix + strlen(dir));
+            e->error = last_errno == ELOOP
+                           ? xasprintf("cannot create directory %s: a symbolic link is in the "
+                                       "way (not followed below OUTPUT)", shown)
+                           : xasprintf("cannot create directory %s: %s", shown,
+                                       strerror(last_errno));
+            free(shown);
+        }
         free(last);
         last = dir;
     }

@@ -640,9 +640,10 @@ class LockTest(ShardTestCase):
 
 class CrossShardOverwriteTest(ImgbatchTestCase):
     """An output must not overwrite an input of another shard. in/x/a.gif writes x/a.png,
-    and OUTPUT's x is a link to ../in/y, so out/x/a.png is in/y/a.png, an input of
-    another shard: the shard of x/a.gif must refuse it ("would overwrite an input") as
-    one unsharded run does, though that input is none of its own files."""
+    and OUTPUT's x is a link to ../in/y, so out/x/a.png would be in/y/a.png, an input of
+    another shard: the shard of x/a.gif must refuse it as one unsharded run does, though
+    that input is none of its own files.  No link below OUTPUT is ever followed, so the
+    refusal names the link, whatever the shard."""
 
     N = 3
 
@@ -660,7 +661,7 @@ class CrossShardOverwriteTest(ImgbatchTestCase):
         self.assertEqual(sorted(by_rel), ["x/a.gif", "y/a.png"], describe(p))
         bad = by_rel["x/a.gif"]
         self.assertEqual(bad["status"], "failed", describe(p))
-        self.assertIn("would overwrite an input", bad["error"], describe(p))
+        self.assertIn("a symbolic link is in the way", bad["error"], describe(p))
         self.assertEqual(by_rel["y/a.png"]["status"], "ok", describe(p))
         self.assertEqual(self.md5(victim), digest, "an input was overwritten\n" + describe(p))
         self.assertEqual(sorted(os.listdir(os.path.dirname(victim))), ["a.png"],

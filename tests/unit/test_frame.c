@@ -564,7 +564,7 @@ static int job_round_trip(uint32_t id, const char *in, const char *out, struct j
     struct frame f;
     int r = -1;
 
-    job_request_encode(&b, id, in, out);
+    job_request_encode(&b, id, in, out, 0x0123456789abcdefULL);
     frame_decoder_init(&d);
     frame_decoder_feed(&d, b.data, b.len);
     if (frame_decoder_next(&d, &f, 1) == FRAME_OK && f.type == MSG_JOB)
@@ -597,6 +597,7 @@ static void test_job_round_trip(void)
         CHECK_EQ_INT(req.id, i);
         CHECK_EQ_STR(req.input, paths[i]);
         CHECK_EQ_STR(req.output, "out/x.jpg");
+        CHECK(req.tag == 0x0123456789abcdefULL);
         job_request_release(&req);
         CHECK(req.input == NULL && req.output == NULL);
     }
@@ -617,7 +618,7 @@ static void test_job_round_trip(void)
     free(longp);
 }
 
-/* A job body by hand: id, then two (length, bytes) pairs with the given lengths. */
+/* A job body by hand: id, then two (length, bytes) pairs with the given lengths, then the tag. */
 static void raw_job(struct bytebuf *b, uint32_t len1, const char *p1, size_t n1, uint32_t len2,
                     const char *p2, size_t n2)
 {
@@ -627,6 +628,8 @@ static void raw_job(struct bytebuf *b, uint32_t len1, const char *p1, size_t n1,
     bytebuf_append(b, p1, n1);
     append_u32(b, len2);
     bytebuf_append(b, p2, n2);
+    append_u32(b, 0xfeedface);
+    append_u32(b, 7);
 }
 
 static void test_job_decode_rejects(void)
@@ -640,6 +643,7 @@ static void test_job_decode_rejects(void)
     CHECK_EQ_INT(req.id, 42);
     CHECK_EQ_STR(req.input, "in.jp");
     CHECK_EQ_STR(req.output, "o.j");
+    CHECK(req.tag == (0xfeedfaceULL << 32 | 7));
     job_request_release(&req);
 
     /* ...and every shorter prefix of it is refused. */

@@ -217,63 +217,23 @@ static void test_temp_path_long_name(void)
     free(b);
 }
 
-static int exists(const char *path)
+/* The worker's temporary name: hidden, within NAME_MAX, told apart by the job's random tag. */
+static void test_temp_name(void)
 {
-    struct stat st;
-    return stat(path, &st) == 0;
-}
+    char *p = temp_name_for("a.jpg", 0x00c0ffee12345678ULL);
+    CHECK_EQ_STR(p, ".a.jpg.imgbatch-00c0ffee12345678.tmp");
+    CHECK_EQ_INT(input_kind_of(p), IN_NONE);
+    free(p);
 
-static void make_temp(const char *output, pid_t pid)
-{
-    char *temp = temp_path_for(output, pid);
-    FILE *f = fopen(temp, "w");
-    CHECK(f != NULL);
-    if (f)
-        fclose(f);
-    free(temp);
-}
-
-/* The master's half of a write: rename an ok result, remove what a dead worker left. */
-static void test_settle_output(void)
-{
-    char dir[] = "/tmp/imgbatch-test-settle-XXXXXX";
-    char out[128], buf[600];
-    struct job_result ok, failed;
-
-    if (!mkdtemp(dir)) {
-        CHECK(!"mkdtemp");
-        return;
-    }
-    snprintf(out, sizeof(out), "%s/a.png", dir);
-    memset(&ok, 0, sizeof(ok));
-    ok.ok = 1;
-    memset(&failed, 0, sizeof(failed));
-    job_result_fail(&failed, "corrupt PNG");
-    char *temp = temp_path_for(out, 4242);
-
-    /* ok: the temporary file becomes the output. */
-    make_temp(out, 4242);
-    CHECK(settle_output(out, &ok, 4242, 0, buf, sizeof(buf)) == NULL);
-    CHECK(exists(out) && !exists(temp));
-    unlink(out);
-
-    /* ok, but nothing to rename: the file fails, saying why. */
-    const char *why = settle_output(out, &ok, 4242, 0, buf, sizeof(buf));
-    CHECK(why == buf && strstr(why, "cannot rename into") && strstr(why, "No such file"));
-    CHECK(!exists(out));
-
-    /* The worker died holding the file: its leftover goes, the failure is the result's. */
-    make_temp(out, 4242);
-    CHECK(settle_output(out, &failed, 4242, 1, buf, sizeof(buf)) == failed.error);
-    CHECK(!exists(temp) && !exists(out));
-
-    /* A plain failure: the worker cleaned up itself; nothing is touched. */
-    make_temp(out, 4242);
-    CHECK(settle_output(out, &failed, 4242, 0, buf, sizeof(buf)) == failed.error);
-    CHECK(exists(temp));
-    unlink(temp);
-    free(temp);
-    rmdir(dir);
+    char base[NAME_MAX + 1];
+    memset(base, 'n', NAME_MAX - 4);
+    memcpy(base + NAME_MAX - 4, ".jpg", 5);
+    char *a = temp_name_for(base, 1), *b = temp_name_for(base, 2);
+    CHECK(strlen(a) <= NAME_MAX && strlen(b) <= NAME_MAX);
+    CHECK(a[0] == '.' && strstr(a, ".imgbatch-0000000000000001.tmp") != NULL);
+    CHECK(strcmp(a, b) != 0);
+    free(a);
+    free(b);
 }
 
 static void expect_dir(const char *path, const char *dir)
@@ -301,6 +261,6 @@ int main(void)
     test_temp_path_long_name();
     test_path_join();
     test_path_dir();
-    test_settle_output();
+    test_temp_name();
     return check_summary();
 }
