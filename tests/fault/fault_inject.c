@@ -5,8 +5,10 @@
  * and a worker whose image library crashes as it starts.
  *
  * The file's name says what to do: a name containing "crash-in-decoder"
- * raises SIGSEGV when the worker opens it, "abort-in-decoder" aborts,
- * "hang-in-decoder" never returns, "slow-decoder" takes a second first.
+ * raises SIGSEGV once the worker has opened it (a worker opens each input
+ * once, with openat below INPUT's descriptor, and holds it while it works),
+ * "abort-in-decoder" aborts, "hang-in-decoder" never returns,
+ * "slow-decoder" takes a second first.
  * With IMGBATCH_FAULT_INIT=crash in the environment, vips_init() crashes,
  * so no worker can ever start.  With IMGBATCH_FAULT_MARKS=DIR, a worker
  * entering a hang or a slow decode first creates DIR/started-PID, so a
@@ -17,14 +19,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-typedef struct _VipsSource VipsSource;
-
-VipsSource *vips_source_new_from_file(const char *filename);
 int vips_init(const char *argv0);
 
 /* A crash as a decoder would have it: SIGSEGV, not a sanitizer's report of it. */
@@ -49,11 +50,9 @@ static void mark_started(void)
         close(fd);
 }
 
-VipsSource *vips_source_new_from_file(const char *filename)
+/* What the name asks for, done with the file already open, as a decoder would be. */
+static void act_on(const char *filename)
 {
-    VipsSource *(*real)(const char *) =
-        (VipsSource * (*)(const char *)) dlsym(RTLD_NEXT, "vips_source_new_from_file");
-
     if (strstr(filename, "crash-in-decoder"))
         segfault();
     if (strstr(filename, "abort-in-decoder")) {
@@ -71,7 +70,38 @@ VipsSource *vips_source_new_from_file(const char *filename)
         while (nanosleep(&second, &second) < 0)
             ;
     }
-    return real(filename);
+}
+
+typedef int (*openat_fn)(int, const char *, int, ...);
+
+static int open_then_act(const char *symbol, int dirfd, const char *filename, int flags,
+                         mode_t mode)
+{
+    openat_fn real = (openat_fn)dlsym(RTLD_NEXT, symbol);
+    int fd = real(dirfd, filename, flags, mode);
+
+    /* Inputs only: they are opened for reading; the markers name no directory. */
+    if (fd >= 0 && !(flags & (O_WRONLY | O_RDWR | O_DIRECTORY)))
+        act_on(filename);
+    return fd;
+}
+
+int openat(int dirfd, const char *filename, int flags, ...)
+{
+    va_list ap;
+    va_start(ap, flags);
+    mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+    va_end(ap);
+    return open_then_act("openat", dirfd, filename, flags, mode);
+}
+
+int openat64(int dirfd, const char *filename, int flags, ...)
+{
+    va_list ap;
+    va_start(ap, flags);
+    mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+    va_end(ap);
+    return open_then_act("openat64", dirfd, filename, flags, mode);
 }
 
 int vips_init(const char *argv0)
