@@ -101,7 +101,7 @@ static int check_summary_file(const char *option, const char *path)
 static int claim_output(const struct options *opts, int *lock_fd)
 {
     char err[512];
-    pid_t holder;
+    struct lock_holder holder;
 
     if (make_dirs(opts->output) < 0) {
         fprintf(stderr, "imgbatch: cannot create OUTPUT %s: %s\n", opts->output,
@@ -113,8 +113,11 @@ static int claim_output(const struct options *opts, int *lock_fd)
         return 0;
     case LOCK_BUSY:
         fprintf(stderr, "imgbatch: OUTPUT %s is in use by another imgbatch run", opts->output);
-        if (holder > 0)
-            fprintf(stderr, " (pid %ld)", (long)holder);
+        if (holder.pid > 0 && holder.shard_count)
+            fprintf(stderr, " (pid %ld, --shard %u/%u)", (long)holder.pid, holder.shard_index,
+                    holder.shard_count);
+        else if (holder.pid > 0)
+            fprintf(stderr, " (pid %ld)", (long)holder.pid);
         fputs("; not started (--wait waits for it)\n", stderr);
         return EXIT_OUTPUT_BUSY;
     case LOCK_ERROR:
