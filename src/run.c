@@ -7,6 +7,7 @@
 #include "pool.h"
 #include "progress.h"
 #include "report.h"
+#include "report_paths.h"
 #include "state.h"
 #include "summary_files.h"
 #include "worker.h"
@@ -87,6 +88,8 @@ static int same_directory(const char *a, const char *b)
  */
 static int check_summary_file(const char *option, const char *path)
 {
+    if (!strcmp(path, "-"))
+        return 0; /* stdout */
     char *dir = path_dir(path);
     int ok = access(dir, W_OK | X_OK) == 0;
 
@@ -189,6 +192,12 @@ int run_batch(const struct options *opts)
     long long started_usec = now_usec();
     if (scan_inputs(opts, &scan, err, sizeof(err)) < 0) {
         fprintf(stderr, "imgbatch: %s\n", err);
+        output_unlock(opts, lock_fd);
+        return EXIT_USAGE;
+    }
+    if (check_report_paths(opts, &scan, err, sizeof(err)) < 0) {
+        fprintf(stderr, "imgbatch: %s\n", err);
+        scan_release(&scan);
         output_unlock(opts, lock_fd);
         return EXIT_USAGE;
     }
