@@ -594,7 +594,8 @@ class LockTest(ShardTestCase):
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.procs.append(finishing)
         # in the window: it has finished its work and not yet let go of the lock file
-        wait_for(lambda: finishing.poll() is not None or lock_holder(self.lock, SHARD_BASE + mine, 1), 20)
+        wait_for(lambda: finishing.poll() is not None
+                 or lock_holder(self.lock, SHARD_BASE + mine, 1), 20)
         sibling = run_json(["resize", inp, self.out, "-j", "1", "--shard", "%d/2" % mine])
         out, err = finishing.communicate(timeout=helpers.RUN_TIMEOUT)
         self.assertEqual(finishing.returncode, 0, err)
