@@ -91,8 +91,9 @@ static void cli_seeds(const char *dir)
 static void state_seeds(const char *dir)
 {
 #define HEADER "imgbatch-state 1\n"
-#define RECORD_A "612e706e67 612e6a7067 0123456789abcdef 1234 1700000000.123456789 " \
-                 "1700000000.000000001 42 567 1700000001.5 43\n"
+#define RECORD_A                                                                                   \
+    "612e706e67 612e6a7067 0123456789abcdef 1234 1700000000.123456789 "                            \
+    "1700000000.000000001 42 567 1700000001.5 43\n"
 #define RECORD_B "7375622f622e706e67 7375622f622e676966 fedcba9876543210 9 1.0 2.0 7 8 3.0 9\n"
     static const char whole[] = HEADER RECORD_A RECORD_B;
     static const char torn[] = HEADER RECORD_A "7375622f622e706e67 7375622f6";

@@ -60,8 +60,8 @@ enum lock_result { LOCK_TAKEN, LOCK_BUSY, LOCK_ERROR };
 
 /* The run found holding OUTPUT, as far as its locks tell. */
 struct lock_holder {
-    pid_t pid;             /* 0 if unknown */
-    unsigned shard_index;  /* its --shard K/N, both 0 if unknown or not sharded */
+    pid_t pid;            /* 0 if unknown */
+    unsigned shard_index; /* its --shard K/N, both 0 if unknown or not sharded */
     unsigned shard_count;
 };
 

@@ -48,8 +48,8 @@ static char *random_temp_path(const char *path)
     int dir_len = slash ? (int)(slash - path + 1) : 0;
     const char *base = path + dir_len;
     char tail[48];
-    int tail_len = snprintf(tail, sizeof(tail), ".imgbatch-%016llx.tmp",
-                            (unsigned long long)random_u64());
+    int tail_len =
+        snprintf(tail, sizeof(tail), ".imgbatch-%016llx.tmp", (unsigned long long)random_u64());
     int room = NAME_MAX - 1 - tail_len;
     int base_len = (int)strlen(base) < room ? (int)strlen(base) : room;
 

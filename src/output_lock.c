@@ -16,7 +16,7 @@
 
 /* The regions of the file; see include/output_lock.h. */
 #define GATE_BYTE 0
-#define SPLIT_BASE 1                          /* byte SPLIT_BASE + N: the runs of --shard K/N */
+#define SPLIT_BASE 1                             /* byte SPLIT_BASE + N: the runs of --shard K/N */
 #define SHARD_BASE (SPLIT_BASE + SHARDS_MAX + 1) /* byte SHARD_BASE + K: shard K */
 
 /* parse_shard keeps N within SHARDS_MAX: the split bytes stop before the shard bytes. */
@@ -112,8 +112,7 @@ static void describe_holder(int fd, const struct flock *c, struct lock_holder *h
     if (c->l_len == 1 && c->l_start > SHARD_BASE && c->l_start <= SHARD_BASE + SHARDS_MAX)
         k = (unsigned)(c->l_start - SHARD_BASE);
     /* Only one split holds OUTPUT at a time: any shard or split lock completes the pair. */
-    if (n && !k && find_conflict(fd, F_WRLCK, SHARD_BASE + 1, n, &more) == 1 &&
-        more.l_len == 1) {
+    if (n && !k && find_conflict(fd, F_WRLCK, SHARD_BASE + 1, n, &more) == 1 && more.l_len == 1) {
         k = (unsigned)(more.l_start - SHARD_BASE);
         h->pid = more.l_pid;
     }

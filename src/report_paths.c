@@ -112,15 +112,17 @@ static int check_one(const struct report_path *r, const struct options *opts,
                      const struct scan_result *scan, char *err, size_t errlen)
 {
     if (is_an_input(r, scan)) {
-        snprintf(err, errlen, "%s %s is one of the inputs: it would be replaced; choose another file",
-                 r->option, r->path);
+        snprintf(err, errlen,
+                 "%s %s is one of the inputs: it would be replaced; choose another file", r->option,
+                 r->path);
         return -1;
     }
     for (size_t i = 0; i < scan->count; i++) {
         const struct scan_entry *e = &scan->entries[i];
         if (names(r, e->input)) {
-            snprintf(err, errlen, "%s %s is the input %s: it would be replaced; choose another file",
-                     r->option, r->path, e->input);
+            snprintf(err, errlen,
+                     "%s %s is the input %s: it would be replaced; choose another file", r->option,
+                     r->path, e->input);
             return -1;
         }
         if (names(r, e->output)) {
@@ -131,9 +133,10 @@ static int check_one(const struct report_path *r, const struct options *opts,
         }
     }
     if (is_kept_in_output(r, opts)) {
-        snprintf(err, errlen,
-                 "%s %s is a file imgbatch keeps in OUTPUT: it would be replaced; choose another file",
-                 r->option, r->path);
+        snprintf(
+            err, errlen,
+            "%s %s is a file imgbatch keeps in OUTPUT: it would be replaced; choose another file",
+            r->option, r->path);
         return -1;
     }
     return 0;

@@ -49,7 +49,7 @@ struct record {
 };
 
 struct run_state {
-    char *path;       /* for messages and the final rewrite */
+    char *path; /* for messages and the final rewrite */
     char *output_dir;
     uint64_t options;
     struct record *records;
@@ -314,8 +314,7 @@ static int check_state_file(const struct run_state *s, int fd, struct stat *st, 
                             size_t errlen)
 {
     if (fstat(fd, st) < 0) {
-        snprintf(err, errlen, "cannot read the incremental state %s: %s", s->path,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot read the incremental state %s: %s", s->path, strerror(errno));
         return -1;
     }
     if (!S_ISREG(st->st_mode)) {
@@ -380,11 +379,11 @@ static int load(struct run_state *s, int fd, size_t size, char *err, size_t errl
  * blocking: fd, -1 with no file (ENOENT, nothing to read), or -2 with a
  * message.  With record, it is created if missing and opened to append.
  */
-static int open_state_file(struct run_state *s, const struct options *opts, int record,
-                           char *err, size_t errlen)
+static int open_state_file(struct run_state *s, const struct options *opts, int record, char *err,
+                           size_t errlen)
 {
-    int flags = (record ? O_RDWR | O_APPEND | O_CREAT : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK |
-                O_CLOEXEC;
+    int flags =
+        (record ? O_RDWR | O_APPEND | O_CREAT : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
     char *name = state_name_for(opts);
     int dir = open(opts->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int fd = -1;
@@ -402,8 +401,8 @@ static int open_state_file(struct run_state *s, const struct options *opts, int 
     if (errno == ELOOP)
         snprintf(err, errlen, "the incremental state %s is a symbolic link; remove it", s->path);
     else
-        snprintf(err, errlen, "cannot %s the incremental state %s: %s",
-                 record ? "write" : "read", s->path, strerror(errno));
+        snprintf(err, errlen, "cannot %s the incremental state %s: %s", record ? "write" : "read",
+                 s->path, strerror(errno));
     return -2;
 }
 
@@ -422,8 +421,8 @@ struct run_state *state_open(const struct options *opts, int record, char *err, 
         return s; /* not recording, and no state yet */
     if (fd < 0)
         goto fail;
-    if (check_state_file(s, fd, &st, err, errlen) < 0 || load(s, fd, (size_t)st.st_size, err,
-                                                              errlen) < 0) {
+    if (check_state_file(s, fd, &st, err, errlen) < 0 ||
+        load(s, fd, (size_t)st.st_size, err, errlen) < 0) {
         close_quietly(fd);
         goto fail;
     }
