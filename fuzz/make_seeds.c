@@ -87,17 +87,43 @@ static void cli_seeds(const char *dir)
     cli_seed(dir, "size", "x150");
 }
 
+/* --incremental state files, as state.c writes them: whole, torn, overridden, damaged. */
+static void state_seeds(const char *dir)
+{
+#define HEADER "imgbatch-state 1\n"
+#define RECORD_A                                                                                   \
+    "612e706e67 612e6a7067 0123456789abcdef 1234 1700000000.123456789 "                            \
+    "1700000000.000000001 42 567 1700000001.5 43\n"
+#define RECORD_B "7375622f622e706e67 7375622f622e676966 fedcba9876543210 9 1.0 2.0 7 8 3.0 9\n"
+    static const char whole[] = HEADER RECORD_A RECORD_B;
+    static const char torn[] = HEADER RECORD_A "7375622f622e706e67 7375622f6";
+    static const char overridden[] = HEADER RECORD_A RECORD_B RECORD_A;
+    static const char damaged[] = HEADER "612e706e67 zz 0123 1 x y 2 3 z 4\n" RECORD_B;
+    static const char foreign[] = "imgbatch-state 0\n" RECORD_A;
+
+    write_seed(dir, "whole", whole, strlen(whole));
+    write_seed(dir, "torn", torn, strlen(torn));
+    write_seed(dir, "overridden", overridden, strlen(overridden));
+    write_seed(dir, "damaged", damaged, strlen(damaged));
+    write_seed(dir, "foreign", foreign, strlen(foreign));
+#undef HEADER
+#undef RECORD_A
+#undef RECORD_B
+}
+
 int main(int argc, char **argv)
 {
     char dir[4096];
 
     if (argc != 2) {
-        fprintf(stderr, "usage: make_seeds CORPUS-DIR (with frame/ and cli/ in it)\n");
+        fprintf(stderr, "usage: make_seeds CORPUS-DIR (with frame/, cli/ and state/ in it)\n");
         return 2;
     }
     snprintf(dir, sizeof(dir), "%s/frame", argv[1]);
     frame_seeds(dir);
     snprintf(dir, sizeof(dir), "%s/cli", argv[1]);
     cli_seeds(dir);
+    snprintf(dir, sizeof(dir), "%s/state", argv[1]);
+    state_seeds(dir);
     return 0;
 }

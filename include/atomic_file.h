@@ -7,6 +7,12 @@
  * so each is written to a temporary file beside its target, flushed to disk
  * and renamed over it: rename() within a directory is atomic.  The
  * directory is flushed too, so the rename itself survives a power loss.
+ *
+ * The directory may be one other users can write (a cron job's shared
+ * OUTPUT), so the temporary file gets a random name, is created with
+ * O_EXCL|O_NOFOLLOW (never through a link planted at its name), and the
+ * rename replaces nothing but a regular file: a link, a device, a FIFO or
+ * a directory at the target's name is refused.
  */
 #ifndef IMGBATCH_ATOMIC_FILE_H
 #define IMGBATCH_ATOMIC_FILE_H
@@ -23,5 +29,19 @@ enum file_mode_rule {
 /* Returns 0, or -1 with "cannot write PATH: why" in err; no temporary file is left. */
 int write_file_atomically(const char *path, const char *data, size_t len, mode_t mode,
                           enum file_mode_rule rule, char *err, size_t errlen);
+
+/* 1 if a report file's name is "-", standard output. */
+int is_stdout_name(const char *path);
+
+/*
+ * write_file_atomically, except that "-" writes data to stdout (after
+ * what the run printed there, flushed).  For --stats-file, --metrics-file
+ * and bench's --csv.
+ */
+int write_file_or_stdout(const char *path, const char *data, size_t len, mode_t mode,
+                         enum file_mode_rule rule, char *err, size_t errlen);
+
+/* What kind of file mode is, for messages: "a symbolic link", "a FIFO"... */
+const char *file_type_name(mode_t mode);
 
 #endif

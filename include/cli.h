@@ -36,7 +36,7 @@ enum fail_on { FAIL_ON_NONE, FAIL_ON_TRUNCATED, FAIL_ON_ERROR, FAIL_ON_WARNING }
 /* Most process counts one bench may try (--procs). */
 #define BENCH_PROCS_MAX 32
 
-/* Most shards one input may be split into. */
+/* Most shards one input may be split into; output_lock.c lays its lock file out by it. */
 #define SHARDS_MAX 1000000
 
 enum { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };

@@ -13,9 +13,31 @@
  *    a worker left behind by a killed master does not keep OUTPUT locked;
  *  - they work on NFS, where the runs of many machines meet.
  *
- * A run without --shard locks the whole file; shard K locks byte K only,
- * so the shards of one split share an OUTPUT and run side by side, and
- * a run without --shard excludes them all.
+ * A run without --shard write-locks the whole file, which excludes every
+ * other run.  The shards of one split (--shard K/N, same N) share an
+ * OUTPUT and run side by side; runs of different splits must not, since
+ * their files overlap (1/2 and 3/3 would write some of the same outputs).
+ * So the file has three regions:
+ *
+ *   byte 0           the gate: write-locked for a few system calls while a
+ *                    shard run checks the splits and joins its own;
+ *   byte 1 + N       read-locked by every run of --shard K/N, for the
+ *                    whole run: shared by its split, seen by any other;
+ *   byte 1000002 + K write-locked by shard K for the whole run (1000002 is
+ *                    2 + SHARDS_MAX: parse_shard keeps N within it, so the
+ *                    regions never overlap), so one K runs once.
+ *
+ * Holding the gate, a shard run asks the kernel (F_GETLK) whether a write
+ * lock on the split bytes other than its own N would conflict: if so, a
+ * run of another split holds OUTPUT and it is refused (--wait waits for
+ * that split to end); if not, it read-locks byte 1 + N, lets the gate go
+ * and takes its K.  Two different splits cannot both pass the gate, and
+ * a run without --shard meets any lock at all.  The busy message names
+ * the holder's pid and, where its locks tell, its --shard K/N.
+ *
+ * The file is opened inside OUTPUT without following a link or blocking
+ * on a FIFO (OUTPUT may be writable by others, who may plant either at
+ * its name), and must be a regular file.
  *
  * A run without --shard removes the file when it ends, so it does not
  * linger among the outputs (shards leave it: see output_unlock).
@@ -36,13 +58,20 @@
 
 enum lock_result { LOCK_TAKEN, LOCK_BUSY, LOCK_ERROR };
 
+/* The run found holding OUTPUT, as far as its locks tell. */
+struct lock_holder {
+    pid_t pid;            /* 0 if unknown */
+    unsigned shard_index; /* its --shard K/N, both 0 if unknown or not sharded */
+    unsigned shard_count;
+};
+
 /*
  * Locks OUTPUT for this run; waits for it when wait is set.  LOCK_TAKEN
- * sets *fd (keep it open for the run).  LOCK_BUSY sets *holder to the pid
- * holding it (0 if unknown).  LOCK_ERROR leaves a reason in err.
+ * sets *fd (keep it open for the run).  LOCK_BUSY describes the run holding
+ * it in *holder.  LOCK_ERROR leaves a reason in err.
  */
-enum lock_result output_lock(const struct options *opts, int wait, int *fd, pid_t *holder,
-                             char *err, size_t errlen);
+enum lock_result output_lock(const struct options *opts, int wait, int *fd,
+                             struct lock_holder *holder, char *err, size_t errlen);
 
 /* Ends the run's hold on OUTPUT (fd < 0: nothing held); a run without --shard removes the file. */
 void output_unlock(const struct options *opts, int fd);

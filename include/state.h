@@ -13,6 +13,12 @@
  * work it finished, and the file is compacted (one record per output)
  * when the run ends.  A record that cannot be parsed, a torn last line
  * included, is ignored: the worst a damaged state file does is redo files.
+ *
+ * OUTPUT may be writable by others, so the file is opened inside OUTPUT
+ * without following a link and without blocking on a FIFO, must be a
+ * regular file with one link (appends into a hard link would write another
+ * file), and is read up to a bound (256 MiB; more was never written by
+ * imgbatch).  The final rewrite goes through write_file_atomically.
  */
 #ifndef IMGBATCH_STATE_H
 #define IMGBATCH_STATE_H
@@ -33,9 +39,20 @@ uint64_t state_options_hash(const struct options *opts);
 char *state_path_for(const struct options *opts);
 
 /*
+ * The records of a state file's content (len bytes, any bytes at all), as a
+ * state that records nothing; free it with state_close.  The parser alone,
+ * for the unit tests and the fuzzer.
+ */
+struct run_state *state_parse(const char *data, size_t len);
+
+/* How many outputs s has a record of. */
+size_t state_count(const struct run_state *s);
+
+/*
  * Loads the state of opts->output.  With record, also opens it for the
  * records of this run.  Returns NULL with a reason in err when the state
- * exists but cannot be read, or cannot be opened for writing.
+ * exists but cannot be read, is not a regular file with one link, is
+ * bigger than the bound, or cannot be opened for writing.
  */
 struct run_state *state_open(const struct options *opts, int record, char *err, size_t errlen);
 

@@ -103,7 +103,7 @@ static int write_bench_file(const char *path, const char *title, const struct be
         bench_csv(mem, pts, n);
     if (fclose(mem) != 0)
         fprintf(stderr, "imgbatch: cannot write %s: out of memory\n", path);
-    else if (write_file_atomically(path, data, len, 0666, MODE_UMASK, err, sizeof(err)) < 0)
+    else if (write_file_or_stdout(path, data, len, 0666, MODE_UMASK, err, sizeof(err)) < 0)
         fprintf(stderr, "imgbatch: %s\n", err);
     else
         ret = 0;

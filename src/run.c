@@ -7,6 +7,7 @@
 #include "pool.h"
 #include "progress.h"
 #include "report.h"
+#include "report_paths.h"
 #include "state.h"
 #include "summary_files.h"
 #include "worker.h"
@@ -89,6 +90,8 @@ static int same_directory(const char *a, const char *b)
  */
 static int check_summary_file(const char *option, const char *path)
 {
+    if (!strcmp(path, "-"))
+        return 0; /* stdout */
     char *dir = path_dir(path);
     int ok = access(dir, W_OK | X_OK) == 0;
 
@@ -103,7 +106,7 @@ static int check_summary_file(const char *option, const char *path)
 static int claim_output(const struct options *opts, int *lock_fd)
 {
     char err[512];
-    pid_t holder;
+    struct lock_holder holder;
 
     if (make_dirs(opts->output) < 0) {
         fprintf(stderr, "imgbatch: cannot create OUTPUT %s: %s\n", opts->output,
@@ -115,8 +118,11 @@ static int claim_output(const struct options *opts, int *lock_fd)
         return 0;
     case LOCK_BUSY:
         fprintf(stderr, "imgbatch: OUTPUT %s is in use by another imgbatch run", opts->output);
-        if (holder > 0)
-            fprintf(stderr, " (pid %ld)", (long)holder);
+        if (holder.pid > 0 && holder.shard_count)
+            fprintf(stderr, " (pid %ld, --shard %u/%u)", (long)holder.pid, holder.shard_index,
+                    holder.shard_count);
+        else if (holder.pid > 0)
+            fprintf(stderr, " (pid %ld)", (long)holder.pid);
         fputs("; not started (--wait waits for it)\n", stderr);
         return EXIT_OUTPUT_BUSY;
     case LOCK_ERROR:
@@ -188,6 +194,12 @@ int run_batch(const struct options *opts)
     long long started_usec = now_usec();
     if (scan_inputs(opts, &scan, err, sizeof(err)) < 0) {
         fprintf(stderr, "imgbatch: %s\n", err);
+        output_unlock(opts, lock_fd);
+        return EXIT_USAGE;
+    }
+    if (check_report_paths(opts, &scan, err, sizeof(err)) < 0) {
+        fprintf(stderr, "imgbatch: %s\n", err);
+        scan_release(&scan);
         output_unlock(opts, lock_fd);
         return EXIT_USAGE;
     }

@@ -19,13 +19,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define STATE_HEADER "imgbatch-state 1\n"
 #define STATE_NAME ".imgbatch-state"
+
+/*
+ * The largest state file read.  A record is about 120 bytes plus twice
+ * the length of its two paths, so 256 MiB holds a million files with long
+ * names, and compaction keeps one record per output.  What is bigger was
+ * not written by imgbatch (a link to /dev/zero, a planted file): reading
+ * it all would take the master's memory for nothing.
+ */
+#define STATE_MAX_BYTES ((size_t)256 << 20)
 
 struct record {
     char *out_rel;
@@ -38,7 +49,7 @@ struct record {
 };
 
 struct run_state {
-    char *path;
+    char *path; /* for messages and the final rewrite */
     char *output_dir;
     uint64_t options;
     struct record *records;
@@ -62,12 +73,21 @@ uint64_t state_options_hash(const struct options *o)
     return h;
 }
 
-char *state_path_for(const struct options *opts)
+/* The state file's name inside OUTPUT (malloc'd). */
+static char *state_name_for(const struct options *opts)
 {
     if (opts->shard_count)
-        return xasprintf("%s/%s.%u-of-%u", opts->output, STATE_NAME, opts->shard_index,
-                         opts->shard_count);
-    return xasprintf("%s/%s", opts->output, STATE_NAME);
+        return xasprintf("%s.%u-of-%u", STATE_NAME, opts->shard_index, opts->shard_count);
+    return xstrdup(STATE_NAME);
+}
+
+char *state_path_for(const struct options *opts)
+{
+    char *name = state_name_for(opts);
+    char *path = path_join(opts->output, name);
+
+    free(name);
+    return path;
 }
 
 static int hex_digit(char c)
@@ -232,66 +252,185 @@ static void drop_missing_outputs(struct run_state *s, const char *output_dir)
     s->count = kept;
 }
 
-/* Reads the records of an existing state file; a file of another format reads as empty. */
-static int load(struct run_state *s, char *err, size_t errlen)
+/* Parses one line of len bytes (without its newline); -1 if it is not a whole record. */
+static int parse_line(const char *data, size_t len, struct record *r)
 {
-    FILE *in = fopen(s->path, "re");
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    char *line;
+    int ret;
 
-    if (!in) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(err, errlen, "cannot read the incremental state %s: %s", s->path,
-                 strerror(errno));
+    /* A NUL would end the copy early and let a damaged line pass for a whole one. */
+    if (memchr(data, '\0', len))
         return -1;
-    }
-    len = getline(&line, &cap, in);
-    if (len > 0 && !strcmp(line, STATE_HEADER)) {
-        while ((len = getline(&line, &cap, in)) > 0) {
-            struct record r;
-            /* A line without its newline is the torn end of a killed run's append. */
-            if (line[len - 1] != '\n') {
-                s->torn = 1;
-                break;
-            }
-            line[len - 1] = '\0';
-            if (parse_record(line, &r) == 0)
-                add_record(s, &r);
-        }
-    }
-    int failed = ferror(in) ? errno : 0;
+    line = xstrndup(data, len);
+    ret = parse_record(line, r);
     free(line);
-    fclose(in);
-    if (failed) {
-        snprintf(err, errlen, "cannot read the incremental state %s: %s", s->path,
-                 strerror(failed));
-        return -1;
+    return ret;
+}
+
+/* The records of a state file's content, added to s; a file of another format adds none. */
+static void parse_into(struct run_state *s, const char *data, size_t len)
+{
+    size_t header = strlen(STATE_HEADER);
+    size_t pos = header;
+
+    if (len < header || memcmp(data, STATE_HEADER, header) != 0)
+        return;
+    while (pos < len) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        struct record r;
+        /* A line without its newline is the torn end of a killed run's append. */
+        if (!nl) {
+            s->torn = 1;
+            break;
+        }
+        size_t line_len = (size_t)(nl - (data + pos));
+        if (parse_line(data + pos, line_len, &r) == 0)
+            add_record(s, &r);
+        pos += line_len + 1;
     }
     compact(s);
+}
+
+struct run_state *state_parse(const char *data, size_t len)
+{
+    struct run_state *s = xcalloc(1, sizeof(*s));
+
+    s->journal = -1;
+    parse_into(s, data, len);
+    return s;
+}
+
+size_t state_count(const struct run_state *s)
+{
+    return s->count;
+}
+
+/*
+ * Checks that fd, open on the state file, is what imgbatch may read and
+ * append to: a regular file with no other name.  A hard link would make
+ * the appends write into a file someone else named.  -1 with a message.
+ */
+static int check_state_file(const struct run_state *s, int fd, struct stat *st, char *err,
+                            size_t errlen)
+{
+    if (fstat(fd, st) < 0) {
+        snprintf(err, errlen, "cannot read the incremental state %s: %s", s->path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st->st_mode)) {
+        snprintf(err, errlen, "the incremental state %s is %s, not a regular file; remove it",
+                 s->path, file_type_name(st->st_mode));
+        return -1;
+    }
+    if (st->st_nlink != 1) {
+        snprintf(err, errlen,
+                 "the incremental state %s has %ju hard links: its records would be written into "
+                 "another file too; remove it",
+                 s->path, (uintmax_t)st->st_nlink);
+        return -1;
+    }
+    if ((size_t)st->st_size > STATE_MAX_BYTES) {
+        snprintf(err, errlen,
+                 "the incremental state %s is %jd bytes, more than imgbatch ever writes (%zu "
+                 "MiB); remove it (the next run then redoes every file)",
+                 s->path, (intmax_t)st->st_size, STATE_MAX_BYTES >> 20);
+        return -1;
+    }
     return 0;
+}
+
+/* Reads the records of the state file open on fd, at most STATE_MAX_BYTES of it. */
+static int load(struct run_state *s, int fd, size_t size, char *err, size_t errlen)
+{
+    /* One byte more than fstat said: a file still growing is caught, not cut. */
+    size_t cap = size < STATE_MAX_BYTES ? size + 1 : STATE_MAX_BYTES + 1;
+    char *data = xrealloc(NULL, cap);
+    size_t len = 0;
+
+    while (len < cap) {
+        ssize_t n = pread(fd, data + len, cap - len, (off_t)len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(err, errlen, "cannot read the incremental state %s: %s", s->path,
+                     strerror(errno));
+            free(data);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len > STATE_MAX_BYTES) {
+        snprintf(err, errlen,
+                 "the incremental state %s is more than imgbatch ever writes (%zu MiB); remove "
+                 "it (the next run then redoes every file)",
+                 s->path, STATE_MAX_BYTES >> 20);
+        free(data);
+        return -1;
+    }
+    parse_into(s, data, len);
+    free(data);
+    return 0;
+}
+
+/*
+ * Opens the state file inside OUTPUT, never through a link, a FIFO never
+ * blocking: fd, -1 with no file (ENOENT, nothing to read), or -2 with a
+ * message.  With record, it is created if missing and opened to append.
+ */
+static int open_state_file(struct run_state *s, const struct options *opts, int record, char *err,
+                           size_t errlen)
+{
+    int flags =
+        (record ? O_RDWR | O_APPEND | O_CREAT : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+    char *name = state_name_for(opts);
+    int dir = open(opts->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = -1;
+
+    if (dir >= 0) {
+        /* 0666 less the umask: the users who may write OUTPUT may all run it. */
+        fd = openat(dir, name, flags, 0666);
+        close_quietly(dir);
+    }
+    free(name);
+    if (fd >= 0)
+        return fd;
+    if (errno == ENOENT && !record)
+        return -1;
+    if (errno == ELOOP)
+        snprintf(err, errlen, "the incremental state %s is a symbolic link; remove it", s->path);
+    else
+        snprintf(err, errlen, "cannot %s the incremental state %s: %s", record ? "write" : "read",
+                 s->path, strerror(errno));
+    return -2;
 }
 
 struct run_state *state_open(const struct options *opts, int record, char *err, size_t errlen)
 {
     struct run_state *s = xcalloc(1, sizeof(*s));
+    struct stat st;
+    int fd;
 
     s->path = state_path_for(opts);
     s->output_dir = xstrdup(opts->output);
     s->options = state_options_hash(opts);
     s->journal = -1;
-    if (load(s, err, errlen) < 0)
+    fd = open_state_file(s, opts, record, err, errlen);
+    if (fd == -1)
+        return s; /* not recording, and no state yet */
+    if (fd < 0)
         goto fail;
-    if (!record)
-        return s;
-    s->journal = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-    struct stat st;
-    if (s->journal < 0 || fstat(s->journal, &st) < 0) {
-        snprintf(err, errlen, "cannot write the incremental state %s: %s", s->path,
-                 strerror(errno));
+    if (check_state_file(s, fd, &st, err, errlen) < 0 ||
+        load(s, fd, (size_t)st.st_size, err, errlen) < 0) {
+        close_quietly(fd);
         goto fail;
     }
+    if (!record) {
+        close_quietly(fd);
+        return s;
+    }
+    s->journal = fd;
     /*
      * A new file, or one of another format, starts over with the header;
      * a torn last line is ended, so that it does not swallow our first record.

@@ -2,11 +2,15 @@
 #include "summary_files.h"
 #include "atomic_file.h"
 #include "json.h"
+#include "xio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Readable by the node_exporter or monitoring user, whoever runs imgbatch. */
 #define SUMMARY_FILE_MODE 0644
@@ -30,7 +34,7 @@ static void put_iso_time(FILE *out, double unix_time)
     fprintf(out, "\"%s\"", buf);
 }
 
-/* Builds a file's content in memory, then hands it to write_file_atomically. */
+/* Builds a file's content in memory, then hands it to write_file_or_stdout. */
 static int finish(const char *path, FILE *mem, char **data, size_t *len, char *err,
                   size_t errlen)
 {
@@ -41,7 +45,7 @@ static int finish(const char *path, FILE *mem, char **data, size_t *len, char *e
         free(*data);
         return -1;
     }
-    ret = write_file_atomically(path, *data, *len, SUMMARY_FILE_MODE, MODE_EXACT, err, errlen);
+    ret = write_file_or_stdout(path, *data, *len, SUMMARY_FILE_MODE, MODE_EXACT, err, errlen);
     free(*data);
     return ret;
 }
@@ -145,17 +149,31 @@ static void put_gauge(FILE *out, const struct run_record *rec, const char *name,
     fprintf(out, " %.*f\n", decimals, value);
 }
 
-/* The previous metrics file's last success, carried over by a run that did not succeed. */
+/*
+ * The previous metrics file's last success, carried over by a run that did
+ * not succeed.  Read without following a link and without blocking: the
+ * textfile directory may be shared, and a FIFO there must not hang the run.
+ */
 static double previous_success(const char *path)
 {
-    FILE *in = fopen(path, "re");
     char buf[16384];
-    size_t n;
+    struct stat st;
+    ssize_t n;
+    int fd;
 
-    if (!in)
+    if (is_stdout_name(path))
         return -1;
-    n = fread(buf, 1, sizeof(buf) - 1, in);
-    fclose(in);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -1;
+    }
+    n = read_in_full(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n < 0)
+        return -1;
     buf[n] = '\0';
     return metrics_find_value(buf, "imgbatch_last_success_timestamp_seconds");
 }

@@ -19,8 +19,8 @@ processes only its own files.
   unsharded run's outputs and no temporary file; scripts/imgbatch-array.sbatch does the
   same as four array tasks (Slurm's variables faked), twice, the second time with every
   file up to date.
-- The lock on OUTPUT/.imgbatch.lock: a shard takes only byte K, a run without --shard
-  the whole file. The test holds those locks itself (fcntl.lockf) to check who is let
+- The lock on OUTPUT/.imgbatch.lock: a shard takes only its split's byte (shared) and its
+  own byte K, a run without --shard the whole file. The test holds those locks itself (fcntl.lockf) to check who is let
   in (exit 75 and the one-line message naming the holder's pid otherwise), and then
   holds a real shard run still with a full stdout pipe to check the same against it.
 
@@ -51,7 +51,12 @@ IMGBATCH = os.path.abspath(BIN)
 SIZE = ["--size", "64x64"]
 LOCK = ".imgbatch.lock"
 BUSY_RE = re.compile(r"^imgbatch: OUTPUT (?P<output>.+) is in use by another imgbatch run "
-                     r"\(pid (?P<pid>\d+)\); not started \(--wait waits for it\)$")
+                     r"\(pid (?P<pid>\d+)(?:, --shard (?P<split>\d+/\d+))?\); not started "
+                     r"\(--wait waits for it\)$")
+# The lock file's layout (include/output_lock.h): byte SPLIT_BASE + N is read-locked by the
+# runs of --shard K/N, byte SHARD_BASE + K write-locked by shard K.
+SPLIT_BASE = 1
+SHARD_BASE = 1000002
 SUMMED = ("total", "ok", "failed", "skipped", "not_started")
 
 
@@ -500,7 +505,7 @@ class LockTest(ShardTestCase):
     def release(self):
         fcntl.lockf(self.fd, fcntl.LOCK_UN, 0, 0)
 
-    def assertBusy(self, p, holder, stats=None):
+    def assertBusy(self, p, holder, stats=None, split=None):
         self.assertExit(p, 75)
         self.assertEqual(p.out, "", "a refused run prints nothing on stdout")
         lines = p.err.splitlines()
@@ -509,13 +514,14 @@ class LockTest(ShardTestCase):
         self.assertTrue(m, describe(p))
         self.assertEqual(m.group("output"), self.out)
         self.assertEqual(int(m.group("pid")), holder)
+        self.assertEqual(m.group("split"), split, describe(p))
         if stats:
             self.assertFalse(os.path.exists(stats), "a refused run wrote its stats file")
 
     def test_byte_k_held(self):
-        """Byte 2 held: shard 2/4 is refused, shards 1, 3 and 4 run, a run without
+        """Shard 2's byte held: shard 2/4 is refused, shards 1, 3 and 4 run, a run without
         --shard is refused; released, shard 2/4 runs and OUTPUT is complete."""
-        self.hold(2, 1)
+        self.hold(SHARD_BASE + 2, 1)
         stats = self.path("stats.json")
         p = run(["resize", self.inp, self.out, "-r", "--shard", "2/4", "--stats-file", stats]
                 + SIZE)
@@ -544,8 +550,9 @@ class LockTest(ShardTestCase):
         self.assertEqual(visible_files(self.out), set())
 
     def test_wait(self):
-        """--wait: shard 3/4 waits while byte 3 is held, and runs once it is released."""
-        self.hold(3, 1)
+        """--wait: shard 3/4 waits while shard 3's byte is held, and runs once it is
+        released."""
+        self.hold(SHARD_BASE + 3, 1)
         p = subprocess.Popen([IMGBATCH, "resize", self.inp, self.out, "-j", "1", "-r", "--wait",
                               "--shard", "3/4", "--json"] + SIZE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -587,7 +594,8 @@ class LockTest(ShardTestCase):
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.procs.append(finishing)
         # in the window: it has finished its work and not yet let go of the lock file
-        wait_for(lambda: finishing.poll() is not None or lock_holder(self.lock, mine, 1), 20)
+        wait_for(lambda: finishing.poll() is not None
+                 or lock_holder(self.lock, SHARD_BASE + mine, 1), 20)
         sibling = run_json(["resize", inp, self.out, "-j", "1", "--shard", "%d/2" % mine])
         out, err = finishing.communicate(timeout=helpers.RUN_TIMEOUT)
         self.assertEqual(finishing.returncode, 0, err)
@@ -616,14 +624,17 @@ class LockTest(ShardTestCase):
         os.close(wr)
         reader = os.fdopen(rd, "rb")
         self.addCleanup(reader.close)
-        holder = wait_for(lambda: blocked.poll() is None and lock_holder(self.lock, 1, 1), 30)
-        self.assertEqual(holder, blocked.pid, "the shard run never held byte 1 of the lock")
-        self.assertIsNone(lock_holder(self.lock, 2, 1), "a shard locked more than its byte")
+        holder = wait_for(lambda: blocked.poll() is None
+                          and lock_holder(self.lock, SHARD_BASE + 1, 1), 30)
+        self.assertEqual(holder, blocked.pid, "the shard run never held shard 1's byte")
+        self.assertIsNone(lock_holder(self.lock, SHARD_BASE + 2, 1),
+                          "a shard locked more than its byte")
+        self.assertIsNone(lock_holder(self.lock, 0, 1), "a shard kept the gate")
 
         p = run(["resize", inp, out])
-        self.assertBusy(p, blocked.pid)
+        self.assertBusy(p, blocked.pid, split="1/2")
         p = run(["resize", inp, out, "--shard", "1/2"])
-        self.assertBusy(p, blocked.pid)
+        self.assertBusy(p, blocked.pid, split="1/2")
         r = run_json(["resize", inp, out, "-j", "1", "--shard", "2/2"])
         self.assertExit(r.proc, 0)
         self.assertIsNone(blocked.poll(), "the blocked run ended early: the test proves nothing")

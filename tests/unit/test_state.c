@@ -206,6 +206,94 @@ static void test_torn_and_garbage(void)
     free(state);
 }
 
+#define RECORD_A "612e706e67 612e6a7067 0123456789abcdef 1 1.0 2.0 3 4 5.0 6\n"
+#define RECORD_B "622e706e67 622e6a7067 0123456789abcdef 1 1.0 2.0 3 4 5.0 6\n"
+
+/* The parser alone, on a buffer: what it keeps, and what it never trusts. */
+static void test_parse_buffer(void)
+{
+    static const char two[] = "imgbatch-state 1\n" RECORD_A RECORD_B RECORD_A;
+    static const char torn[] = "imgbatch-state 1\n" RECORD_A "622e706e67 622e";
+    static const char with_nul[] = "imgbatch-state 1\n612e706e67 612e6a7067 0123456789abcdef "
+                                   "1 1.0 2.0 3 4 5.0 6\0junk\n";
+    struct run_state *s;
+
+    s = state_parse(two, strlen(two));
+    CHECK_EQ_INT(state_count(s), 2); /* a later record of one output replaces the earlier */
+    state_close(s, NULL, 0);
+    s = state_parse(torn, strlen(torn));
+    CHECK_EQ_INT(state_count(s), 1);
+    state_close(s, NULL, 0);
+    /* A NUL inside a line would hide the rest of it from the field checks. */
+    s = state_parse(with_nul, sizeof(with_nul) - 1);
+    CHECK_EQ_INT(state_count(s), 0);
+    state_close(s, NULL, 0);
+    s = state_parse("imgbatch-state 1", 16); /* the header without its newline */
+    CHECK_EQ_INT(state_count(s), 0);
+    state_close(s, NULL, 0);
+    s = state_parse("", 0);
+    CHECK_EQ_INT(state_count(s), 0);
+    state_close(s, NULL, 0);
+}
+
+/* 1 if opening the state (recording or not) fails with a message containing what. */
+static int refused(struct options *o, int record, const char *what)
+{
+    char err[512] = "";
+    struct run_state *s = state_open(o, record, err, sizeof(err));
+
+    if (s) {
+        state_close(s, NULL, 0);
+        return 0;
+    }
+    if (!strstr(err, what))
+        fprintf(stderr, "unexpected message: %s\n", err);
+    return strstr(err, what) != NULL;
+}
+
+/* Only a regular file with one link, and not too big, is read or appended to. */
+static void test_refused_files(void)
+{
+    struct options o = opts_for("300");
+    char *state = state_path_for(&o);
+    char *victim = xasprintf("%s/victim", dir);
+
+    write_file(victim, "not imgbatch's\n");
+    unlink(state);
+    CHECK(symlink(victim, state) == 0);
+    CHECK(refused(&o, 0, "is a symbolic link"));
+    CHECK(refused(&o, 1, "is a symbolic link"));
+    CHECK(unlink(state) == 0);
+
+    CHECK(mkfifo(state, 0600) == 0);
+    CHECK(refused(&o, 0, "is a FIFO"));
+    CHECK(refused(&o, 1, "is a FIFO"));
+    CHECK(unlink(state) == 0);
+
+    CHECK(link(victim, state) == 0);
+    CHECK(refused(&o, 1, "has 2 hard links"));
+    CHECK(unlink(state) == 0);
+
+    /* Sparse: the bound is checked before a byte is read. */
+    int fd = open(state, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    CHECK(fd >= 0);
+    CHECK(ftruncate(fd, (off_t)(256 << 20) + 1) == 0);
+    close(fd);
+    CHECK(refused(&o, 0, "remove it"));
+    CHECK(unlink(state) == 0);
+
+    /* The victim is as it was. */
+    char buf[64] = "";
+    FILE *f = fopen(victim, "r");
+    CHECK(f != NULL);
+    CHECK(fgets(buf, sizeof(buf), f) != NULL);
+    fclose(f);
+    CHECK_EQ_STR(buf, "not imgbatch's\n");
+    unlink(victim);
+    free(victim);
+    free(state);
+}
+
 static void test_shard_files_apart(void)
 {
     struct options o = opts_for("200");
@@ -229,6 +317,8 @@ int main(void)
     test_round_trip_and_changes();
     test_torn_and_garbage();
     test_shard_files_apart();
+    test_parse_buffer();
+    test_refused_files();
     char *cmd = xasprintf("rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
