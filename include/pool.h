@@ -8,7 +8,8 @@
  * and is replaced while jobs remain; if workers keep dying with no job
  * finished in between, the pool gives up instead of forking forever.
  * SIGINT, SIGTERM and SIGHUP stop the dispatch and give busy workers a
- * grace period to finish their file; a second signal stops them at once.
+ * grace period to finish their file; a second signal stops them at once,
+ * and so does a first one after the pool gave up (that was the first stop).
  * The caller prints and exits.
  *
  * The pool knows nothing of images: the work itself is a function pointer

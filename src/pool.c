@@ -45,6 +45,7 @@ struct slot {
     size_t job;            /* valid when BUSY */
     long long started_usec; /* when the job was sent */
     int exiting;           /* killed or told to stop: no more jobs, whatever it says */
+    int broke_protocol;    /* killed for an unreadable message: its death still counts */
     unsigned spawns;       /* processes started in this slot */
     char kill_reason[256]; /* set when the master killed it on purpose */
 };
@@ -262,6 +263,7 @@ static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
     s->result_fd = result_pipe[0];
     s->state = SLOT_IDLE;
     s->exiting = 0;
+    s->broke_protocol = 0;
     s->kill_reason[0] = '\0';
     frame_decoder_init(&s->decoder);
     return 0;
@@ -300,6 +302,9 @@ static void describe_death(const struct pool *p, const struct slot *s, int statu
         snprintf(buf, len, "worker %d died: %s", s->no, pool_signal_name(WTERMSIG(status)));
     else if (WIFEXITED(status) && WEXITSTATUS(status) == POOL_EXIT_INIT_FAILED)
         snprintf(buf, len, "worker %d could not start (image library failed to initialise)",
+                 s->no);
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == POOL_EXIT_PROTOCOL)
+        snprintf(buf, len, "worker %d broke the protocol: it could not read the job it was sent",
                  s->no);
     else if (WIFEXITED(status))
         snprintf(buf, len, "worker %d exited with status %d", s->no, WEXITSTATUS(status));
@@ -371,10 +376,12 @@ static void slot_reap(struct pool *p, struct slot *s)
      * Every death the master did not cause counts, on a file or not: a
      * crash on one file is that file's fault, but crash after crash with
      * nothing finishing in between is the pool's, and is counted until it
-     * gives up.  A worker killed on purpose (timeout, stop) does not count.
+     * gives up.  A worker killed on purpose (timeout, stop) does not count;
+     * one killed for breaking the protocol does: it is as broken as one
+     * that crashed, and a replacement will most likely break it again.
      */
     int orderly = released && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!orderly && !s->kill_reason[0])
+    if (!orderly && (!s->kill_reason[0] || s->broke_protocol))
         count_death(p, why);
     if (s->state == SLOT_BUSY) {
         struct job_result res;
@@ -449,12 +456,14 @@ static int slot_take_frames(struct pool *p, struct slot *s, int at_eof)
         if (st != FRAME_OK) {
             snprintf(s->kill_reason, sizeof(s->kill_reason),
                      "worker %d broke the protocol: %s", s->no, frame_status_str(st));
+            s->broke_protocol = 1;
             return -1;
         }
         if (f.type != MSG_RESULT || job_result_decode(f.body, f.body_len, &res) ||
             s->state != SLOT_BUSY || res.id != (uint32_t)s->job) {
             snprintf(s->kill_reason, sizeof(s->kill_reason),
                      "worker %d broke the protocol: unexpected message", s->no);
+            s->broke_protocol = 1;
             return -1;
         }
         p->deaths_in_a_row = 0;
@@ -563,7 +572,12 @@ static void dispatch(struct pool *p, const sigset_t *orig_mask)
     }
 }
 
-/* Idle workers with nothing left to do are told to exit by closing their job pipe. */
+/*
+ * Idle workers with nothing left to do are told to exit by closing their
+ * job pipe.  They are exiting from then on: a job given back later (its
+ * worker died before reading it) must wait for a fresh worker, not be
+ * written to a closed pipe.
+ */
 static void release_idle(struct pool *p)
 {
     if (jobs_waiting(p))
@@ -573,6 +587,7 @@ static void release_idle(struct pool *p)
         if (s->state == SLOT_IDLE && !s->exiting && s->job_fd >= 0) {
             close_quietly(s->job_fd);
             s->job_fd = -1;
+            s->exiting = 1;
         }
     }
 }
@@ -644,6 +659,14 @@ static void give_up(struct pool *p)
              "workers keep dying: %d in a row with no file finished (last: %s)",
              p->deaths_in_a_row, p->last_death);
     begin_stop(p);
+    /*
+     * The give-up is the first stop: a stop signal from now on is a second
+     * one and kills the busy workers at once, and pool_request_stop, which
+     * only starts a stop, is ignored.  Signals are blocked here, so the
+     * handler cannot count at the same time.
+     */
+    if (stop_signals == 0)
+        stop_signals = 1;
     while (jobs_waiting(p)) {
         struct job_result res;
         size_t j = take_job(p);
@@ -662,6 +685,9 @@ static void stop_reason(const struct pool *p, int second, char *buf, size_t len)
 {
     if (p->outcome->signal && second)
         snprintf(buf, len, "interrupted by a second %s", pool_signal_name(p->outcome->signal));
+    else if (second)
+        snprintf(buf, len, "interrupted by %s after the pool gave up (workers keep dying)",
+                 pool_signal_name(stop_signal));
     else if (p->outcome->signal)
         snprintf(buf, len, "interrupted by %s (still running after the %.0f s grace period)",
                  pool_signal_name(p->outcome->signal), grace_ms(p->cfg) / 1000.0);
@@ -781,7 +807,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
             outcome->signal = stop_signal;
             begin_stop(&p);
         }
-        if (stop_signals > 1 && outcome->signal && !killed_at_once) {
+        if (stop_signals > 1 && (outcome->signal || outcome->gave_up) && !killed_at_once) {
             killed_at_once = 1;
             stop_reason(&p, 1, why, sizeof(why));
             escalate(&p, 1, why);
