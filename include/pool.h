@@ -103,6 +103,7 @@ struct pool_worker_stats {
 };
 
 struct pool_outcome {
+    int workers;         /* slots that had a worker: cfg->workers, or fewer (see pool_run) */
     int signal;          /* the signal that stopped the run (see pool_request_stop), else 0 */
     int gave_up;         /* workers kept dying: the jobs never sent were failed */
     char gave_up_reason[320];
@@ -113,8 +114,12 @@ struct pool_outcome {
 
 /*
  * Runs jobs[0..njobs) on cfg->workers processes.  stats must hold
- * cfg->workers entries.  Returns 0, or -1 if the pool could not be set up
- * at all (no pipe, no fork); then a message went to stderr.
+ * cfg->workers entries.  When the system will not start that many (no
+ * descriptors for the pipes, no process), the run goes on with those that
+ * started: one line on stderr says so, outcome->workers says how many,
+ * and only stats[0..outcome->workers) are used.  Returns 0, or -1 if the
+ * pool could not be set up at all (not even one worker); then a message
+ * went to stderr.
  */
 int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t njobs,
              struct pool_worker_stats *stats, struct pool_outcome *outcome);

@@ -58,6 +58,7 @@ struct pool {
     size_t *retry;          /* jobs sent to a worker that died without reading them */
     size_t nretry;
     struct slot *slots;
+    int nslots;             /* slots in use: cfg->workers, or fewer if the system would not start more */
     struct pool_worker_stats *stats;
     struct pool_outcome *outcome;
     int stopping;           /* no more dispatch: a signal, or workers keep dying */
@@ -65,6 +66,7 @@ struct pool {
     int deaths_in_a_row;    /* worker deaths (or failed forks) since a job last finished */
     int death_limit;
     char last_death[256];
+    char spawn_error[256];  /* why the last slot_spawn failed */
     long long last_tick;    /* when on_tick last ran */
 };
 
@@ -180,17 +182,19 @@ static void count_death(struct pool *p, const char *why)
     snprintf(p->last_death, sizeof(p->last_death), "%s", why);
 }
 
-/* A worker that could not be started counts as a death. */
+/*
+ * A worker that could not be started: undoes what was made and keeps the
+ * reason in p->spawn_error.  The caller decides what it means: at start,
+ * a smaller pool (see start_workers); later, a death (see dispatch).
+ */
 static int spawn_failed(struct pool *p, struct slot *s, const char *what, int *fds, int nfds)
 {
     int err = errno;
-    char why[256];
 
     for (int i = 0; i < nfds; i++)
         close_quietly(fds[i]);
-    snprintf(why, sizeof(why), "%s for worker %d: %s", what, s->no, strerror(err));
-    fprintf(stderr, "imgbatch: %s\n", why);
-    count_death(p, why);
+    snprintf(p->spawn_error, sizeof(p->spawn_error), "%s for worker %d: %s", what, s->no,
+             strerror(err));
     return -1;
 }
 
@@ -236,7 +240,7 @@ static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
          * ends of every sibling's pipes by hand, or a sibling's death would
          * never show as end of file while this worker lives.
          */
-        for (int i = 0; i < p->cfg->workers; i++) {
+        for (int i = 0; i < p->nslots; i++) {
             if (p->slots[i].state == SLOT_FREE)
                 continue;
             close(p->slots[i].job_fd);
@@ -498,7 +502,7 @@ static int live_workers(const struct pool *p)
 {
     int n = 0;
 
-    for (int i = 0; i < p->cfg->workers; i++)
+    for (int i = 0; i < p->nslots; i++)
         n += p->slots[i].state != SLOT_FREE;
     return n;
 }
@@ -510,7 +514,7 @@ static long long next_deadline_ms(const struct pool *p, long long now)
 
     if (p->cfg->job_timeout_ms <= 0)
         return -1;
-    for (int i = 0; i < p->cfg->workers; i++) {
+    for (int i = 0; i < p->nslots; i++) {
         const struct slot *s = &p->slots[i];
         if (s->state != SLOT_BUSY || s->exiting)
             continue;
@@ -526,7 +530,7 @@ static long long next_deadline_ms(const struct pool *p, long long now)
 
 static void kill_overdue(struct pool *p, long long now)
 {
-    for (int i = 0; i < p->cfg->workers; i++) {
+    for (int i = 0; i < p->nslots; i++) {
         struct slot *s = &p->slots[i];
         if (s->state != SLOT_BUSY || s->exiting)
             continue;
@@ -548,7 +552,7 @@ static void begin_stop(struct pool *p)
 {
     p->stopping = 1;
     p->stop_started = now_usec();
-    for (int i = 0; i < p->cfg->workers; i++) {
+    for (int i = 0; i < p->nslots; i++) {
         struct slot *s = &p->slots[i];
         if (s->state == SLOT_FREE)
             continue;
@@ -561,12 +565,16 @@ static void begin_stop(struct pool *p)
 /* Gives every live worker work, replacing dead ones while work remains. */
 static void dispatch(struct pool *p, const sigset_t *orig_mask)
 {
-    for (int i = 0; i < p->cfg->workers && !p->stopping; i++) {
+    for (int i = 0; i < p->nslots && !p->stopping; i++) {
         struct slot *s = &p->slots[i];
         if (!jobs_waiting(p) || keeps_dying(p))
             break;
-        if (s->state == SLOT_FREE && slot_spawn(p, s, orig_mask) < 0)
+        /* A replacement that cannot be started counts as a death. */
+        if (s->state == SLOT_FREE && slot_spawn(p, s, orig_mask) < 0) {
+            fprintf(stderr, "imgbatch: %s\n", p->spawn_error);
+            count_death(p, p->spawn_error);
             continue;
+        }
         if (s->state == SLOT_IDLE && !s->exiting)
             slot_dispatch(p, s);
     }
@@ -582,7 +590,7 @@ static void release_idle(struct pool *p)
 {
     if (jobs_waiting(p))
         return;
-    for (int i = 0; i < p->cfg->workers; i++) {
+    for (int i = 0; i < p->nslots; i++) {
         struct slot *s = &p->slots[i];
         if (s->state == SLOT_IDLE && !s->exiting && s->job_fd >= 0) {
             close_quietly(s->job_fd);
@@ -606,13 +614,40 @@ static void escalate(struct pool *p, int now, const char *why)
 {
     if (!now && now_usec() - p->stop_started < grace_ms(p->cfg) * 1000LL)
         return;
-    for (int i = 0; i < p->cfg->workers; i++) {
+    for (int i = 0; i < p->nslots; i++) {
         struct slot *s = &p->slots[i];
         if (s->state == SLOT_BUSY && !s->kill_reason[0])
             slot_kill(s, why);
         else if (s->state != SLOT_FREE)
             signal_worker(s, SIGKILL);
     }
+}
+
+/*
+ * Starts the whole pool up front: the pool is the parallelism.  When the
+ * system will not give another worker (no descriptors left for its pipes
+ * under a low ulimit -n, no process under a process limit), the pool goes
+ * on with the workers it has and says so once: trying the missing slots
+ * again would fail the same way, once per job, and print a line each time.
+ * Returns how many started; with none, the run cannot be done at all.
+ */
+static int start_workers(struct pool *p, const sigset_t *orig_mask)
+{
+    int want = p->cfg->workers;
+
+    for (int i = 0; i < want; i++) {
+        p->nslots = i + 1; /* the new worker closes the pipes of slots before it */
+        if (slot_spawn(p, &p->slots[i], orig_mask) == 0)
+            continue;
+        p->nslots = i;
+        if (i == 0)
+            fprintf(stderr, "imgbatch: cannot start any worker: %s\n", p->spawn_error);
+        else
+            fprintf(stderr, "imgbatch: started %d of %d workers, going on with them: %s\n", i,
+                    want, p->spawn_error);
+        break;
+    }
+    return p->nslots;
 }
 
 /* The signals the master handles during a run, in the order old[] keeps them. */
@@ -789,9 +824,9 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
 
     p.last_tick = start;
 
-    /* Start the whole pool up front: the pool is the parallelism. */
-    for (int i = 0; i < cfg->workers; i++)
-        slot_spawn(&p, &p.slots[i], &orig_mask);
+    outcome->workers = start_workers(&p, &orig_mask);
+    if (outcome->workers == 0)
+        ret = -1; /* start_workers said why */
 
     struct pollfd *pfd = calloc((size_t)cfg->workers, sizeof(*pfd));
     struct slot **who = calloc((size_t)cfg->workers, sizeof(*who));
@@ -830,7 +865,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
         }
 
         int n = 0;
-        for (int i = 0; i < cfg->workers; i++) {
+        for (int i = 0; i < p.nslots; i++) {
             if (p.slots[i].state == SLOT_FREE)
                 continue;
             pfd[n].fd = p.slots[i].result_fd;
@@ -864,7 +899,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
     }
 
     /* Whatever happened, no worker outlives the pool. */
-    for (int i = 0; i < cfg->workers; i++) {
+    for (int i = 0; i < p.nslots; i++) {
         struct slot *s = &p.slots[i];
         if (s->state == SLOT_FREE)
             continue;

@@ -272,7 +272,8 @@ int run_batch(const struct options *opts)
         state_lost = 1;
     }
     if (status == 0) {
-        struct report_totals totals = {n > 0 ? workers : 0, stats, &outcome};
+        /* The workers that really ran: fewer than asked when the system had no more. */
+        struct report_totals totals = {outcome.workers, stats, &outcome};
         report_summary(&b.report, &totals);
         status = report_exit_status(&b.report, &outcome);
         if (state_lost && status == 0)
