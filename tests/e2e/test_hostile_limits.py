@@ -1,10 +1,13 @@
 """Hostile limits: imgbatch under limits set against it, and asked for more than it
 allows.  A low ulimit -n leaves room for fewer workers than -j asks: the run goes on
-with those that started, says so in one line, and its summary counts them.
+with those that started, says so in one line, and its summary counts them.  An
+endless --files-from list ends with one line and exit 2, in bounded memory.
 """
 
 import os
 import resource
+import threading
+import time
 import unittest
 
 import helpers
@@ -69,6 +72,72 @@ class FewDescriptorsTest(ImgbatchTestCase):
         self.assertExit(p, 2)
         self.assertEqual(len(p.err.splitlines()), 1, helpers.describe(p))
         self.assertRegex(p.err, r"^imgbatch: cannot start any worker: .*Too many open files\n$")
+
+
+class EndlessListTest(ImgbatchTestCase):
+    """--files-from on a stream that never ends: refused once past the bound."""
+
+    # Far more than reading a list up to the bound takes, far less than reading on forever.
+    TIMEOUT = 60
+
+    def setUp(self):
+        super().setUp()
+        self.src = self.mkdir("in")
+        solid(os.path.join(self.src, "a.jpg"), (40, 30), (200, 10, 10))
+
+    def check_refused(self, p, started, reason):
+        took = time.monotonic() - started
+        self.assertExit(p, 2)
+        self.assertEqual(len(p.err.splitlines()), 1, helpers.describe(p))
+        self.assertRegex(p.err, r"^imgbatch: --files-from .*: " + reason)
+        self.assertFalse(os.path.exists(self.path("out", "a.jpg")), helpers.describe(p))
+        self.assertLess(took, self.TIMEOUT / 2)
+
+    def test_yes_through_a_fifo(self):
+        """<(yes a.jpg): a writer that only stops when imgbatch stops reading."""
+        fifo = self.path("list")
+        os.mkfifo(fifo)
+
+        def feed():
+            chunk = b"a.jpg\n" * 10000
+            try:
+                with open(fifo, "wb") as w:
+                    while True:
+                        w.write(chunk)
+            except (BrokenPipeError, OSError):
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        started = time.monotonic()
+        try:
+            p = run(["resize", self.src, self.path("out"), "--files-from", fifo],
+                    timeout=self.TIMEOUT)
+        finally:
+            # If imgbatch never opened the FIFO, the writer still waits in open(): end it.
+            try:
+                os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+            writer.join(10)
+        self.check_refused(p, started, r"more than \d+ names, the limit")
+
+    def test_dev_zero_with_null(self):
+        """-0 on /dev/zero: endless separators, not one name."""
+        started = time.monotonic()
+        p = run(["resize", self.src, self.path("out"), "--files-from", "/dev/zero", "-0"],
+                timeout=self.TIMEOUT)
+        self.check_refused(p, started, r"more than 256 MiB, the limit")
+
+    def test_one_endless_name(self):
+        """A name without an end: refused at PATH_MAX, not read until memory runs out."""
+        listed = self.path("list")
+        with open(listed, "wb") as f:
+            f.write(b"a" * 100000)
+        started = time.monotonic()
+        p = run(["resize", self.src, self.path("out"), "--files-from", listed],
+                timeout=self.TIMEOUT)
+        self.check_refused(p, started, r"name 1 is longer than 4095 bytes \(PATH_MAX\)")
 
 
 if __name__ == "__main__":
