@@ -1,7 +1,8 @@
 """Hostile limits: imgbatch under limits set against it, and asked for more than it
 allows.  A low ulimit -n leaves room for fewer workers than -j asks: the run goes on
 with those that started, says so in one line, and its summary counts them.  An
-endless --files-from list ends with one line and exit 2, in bounded memory.
+endless --files-from list ends with one line and exit 2, in bounded memory.  A
+thumbnail box above --max-pixels is refused before any work.
 """
 
 import os
@@ -138,6 +139,37 @@ class EndlessListTest(ImgbatchTestCase):
         p = run(["resize", self.src, self.path("out"), "--files-from", listed],
                 timeout=self.TIMEOUT)
         self.check_refused(p, started, r"name 1 is longer than 4095 bytes \(PATH_MAX\)")
+
+
+class HugeThumbnailTest(ImgbatchTestCase):
+    """thumbnail --size 100000x100000 would enlarge every file to ten gigapixels."""
+
+    def setUp(self):
+        super().setUp()
+        self.src = self.mkdir("in")
+        solid(os.path.join(self.src, "a.jpg"), (40, 30), (10, 200, 10))
+
+    def test_refused_before_any_work(self):
+        out = self.path("out")
+        started = time.monotonic()
+        p = run(["thumbnail", self.src, out, "--size", "100000x100000"], timeout=60)
+        self.assertExit(p, 2)
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertEqual(p.out, "")
+        self.assertEqual(len(p.err.splitlines()), 1, helpers.describe(p))
+        self.assertRegex(p.err, r"^imgbatch: --size 100000x100000 makes 10000-megapixel "
+                         r"thumbnails, above --max-pixels 200 ")
+        self.assertFalse(os.path.exists(out), helpers.describe(p))
+
+    def test_the_limit_is_max_pixels(self):
+        """At the limit, or with the limit raised, the box is taken (a dry run: no work)."""
+        for args in (["--size", "20000x10000"], ["--size", "20000x10001", "--max-pixels", "201"],
+                     ["--size", "100000", "--max-pixels", "0"]):
+            with self.subTest(args=args):
+                p = run(["thumbnail", self.src, self.path("out"), "--dry-run"] + args)
+                self.assertExit(p, 0)
+        p = run(["thumbnail", self.src, self.path("out"), "--size", "20000x10001", "--dry-run"])
+        self.assertExit(p, 2)
 
 
 if __name__ == "__main__":
