@@ -2,11 +2,13 @@
 allows.  A low ulimit -n leaves room for fewer workers than -j asks: the run goes on
 with those that started, says so in one line, and its summary counts them.  An
 endless --files-from list ends with one line and exit 2, in bounded memory.  A
-thumbnail box above --max-pixels is refused before any work.
+thumbnail box above --max-pixels is refused before any work.  An error about a file
+with a path near PATH_MAX keeps the whole path and its cause.
 """
 
 import os
 import resource
+import signal
 import threading
 import time
 import unittest
@@ -170,6 +172,33 @@ class HugeThumbnailTest(ImgbatchTestCase):
                 self.assertExit(p, 0)
         p = run(["thumbnail", self.src, self.path("out"), "--size", "20000x10001", "--dry-run"])
         self.assertExit(p, 2)
+
+
+class LongPathErrorTest(ImgbatchTestCase):
+    """An output path of nearly PATH_MAX bytes whose write fails: the report says the
+    whole path and why.  The cause is a file size limit (ulimit -f), which root hits
+    too, with SIGXFSZ ignored so that a write fails with EFBIG instead of killing."""
+
+    def test_cause_kept(self):
+        src = self.mkdir("in")
+        solid(os.path.join(src, "a.jpg"), (64, 48), (30, 60, 90))
+        # Names near NAME_MAX, deep enough for a path of about 3900 bytes.
+        out = self.path("out")
+        while len(out) < 3800:
+            out = os.path.join(out, "d" * 250)
+        os.makedirs(out)
+
+        def small_files():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+
+        for args in ([], ["--json"]):
+            with self.subTest(args=args):
+                p = run(["resize", src, out] + args, preexec_fn=small_files)
+                self.assertExit(p, 1)
+                whole = "cannot write %s: File too large" % os.path.join(out, "a.jpg")
+                self.assertIn(whole, p.out, helpers.describe(p))
+                self.assertNoTempFiles(out, p)
 
 
 if __name__ == "__main__":
