@@ -142,6 +142,23 @@ class EndlessListTest(ImgbatchTestCase):
                 timeout=self.TIMEOUT)
         self.check_refused(p, started, r"name 1 is longer than 4095 bytes \(PATH_MAX\)")
 
+    def test_long_list_path_keeps_the_cause(self):
+        """The list's own path near PATH_MAX: the message still ends with its cause."""
+        where = self.tmp
+        while len(where) < 3800:
+            where = os.path.join(where, "l" * 250)
+        os.makedirs(where)
+        listed = os.path.join(where, "list")
+        with open(listed, "wb") as f:
+            f.write(b"a" * 5000)
+        started = time.monotonic()
+        p = run(["resize", self.src, self.path("out"), "--files-from", listed],
+                timeout=self.TIMEOUT)
+        self.check_refused(p, started, "")
+        self.assertIn(listed, p.err)
+        self.assertTrue(p.err.endswith("(PATH_MAX): not a list of file names?\n"),
+                        helpers.describe(p))
+
 
 class HugeThumbnailTest(ImgbatchTestCase):
     """thumbnail --size 100000x100000 would enlarge every file to ten gigapixels."""
