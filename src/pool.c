@@ -58,7 +58,7 @@ struct pool {
     size_t *retry;          /* jobs sent to a worker that died without reading them */
     size_t nretry;
     struct slot *slots;
-    int nslots;             /* slots in use: cfg->workers, or fewer if the system would not start more */
+    int nslots;             /* slots in use: cfg->workers, or fewer (see start_workers) */
     struct pool_worker_stats *stats;
     struct pool_outcome *outcome;
     int stopping;           /* no more dispatch: a signal, or workers keep dying */

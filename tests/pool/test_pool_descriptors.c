@@ -144,8 +144,8 @@ static void test_no_descriptors(void)
     CHECK_EQ_INT(sh->outcome.workers, 0);
     CHECK_EQ_INT(sh->outcome.completed, 0);
     CHECK_EQ_INT(lines, 1);
-    CHECK(strstr(err, "imgbatch: cannot start any worker: pipe for worker 1: Too many open files") !=
-          NULL);
+    CHECK(strstr(err, "imgbatch: cannot start any worker: pipe for worker 1: "
+                      "Too many open files") != NULL);
     if (lines != 1)
         fprintf(stderr, "no descriptors: the pool said:\n%s", err);
 }

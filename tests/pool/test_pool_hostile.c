@@ -11,12 +11,12 @@
  *
  * (Too few descriptors for the workers' pipes: see test_pool_descriptors.)
  *
- * Every run happens in a forked child (its own process group); what it saw comes back in shared memory, and its stderr in a
- * file.  Every wait has a bailout, and an alarm ends a hung program.
+ * Every run happens in a forked child (its own process group); what it
+ * saw comes back in shared memory, and its stderr in a file.  Every wait
+ * has a bailout, and an alarm ends a hung program.
  */
 #include "check.h" /* the shared harness, in tests/unit */
 
-#include "frame.h"
 #include "message.h"
 #include "pool.h"
 
