@@ -12,6 +12,7 @@
 #ifndef IMGBATCH_MESSAGE_H
 #define IMGBATCH_MESSAGE_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,7 +21,15 @@
 #define MSG_JOB ((uint8_t)'J')
 #define MSG_RESULT ((uint8_t)'R')
 
-#define RESULT_ERROR_MAX 512
+/*
+ * An error names the file it is about and says why: "cannot write
+ * <output>: No space left on device".  It must hold a whole path and its
+ * cause, and some messages name two files (a temporary one and its
+ * output, or an input libvips quotes), so: two PATH_MAX paths.  Still far
+ * below FRAME_MAX.  A longer message loses its middle, not its cause (see
+ * job_result_fail).
+ */
+#define RESULT_ERROR_MAX (2 * PATH_MAX)
 
 struct job_request {
     uint32_t id;
@@ -47,7 +56,11 @@ void job_request_release(struct job_request *req);
 void job_result_encode(struct bytebuf *out, const struct job_result *res);
 int job_result_decode(const uint8_t *body, size_t len, struct job_result *res);
 
-/* printf into res->error and mark the result failed. */
+/*
+ * printf into res->error and mark the result failed.  A message too long
+ * for res->error keeps its start and its end around " ... ": the end is
+ * where the cause is ("cannot write <path>: <cause>").
+ */
 void job_result_fail(struct job_result *res, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

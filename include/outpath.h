@@ -31,12 +31,6 @@ enum out_format output_format_for(enum out_format requested, enum input_kind kin
 char *output_relpath(const char *rel, enum out_format requested, const char *suffix);
 
 /*
- * "dir/.name.imgbatch-PID.tmp": a temporary name beside output; name is
- * shortened where the whole would exceed NAME_MAX.
- */
-char *temp_path_for(const char *output, pid_t pid);
-
-/*
  * ".NAME.imgbatch-TAG.tmp" (TAG: 16 hex digits) for the file name base:
  * where a worker writes an output before the master's rename
  * (output_file.h).  base is shortened where the whole would exceed

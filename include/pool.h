@@ -8,7 +8,8 @@
  * and is replaced while jobs remain; if workers keep dying with no job
  * finished in between, the pool gives up instead of forking forever.
  * SIGINT, SIGTERM and SIGHUP stop the dispatch and give busy workers a
- * grace period to finish their file; a second signal stops them at once.
+ * grace period to finish their file; a second signal stops them at once,
+ * and so does a first one after the pool gave up (that was the first stop).
  * The caller prints and exits.
  *
  * The pool knows nothing of images: the work itself is a function pointer
@@ -104,6 +105,7 @@ struct pool_worker_stats {
 };
 
 struct pool_outcome {
+    int workers;         /* slots that had a worker: cfg->workers, or fewer (see pool_run) */
     int signal;          /* the signal that stopped the run (see pool_request_stop), else 0 */
     int gave_up;         /* workers kept dying: the jobs never sent were failed */
     char gave_up_reason[320];
@@ -114,8 +116,12 @@ struct pool_outcome {
 
 /*
  * Runs jobs[0..njobs) on cfg->workers processes.  stats must hold
- * cfg->workers entries.  Returns 0, or -1 if the pool could not be set up
- * at all (no pipe, no fork); then a message went to stderr.
+ * cfg->workers entries.  When the system will not start that many (no
+ * descriptors for the pipes, no process), the run goes on with those that
+ * started: one line on stderr says so, outcome->workers says how many,
+ * and only stats[0..outcome->workers) are used.  Returns 0, or -1 if the
+ * pool could not be set up at all (not even one worker); then a message
+ * went to stderr.
  */
 int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t njobs,
              struct pool_worker_stats *stats, struct pool_outcome *outcome);

@@ -88,7 +88,7 @@ static int process_counts(const struct options *opts, size_t files, int *counts)
 static int write_bench_file(const char *path, const char *title, const struct bench_point *pts,
                             int n, int plot)
 {
-    char *data = NULL, err[512];
+    char *data = NULL, err[RESULT_ERROR_MAX];
     size_t len = 0;
     FILE *mem = open_memstream(&data, &len);
     int ret = -1;
@@ -134,7 +134,7 @@ static double median(double *v, int n)
 int run_bench(const struct options *opts)
 {
     struct scan_result scan;
-    char err[512];
+    char err[RESULT_ERROR_MAX];
     char scratch[] = "/tmp/imgbatch-bench-XXXXXX";
     struct options o = *opts;
 

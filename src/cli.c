@@ -327,6 +327,26 @@ static void default_size(struct options *o, int size_given)
     }
 }
 
+/*
+ * Output is bounded like input: a thumbnail is exactly the --size box,
+ * whatever the input, so a box above --max-pixels (--size 100000 is ten
+ * gigapixels) is refused before any work, instead of enlarging every
+ * file to it.  resize never enlarges, and grayscale and sepia keep the
+ * size, so their outputs are bounded by the input's own check.
+ */
+static int check_output_pixels(const struct options *o, char *err, size_t errlen)
+{
+    enum op op = o->op == OP_BENCH ? o->bench_op : o->op;
+    double megapixels = (double)o->width * o->height / 1e6;
+
+    if (op != OP_THUMBNAIL || o->max_megapixels <= 0 || megapixels <= o->max_megapixels)
+        return 0;
+    return fail(err, errlen,
+                "--size %dx%d makes %.0f-megapixel thumbnails, above --max-pixels %g (give a "
+                "smaller --size, or a larger --max-pixels)",
+                o->width, o->height, megapixels, o->max_megapixels);
+}
+
 int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
     int size_given = 0, bench_only_given = 0;
@@ -555,7 +575,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     if (!o->input[0] || (o->output && !o->output[0]))
         return fail(err, errlen, "empty path given");
     default_size(o, size_given);
-    return 0;
+    return check_output_pixels(o, err, errlen);
 }
 
 void cli_usage(FILE *out)

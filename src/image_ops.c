@@ -336,7 +336,7 @@ void image_process(const struct image_settings *s, const struct image_job *job,
     if (!res->ok && s->max_memory_mb > 0 && strstr(res->error, "out of memory")) {
         char why[sizeof(res->error)];
         memcpy(why, res->error, sizeof(why));
-        job_result_fail(res, "%.400s; the limit is %lld MB per worker (--max-memory)", why,
+        job_result_fail(res, "%s; the limit is %lld MB per worker (--max-memory)", why,
                         s->max_memory_mb);
     }
 }

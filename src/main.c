@@ -4,6 +4,7 @@
  * main only parses the command line and hands over to run or bench.
  */
 #include "cli.h"
+#include "message.h"
 #include "run.h"
 
 #include <fcntl.h>
@@ -36,7 +37,7 @@ static int open_standard_descriptors(void)
 int main(int argc, char **argv)
 {
     struct options opts;
-    char err[512];
+    char err[RESULT_ERROR_MAX];
 
     if (open_standard_descriptors() < 0)
         return 2;

@@ -169,12 +169,50 @@ int job_result_decode(const uint8_t *body, size_t len, struct job_result *res)
     return 0;
 }
 
+/* A cut at i in text would split a UTF-8 character: i is inside one. */
+static int inside_utf8(const char *text, size_t i)
+{
+    return ((unsigned char)text[i] & 0xc0) == 0x80;
+}
+
+/*
+ * Puts text (len bytes) into buf (size bytes) as "<start> ... <end>",
+ * cutting between characters, so that the end, where the cause is, stays.
+ */
+static void keep_both_ends(char *buf, size_t size, const char *text, size_t len)
+{
+    static const char gap[] = " ... ";
+    size_t room = size - 1 - (sizeof(gap) - 1);
+    size_t head = room / 2, tail_from = len - (room - head);
+
+    while (head > 0 && inside_utf8(text, head))
+        head--;
+    while (tail_from < len && inside_utf8(text, tail_from))
+        tail_from++;
+    memcpy(buf, text, head);
+    memcpy(buf + head, gap, sizeof(gap) - 1);
+    memcpy(buf + head + sizeof(gap) - 1, text + tail_from, len - tail_from);
+    buf[head + sizeof(gap) - 1 + len - tail_from] = '\0';
+}
+
 void job_result_fail(struct job_result *res, const char *fmt, ...)
 {
-    va_list ap;
+    va_list ap, again;
 
     va_start(ap, fmt);
-    vsnprintf(res->error, sizeof(res->error), fmt, ap);
+    va_copy(again, ap);
+    int n = vsnprintf(res->error, sizeof(res->error), fmt, ap);
     va_end(ap);
     res->ok = 0;
+    if (n < 0) /* a format error: there is still a failure to report */
+        snprintf(res->error, sizeof(res->error), "failed (its reason could not be formatted)");
+    else if ((size_t)n >= sizeof(res->error)) {
+        /* Too long: format it whole once more.  Out of memory, the start stays. */
+        char *whole = NULL;
+        if (vasprintf(&whole, fmt, again) >= 0) {
+            keep_both_ends(res->error, sizeof(res->error), whole, strlen(whole));
+            free(whole);
+        }
+    }
+    va_end(again);
 }

@@ -90,24 +90,6 @@ char *output_relpath(const char *rel, enum out_format requested, const char *suf
     return xasprintf("%.*s%s%s", stem_len, rel, suffix, new_ext);
 }
 
-char *temp_path_for(const char *output, pid_t pid)
-{
-    const char *slash = strrchr(output, '/');
-    int dir_len = slash ? (int)(slash - output + 1) : 0;
-    const char *base = output + dir_len;
-    char tail[48];
-    int tail_len = snprintf(tail, sizeof(tail), ".imgbatch-%ld.tmp", (long)pid);
-    /*
-     * The name must stay within NAME_MAX even when the output's own name
-     * already fills it: keep only as much of it as fits.  One worker writes
-     * one file at a time, so the pid alone keeps temporary names apart.
-     */
-    int room = NAME_MAX - 1 - tail_len;
-    int base_len = (int)strlen(base) < room ? (int)strlen(base) : room;
-
-    return xasprintf("%.*s.%.*s%s", dir_len, output, base_len, base, tail);
-}
-
 char *temp_name_for(const char *base, uint64_t tag)
 {
     char tail[48];

@@ -45,6 +45,7 @@ struct slot {
     size_t job;            /* valid when BUSY */
     long long started_usec; /* when the job was sent */
     int exiting;           /* killed or told to stop: no more jobs, whatever it says */
+    int broke_protocol;    /* killed for an unreadable message: its death still counts */
     unsigned spawns;       /* processes started in this slot */
     char kill_reason[256]; /* set when the master killed it on purpose */
 };
@@ -57,6 +58,7 @@ struct pool {
     size_t *retry;          /* jobs sent to a worker that died without reading them */
     size_t nretry;
     struct slot *slots;
+    int nslots;             /* slots in use: cfg->workers, or fewer (see start_workers) */
     struct pool_worker_stats *stats;
     struct pool_outcome *outcome;
     int stopping;           /* no more dispatch: a signal, or workers keep dying */
@@ -64,6 +66,7 @@ struct pool {
     int deaths_in_a_row;    /* worker deaths (or failed forks) since a job last finished */
     int death_limit;
     char last_death[256];
+    char spawn_error[256];  /* why the last slot_spawn failed */
     long long last_tick;    /* when on_tick last ran */
 };
 
@@ -179,17 +182,19 @@ static void count_death(struct pool *p, const char *why)
     snprintf(p->last_death, sizeof(p->last_death), "%s", why);
 }
 
-/* A worker that could not be started counts as a death. */
+/*
+ * A worker that could not be started: undoes what was made and keeps the
+ * reason in p->spawn_error.  The caller decides what it means: at start,
+ * a smaller pool (see start_workers); later, a death (see dispatch).
+ */
 static int spawn_failed(struct pool *p, struct slot *s, const char *what, int *fds, int nfds)
 {
     int err = errno;
-    char why[256];
 
     for (int i = 0; i < nfds; i++)
         close_quietly(fds[i]);
-    snprintf(why, sizeof(why), "%s for worker %d: %s", what, s->no, strerror(err));
-    fprintf(stderr, "imgbatch: %s\n", why);
-    count_death(p, why);
+    snprintf(p->spawn_error, sizeof(p->spawn_error), "%s for worker %d: %s", what, s->no,
+             strerror(err));
     return -1;
 }
 
@@ -235,7 +240,7 @@ static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
          * ends of every sibling's pipes by hand, or a sibling's death would
          * never show as end of file while this worker lives.
          */
-        for (int i = 0; i < p->cfg->workers; i++) {
+        for (int i = 0; i < p->nslots; i++) {
             if (p->slots[i].state == SLOT_FREE)
                 continue;
             close(p->slots[i].job_fd);
@@ -262,6 +267,7 @@ static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
     s->result_fd = result_pipe[0];
     s->state = SLOT_IDLE;
     s->exiting = 0;
+    s->broke_protocol = 0;
     s->kill_reason[0] = '\0';
     frame_decoder_init(&s->decoder);
     return 0;
@@ -300,6 +306,9 @@ static void describe_death(const struct pool *p, const struct slot *s, int statu
         snprintf(buf, len, "worker %d died: %s", s->no, pool_signal_name(WTERMSIG(status)));
     else if (WIFEXITED(status) && WEXITSTATUS(status) == POOL_EXIT_INIT_FAILED)
         snprintf(buf, len, "worker %d could not start (image library failed to initialise)",
+                 s->no);
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == POOL_EXIT_PROTOCOL)
+        snprintf(buf, len, "worker %d broke the protocol: it could not read the job it was sent",
                  s->no);
     else if (WIFEXITED(status))
         snprintf(buf, len, "worker %d exited with status %d", s->no, WEXITSTATUS(status));
@@ -371,10 +380,12 @@ static void slot_reap(struct pool *p, struct slot *s)
      * Every death the master did not cause counts, on a file or not: a
      * crash on one file is that file's fault, but crash after crash with
      * nothing finishing in between is the pool's, and is counted until it
-     * gives up.  A worker killed on purpose (timeout, stop) does not count.
+     * gives up.  A worker killed on purpose (timeout, stop) does not count;
+     * one killed for breaking the protocol does: it is as broken as one
+     * that crashed, and a replacement will most likely break it again.
      */
     int orderly = released && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!orderly && !s->kill_reason[0])
+    if (!orderly && (!s->kill_reason[0] || s->broke_protocol))
         count_death(p, why);
     if (s->state == SLOT_BUSY) {
         struct job_result res;
@@ -449,12 +460,14 @@ static int slot_take_frames(struct pool *p, struct slot *s, int at_eof)
         if (st != FRAME_OK) {
             snprintf(s->kill_reason, sizeof(s->kill_reason),
                      "worker %d broke the protocol: %s", s->no, frame_status_str(st));
+            s->broke_protocol = 1;
             return -1;
         }
         if (f.type != MSG_RESULT || job_result_decode(f.body, f.body_len, &res) ||
             s->state != SLOT_BUSY || res.id != (uint32_t)s->job) {
             snprintf(s->kill_reason, sizeof(s->kill_reason),
                      "worker %d broke the protocol: unexpected message", s->no);
+            s->broke_protocol = 1;
             return -1;
         }
         p->deaths_in_a_row = 0;
@@ -489,7 +502,7 @@ static int live_workers(const struct pool *p)
 {
     int n = 0;
 
-    for (int i = 0; i < p->cfg->workers; i++)
+    for (int i = 0; i < p->nslots; i++)
         n += p->slots[i].state != SLOT_FREE;
     return n;
 }
@@ -501,7 +514,7 @@ static long long next_deadline_ms(const struct pool *p, long long now)
 
     if (p->cfg->job_timeout_ms <= 0)
         return -1;
-    for (int i = 0; i < p->cfg->workers; i++) {
+    for (int i = 0; i < p->nslots; i++) {
         const struct slot *s = &p->slots[i];
         if (s->state != SLOT_BUSY || s->exiting)
             continue;
@@ -517,7 +530,7 @@ static long long next_deadline_ms(const struct pool *p, long long now)
 
 static void kill_overdue(struct pool *p, long long now)
 {
-    for (int i = 0; i < p->cfg->workers; i++) {
+    for (int i = 0; i < p->nslots; i++) {
         struct slot *s = &p->slots[i];
         if (s->state != SLOT_BUSY || s->exiting)
             continue;
@@ -539,7 +552,7 @@ static void begin_stop(struct pool *p)
 {
     p->stopping = 1;
     p->stop_started = now_usec();
-    for (int i = 0; i < p->cfg->workers; i++) {
+    for (int i = 0; i < p->nslots; i++) {
         struct slot *s = &p->slots[i];
         if (s->state == SLOT_FREE)
             continue;
@@ -552,27 +565,37 @@ static void begin_stop(struct pool *p)
 /* Gives every live worker work, replacing dead ones while work remains. */
 static void dispatch(struct pool *p, const sigset_t *orig_mask)
 {
-    for (int i = 0; i < p->cfg->workers && !p->stopping; i++) {
+    for (int i = 0; i < p->nslots && !p->stopping; i++) {
         struct slot *s = &p->slots[i];
         if (!jobs_waiting(p) || keeps_dying(p))
             break;
-        if (s->state == SLOT_FREE && slot_spawn(p, s, orig_mask) < 0)
+        /* A replacement that cannot be started counts as a death. */
+        if (s->state == SLOT_FREE && slot_spawn(p, s, orig_mask) < 0) {
+            fprintf(stderr, "imgbatch: %s\n", p->spawn_error);
+            count_death(p, p->spawn_error);
             continue;
+        }
         if (s->state == SLOT_IDLE && !s->exiting)
             slot_dispatch(p, s);
     }
 }
 
-/* Idle workers with nothing left to do are told to exit by closing their job pipe. */
+/*
+ * Idle workers with nothing left to do are told to exit by closing their
+ * job pipe.  They are exiting from then on: a job given back later (its
+ * worker died before reading it) must wait for a fresh worker, not be
+ * written to a closed pipe.
+ */
 static void release_idle(struct pool *p)
 {
     if (jobs_waiting(p))
         return;
-    for (int i = 0; i < p->cfg->workers; i++) {
+    for (int i = 0; i < p->nslots; i++) {
         struct slot *s = &p->slots[i];
         if (s->state == SLOT_IDLE && !s->exiting && s->job_fd >= 0) {
             close_quietly(s->job_fd);
             s->job_fd = -1;
+            s->exiting = 1;
         }
     }
 }
@@ -591,13 +614,40 @@ static void escalate(struct pool *p, int now, const char *why)
 {
     if (!now && now_usec() - p->stop_started < grace_ms(p->cfg) * 1000LL)
         return;
-    for (int i = 0; i < p->cfg->workers; i++) {
+    for (int i = 0; i < p->nslots; i++) {
         struct slot *s = &p->slots[i];
         if (s->state == SLOT_BUSY && !s->kill_reason[0])
             slot_kill(s, why);
         else if (s->state != SLOT_FREE)
             signal_worker(s, SIGKILL);
     }
+}
+
+/*
+ * Starts the whole pool up front: the pool is the parallelism.  When the
+ * system will not give another worker (no descriptors left for its pipes
+ * under a low ulimit -n, no process under a process limit), the pool goes
+ * on with the workers it has and says so once: trying the missing slots
+ * again would fail the same way, once per job, and print a line each time.
+ * Returns how many started; with none, the run cannot be done at all.
+ */
+static int start_workers(struct pool *p, const sigset_t *orig_mask)
+{
+    int want = p->cfg->workers;
+
+    for (int i = 0; i < want; i++) {
+        p->nslots = i + 1; /* the new worker closes the pipes of slots before it */
+        if (slot_spawn(p, &p->slots[i], orig_mask) == 0)
+            continue;
+        p->nslots = i;
+        if (i == 0)
+            fprintf(stderr, "imgbatch: cannot start any worker: %s\n", p->spawn_error);
+        else
+            fprintf(stderr, "imgbatch: started %d of %d workers, going on with them: %s\n", i,
+                    want, p->spawn_error);
+        break;
+    }
+    return p->nslots;
 }
 
 /* The signals the master handles during a run, in the order old[] keeps them. */
@@ -644,6 +694,14 @@ static void give_up(struct pool *p)
              "workers keep dying: %d in a row with no file finished (last: %s)",
              p->deaths_in_a_row, p->last_death);
     begin_stop(p);
+    /*
+     * The give-up is the first stop: a stop signal from now on is a second
+     * one and kills the busy workers at once, and pool_request_stop, which
+     * only starts a stop, is ignored.  Signals are blocked here, so the
+     * handler cannot count at the same time.
+     */
+    if (stop_signals == 0)
+        stop_signals = 1;
     while (jobs_waiting(p)) {
         struct job_result res;
         size_t j = take_job(p);
@@ -662,6 +720,9 @@ static void stop_reason(const struct pool *p, int second, char *buf, size_t len)
 {
     if (p->outcome->signal && second)
         snprintf(buf, len, "interrupted by a second %s", pool_signal_name(p->outcome->signal));
+    else if (second)
+        snprintf(buf, len, "interrupted by %s after the pool gave up (workers keep dying)",
+                 pool_signal_name(stop_signal));
     else if (p->outcome->signal)
         snprintf(buf, len, "interrupted by %s (still running after the %.0f s grace period)",
                  pool_signal_name(p->outcome->signal), grace_ms(p->cfg) / 1000.0);
@@ -763,9 +824,9 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
 
     p.last_tick = start;
 
-    /* Start the whole pool up front: the pool is the parallelism. */
-    for (int i = 0; i < cfg->workers; i++)
-        slot_spawn(&p, &p.slots[i], &orig_mask);
+    outcome->workers = start_workers(&p, &orig_mask);
+    if (outcome->workers == 0)
+        ret = -1; /* start_workers said why */
 
     struct pollfd *pfd = calloc((size_t)cfg->workers, sizeof(*pfd));
     struct slot **who = calloc((size_t)cfg->workers, sizeof(*who));
@@ -781,7 +842,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
             outcome->signal = stop_signal;
             begin_stop(&p);
         }
-        if (stop_signals > 1 && outcome->signal && !killed_at_once) {
+        if (stop_signals > 1 && (outcome->signal || outcome->gave_up) && !killed_at_once) {
             killed_at_once = 1;
             stop_reason(&p, 1, why, sizeof(why));
             escalate(&p, 1, why);
@@ -804,7 +865,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
         }
 
         int n = 0;
-        for (int i = 0; i < cfg->workers; i++) {
+        for (int i = 0; i < p.nslots; i++) {
             if (p.slots[i].state == SLOT_FREE)
                 continue;
             pfd[n].fd = p.slots[i].result_fd;
@@ -838,7 +899,7 @@ int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t 
     }
 
     /* Whatever happened, no worker outlives the pool. */
-    for (int i = 0; i < cfg->workers; i++) {
+    for (int i = 0; i < p.nslots; i++) {
         struct slot *s = &p.slots[i];
         if (s->state == SLOT_FREE)
             continue;

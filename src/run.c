@@ -105,7 +105,7 @@ static int check_summary_file(const char *option, const char *path)
 /* Creates OUTPUT and takes its lock: returns 0, or the exit status to leave with. */
 static int claim_output(const struct options *opts, int *lock_fd)
 {
-    char err[512];
+    char err[RESULT_ERROR_MAX]; /* a path and its cause */
     struct lock_holder holder;
 
     if (make_dirs(opts->output) < 0) {
@@ -140,7 +140,7 @@ static int claim_output(const struct options *opts, int *lock_fd)
 static int write_summary_files(struct run_record *rec)
 {
     const struct options *opts = rec->opts;
-    char err[512];
+    char err[RESULT_ERROR_MAX]; /* a path and its cause */
 
     if (opts->stats_file && write_stats_file(opts->stats_file, rec, err, sizeof(err)) < 0) {
         fprintf(stderr, "imgbatch: %s\n", err);
@@ -157,7 +157,7 @@ int run_batch(const struct options *opts)
 {
     struct scan_result scan;
     struct stat st;
-    char err[512];
+    char err[RESULT_ERROR_MAX]; /* a path and its cause */
     int lock_fd = -1;
 
     if (stat(opts->input, &st) < 0) {
@@ -294,7 +294,8 @@ int run_batch(const struct options *opts)
         state_lost = 1;
     }
     if (status == 0) {
-        struct report_totals totals = {n > 0 ? workers : 0, stats, &outcome};
+        /* The workers that really ran: fewer than asked when the system had no more. */
+        struct report_totals totals = {outcome.workers, stats, &outcome};
         report_summary(&b.report, &totals);
         status = report_exit_status(&b.report, &outcome);
         if (state_lost && status == 0)

@@ -39,7 +39,7 @@ struct shared {
     int starts;       /* workers started (init callbacks) */
     int ok[MAX_JOBS];
     int results[MAX_JOBS];
-    char error[MAX_JOBS][512];
+    char error[MAX_JOBS][RESULT_ERROR_MAX];
     int signal;       /* what the child's pool reported */
     int completed;
     int not_started;

@@ -742,15 +742,45 @@ static void test_result_round_trip(void)
     CHECK_EQ_INT(result_round_trip(&in, &out), 0);
     CHECK_EQ_INT(strlen(out.error), RESULT_ERROR_MAX - 1);
 
-    /* job_result_fail truncates instead of overflowing. */
-    char huge[2000];
+    /* job_result_fail cuts instead of overflowing: the middle goes, both ends stay. */
+    static char huge[3 * RESULT_ERROR_MAX];
     memset(huge, 'h', sizeof(huge) - 1);
     huge[sizeof(huge) - 1] = '\0';
     memset(&in, 0, sizeof(in));
     in.ok = 1;
-    job_result_fail(&in, "%s", huge);
+    job_result_fail(&in, "start %s: the cause", huge);
     CHECK_EQ_INT(in.ok, 0);
     CHECK_EQ_INT(strlen(in.error), RESULT_ERROR_MAX - 1);
+    CHECK(!strncmp(in.error, "start hhh", 9));
+    CHECK(strstr(in.error, "hhh ... hhh") != NULL);
+    size_t len = strlen(in.error);
+    CHECK(len > 11 && !strcmp(in.error + len - 11, ": the cause"));
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+    CHECK_EQ_STR(out.error, in.error);
+
+    /* The cut falls between characters: "é" is two bytes, and is never split. */
+    static char accents[2 * RESULT_ERROR_MAX + 1];
+    for (size_t i = 0; i + 2 < sizeof(accents); i += 2)
+        memcpy(accents + i, "\xc3\xa9", 2);
+    job_result_fail(&in, "x%s", accents);
+    len = strlen(in.error);
+    const char *gap = strstr(in.error, " ... ");
+    CHECK(gap != NULL);
+    CHECK(gap && ((unsigned char)gap[5] & 0xc0) != 0x80);
+    CHECK(gap && ((unsigned char)gap[-1] == 0xa9 || gap[-1] == 'x'));
+    CHECK(len < RESULT_ERROR_MAX);
+
+    /* The review's case: a PATH_MAX output path and its cause, whole. */
+    char path[PATH_MAX];
+    memset(path, 'p', sizeof(path) - 1);
+    path[0] = '/';
+    path[sizeof(path) - 1] = '\0';
+    job_result_fail(&in, "cannot write %s: %s", path, "No space left on device");
+    CHECK(strstr(in.error, path) != NULL);
+    len = strlen(in.error);
+    CHECK(len > 25 && !strcmp(in.error + len - 25, ": No space left on device"));
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+    CHECK_EQ_STR(out.error, in.error);
 }
 
 static void test_result_decode_rejects(void)

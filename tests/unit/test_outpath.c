@@ -132,36 +132,6 @@ static void test_output_relpath(void)
     EXPECT_RELPATH("bad\xff.bmp", FMT_AUTO, "", "bad\xff.png");
 }
 
-static void test_temp_path(void)
-{
-    char *p;
-
-    p = temp_path_for("out/a.jpg", 123);
-    CHECK_EQ_STR(p, "out/.a.jpg.imgbatch-123.tmp");
-    free(p);
-
-    p = temp_path_for("a.jpg", 123);
-    CHECK_EQ_STR(p, ".a.jpg.imgbatch-123.tmp");
-    free(p);
-
-    p = temp_path_for("/abs/deep/dir/b c.png", 4194304);
-    CHECK_EQ_STR(p, "/abs/deep/dir/.b c.png.imgbatch-4194304.tmp");
-    free(p);
-
-    /* A temp file is hidden, so a later scan of that directory never takes it for an input. */
-    p = temp_path_for("out/sub/x.jpg", 7);
-    CHECK(strstr(p, "/.x.jpg") != NULL);
-    CHECK_EQ_INT(input_kind_of(p), IN_NONE);
-    free(p);
-
-    /* Two workers never share a temp file. */
-    char *a = temp_path_for("out/a.jpg", 10);
-    char *b = temp_path_for("out/a.jpg", 11);
-    CHECK(strcmp(a, b) != 0);
-    free(a);
-    free(b);
-}
-
 static void test_path_join(void)
 {
     char *p;
@@ -193,28 +163,6 @@ static void test_path_join(void)
     p = path_join("/tmp/x", "sub/dir/a.png");
     CHECK_EQ_STR(p, "/tmp/x/sub/dir/a.png");
     free(p);
-}
-
-/*
- * An output name may already be NAME_MAX long; its temporary name must
- * still be a valid name, in the same directory, distinct per pid.
- */
-static void test_temp_path_long_name(void)
-{
-    char base[NAME_MAX + 1], output[NAME_MAX + 16];
-
-    memset(base, 'n', NAME_MAX - 4);
-    memcpy(base + NAME_MAX - 4, ".jpg", 5);
-    snprintf(output, sizeof(output), "out/%s", base);
-    char *a = temp_path_for(output, 4194304);
-    char *b = temp_path_for(output, 12);
-    CHECK(strncmp(a, "out/.", 5) == 0);
-    CHECK(strlen(a + 4) <= NAME_MAX);
-    CHECK(strlen(b + 4) <= NAME_MAX);
-    CHECK(strstr(a, ".imgbatch-4194304.tmp") != NULL);
-    CHECK(strcmp(a, b) != 0);
-    free(a);
-    free(b);
 }
 
 /* The worker's temporary name: hidden, within NAME_MAX, told apart by the job's random tag. */
@@ -257,8 +205,6 @@ int main(void)
     test_input_kind();
     test_output_format();
     test_output_relpath();
-    test_temp_path();
-    test_temp_path_long_name();
     test_path_join();
     test_path_dir();
     test_temp_name();
