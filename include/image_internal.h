@@ -88,6 +88,12 @@ void jpeg_fast_shutdown(void);
 void fail_from_vips(struct job_result *res, const char *what);
 void fail_decoding(struct job_result *res, const char *path);
 
+/*
+ * The decoder's word that the data ended before the image did, if it said
+ * so while this file was decoded (without failing it): NULL if not.
+ */
+const char *image_truncation_warning(void);
+
 /* Forgets the last file's warnings and errors: called as each file starts. */
 void image_warnings_reset(void);
 

@@ -50,6 +50,18 @@ static VipsFailOn vips_fail_on(enum fail_on f)
     return VIPS_FAIL_ON_ERROR;
 }
 
+/* Strips "VipsForeignLoadJpeg: " style prefixes; libvips names its classes so. */
+static const char *strip_class_prefix(const char *line)
+{
+    const char *colon = strstr(line, ": ");
+    if (!colon)
+        return line;
+    for (const char *p = line; p < colon; p++)
+        if (!g_ascii_isalnum(*p) && *p != '_')
+            return line;
+    return colon + 2;
+}
+
 /*
  * Decoder warnings on a file that still decodes are not the user's business,
  * so they are not printed; but when a file then fails with no error text
@@ -57,16 +69,36 @@ static VipsFailOn vips_fail_on(enum fail_on f)
  */
 static char last_warning[256];
 
+/*
+ * libjpeg says "premature end of data segment" when the entropy-coded data
+ * stops at a marker before the image is complete, and goes on with grey
+ * blocks: a file that declares 14000x14000 and holds no data at all decodes
+ * "successfully" into 196 megapixels of grey.  That is a truncated file, as
+ * much as one that stops without its end marker; remembered here, so that
+ * the save can fail it (image_truncation_warning).
+ */
+static char truncation_warning[256];
+
 static void keep_warning(const gchar *domain, GLogLevelFlags level, const gchar *message,
                          gpointer data)
 {
     (void)domain, (void)level, (void)data;
     g_strlcpy(last_warning, message, sizeof(last_warning));
+    if (strcasestr(message, "premature end")) {
+        g_strlcpy(truncation_warning, strip_class_prefix(message), sizeof(truncation_warning));
+        g_strstrip(truncation_warning);
+    }
+}
+
+const char *image_truncation_warning(void)
+{
+    return truncation_warning[0] ? truncation_warning : NULL;
 }
 
 void image_warnings_reset(void)
 {
     last_warning[0] = '\0';
+    truncation_warning[0] = '\0';
     /* A file that decoded with warnings leaves them in libvips' buffer: not the next file's. */
     vips_error_clear();
 }
@@ -110,18 +142,6 @@ void image_library_shutdown(void)
     if (library_state > 0)
         vips_shutdown();
     magick_policy_remove();
-}
-
-/* Strips "VipsForeignLoadJpeg: " style prefixes; libvips names its classes so. */
-static const char *strip_class_prefix(const char *line)
-{
-    const char *colon = strstr(line, ": ");
-    if (!colon)
-        return line;
-    for (const char *p = line; p < colon; p++)
-        if (!g_ascii_isalnum(*p) && *p != '_')
-            return line;
-    return colon + 2;
 }
 
 /*

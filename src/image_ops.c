@@ -10,6 +10,7 @@
 #include "image_internal.h"
 #include "outpath.h"
 #include "pixels.h"
+#include "sniff.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -51,10 +52,16 @@ void fit_inside(int w, int h, int box_w, int box_h, int *out_w, int *out_h)
     }
 }
 
+/* v rounded to an int, saturating: a 1 x 65535 strip covering a wide box would overflow. */
+static int round_saturating(double v)
+{
+    return v + 0.5 >= (double)INT32_MAX ? INT32_MAX : (int)(v + 0.5);
+}
+
 void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch)
 {
     double scale = (double)box_w / w > (double)box_h / h ? (double)box_w / w : (double)box_h / h;
-    int x = (int)(w * scale + 0.5), y = (int)(h * scale + 0.5);
+    int x = round_saturating(w * scale), y = round_saturating(h * scale);
 
     *cw = x < box_w ? box_w : x;
     *ch = y < box_h ? box_h : y;
@@ -255,10 +262,18 @@ static VipsImage *scale(const struct image_settings *s, struct image_input *in,
     VipsImage *thumb, *out;
     int tw, th;
 
-    if (s->op == OP_RESIZE)
+    if (s->op == OP_RESIZE) {
         fit_inside(w, h, s->width, s->height, &tw, &th);
-    else
+    } else {
         cover_size(w, h, s->width, s->height, &tw, &th);
+        /* The box is within --max-pixels (cli.c), but what covers it may not be. */
+        if (over_pixel_limit(s, tw, th)) {
+            job_result_fail(res, "image too large: covering %dx%d scales this %dx%d image to "
+                                 "%dx%d, above --max-pixels %.0f",
+                            s->width, s->height, w, h, tw, th, s->max_megapixels);
+            return NULL;
+        }
+    }
     thumb = image_input_thumbnail(in, tw, th, s->no_rotate, colour);
     if (!thumb) {
         fail_decoding(res, in->shown);
@@ -294,6 +309,7 @@ void image_process(const struct image_settings *s, const struct image_job *job,
 
     if (image_input_read(&in, job, s, res) < 0)
         return;
+    enum input_kind in_kind = in.kind;
     if (in.kind == IN_JPEG && jpeg_fast_process(s, in.data, in.length, &job->output, fmt, res)) {
         image_input_close(&in);
         return; /* done, well or not, by TurboJPEG */
@@ -333,6 +349,16 @@ void image_process(const struct image_settings *s, const struct image_job *job,
     if (out)
         g_object_unref(out);
     image_input_close(&in);
+    /*
+     * libjpeg reports data that ran out early as it closes, once the pixels
+     * are written: truncation, which --fail-on truncated and above refuse.
+     */
+    const char *truncated = image_truncation_warning();
+    if (res->ok && truncated && s->fail_on >= FAIL_ON_TRUNCATED) {
+        discard_temp_output(&job->output);
+        job_result_fail(res, "truncated %s (%s)", input_kind_label(in_kind),
+                        truncated);
+    }
     if (!res->ok && s->max_memory_mb > 0 && strstr(res->error, "out of memory")) {
         char why[sizeof(res->error)];
         memcpy(why, res->error, sizeof(why));
