@@ -14,6 +14,7 @@
 #include "scan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -602,6 +603,58 @@ static void test_special_files(void)
     free(out);
 }
 
+/*
+ * make_dirs: "" is no path (it read before its buffer); a file in the way is ENOTDIR;
+ * output directories are made below OUTPUT's descriptor, and a link there stops them.
+ */
+static void test_make_dirs(void)
+{
+    errno = 0;
+    CHECK_EQ_INT(make_dirs(""), -1);
+    CHECK_EQ_INT(errno, ENOENT);
+
+    char *deep = pathf("md/a/b/c");
+    CHECK_EQ_INT(make_dirs(deep), 0);
+    make_file("md/file", 1);
+    char *under_file = pathf("md/file/x");
+    CHECK_EQ_INT(make_dirs(under_file), -1);
+    CHECK(errno == ENOTDIR || errno == EEXIST);
+    free(deep);
+    free(under_file);
+
+    /* scan_create_output_dirs: OUTPUT/linked is a link to elsewhere: nothing made there. */
+    struct options o;
+    struct scan_result r;
+    char err[256];
+    make_dir("mdin");
+    make_dir("mdin/linked");
+    make_file("mdin/linked/p.jpg", 3);
+    make_dir("mdin/plain");
+    make_file("mdin/plain/q.jpg", 3);
+    make_dir("mdout");
+    make_dir("mdelsewhere");
+    make_link("../mdelsewhere", "mdout/linked");
+    char *in = pathf("mdin"), *out = pathf("mdout"), *elsewhere = pathf("mdelsewhere/p.jpg");
+    options_for(&o, in, out, "-r", NULL);
+    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    int out_fd = open(out, O_RDONLY | O_DIRECTORY);
+    scan_create_output_dirs(&r, out_fd);
+    close(out_fd);
+    const struct scan_entry *p = find(&r, "mdin/linked/p.jpg");
+    CHECK(p && p->error && strstr(p->error, "a symbolic link is in the way"));
+    const struct scan_entry *q = find(&r, "mdin/plain/q.jpg");
+    CHECK(q && !q->error);
+    struct stat st;
+    char *plain = pathf("mdout/plain");
+    CHECK(stat(plain, &st) == 0 && S_ISDIR(st.st_mode));
+    CHECK(access(elsewhere, F_OK) < 0);
+    scan_release(&r);
+    free(plain);
+    free(in);
+    free(out);
+    free(elsewhere);
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -622,6 +675,7 @@ int main(void)
     test_input_errors();
     test_odd_names();
     test_special_files();
+    test_make_dirs();
     remove_tree();
     return check_summary();
 }
