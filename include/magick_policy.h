@@ -7,9 +7,14 @@
  * bytes imgbatch hands it were sniffed as BMP, but ImageMagick judges them
  * again by itself, so it is also told, through its own policy mechanism,
  * that BMP is the only coder it may use: a worker writes a policy.xml that
- * denies every delegate, path, filter, module and coder but BMP, points
- * MAGICK_CONFIGURE_PATH at it, and sends ImageMagick's temporary files to
- * the same private directory (mode 0700), which it removes when it ends.
+ * denies every delegate, filter, module and coder but BMP, and "@file"
+ * lists, points MAGICK_CONFIGURE_PATH at it, and sends ImageMagick's
+ * temporary files (and, through TMPDIR, libvips' own) to the same private
+ * directory (mode 0700), which it removes when it ends.
+ *
+ * ImageMagick 6 reads every policy.xml on its path, the system's after
+ * ours: a site policy that allows coders back would weaken this one.
+ * Debian's only denies.
  *
  * The directory is made inside the run's scratch directory, which the
  * master creates before the workers and removes after them (run_scratch.h),

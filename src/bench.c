@@ -19,6 +19,7 @@
 #include "xalloc.h"
 
 #include "random_name.h"
+#include "report_paths.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -146,6 +147,13 @@ int run_bench(const struct options *opts)
     o.op = opts->bench_op;
     if (scan_inputs(&o, &scan, err, sizeof(err)) < 0) {
         fprintf(stderr, "imgbatch: %s\n", err);
+        rmdir(scratch);
+        return EXIT_USAGE;
+    }
+    /* A --csv or --plot naming an input would replace it: refused before any work. */
+    if (check_report_paths(&o, &scan, err, sizeof(err)) < 0) {
+        fprintf(stderr, "imgbatch: %s\n", err);
+        scan_release(&scan);
         rmdir(scratch);
         return EXIT_USAGE;
     }

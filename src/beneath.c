@@ -24,9 +24,12 @@ static int step_into(int dirfd, const char *name, bool create)
     }
     /* O_DIRECTORY answers ENOTDIR for a link too: say which it was. */
     struct stat st;
-    if (fd < 0 && errno == ENOTDIR && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISLNK(st.st_mode))
-        errno = ELOOP;
+    if (fd < 0 && errno == ENOTDIR) {
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+            errno = ELOOP;
+        else
+            errno = ENOTDIR; /* the look may have failed: keep the open's answer */
+    }
     return fd;
 }
 

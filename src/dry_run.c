@@ -6,7 +6,9 @@
  * up as refused now rather than as a failure in the real run.  Decoding is
  * left to the real run: a dry run over a million files must stay cheap.
  */
+#include "beneath.h"
 #include "json.h"
+#include "message.h"
 #include "run.h"
 #include "sniff.h"
 #include "xio.h"
@@ -16,22 +18,45 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct dry_counts {
     size_t process, skipped, up_to_date, refused;
 };
 
-/* NULL if the worker would get past the signature check, else why not (in buf). */
-static const char *content_refusal(const char *path, char *buf, size_t len)
+/*
+ * NULL if the worker would get past the signature check, else why not (in
+ * buf).  The file is opened as a worker opens it: below INPUT (input_root,
+ * or the path itself for a file INPUT, -1), following no link, never
+ * blocking on a FIFO swapped in since the scan, and only a regular file.
+ */
+static const char *content_refusal(int input_root, const struct scan_entry *e, char *buf,
+                                   size_t len)
 {
     unsigned char head[SNIFF_BYTES];
-    /* O_NONBLOCK: the file was a regular file when scanned, but could be swapped for a FIFO. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+    int fd = input_root < 0 ? open(e->input, flags)
+                            : open_file_beneath(input_root, e->rel, flags, 0, NULL, NULL);
+    struct stat st;
     ssize_t n;
 
     if (fd < 0) {
-        snprintf(buf, len, "cannot open: %s", strerror(errno));
+        if (input_root >= 0 && (errno == ELOOP || errno == ENOTDIR))
+            snprintf(buf, len, "cannot open: a symbolic link is in the way (imgbatch follows "
+                               "none below INPUT)");
+        else
+            snprintf(buf, len, "cannot open: %s", strerror(errno));
+        return buf;
+    }
+    if (fstat(fd, &st) < 0) {
+        snprintf(buf, len, "cannot stat: %s", strerror(errno));
+        close(fd);
+        return buf;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(buf, len, "not a regular file: %s", file_type_words(st.st_mode));
+        close(fd);
         return buf;
     }
     n = read_in_full(fd, head, sizeof(head));
@@ -40,7 +65,7 @@ static const char *content_refusal(const char *path, char *buf, size_t len)
     close(fd);
     if (n < 0)
         return buf;
-    return sniff_refusal(path, head, (size_t)n, buf, len) < 0 ? buf : NULL;
+    return sniff_refusal(e->input, head, (size_t)n, buf, len) < 0 ? buf : NULL;
 }
 
 static void put_line(const struct options *opts, const char *word, const char *status,
@@ -100,7 +125,12 @@ static int by_input(const void *a, const void *b)
 int run_dry(const struct options *opts, struct scan_result *scan, const struct run_state *state)
 {
     struct dry_counts c = {0, 0, 0, 0};
-    char buf[512];
+    char buf[RESULT_ERROR_MAX];
+    struct stat in_st;
+    /* Files below a directory INPUT are opened below it, as the workers would. */
+    int input_root = stat(opts->input, &in_st) == 0 && S_ISDIR(in_st.st_mode)
+                         ? open(opts->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                         : -1;
 
     scan_check_outputs(scan, opts->output);
     /* For a person reading the list: by name, not in the real run's largest-first order. */
@@ -117,7 +147,7 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
         /* The state first: an up-to-date file is not even opened. */
         int current = !e->error && state && state_is_up_to_date(state, e);
         const char *refusal =
-            e->error ? e->error : current ? NULL : content_refusal(e->input, buf, sizeof(buf));
+            e->error ? e->error : current ? NULL : content_refusal(input_root, e, buf, sizeof(buf));
         if (refusal) {
             c.refused++;
             put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);
@@ -135,6 +165,7 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
         fflush(stdout);
     }
     put_summary(opts, &c);
+    close_quietly(input_root);
     if (fflush(stdout) == EOF || ferror(stdout)) {
         if (errno == EPIPE)
             return 128 + SIGPIPE;

@@ -116,7 +116,11 @@ int image_library_start(const struct image_settings *s)
     if (library_state)
         return library_state > 0 ? 0 : -1;
     library_state = -1; /* a start that fails is not tried again */
-    /* ImageMagick reads its policy when it starts, inside libvips' start. */
+    /*
+     * ImageMagick reads its policy when it starts, inside libvips' start;
+     * libvips' own disc temporaries (a large image turned upright) follow
+     * TMPDIR into the same private directory, removed with the run.
+     */
     if (magick_policy_install(s->scratch_dir) < 0 || VIPS_INIT("imgbatch"))
         return -1;
     /* The pool is the parallelism: one thread per worker, and no cache across files. */
@@ -259,7 +263,7 @@ static int open_input(const struct image_job *job, struct stat *st, struct job_r
                                O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, NULL, NULL);
 
     if (fd < 0) {
-        if (errno == ELOOP || errno == ENOTDIR)
+        if (errno == ELOOP)
             job_result_fail(res, "cannot open: a symbolic link is in the way (imgbatch follows "
                                  "none below INPUT)");
         else
@@ -300,25 +304,40 @@ int image_input_read(struct image_input *in, const struct image_job *job,
         close(fd);
         return -1;
     }
+    /* Kept open while the file is worked on: lsof shows what each worker is busy with. */
+    in->fd = fd;
+
+    /* The signature first: a huge file that is no image costs no memory. */
+    unsigned char head[SNIFF_BYTES];
+    ssize_t got = pread(fd, head, sizeof(head), 0);
+    char refusal[sizeof(res->error)];
+    if (got < 0) {
+        job_result_fail(res, "cannot read: %s", strerror(errno));
+        image_input_close(in);
+        return -1;
+    }
+    /* Only our formats reach a decoder, and only the one their bytes name: see sniff.h. */
+    if (sniff_refusal(in->shown, head, (size_t)got, refusal, sizeof(refusal)) < 0) {
+        job_result_fail(res, "%s", refusal);
+        image_input_close(in);
+        return -1;
+    }
+
     /* One read of the size fstat saw: a file growing meanwhile is read as it was. */
     in->data = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
     if (!in->data) {
         job_result_fail(res, "out of memory reading %lld bytes", (long long)st.st_size);
-        close(fd);
+        image_input_close(in);
         return -1;
     }
-    /* Kept open while the file is worked on: lsof shows what each worker is busy with. */
-    in->fd = fd;
-    ssize_t got = read_in_full(fd, in->data, (size_t)st.st_size);
+    got = read_in_full(fd, in->data, (size_t)st.st_size); /* pread left the offset at 0 */
     if (got < 0) {
         job_result_fail(res, "cannot read: %s", strerror(errno));
         image_input_close(in);
         return -1;
     }
     in->length = (size_t)got;
-
-    /* Only our formats reach a decoder, and only the one their bytes name: see sniff.h. */
-    char refusal[sizeof(res->error)];
+    /* The bytes decoded are the bytes sniffed, checked again on this very buffer. */
     if (sniff_refusal(in->shown, in->data, in->length, refusal, sizeof(refusal)) < 0) {
         job_result_fail(res, "%s", refusal);
         image_input_close(in);

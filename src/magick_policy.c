@@ -69,7 +69,7 @@ int magick_policy_install(const char *scratch)
     }
     policy_dir = dir;
     if (write_policy(dir) < 0 || setenv("MAGICK_CONFIGURE_PATH", dir, 1) < 0 ||
-        setenv("MAGICK_TEMPORARY_PATH", dir, 1) < 0) {
+        setenv("MAGICK_TEMPORARY_PATH", dir, 1) < 0 || setenv("TMPDIR", dir, 1) < 0) {
         magick_policy_remove();
         return -1;
     }

@@ -154,26 +154,36 @@ static void describe(struct report_path *r, const char *option, const char *path
     r->exists = stat(path, &r->st) == 0;
 }
 
+/* Whether two described report paths name one file, by name or by identity. */
+static int same_file(const struct report_path *a, const struct report_path *b)
+{
+    return (a->canonical && b->canonical && !strcmp(a->canonical, b->canonical)) ||
+           (a->exists && b->exists && a->st.st_dev == b->st.st_dev &&
+            a->st.st_ino == b->st.st_ino);
+}
+
 int check_report_paths(const struct options *opts, const struct scan_result *scan, char *err,
                        size_t errlen)
 {
-    struct report_path r[2];
+    /* A run writes the stats and metrics files; bench its CSV table and SVG plot. */
+    struct report_path r[4];
     int ret = 0;
 
     describe(&r[0], "--stats-file", opts->stats_file);
     describe(&r[1], "--metrics-file", opts->metrics_file);
-    for (int i = 0; i < 2 && ret == 0; i++)
+    describe(&r[2], "--csv", opts->csv_file);
+    describe(&r[3], "--plot", opts->plot_file);
+    for (int i = 0; i < 4 && ret == 0; i++)
         if (r[i].base)
             ret = check_one(&r[i], opts, scan, err, errlen);
-    if (ret == 0 && r[0].base && r[1].base &&
-        ((r[0].canonical && r[1].canonical && !strcmp(r[0].canonical, r[1].canonical)) ||
-         (r[0].exists && r[1].exists && r[0].st.st_dev == r[1].st.st_dev &&
-          r[0].st.st_ino == r[1].st.st_ino))) {
-        snprintf(err, errlen, "--stats-file %s and --metrics-file %s name one file; choose two",
-                 r[0].path, r[1].path);
-        ret = -1;
-    }
-    free(r[0].canonical);
-    free(r[1].canonical);
+    for (int i = 0; i < 4 && ret == 0; i++)
+        for (int j = i + 1; j < 4 && ret == 0; j++)
+            if (r[i].base && r[j].base && same_file(&r[i], &r[j])) {
+                snprintf(err, errlen, "%s %s and %s %s name one file; choose two", r[i].option,
+                         r[i].path, r[j].option, r[j].path);
+                ret = -1;
+            }
+    for (int i = 0; i < 4; i++)
+        free(r[i].canonical);
     return ret;
 }

@@ -23,12 +23,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * How deep -r goes below INPUT.  Each level holds a directory open while
+ * the levels below it are walked, so a tree made deep on purpose (anyone
+ * may write an upload folder) would cost the master a descriptor and a
+ * directory buffer per level; real trees stay far shallower.
+ */
+#define SCAN_MAX_DEPTH 128
+
 struct walk {
     const struct options *opts;
     struct scan_result *r;
     dev_t out_dev;
     ino_t out_ino;
     int have_out;
+    int depth; /* directories entered below INPUT */
 };
 
 static struct scan_entry *add_entry(struct scan_result *r)
@@ -146,13 +155,19 @@ static void consider(struct walk *w, int dirfd, const char *name, const char *re
         int is_output = w->have_out && st.st_dev == w->out_dev && st.st_ino == w->out_ino;
         if (listed) {
             add_skipped(w, rel, "a directory (--files-from lists files)");
+        } else if (w->opts->recursive && !is_output && w->depth >= SCAN_MAX_DEPTH) {
+            add_failure_text(w, rel, xasprintf("directory too deep: more than %d levels below "
+                                               "INPUT (not walked)", SCAN_MAX_DEPTH));
         } else if (w->opts->recursive && !is_output) {
             /* O_NOFOLLOW: swapped for a link since the look above, it is not entered. */
             int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub < 0)
+            if (sub < 0) {
                 add_failure(w, rel, "cannot open directory", errno);
-            else
+            } else {
+                w->depth++;
                 walk_dir(w, sub, rel);
+                w->depth--;
+            }
         } else if (named_image && !is_output) {
             add_skipped(w, rel, "a directory (-r descends into directories)");
         }
@@ -231,7 +246,8 @@ static int inside_output(const struct walk *w, int input_fd, const char *rel)
          slash = strchr(slash + 1, '/')) {
         struct stat st;
         *slash = '\0';
-        inside = fstatat(input_fd, dir, &st, 0) == 0 && st.st_dev == w->out_dev &&
+        inside = fstatat(input_fd, dir, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                 st.st_dev == w->out_dev &&
                  st.st_ino == w->out_ino;
         *slash = '/';
     }
@@ -290,7 +306,7 @@ static void remember_inputs(struct scan_result *r);
 
 int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen)
 {
-    struct walk w = {opts, r, 0, 0, 0};
+    struct walk w = {opts, r, 0, 0, 0, 0};
     struct stat st, out_st;
 
     memset(r, 0, sizeof(*r));

@@ -30,9 +30,21 @@ char *xstrdup(const char *s)
     return check(strdup(s));
 }
 
+/*
+ * strndup's result, reading no byte past s[n - 1]: callers hand it slices
+ * of buffers that are not NUL-terminated (a --files-from name, a line of
+ * the state file), where strndup may look further (AddressSanitizer's
+ * strict_string_checks says so).
+ */
 char *xstrndup(const char *s, size_t n)
 {
-    return check(strndup(s, n));
+    const char *nul = memchr(s, '\0', n);
+    size_t len = nul ? (size_t)(nul - s) : n;
+    char *copy = check(malloc(len + 1));
+
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    return copy;
 }
 
 char *xasprintf(const char *fmt, ...)

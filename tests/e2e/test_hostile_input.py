@@ -307,6 +307,31 @@ class DataTest(ImgbatchTestCase):
                          "image too large: covering 20000x2000 scales this 1x20000 image to "
                          "20000x400000000, above --max-pixels 200")
 
+    def test_huge_file_that_is_no_image_costs_no_memory(self):
+        """A sparse 1 GB "photo" of zeros: refused on its first bytes, not read whole (with
+        --max-memory 100 a whole read would fail as out of memory instead)."""
+        inp = self.mkdir("in")
+        with open(os.path.join(inp, "huge.jpg"), "wb") as f:
+            f.truncate(1 << 30)
+        r = helpers.run_json(["resize", inp, self.path("out"), "--max-memory", "100"])
+        self.assertExit(r.proc, 1)
+        self.assertRegex(r.by_name()["huge.jpg"]["error"], r"^not a JPEG file \(")
+
+    def test_deep_tree_is_cut_short(self):
+        """-r over a tree made deep on purpose stops at 128 levels, in words."""
+        inp = self.mkdir("in")
+        Image.new("RGB", (8, 8)).save(os.path.join(inp, "top.png"))
+        deep = os.path.join(inp, *(["d"] * 130))
+        os.makedirs(deep)
+        Image.new("RGB", (8, 8)).save(os.path.join(deep, "bottom.png"))
+        r = helpers.run_json(["resize", inp, self.path("out"), "-r", "-s", "4x4"])
+        self.assertExit(r.proc, 1)
+        failed = r.by_status("failed")
+        self.assertEqual(len(failed), 1, describe(r.proc))
+        self.assertEqual(failed[0]["error"], "directory too deep: more than 128 levels below "
+                         "INPUT (not walked)")
+        self.assertEqual(r.by_name()["top.png"]["status"], "ok")
+
     def test_directory_at_an_output_name_fails_before_any_decode(self):
         """a.gif -> a.png with a directory a.png/ in OUTPUT: failed before a worker opens
         the input (the fault library marks every decode of a slow-decoder file)."""

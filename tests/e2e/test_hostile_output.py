@@ -189,6 +189,14 @@ class ReportPathTest(HostileOutputTestCase):
         self.assertRefused(p, 2, "--metrics-file", target, "output")
         self.assertEqual(visible_files(self.out), set())
 
+    def test_bench_csv_naming_an_input(self):
+        """bench --csv INPUT/a.jpg: exit 2 before any run, the input unchanged."""
+        a = os.path.join(self.inp, "a.jpg")
+        before = self.read(a)
+        p = run(["bench", self.inp, "--procs", "1", "--csv", a])
+        self.assertRefused(p, 2, "--csv", a)
+        self.assertEqual(self.read(a), before, "the input was replaced")
+
     def test_both_naming_one_file(self):
         """--stats-file r.json --metrics-file ./r.json: exit 2, nothing written."""
         p = run(["resize", self.inp, self.out, "--stats-file", self.path("r.json"),
