@@ -41,7 +41,4 @@ int is_stdout_name(const char *path);
 int write_file_or_stdout(const char *path, const char *data, size_t len, mode_t mode,
                          enum file_mode_rule rule, char *err, size_t errlen);
 
-/* What kind of file mode is, for messages: "a symbolic link", "a FIFO"... */
-const char *file_type_name(mode_t mode);
-
 #endif

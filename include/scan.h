@@ -70,6 +70,9 @@ struct scan_result {
  */
 int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen);
 
+/* Whether the file dev/ino is among the scan's images (of any shard); inputs must be filled. */
+int scan_has_input(const struct scan_result *r, dev_t dev, ino_t ino);
+
 /*
  * Marks outputs that exist in output_dir and are an input of the scan (of
  * any shard), or are not a regular file (a directory, a link): never

@@ -1,5 +1,6 @@
 /* atomic_file: write beside, fsync, rename over; see include/atomic_file.h. */
 #include "atomic_file.h"
+#include "beneath.h"
 #include "outpath.h"
 #include "random_name.h"
 #include "xalloc.h"
@@ -16,25 +17,6 @@
 
 /* Tries at a new random name when one is taken: 64 random bits never collide by chance. */
 #define TEMP_TRIES 4
-
-const char *file_type_name(mode_t mode)
-{
-    if (S_ISREG(mode))
-        return "a regular file";
-    if (S_ISLNK(mode))
-        return "a symbolic link";
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISBLK(mode))
-        return "a block device";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    return "not a regular file";
-}
 
 /*
  * "dir/.name.imgbatch-<16 hex>.tmp" beside path.  The name is random, not
@@ -114,7 +96,7 @@ static int replaceable(const char *path, char *err, size_t errlen)
     if (S_ISREG(st.st_mode))
         return 0;
     snprintf(err, errlen, "cannot write %s: it is %s, not a regular file; not replaced", path,
-             file_type_name(st.st_mode));
+             file_type_words(st.st_mode));
     return -1;
 }
 

@@ -1,6 +1,7 @@
 /* output_lock: fcntl record locks on OUTPUT/.imgbatch.lock; see include/output_lock.h. */
 #include "output_lock.h"
 #include "atomic_file.h"
+#include "beneath.h"
 #include "outpath.h"
 
 #include <errno.h>
@@ -240,7 +241,7 @@ static int open_lock_file(struct attempt *a, int dir)
     }
     if (!S_ISREG(st.st_mode)) {
         snprintf(a->err, a->errlen, "the lock file %s/%s is %s, not a regular file; remove it",
-                 a->opts->output, LOCK_NAME, file_type_name(st.st_mode));
+                 a->opts->output, LOCK_NAME, file_type_words(st.st_mode));
         close(fd);
         return -1;
     }

@@ -64,17 +64,6 @@ static int names(const struct report_path *r, const char *path)
     return same;
 }
 
-static int by_file_id(const void *a, const void *b)
-{
-    const struct file_id *x = a, *y = b;
-
-    if (x->dev != y->dev)
-        return x->dev < y->dev ? -1 : 1;
-    if (x->ino != y->ino)
-        return x->ino < y->ino ? -1 : 1;
-    return 0;
-}
-
 /* 1 if the existing file r is one of the scan's inputs, of this shard or another. */
 static int is_an_input(const struct report_path *r, const struct scan_result *scan)
 {
@@ -82,8 +71,7 @@ static int is_an_input(const struct report_path *r, const struct scan_result *sc
 
     if (!r->exists)
         return 0;
-    if (scan->inputs &&
-        bsearch(&key, scan->inputs, scan->input_count, sizeof(*scan->inputs), by_file_id))
+    if (scan_has_input(scan, key.dev, key.ino))
         return 1;
     /* The scan fills inputs only when it needs them: the entries are the same files. */
     for (size_t i = 0; i < scan->count; i++)

@@ -453,6 +453,14 @@ static void remember_inputs(struct scan_result *r)
     qsort(r->inputs, n, sizeof(*r->inputs), by_file_id);
 }
 
+int scan_has_input(const struct scan_result *r, dev_t dev, ino_t ino)
+{
+    struct file_id key = {dev, ino};
+
+    return r->inputs &&
+           bsearch(&key, r->inputs, r->input_count, sizeof(*r->inputs), by_file_id) != NULL;
+}
+
 void scan_check_outputs(struct scan_result *r, const char *output_dir)
 {
     if (!r->inputs)
@@ -482,8 +490,7 @@ void scan_check_outputs(struct scan_result *r, const char *output_dir)
             continue;
         }
         /* An output that exists and is one of the inputs is never written. */
-        struct file_id key = {st.st_dev, st.st_ino};
-        if (bsearch(&key, r->inputs, r->input_count, sizeof(*r->inputs), by_file_id))
+        if (scan_has_input(r, st.st_dev, st.st_ino))
             set_error(e, "output ", e->output, " would overwrite an input");
     }
     close(root);

@@ -11,6 +11,7 @@
  */
 #include "state.h"
 #include "atomic_file.h"
+#include "beneath.h"
 #include "json.h"
 #include "outpath.h"
 #include "shard.h"
@@ -319,7 +320,7 @@ static int check_state_file(const struct run_state *s, int fd, struct stat *st, 
     }
     if (!S_ISREG(st->st_mode)) {
         snprintf(err, errlen, "the incremental state %s is %s, not a regular file; remove it",
-                 s->path, file_type_name(st->st_mode));
+                 s->path, file_type_words(st->st_mode));
         return -1;
     }
     if (st->st_nlink != 1) {
