@@ -11,7 +11,7 @@
  * broken rule calls abort(), which libFuzzer reports with the input.
  */
 #include "cli.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>

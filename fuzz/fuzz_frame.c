@@ -10,8 +10,8 @@
  * whatever decodes must survive a re-encode.  A broken check calls abort(),
  * which libFuzzer reports as a crash with the input that caused it.
  */
-#include "frame.h"
-#include "message.h"
+#include "pool/frame.h"
+#include "pool/message.h"
 
 #include <stdint.h>
 #include <stdlib.h>

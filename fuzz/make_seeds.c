@@ -3,9 +3,9 @@
  * real encoders so that they stay valid.  Run it by hand when the wire format
  * or the options change:  build-fuzz/fuzz/make_seeds fuzz/corpus
  */
-#include "frame.h"
-#include "message.h"
-#include "xalloc.h"
+#include "pool/frame.h"
+#include "pool/message.h"
+#include "base/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

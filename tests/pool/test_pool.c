@@ -16,8 +16,8 @@
  */
 #include "check.h" /* the shared harness, in tests/unit */
 
-#include "message.h"
-#include "pool.h"
+#include "pool/message.h"
+#include "pool/pool.h"
 
 #include <dirent.h>
 #include <errno.h>

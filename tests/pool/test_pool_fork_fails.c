@@ -9,7 +9,7 @@
  */
 #include "check.h" /* the shared harness, in tests/unit */
 
-#include "pool.h"
+#include "pool/pool.h"
 
 #include <errno.h>
 #include <signal.h>

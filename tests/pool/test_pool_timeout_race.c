@@ -12,7 +12,7 @@
  */
 #include "check.h" /* the shared harness, in tests/unit */
 
-#include "pool.h"
+#include "pool/pool.h"
 
 #include <signal.h>
 #include <stdlib.h>

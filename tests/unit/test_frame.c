@@ -11,8 +11,8 @@
  */
 #include "check.h"
 
-#include "frame.h"
-#include "message.h"
+#include "pool/frame.h"
+#include "pool/message.h"
 
 #include <errno.h>
 #include <signal.h>

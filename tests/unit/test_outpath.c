@@ -165,25 +165,6 @@ static void test_path_join(void)
     free(p);
 }
 
-/* The worker's temporary name: hidden, within NAME_MAX, told apart by the job's random tag. */
-static void test_temp_name(void)
-{
-    char *p = temp_name_for("a.jpg", 0x00c0ffee12345678ULL);
-    CHECK_EQ_STR(p, ".a.jpg.imgbatch-00c0ffee12345678.tmp");
-    CHECK_EQ_INT(input_kind_of(p), IN_NONE);
-    free(p);
-
-    char base[NAME_MAX + 1];
-    memset(base, 'n', NAME_MAX - 4);
-    memcpy(base + NAME_MAX - 4, ".jpg", 5);
-    char *a = temp_name_for(base, 1), *b = temp_name_for(base, 2);
-    CHECK(strlen(a) <= NAME_MAX && strlen(b) <= NAME_MAX);
-    CHECK(a[0] == '.' && strstr(a, ".imgbatch-0000000000000001.tmp") != NULL);
-    CHECK(strcmp(a, b) != 0);
-    free(a);
-    free(b);
-}
-
 static void expect_dir(const char *path, const char *dir)
 {
     char *d = path_dir(path);
@@ -207,6 +188,5 @@ int main(void)
     test_output_relpath();
     test_path_join();
     test_path_dir();
-    test_temp_name();
     return check_summary();
 }

@@ -9,11 +9,13 @@
  */
 #include "check.h"
 
+#include "image/formats.h"
 #include "outpath.h"
-#include "output_file.h"
+#include "image/output_file.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +104,25 @@ static void write_file(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text) && close(fd) == 0);
+}
+
+/* The worker's temporary name: hidden, within NAME_MAX, told apart by the job's random tag. */
+static void test_temp_name(void)
+{
+    char *p = temp_name_for("a.jpg", 0x00c0ffee12345678ULL);
+    CHECK_EQ_STR(p, ".a.jpg.imgbatch-00c0ffee12345678.tmp");
+    CHECK_EQ_INT(input_kind_of(p), IN_NONE);
+    free(p);
+
+    char base[NAME_MAX + 1];
+    memset(base, 'n', NAME_MAX - 4);
+    memcpy(base + NAME_MAX - 4, ".jpg", 5);
+    char *a = temp_name_for(base, 1), *b = temp_name_for(base, 2);
+    CHECK(strlen(a) <= NAME_MAX && strlen(b) <= NAME_MAX);
+    CHECK(a[0] == '.' && strstr(a, ".imgbatch-0000000000000001.tmp") != NULL);
+    CHECK(strcmp(a, b) != 0);
+    free(a);
+    free(b);
 }
 
 static void test_finish(bool allow_unnamed)
@@ -299,6 +320,7 @@ int main(void)
         return 1;
     }
     root = open(dir, O_RDONLY | O_DIRECTORY);
+    test_temp_name();
     for (int allow_unnamed = 1; allow_unnamed >= 0; allow_unnamed--) {
         test_finish(allow_unnamed);
         test_abandon(allow_unnamed);

@@ -5,7 +5,7 @@
  */
 #include "check.h"
 
-#include "sniff.h"
+#include "image/formats.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
 
 #include "outpath.h"
 #include "state.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #include <fcntl.h>
 #include <stdio.h>

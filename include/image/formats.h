@@ -1,0 +1,51 @@
+/*
+ * formats: the image formats imgbatch reads and writes, known by name and
+ * by content.
+ *
+ * A file is chosen by its extension, and read by its first bytes: libvips
+ * picks a loader by asking every loader it has whether the bytes are its
+ * own, and some loaders (PDF, SVG) parse the file before libvips checks
+ * that they are blocked.  imgbatch asks first: only a file whose signature
+ * is one of the formats it reads is handed to a decoder at all, and only
+ * to that format's.
+ */
+#ifndef IMGBATCH_IMAGE_FORMATS_H
+#define IMGBATCH_IMAGE_FORMATS_H
+
+#include <stddef.h>
+
+enum input_kind { IN_NONE, IN_JPEG, IN_PNG, IN_GIF, IN_BMP, IN_WEBP, IN_TIFF };
+
+enum out_format { FMT_AUTO, FMT_JPEG, FMT_PNG, FMT_WEBP, FMT_TIFF };
+
+/* The extension of a path's last component, with its dot, or NULL ("photo", ".hidden"). */
+const char *file_extension(const char *name);
+
+/* The kind an input file name announces by its extension, case-insensitive. */
+enum input_kind input_kind_of(const char *name);
+
+/* The format written for an input of this kind when --format asked for requested. */
+enum out_format output_format_for(enum out_format requested, enum input_kind kind);
+
+/* Extension (with dot) used for a format: .jpg .png .webp .tif. */
+const char *format_extension(enum out_format f);
+
+/* Whether an input of this kind is already in format f (it then keeps its own extension). */
+int format_keeps_kind(enum input_kind kind, enum out_format f);
+
+/* Bytes enough to tell every supported format. */
+#define SNIFF_BYTES 12
+
+/* The format whose signature starts p[0..n), or IN_NONE. */
+enum input_kind sniff_format(const unsigned char *p, size_t n);
+
+/* "JPEG", "PNG", ... for messages; "image" for IN_NONE. */
+const char *input_kind_label(enum input_kind kind);
+
+/*
+ * Whether the first n bytes of the file at path (n == 0: it is empty) may
+ * go to a decoder.  Returns 0, or -1 with the file's one-line failure in buf.
+ */
+int sniff_refusal(const char *path, const unsigned char *head, size_t n, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * image: the image engine, what a worker calls for each file.
+ *
+ * image_process() reads one input, turns it upright and into 8-bit sRGB,
+ * applies the operation, and writes the output to a temporary file beside
+ * it, which the master renames into place when it takes the result
+ * (output_file.h).  It takes the TurboJPEG fast path where it can
+ * (jpeg_fast.c) and libvips otherwise (vips_*.c).  On failure nothing is
+ * left behind and res->error holds one line naming the cause.
+ *
+ * The engine knows nothing of the command line: the application fills
+ * struct image_settings from its options.  It reports in the pool's
+ * result message (pool/message.h), the one thing it shares with the pool.
+ */
+#ifndef IMGBATCH_IMAGE_H
+#define IMGBATCH_IMAGE_H
+
+#include "image/formats.h"
+#include "image/output_file.h"
+#include "pool/message.h"
+
+enum image_op { IMAGE_RESIZE, IMAGE_GRAYSCALE, IMAGE_SEPIA, IMAGE_THUMBNAIL };
+
+/* How much damage fails a file, from nothing to any decoder warning (libvips' fail_on). */
+enum fail_on { FAIL_ON_NONE, FAIL_ON_TRUNCATED, FAIL_ON_ERROR, FAIL_ON_WARNING };
+
+struct image_settings {
+    enum image_op op;
+    int width, height;  /* the box; 0 leaves a side free */
+    int quality;
+    enum out_format format;
+    int no_rotate;
+    int keep_metadata;
+    double max_megapixels; /* 0: no limit */
+    enum fail_on fail_on;
+    long long max_memory_mb; /* the worker's limit, to explain an allocation that failed */
+    const char *scratch_dir; /* the run's private temporary directory (run_scratch.h), or NULL */
+};
+
+/* One file to do: where to read it and where its output goes. */
+struct image_job {
+    int input_root;          /* INPUT's directory (or a file INPUT's own), open */
+    const char *input_rel;   /* the input below it: opened without following a link */
+    const char *input_shown; /* as the report shows it */
+    struct output_target output;
+};
+
+/*
+ * Starts libvips for single-threaded use in this worker process, after the
+ * fork, with ImageMagick fenced in (magick_policy.h, in s->scratch_dir);
+ * image_process calls it for the first file that needs libvips.  Returns
+ * 0, or -1 (then and ever after: image_library_failed() says so).
+ */
+int image_library_start(const struct image_settings *s);
+int image_library_failed(void);
+void image_library_shutdown(void);
+
+void image_process(const struct image_settings *s, const struct image_job *job,
+                   struct job_result *res);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * message: the two messages of the master/worker protocol, as frame bodies.
+ *
+ *   JOB    'J'  u32 id, u32 len + input path, u32 len + output path, u64 tag
+ *   RESULT 'R'  u32 id, u8 ok, u32 in_w, in_h, out_w, out_h, u64 usec,
+ *               u32 len + error text
+ *
+ * All integers big-endian.  Decoding checks every length against the body
+ * and rejects paths holding NUL, so a corrupt frame is an error, not a
+ * misread path.
+ */
+#ifndef IMGBATCH_MESSAGE_H
+#define IMGBATCH_MESSAGE_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pool/frame.h"
+
+#define MSG_JOB ((uint8_t)'J')
+#define MSG_RESULT ((uint8_t)'R')
+
+/*
+ * An error names the file it is about and says why: "cannot write
+ * <output>: No space left on device".  It must hold a whole path and its
+ * cause, and some messages name two files (a temporary one and its
+ * output, or an input libvips quotes), so: two PATH_MAX paths.  Still far
+ * below FRAME_MAX.  A longer message loses its middle, not its cause (see
+ * job_result_fail).
+ */
+#define RESULT_ERROR_MAX (2 * PATH_MAX)
+
+struct job_request {
+    uint32_t id;
+    char *input;  /* owned by the request after decode */
+    char *output;
+    uint64_t tag; /* the caller's, passed through: imgbatch names the temporary file by it */
+};
+
+struct job_result {
+    uint32_t id;
+    int ok;
+    uint32_t in_width, in_height;   /* the input's size once upright (EXIF orientation) */
+    uint32_t out_width, out_height; /* as written */
+    uint64_t usec;                  /* time the worker spent on the file */
+    char error[RESULT_ERROR_MAX];   /* one line, set when !ok */
+};
+
+void job_request_encode(struct bytebuf *out, uint32_t id, const char *input, const char *output,
+                        uint64_t tag);
+/* 0 on success (free with job_request_release), -1 if the body is malformed. */
+int job_request_decode(const uint8_t *body, size_t len, struct job_request *req);
+void job_request_release(struct job_request *req);
+
+void job_result_encode(struct bytebuf *out, const struct job_result *res);
+int job_result_decode(const uint8_t *body, size_t len, struct job_result *res);
+
+/*
+ * printf into res->error and mark the result failed.  A message too long
+ * for res->error keeps its start and its end around " ... ": the end is
+ * where the cause is ("cannot write <path>: <cause>").
+ */
+void job_result_fail(struct job_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,163 @@
+/* atomic_file: write beside, fsync, rename over; see include/atomic_file.h. */
+#include "atomic_file.h"
+#include "base/beneath.h"
+#include "outpath.h"
+#include "base/random_name.h"
+#include "base/xalloc.h"
+#include "base/xio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Tries at a new random name when one is taken: 64 random bits never collide by chance. */
+#define TEMP_TRIES 4
+
+/*
+ * "dir/.name.imgbatch-<16 hex>.tmp" beside path.  The name is random, not
+ * the pid: in a directory others may write, a pid-based name can be planted
+ * in advance as a link waiting for our write.  name is shortened where the
+ * whole would exceed NAME_MAX.
+ */
+static char *random_temp_path(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path + 1) : 0;
+    const char *base = path + dir_len;
+    char tail[48];
+    int tail_len =
+        snprintf(tail, sizeof(tail), ".imgbatch-%016llx.tmp", (unsigned long long)random_u64());
+    int room = NAME_MAX - 1 - tail_len;
+    int base_len = (int)strlen(base) < room ? (int)strlen(base) : room;
+
+    return xasprintf("%.*s.%.*s%s", dir_len, path, base_len, base, tail);
+}
+
+/* Creates a new temporary file beside path, never through a link: fd, or -1 with errno. */
+static int create_temp(const char *path, mode_t mode, char **temp)
+{
+    for (int i = 0; i < TEMP_TRIES; i++) {
+        *temp = random_temp_path(path);
+        int fd = open(*temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+        free(*temp);
+    }
+    *temp = NULL;
+    return -1;
+}
+
+/* Removes the temporary file of a failed write, keeping the failure's errno. */
+static void discard(const char *temp)
+{
+    int saved = errno;
+
+    unlink(temp);
+    errno = saved;
+}
+
+/* Flushes the directory holding path, where the rename lives; best effort. */
+static void sync_directory_of(const char *path)
+{
+    char *dir = path_dir(path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        (void)fsync(fd); /* some file systems refuse fsync on a directory: nothing to add */
+        close(fd);
+    }
+    free(dir);
+}
+
+/*
+ * 0 if the rename may replace what path names: nothing, or a regular file.
+ * A link is replaced, not followed, by rename(); but replacing it is still
+ * not ours to do (as root, --stats-file /dev/stdout would replace the
+ * system's link with a file), and a device, FIFO or directory even less.
+ * Someone able to write the directory can still swap the name between this
+ * check and the rename; what they gain is that their own link is replaced,
+ * never that a file it leads to is written.
+ */
+static int replaceable(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (S_ISREG(st.st_mode))
+        return 0;
+    snprintf(err, errlen, "cannot write %s: it is %s, not a regular file; not replaced", path,
+             file_type_words(st.st_mode));
+    return -1;
+}
+
+int write_file_atomically(const char *path, const char *data, size_t len, mode_t mode,
+                          enum file_mode_rule rule, char *err, size_t errlen)
+{
+    char *temp = NULL;
+    const char *step = "cannot write";
+    int fd;
+
+    if (replaceable(path, err, errlen) < 0)
+        return -1;
+    fd = create_temp(path, mode, &temp);
+    if (fd < 0)
+        goto fail;
+    /* open() applied the umask, which an exact mode overrides. */
+    if ((rule == MODE_EXACT && fchmod(fd, mode) < 0) || write_in_full(fd, data, len) < 0 ||
+        fsync(fd) < 0) {
+        close_quietly(fd);
+        discard(temp);
+        goto fail;
+    }
+    if (close(fd) < 0) {
+        discard(temp);
+        goto fail;
+    }
+    /* Again just before the rename: the write may have taken a while. */
+    if (replaceable(path, err, errlen) < 0) {
+        discard(temp);
+        free(temp);
+        return -1;
+    }
+    if (rename(temp, path) < 0) {
+        step = "cannot rename into";
+        discard(temp);
+        goto fail;
+    }
+    sync_directory_of(path);
+    free(temp);
+    return 0;
+
+fail:
+    snprintf(err, errlen, "%s %s: %s", step, path, strerror(errno));
+    free(temp);
+    return -1;
+}
+
+int is_stdout_name(const char *path)
+{
+    return strcmp(path, "-") == 0;
+}
+
+int write_file_or_stdout(const char *path, const char *data, size_t len, mode_t mode,
+                         enum file_mode_rule rule, char *err, size_t errlen)
+{
+    if (!is_stdout_name(path))
+        return write_file_atomically(path, data, len, mode, rule, err, errlen);
+    /* Through stdio: it follows whatever the run already printed there, in order. */
+    if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+        snprintf(err, errlen, "cannot write to stdout: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,103 @@
+/*
+ * cli: the command line, parsed into struct options.
+ *
+ * Parsing never prints and never exits: it fills an error message that the
+ * caller prints, so every rule can be unit tested.
+ */
+#ifndef IMGBATCH_CLI_H
+#define IMGBATCH_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "image/formats.h"
+#include "image/image.h"
+
+/* The commands: the four image operations, and bench. */
+enum op { OP_RESIZE, OP_GRAYSCALE, OP_SEPIA, OP_THUMBNAIL, OP_BENCH };
+
+/*
+ * The default pixel limit: above the largest camera sensors sold (about
+ * 150 MP medium format backs, 200 MP phone modes), below what only
+ * stitched panoramas, scans and decompression bombs reach.
+ */
+#define DEFAULT_MAX_MEGAPIXELS 200
+
+/*
+ * The default time limit per file.  The slowest real file seen, sepia on
+ * a 280 MP JPEG, takes 10 to 20 s on one core; a file still running after
+ * 300 s is stuck, and an unattended run must not wait for it forever.
+ */
+#define DEFAULT_TIMEOUT_S 300
+
+#define JOBS_MAX 256
+
+/* Most process counts one bench may try (--procs). */
+#define BENCH_PROCS_MAX 32
+
+/* Most shards one input may be split into; output_lock.c lays its lock file out by it. */
+#define SHARDS_MAX 1000000
+
+enum { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
+
+struct options {
+    enum op op;
+    enum op bench_op;        /* the operation bench measures */
+    const char *input;
+    const char *output;      /* NULL for bench */
+    int jobs;                /* 0: online CPUs, at most the number of files */
+    int width, height;       /* target box; 0 leaves that side free */
+    int quality;
+    enum out_format format;
+    int recursive;
+    int quiet;
+    int json;
+    int no_rotate;
+    int keep_metadata;
+    const char *suffix;      /* "" when none */
+    double timeout_s;        /* per file; 0: none */
+    double max_megapixels;   /* refuse inputs larger than this; 0: no limit */
+    long long max_memory_mb; /* per worker (RLIMIT_DATA); 0: no limit */
+    enum fail_on fail_on;
+    int repeat;              /* bench: runs per worker count */
+    int procs[BENCH_PROCS_MAX]; /* bench: process counts to try, ascending; nprocs 0: default */
+    int nprocs;
+    const char *csv_file;    /* bench: the table as CSV; NULL: none */
+    const char *plot_file;   /* bench: images/s against processes as SVG; NULL: none */
+    int incremental;         /* skip files whose output is up to date */
+    int wait_for_lock;       /* OUTPUT in use by another run: wait instead of exiting */
+    const char *stats_file;  /* summary as JSON; NULL: none */
+    const char *metrics_file; /* summary for Prometheus; NULL: none */
+    int progress;            /* PROGRESS_AUTO, PROGRESS_ON or PROGRESS_OFF */
+    int dry_run;
+    const char *files_from;  /* list of INPUT-relative names ("-": stdin); NULL: scan */
+    int null_separated;      /* the list is separated by NUL bytes, not newlines */
+    unsigned shard_index;    /* 1..shard_count; both 0 when not sharded */
+    unsigned shard_count;
+    int help;
+    int version;
+};
+
+/* "WxH", "W" or "xH".  Missing sides are 0.  Returns 0, or -1 if malformed. */
+int parse_size(const char *text, int *width, int *height);
+
+/*
+ * "1,2,4,8": process counts from 1 to JOBS_MAX, at most BENCH_PROCS_MAX of
+ * them, into procs sorted ascending without repeats.  Returns the count,
+ * or -1 if malformed.
+ */
+int parse_procs(const char *text, int *procs);
+
+/* "K/N" with 1 <= K <= N <= SHARDS_MAX.  Returns 0, or -1 if malformed. */
+int parse_shard(const char *text, unsigned *index, unsigned *count);
+
+/* Returns 0 and fills opts, or -1 with a one-line reason in err. */
+int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen);
+
+const char *op_name(enum op op);
+const char *format_name(enum out_format f);
+const char *fail_on_name(enum fail_on f);
+
+void cli_usage(FILE *out);
+
+#endif

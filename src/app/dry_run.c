@@ -1,0 +1,176 @@
+/*
+ * dry_run: --dry-run, what a run would do, with nothing written.
+ *
+ * Besides the scan's verdicts it reads the first bytes of each file that
+ * would be processed, as a worker would, so a text file named .jpg shows
+ * up as refused now rather than as a failure in the real run.  Decoding is
+ * left to the real run: a dry run over a million files must stay cheap.
+ */
+#include "base/beneath.h"
+#include "json.h"
+#include "pool/message.h"
+#include "run.h"
+#include "image/formats.h"
+#include "base/xio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct dry_counts {
+    size_t process, skipped, up_to_date, refused;
+};
+
+/*
+ * NULL if the worker would get past the signature check, else why not (in
+ * buf).  The file is opened as a worker opens it: below INPUT (input_root,
+ * or the path itself for a file INPUT, -1), following no link, never
+ * blocking on a FIFO swapped in since the scan, and only a regular file.
+ */
+static const char *content_refusal(int input_root, const struct scan_entry *e, char *buf,
+                                   size_t len)
+{
+    unsigned char head[SNIFF_BYTES];
+    int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+    int fd = input_root < 0 ? open(e->input, flags)
+                            : open_file_beneath(input_root, e->rel, flags, 0, NULL, NULL);
+    struct stat st;
+    ssize_t n;
+
+    if (fd < 0) {
+        if (input_root >= 0 && (errno == ELOOP || errno == ENOTDIR))
+            snprintf(buf, len, "cannot open: a symbolic link is in the way (imgbatch follows "
+                               "none below INPUT)");
+        else
+            snprintf(buf, len, "cannot open: %s", strerror(errno));
+        return buf;
+    }
+    if (fstat(fd, &st) < 0) {
+        snprintf(buf, len, "cannot stat: %s", strerror(errno));
+        close(fd);
+        return buf;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(buf, len, "not a regular file: %s", file_type_words(st.st_mode));
+        close(fd);
+        return buf;
+    }
+    n = read_in_full(fd, head, sizeof(head));
+    if (n < 0)
+        snprintf(buf, len, "cannot read: %s", strerror(errno));
+    close(fd);
+    if (n < 0)
+        return buf;
+    return sniff_refusal(e->input, head, (size_t)n, buf, len) < 0 ? buf : NULL;
+}
+
+static void put_line(const struct options *opts, const char *word, const char *status,
+                     const char *input, const char *output, const char *key, const char *text)
+{
+    FILE *out = stdout;
+
+    if (opts->json) {
+        json_begin_file(out, input, output);
+        fprintf(out, ",\"status\":\"%s\"", status);
+        if (key) {
+            fprintf(out, ",\"%s\":", key);
+            json_put_string(out, text);
+        }
+        fputs("}\n", out);
+        return;
+    }
+    char mark[16];
+    snprintf(mark, sizeof(mark), "%-8s", word); /* the names line up after the words */
+    text_put_file(out, mark, input, output);
+    if (text) {
+        fputs(": ", out);
+        text_put_message(out, text);
+    }
+    putc('\n', out);
+}
+
+static void put_summary(const struct options *opts, const struct dry_counts *c)
+{
+    size_t total = c->process + c->skipped + c->refused;
+
+    if (opts->json) {
+        printf("{\"summary\":{\"dry_run\":true,\"op\":\"%s\",\"shard\":", op_name(opts->op));
+        if (opts->shard_count)
+            printf("\"%u/%u\"", opts->shard_index, opts->shard_count);
+        else
+            fputs("null", stdout);
+        printf(",\"total\":%zu,\"would_process\":%zu,\"skipped\":%zu,\"up_to_date\":%zu,"
+               "\"refused\":%zu}}\n",
+               total, c->process, c->skipped, c->up_to_date, c->refused);
+        return;
+    }
+    fputs("dry run", stdout);
+    if (opts->shard_count)
+        printf(" (shard %u/%u)", opts->shard_index, opts->shard_count);
+    printf(": %zu to process, %zu to skip", c->process, c->skipped);
+    if (c->up_to_date)
+        printf(" (%zu up to date)", c->up_to_date);
+    printf(", %zu refused; nothing written\n", c->refused);
+}
+
+static int by_input(const void *a, const void *b)
+{
+    return strcmp(((const struct scan_entry *)a)->input, ((const struct scan_entry *)b)->input);
+}
+
+int run_dry(const struct options *opts, struct scan_result *scan, const struct run_state *state)
+{
+    struct dry_counts c = {0, 0, 0, 0};
+    char buf[RESULT_ERROR_MAX];
+    struct stat in_st;
+    /* Files below a directory INPUT are opened below it, as the workers would. */
+    int input_root = stat(opts->input, &in_st) == 0 && S_ISDIR(in_st.st_mode)
+                         ? open(opts->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                         : -1;
+
+    scan_check_outputs(scan, opts->output);
+    /* For a person reading the list: by name, not in the real run's largest-first order. */
+    if (scan->count > 1)
+        qsort(scan->entries, scan->count, sizeof(*scan->entries), by_input);
+    for (size_t i = 0; i < scan->skipped_count; i++) {
+        c.skipped++;
+        if (!opts->quiet)
+            put_line(opts, "skip", "skipped", scan->skipped[i].input, NULL, "reason",
+                     scan->skipped[i].reason);
+    }
+    for (size_t i = 0; i < scan->count && !ferror(stdout); i++) {
+        const struct scan_entry *e = &scan->entries[i];
+        /* The state first: an up-to-date file is not even opened. */
+        int current = !e->error && state && state_is_up_to_date(state, e);
+        const char *refusal =
+            e->error ? e->error : current ? NULL : content_refusal(input_root, e, buf, sizeof(buf));
+        if (refusal) {
+            c.refused++;
+            put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);
+        } else if (current) {
+            c.skipped++;
+            c.up_to_date++;
+            if (!opts->quiet)
+                put_line(opts, "skip", "skipped", e->input, e->output, "reason", "up to date");
+        } else {
+            c.process++;
+            if (!opts->quiet)
+                put_line(opts, "process", "would_process", e->input, e->output, NULL, NULL);
+        }
+        /* Line by line, so that a reader that left ("| head") stops the walk through the files. */
+        fflush(stdout);
+    }
+    put_summary(opts, &c);
+    close_quietly(input_root);
+    if (fflush(stdout) == EOF || ferror(stdout)) {
+        if (errno == EPIPE)
+            return 128 + SIGPIPE;
+        fprintf(stderr, "imgbatch: cannot write the report: %s\n", strerror(errno));
+        return 1;
+    }
+    return c.refused ? 1 : 0;
+}

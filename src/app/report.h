@@ -1,0 +1,81 @@
+/*
+ * report: what a run prints, as text lines or as JSON lines.
+ *
+ * One line per file as results arrive, in completion order, then the
+ * summary.  The counters kept here also decide the exit status.
+ */
+#ifndef IMGBATCH_REPORT_H
+#define IMGBATCH_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "pool/message.h"
+#include "pool/pool.h"
+#include "progress.h"
+
+struct report {
+    FILE *out;
+    int json;
+    int quiet;
+    enum op op;
+    size_t ok;
+    size_t failed;
+    size_t skipped;
+    size_t up_to_date;       /* of the skipped: --incremental found the output current */
+    double input_megapixels; /* of the files that succeeded */
+    long long input_bytes;   /* of the files that succeeded, and of their outputs */
+    long long output_bytes;
+    unsigned shard_index, shard_count; /* --shard, or 0 and 0 */
+    struct progress *progress; /* erased before each line; may be NULL */
+    int reader_gone;         /* writing failed with EPIPE: nothing more is written */
+};
+
+/* Exit status of a run stopped because its workers kept dying. */
+#define EXIT_WORKERS_DYING 3
+
+void report_init(struct report *r, FILE *out, const struct options *opts);
+
+/* A file processed: res carries the dimensions and time. */
+void report_ok(struct report *r, const char *input, const char *output,
+               const struct job_result *res, int worker);
+
+/* A file not processed, and why: counted; a line only with --json. */
+void report_skipped(struct report *r, const char *input, const char *reason);
+
+/* A file skipped by --incremental: its output is up to date.  Counted as skipped. */
+void report_up_to_date(struct report *r, const char *input, const char *output);
+
+/* A file failed; worker is 0 when it failed before reaching one. */
+void report_failed(struct report *r, const char *input, const char *error, int worker);
+
+struct report_totals {
+    int workers;
+    const struct pool_worker_stats *stats;
+    const struct pool_outcome *outcome;
+};
+
+void report_summary(struct report *r, const struct report_totals *t);
+
+/*
+ * The summary's fields as JSON object members ("op":"resize",...), without
+ * braces, for the --json summary line and the --stats-file object.
+ */
+void report_put_summary_fields(FILE *out, const struct report *r, const struct report_totals *t);
+
+/* The run's speed: files processed (ok or failed) and input megapixels per second. */
+double report_images_per_sec(const struct report *r, const struct pool_outcome *o);
+double report_megapixels_per_sec(const struct report *r, const struct pool_outcome *o);
+
+/* 1 once a write found the report's reader gone (EPIPE); the run should stop. */
+int report_reader_gone(const struct report *r);
+
+/*
+ * 0, 1, EXIT_WORKERS_DYING, or 128 + the signal that stopped the run
+ * (SIGPIPE when the report's reader went away).  A report that could not
+ * be written (stdout on a full disk, say) makes it at least 1.
+ */
+int report_exit_status(struct report *r, const struct pool_outcome *outcome);
+
+#endif

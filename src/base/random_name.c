@@ -1,0 +1,23 @@
+/* random_name: 64 unpredictable bits; see include/random_name.h. */
+#include "base/random_name.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+uint64_t random_u64(void)
+{
+    uint64_t v = 0;
+
+    for (;;) {
+        ssize_t n = getrandom(&v, sizeof(v), 0);
+        if (n == (ssize_t)sizeof(v) && v != 0)
+            return v;
+        if (n < 0 && errno != EINTR) {
+            fprintf(stderr, "imgbatch: no random source for file names: %s\n", strerror(errno));
+            abort();
+        }
+    }
+}

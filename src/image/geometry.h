@@ -1,0 +1,30 @@
+/*
+ * geometry: the sizes an output takes, in plain integer arithmetic.
+ *
+ * Both paths (TurboJPEG and libvips) ask these, so both agree to the
+ * pixel, and the unit tests check them against Pillow's rounding without
+ * any image library.
+ */
+#ifndef IMGBATCH_IMAGE_GEOMETRY_H
+#define IMGBATCH_IMAGE_GEOMETRY_H
+
+/*
+ * Pillow's Image.thumbnail((box_w, box_h)) size for a w x h image: fit
+ * inside the box keeping the aspect ratio, never enlarge; the constrained
+ * side exact, the other the nearer of floor and ceil (Pillow's
+ * round_aspect), at least 1.  0 box sides are free.
+ */
+void fit_inside(int w, int h, int box_w, int box_h, int *out_w, int *out_h);
+
+/*
+ * thumbnail's geometry: the size at which a w x h image just covers the box
+ * (the nearer side exact, the other rounded and never short of the box;
+ * saturating at INT32_MAX); the centre box_w x box_h of it, from
+ * ((cw - box_w) / 2, (ch - box_h) / 2), is the thumbnail.
+ */
+void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch);
+
+/* Whether a w x h image is above max_megapixels (0: no limit). */
+int over_pixel_limit(double max_megapixels, int w, int h);
+
+#endif

@@ -1,0 +1,342 @@
+/*
+ * jpeg_fast: JPEG in, JPEG out, through TurboJPEG.
+ *
+ * For a batch of photos the codec is most of the work, and what libvips
+ * adds per image (a loader search, a second header parse, a pipeline of
+ * objects per operation) costs about as much again.  This path works on
+ * the bytes the worker read and sniffed (image_load.c), takes orientation and profile from its markers
+ * (jpeg_markers.c), and does what libvips' thumbnail does: decode with
+ * libjpeg's DCT scaling at the largest 1/2^k that still leaves twice the
+ * target size, reduce with Lanczos3 (resample.c), encode with TurboJPEG.
+ * grayscale decodes the luminance alone; sepia decodes at full size and
+ * runs the seed's arithmetic (pixels.c).
+ *
+ * It takes only the clean cases: no ICC profile other than sRGB under
+ * another name (icc_srgb.c), no CMYK, no metadata to keep, no enlargement,
+ * and a decode without a single libjpeg warning.
+ * Anything else returns 0 and goes the libvips way, which also words the
+ * errors, so a damaged file reads the same whichever path saw it first.
+ */
+#include "jpeg_fast.h"
+#include "geometry.h"
+#include "icc_srgb.h"
+#include "jpeg_markers.h"
+#include "pixels.h"
+#include "resample.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <turbojpeg.h>
+#include <unistd.h>
+
+/*
+ * This path holds the decoded image in memory (and a second copy to turn
+ * it upright); beyond this many decoded pixels libvips, which streams,
+ * does the work instead.
+ */
+#define FAST_MAX_DECODED_PIXELS (48.0 * 1000 * 1000)
+
+/*
+ * IMGBATCH_FAST_PATHS=0 sends every file down the general libvips path, and
+ * =only fails every file the fast path does not take: the tests compare the
+ * two paths and prove which files the fast one took, and a user can rule it
+ * out when in doubt.
+ */
+enum fast_mode { FAST_ON, FAST_OFF, FAST_ONLY };
+
+static enum fast_mode fast_path_mode(void)
+{
+    const char *v = getenv("IMGBATCH_FAST_PATHS");
+
+    if (v && !strcmp(v, "0"))
+        return FAST_OFF;
+    if (v && !strcmp(v, "only"))
+        return FAST_ONLY;
+    return FAST_ON;
+}
+
+/* One decoder and one encoder per worker, made on first use. */
+static tjhandle decoder, encoder;
+
+void jpeg_fast_shutdown(void)
+{
+    if (decoder)
+        tjDestroy(decoder);
+    if (encoder)
+        tjDestroy(encoder);
+    decoder = encoder = NULL;
+}
+
+/* A decoded image in memory: w x h, channels bytes a pixel, tightly packed. */
+struct pixmap {
+    uint8_t *px;
+    int w, h, channels;
+};
+
+static void pixmap_release(struct pixmap *p)
+{
+    free(p->px);
+    p->px = NULL;
+}
+
+/*
+ * The largest DCT scaling 1/2^k for which the upright decoded image is at
+ * least need_w x need_h (twice the target, as libvips leaves it), or 1 if
+ * none is; sizes round down, as in decode().
+ */
+static tjscalingfactor pick_scale(int w, int h, int orientation, int need_w, int need_h)
+{
+    tjscalingfactor best = {1, 1};
+
+    for (int denom = 2; denom <= 8; denom *= 2) {
+        tjscalingfactor f = {1, denom};
+        int uw, uh;
+        oriented_size(orientation, w / denom, h / denom, &uw, &uh);
+        if (uw < need_w || uh < need_h)
+            break;
+        best = f;
+    }
+    return best;
+}
+
+/* What TurboJPEG says of the stream's header. */
+struct jpeg_info {
+    int width, height, colorspace;
+};
+
+/*
+ * Decodes at scale into pm; 0, or -1 on any error or warning (then libvips
+ * decides).  libjpeg rounds a scaled size up, its last row and column
+ * standing for a partial block; libvips' shrink-on-load rounds down and
+ * drops them, and so does this, so both paths see the same pixels.
+ */
+static int decode(const uint8_t *jpeg, size_t len, const struct jpeg_info *info,
+                  tjscalingfactor scale, int want_grey, struct pixmap *pm)
+{
+    int decoded_w = TJSCALED(info->width, scale), decoded_h = TJSCALED(info->height, scale);
+
+    pm->channels = want_grey ? 1 : 3;
+    pm->px = malloc((size_t)decoded_w * decoded_h * pm->channels);
+    if (!pm->px)
+        return -1;
+    if (tjDecompress2(decoder, jpeg, (unsigned long)len, pm->px, decoded_w, 0, decoded_h,
+                      pm->channels == 1 ? TJPF_GRAY : TJPF_RGB,
+                      TJFLAG_STOPONWARNING | TJFLAG_NOREALLOC)) {
+        pixmap_release(pm);
+        return -1;
+    }
+    pm->w = info->width * scale.num / scale.denom;
+    pm->h = info->height * scale.num / scale.denom;
+    if (pm->w < decoded_w) /* rows move towards the start: never over one not yet moved */
+        for (int y = 1; y < pm->h; y++)
+            memmove(pm->px + (size_t)y * pm->w * pm->channels,
+                    pm->px + (size_t)y * decoded_w * pm->channels, (size_t)pm->w * pm->channels);
+    return 0;
+}
+
+/* Turns pm upright in place (a new buffer for the turned cases). */
+static int make_upright(struct pixmap *pm, int orientation)
+{
+    if (orientation < 2 || orientation > 8)
+        return 0;
+    uint8_t *dst = malloc((size_t)pm->w * pm->h * pm->channels);
+    if (!dst)
+        return -1;
+    orient_pixels(pm->px, dst, pm->w, pm->h, pm->channels, orientation);
+    free(pm->px);
+    pm->px = dst;
+    oriented_size(orientation, pm->w, pm->h, &pm->w, &pm->h);
+    return 0;
+}
+
+/* Lanczos3 down to exactly w x h, as libvips' reduce would. */
+static int reduce_to(struct pixmap *pm, int w, int h)
+{
+    uint8_t *dst;
+
+    if (pm->w == w && pm->h == h)
+        return 0;
+    dst = malloc((size_t)w * h * pm->channels);
+    if (!dst || resample_lanczos3(pm->px, pm->w, pm->h, dst, w, h, pm->channels)) {
+        free(dst);
+        return -1;
+    }
+    free(pm->px);
+    pm->px = dst;
+    pm->w = w;
+    pm->h = h;
+    return 0;
+}
+
+/* As libvips' jpegsave chooses: full-resolution chroma from quality 90 up. */
+static int chroma_subsampling(int channels, int quality)
+{
+    if (channels == 1)
+        return TJSAMP_GRAY;
+    return quality >= 90 ? TJSAMP_444 : TJSAMP_420;
+}
+
+/*
+ * Encodes the rectangle (left, top, w, h) of pm and writes it atomically.
+ * TurboJPEG compresses with the fast integer DCT unless told otherwise;
+ * libvips and Pillow use the accurate one, and so do we: the same bytes
+ * whichever path wrote them.
+ */
+static int encode_and_save(const struct pixmap *pm, int left, int top, int w, int h,
+                           const struct image_settings *s, const struct output_target *output,
+                           struct job_result *res)
+{
+    unsigned char *jpeg = NULL;
+    unsigned long len = 0;
+    const uint8_t *origin = pm->px + ((size_t)top * pm->w + left) * pm->channels;
+
+    if (tjCompress2(encoder, origin, w, pm->w * pm->channels, h,
+                    pm->channels == 1 ? TJPF_GRAY : TJPF_RGB, &jpeg, &len,
+                    chroma_subsampling(pm->channels, s->quality), s->quality,
+                    TJFLAG_ACCURATEDCT)) {
+        job_result_fail(res, "cannot encode JPEG: %s", tjGetErrorStr2(encoder));
+        tjFree(jpeg);
+        return -1;
+    }
+    int r = output_file_write(output, jpeg, len, res);
+    tjFree(jpeg);
+    return r;
+}
+
+/*
+ * A colour JPEG's profile that is sRGB in all but name converts to sRGB
+ * unchanged, within rounding: such a file is as good as untagged.  Any other
+ * profile, or one on a grey JPEG, is for libvips' colour management.
+ */
+static int profile_is_plain_srgb(const struct jpeg_markers *markers, int colorspace)
+{
+    size_t len = 0;
+    uint8_t *icc;
+    int srgb;
+
+    if (colorspace == TJCS_GRAY)
+        return 0;
+    icc = jpeg_icc_profile(markers, &len);
+    srgb = icc && icc_profile_is_srgb(icc, len);
+    free(icc);
+    return srgb;
+}
+
+/*
+ * Whether this JPEG may take the fast path, judged on its own header: YCbCr,
+ * RGB or grey, no profile but sRGB, orientation readable, inside
+ * --max-pixels.  (The caller has checked that it goes to JPEG without
+ * metadata to keep.)
+ */
+static int eligible(const struct image_settings *s, const uint8_t *jpeg, size_t len,
+                    struct jpeg_info *info, int *orientation)
+{
+    struct jpeg_markers markers;
+    int subsamp;
+
+    if (jpeg_read_markers(jpeg, len, &markers))
+        return 0;
+    if (tjDecompressHeader3(decoder, jpeg, (unsigned long)len, &info->width, &info->height,
+                            &subsamp, &info->colorspace))
+        return 0;
+    if (info->colorspace != TJCS_YCbCr && info->colorspace != TJCS_GRAY &&
+        info->colorspace != TJCS_RGB)
+        return 0; /* CMYK and YCCK: libvips converts those */
+    if (markers.icc_chunks && !profile_is_plain_srgb(&markers, info->colorspace))
+        return 0;
+    if (over_pixel_limit(s->max_megapixels, info->width, info->height))
+        return 0; /* libvips' path words the refusal */
+    *orientation = s->no_rotate ? 1 : markers.orientation;
+    return 1;
+}
+
+static int try_fast_path(const struct image_settings *s, const uint8_t *jpeg, size_t len,
+                         const struct output_target *output, enum out_format fmt,
+                         struct job_result *res)
+{
+    int orientation;
+    int uw, uh; /* upright size of the full image */
+    int tw = 0, th = 0;
+    tjscalingfactor scale = {1, 1};
+    struct jpeg_info info;
+    struct pixmap pm = {0};
+    int handled = 0;
+
+    if (fmt != FMT_JPEG || s->keep_metadata)
+        return 0;
+    if ((!decoder && !(decoder = tjInitDecompress())) ||
+        (!encoder && !(encoder = tjInitCompress())))
+        return 0;
+    if (!eligible(s, jpeg, len, &info, &orientation))
+        goto done;
+    oriented_size(orientation, info.width, info.height, &uw, &uh);
+
+    if (s->op == IMAGE_RESIZE) {
+        fit_inside(uw, uh, s->width, s->height, &tw, &th);
+    } else if (s->op == IMAGE_THUMBNAIL) {
+        cover_size(uw, uh, s->width, s->height, &tw, &th);
+        if (tw > uw || th > uh)
+            goto done; /* enlarging: libvips' thumbnail does that */
+    }
+    if (tw)
+        scale = pick_scale(info.width, info.height, orientation, 2 * tw, 2 * th);
+    if ((double)TJSCALED(info.width, scale) * TJSCALED(info.height, scale) >
+        FAST_MAX_DECODED_PIXELS)
+        goto done;
+
+    /*
+     * grayscale decodes the luminance alone.  A YCbCr JPEG stores Y = 0.299 R
+     * + 0.587 G + 0.114 B, Pillow's "L" weights, so libjpeg just skips the
+     * chroma's inverse DCT, upsampling and colour conversion (an RGB JPEG
+     * it converts with the same weights and rounding as Pillow).  Y equals
+     * L of the decoded RGB to +-1 except where that RGB clips: a colour
+     * outside sRGB, such as a vivid red, keeps the luminance it was encoded
+     * with instead of that of the clipped colour (up to ~20 levels lighter).
+     */
+    int grey = s->op == IMAGE_GRAYSCALE || (s->op != IMAGE_SEPIA && info.colorspace == TJCS_GRAY);
+    if (decode(jpeg, len, &info, scale, grey, &pm) || make_upright(&pm, orientation))
+        goto done;
+    switch (s->op) {
+    case IMAGE_RESIZE:
+    case IMAGE_THUMBNAIL:
+        if (reduce_to(&pm, tw, th))
+            goto done;
+        break;
+    case IMAGE_GRAYSCALE:
+        break; /* the decoder gave luminance */
+    case IMAGE_SEPIA:
+        rgb_to_sepia(pm.px, (size_t)pm.w * pm.h);
+        break;
+    }
+
+    int out_w = s->op == IMAGE_THUMBNAIL ? s->width : pm.w;
+    int out_h = s->op == IMAGE_THUMBNAIL ? s->height : pm.h;
+    handled = 1;
+    res->in_width = (uint32_t)uw;
+    res->in_height = (uint32_t)uh;
+    if (encode_and_save(&pm, (pm.w - out_w) / 2, (pm.h - out_h) / 2, out_w, out_h, s, output,
+                        res) == 0) {
+        res->out_width = (uint32_t)out_w;
+        res->out_height = (uint32_t)out_h;
+    }
+done:
+    pixmap_release(&pm);
+    return handled;
+}
+
+int jpeg_fast_process(const struct image_settings *s, const struct image_input *in,
+                      const struct output_target *output, enum out_format fmt,
+                      struct job_result *res)
+{
+    enum fast_mode mode = fast_path_mode();
+
+    if (mode == FAST_OFF)
+        return 0;
+    if (try_fast_path(s, in->data, in->length, output, fmt, res))
+        return 1;
+    if (mode == FAST_ONLY) {
+        job_result_fail(res, "not for the JPEG fast path (IMGBATCH_FAST_PATHS=only)");
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,84 @@
+/*
+ * vips_internal: what the vips_*.c files share with each other and with the
+ * engine, and nothing else includes.
+ */
+#ifndef IMGBATCH_IMAGE_VIPS_INTERNAL_H
+#define IMGBATCH_IMAGE_VIPS_INTERNAL_H
+
+#include <vips/vips.h>
+
+#include "image/image.h"
+#include "input.h"
+
+/* ---- vips_load.c */
+
+/* Starts libvips once per worker; 0, or -1 then and ever after. */
+int vips_library_start(void);
+/* Marks libvips as not to be started (its fence could not be put up). */
+void vips_library_refuse(void);
+int vips_library_failed(void);
+void vips_library_shutdown(void);
+
+/* An input as libvips reads it: its bytes, and --fail-on in libvips' words. */
+struct vips_input {
+    const struct image_input *in;
+    VipsFailOn fail_on;      /* for every load of this input */
+    char fail_on_option[32]; /* the same as a loader option string */
+};
+
+void vips_input_init(struct vips_input *vin, const struct image_input *in, enum fail_on fail_on);
+
+/* Header and lazy pixels, by the sniffed format's loader; damage surfaces on use. */
+VipsImage *vips_input_load(const struct vips_input *vin, VipsAccess access);
+
+/*
+ * vips_thumbnail from this input, to exactly width x height (the caller
+ * computes the size, and crops, as the fast path does).  With to_srgb, an
+ * embedded profile (P3, ProPhoto, CMYK...) is used to reach sRGB; without,
+ * grey stays grey.
+ */
+VipsImage *vips_input_thumbnail(const struct vips_input *vin, int width, int height,
+                                int no_rotate, int to_srgb);
+
+/* ---- vips_ops.c */
+
+/* The operation on libvips, written to the output's temporary file. */
+void vips_process(const struct image_settings *s, const struct image_input *in,
+                  const struct image_job *job, enum out_format fmt, struct job_result *res);
+
+/* 8-bit sRGB (or 8-bit grey where keep_grey and the input is grey), alpha kept. */
+int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey);
+
+/* ---- vips_save.c */
+
+/*
+ * Writes img in format fmt into the output's temporary file (output_file.h),
+ * for the master to rename; input names the input in decode errors.
+ */
+int image_save_atomic(VipsImage *img, const char *input, const struct output_target *output,
+                      enum out_format fmt, const struct image_settings *s, struct job_result *res);
+
+/* ---- vips_errors.c */
+
+/* Catches libvips' warnings (called once libvips is started). */
+void vips_warnings_catch(void);
+
+/*
+ * Copies libvips' error buffer into res as one line and clears it.  what
+ * says which step failed ("cannot open"); for decode errors, pass the
+ * input's path instead and the message names the format and the damage:
+ * "truncated JPEG (Premature end of JPEG file)".
+ */
+void fail_from_vips(struct job_result *res, const char *what);
+void fail_decoding(struct job_result *res, const char *path);
+
+/*
+ * The decoder's word that the data ended before the image did, if it said
+ * so while this file was decoded (without failing it): NULL if not.
+ */
+const char *vips_truncation_warning(void);
+
+/* Forgets the last file's warnings and errors: called as each file starts. */
+void vips_warnings_reset(void);
+
+#endif

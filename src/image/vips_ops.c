@@ -1,0 +1,290 @@
+/*
+ * vips_ops: resize, thumbnail, grayscale and sepia on libvips, for the
+ * files the fast path does not take.
+ *
+ * resize and thumbnail go through vips_thumbnail, which shrinks JPEG and
+ * WebP while decoding and so never holds a full-size photo.  resize first
+ * computes the output size exactly as Pillow's Image.thumbnail() does and
+ * then asks for that size, so both tools agree to the pixel.  grayscale and
+ * sepia keep the full size and stream the image through a colour matrix.
+ */
+#include "vips_internal.h"
+#include "geometry.h"
+#include "pixels.h"
+
+#include <math.h>
+#include <stdint.h>
+
+int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey)
+{
+    VipsImage *t = NULL;
+    int colour_bands = in->Bands - (vips_image_hasalpha(in) ? 1 : 0);
+    int grey = colour_bands < 3;
+    VipsInterpretation target = grey && keep_grey ? VIPS_INTERPRETATION_B_W
+                                                  : VIPS_INTERPRETATION_sRGB;
+
+    /* An embedded profile says what the numbers mean: honour it for colour images. */
+    if (!grey && vips_image_get_typeof(in, VIPS_META_ICC_NAME)) {
+        if (!vips_icc_transform(in, &t, "srgb", "embedded", TRUE, "depth", 8, NULL)) {
+            in = t;
+        } else {
+            vips_error_clear(); /* a broken profile: fall back to the plain conversion */
+            t = NULL;
+        }
+    }
+    VipsImage *c = NULL;
+    int r = vips_colourspace(in, &c, target, NULL);
+    if (t)
+        g_object_unref(t);
+    if (r)
+        return -1;
+    if (c->BandFmt != VIPS_FORMAT_UCHAR) {
+        VipsImage *u;
+        r = vips_cast_uchar(c, &u, NULL);
+        g_object_unref(c);
+        if (r)
+            return -1;
+        c = u;
+    }
+    *out = c;
+    return 0;
+}
+
+/* Splits off the alpha band (if any) so a colour matrix sees colour only. */
+static int split_alpha(VipsImage *in, VipsImage **colour, VipsImage **alpha)
+{
+    *alpha = NULL;
+    if (!vips_image_hasalpha(in)) {
+        g_object_ref(in);
+        *colour = in;
+        return 0;
+    }
+    if (vips_extract_band(in, colour, 0, "n", in->Bands - 1, NULL))
+        return -1;
+    if (vips_extract_band(in, alpha, in->Bands - 1, NULL)) {
+        g_object_unref(*colour);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * A colour matrix and how to bring its result back to 0..255:
+ * out = floor(recomb(m) * scale + offset), clipped.
+ */
+struct colour_matrix {
+    const double *m;
+    int rows;
+    double scale, offset;
+    VipsBandFormat precision; /* what the sum is computed in: exact, and no wider */
+    VipsInterpretation type;
+};
+
+/*
+ * Pillow's "L": (19595 R + 38470 G + 7471 B + 32768) >> 16.  The weighted
+ * sum stays below 2^24, so libvips' float arithmetic computes it exactly and
+ * the result matches Pillow to the value.
+ */
+static const double grey_weights[] = {19595, 38470, 7471};
+static const struct colour_matrix grey_matrix = {grey_weights, 1, 1.0 / 65536, 0.5,
+                                                 VIPS_FORMAT_FLOAT, VIPS_INTERPRETATION_B_W};
+
+/*
+ * The seed's sepia, truncated as its int() did: in double, so that floor()
+ * sees the value the seed's Python computed.
+ */
+static const double sepia_weights[] = {
+    0.393, 0.769, 0.189, /* R' */
+    0.349, 0.686, 0.168, /* G' */
+    0.272, 0.534, 0.131, /* B' */
+};
+static const struct colour_matrix sepia_matrix = {sepia_weights, 3, 1.0, 0.0,
+                                                  VIPS_FORMAT_DOUBLE, VIPS_INTERPRETATION_sRGB};
+
+/* Applies cm to the colour bands of an 8-bit sRGB image; alpha passes through. */
+static int apply_matrix(VipsImage *srgb, const struct colour_matrix *cm, VipsImage **out)
+{
+    VipsImage *colour, *alpha, *wide = NULL, *mat = NULL, *mixed = NULL, *scaled = NULL,
+                               *floored = NULL, *u = NULL;
+    int r = -1;
+
+    if (split_alpha(srgb, &colour, &alpha))
+        return -1;
+    mat = vips_image_new_matrix_from_array(3, cm->rows, cm->m, 3 * cm->rows);
+    if (!mat || vips_cast(colour, &wide, cm->precision, NULL) ||
+        vips_recomb(wide, &mixed, mat, NULL) ||
+        vips_linear1(mixed, &scaled, cm->scale, cm->offset, NULL) ||
+        vips_round(scaled, &floored, VIPS_OPERATION_ROUND_FLOOR, NULL) ||
+        vips_cast_uchar(floored, &u, NULL)) /* the cast clips at 0 and 255 */
+        goto done;
+    u->Type = cm->type;
+    if (alpha) {
+        r = vips_bandjoin2(u, alpha, out, NULL);
+        if (!r)
+            (*out)->Type = cm->type;
+    } else {
+        g_object_ref(u);
+        *out = u;
+        r = 0;
+    }
+done:
+    VIPS_UNREF(wide);
+    VIPS_UNREF(mat);
+    VIPS_UNREF(mixed);
+    VIPS_UNREF(scaled);
+    VIPS_UNREF(floored);
+    VIPS_UNREF(u);
+    g_object_unref(colour);
+    VIPS_UNREF(alpha);
+    return r;
+}
+
+/* Refuses inputs above the pixel limit before a single pixel is decoded. */
+static int check_limit(const struct image_settings *s, VipsImage *im, struct job_result *res)
+{
+    if (over_pixel_limit(s->max_megapixels, im->Xsize, im->Ysize)) {
+        job_result_fail(res, "image too large: %dx%d is %.0f megapixels (limit %.0f, see --max-pixels)",
+                        im->Xsize, im->Ysize, (double)im->Xsize * im->Ysize / 1e6,
+                        s->max_megapixels);
+        return -1;
+    }
+    return 0;
+}
+
+/* Full-size operations: load, upright, sRGB, matrix. */
+static VipsImage *filter_full_size(const struct image_settings *s, const struct vips_input *in,
+                                   VipsImage *header, struct job_result *res)
+{
+    int orientation = s->no_rotate ? 1 : vips_image_get_orientation(header);
+    VipsImage *loaded = header, *upright = NULL, *srgb = NULL, *out = NULL;
+
+    /* Rotating needs random access: reopen so the decoder keeps the whole image. */
+    if (orientation > 1) {
+        loaded = vips_input_load(in, VIPS_ACCESS_RANDOM);
+        if (!loaded) {
+            fail_decoding(res, in->in->shown);
+            return NULL;
+        }
+        if (vips_autorot(loaded, &upright, NULL)) {
+            fail_from_vips(res, "cannot rotate");
+            g_object_unref(loaded);
+            return NULL;
+        }
+        g_object_unref(loaded);
+    } else {
+        g_object_ref(header);
+        upright = header;
+    }
+
+    int ok = !to_srgb8(upright, &srgb, s->op == IMAGE_GRAYSCALE);
+    if (ok && s->op == IMAGE_GRAYSCALE)
+        ok = srgb->Bands - vips_image_hasalpha(srgb) == 1
+                 ? (g_object_ref(srgb), out = srgb, 1) /* grey already is luminance */
+                 : !apply_matrix(srgb, &grey_matrix, &out);
+    else if (ok)
+        ok = !apply_matrix(srgb, &sepia_matrix, &out);
+    if (!ok)
+        fail_from_vips(res, "cannot convert");
+    g_object_unref(upright);
+    if (srgb)
+        g_object_unref(srgb);
+    return ok ? out : NULL;
+}
+
+/* resize and thumbnail: vips_thumbnail to the exact size we computed; w x h is upright. */
+static VipsImage *scale(const struct image_settings *s, const struct vips_input *in,
+                        VipsImage *header, int w, int h, struct job_result *res)
+{
+    /*
+     * Only a colour image with an embedded profile needs a colour transform:
+     * building an lcms transform costs more than shrinking a whole photo, and
+     * without a profile the pixels are taken as sRGB anyway.
+     */
+    int colour = header->Bands - vips_image_hasalpha(header) >= 3 &&
+                 vips_image_get_typeof(header, VIPS_META_ICC_NAME);
+    VipsImage *thumb, *out;
+    int tw, th;
+
+    if (s->op == IMAGE_RESIZE) {
+        fit_inside(w, h, s->width, s->height, &tw, &th);
+    } else {
+        cover_size(w, h, s->width, s->height, &tw, &th);
+        /* The box is within --max-pixels (cli.c), but what covers it may not be. */
+        if (over_pixel_limit(s->max_megapixels, tw, th)) {
+            job_result_fail(res, "image too large: covering %dx%d scales this %dx%d image to "
+                                 "%dx%d, above --max-pixels %.0f",
+                            s->width, s->height, w, h, tw, th, s->max_megapixels);
+            return NULL;
+        }
+    }
+    thumb = vips_input_thumbnail(in, tw, th, s->no_rotate, colour);
+    if (!thumb) {
+        fail_decoding(res, in->in->shown);
+        return NULL;
+    }
+    if (s->op == IMAGE_THUMBNAIL && (tw != s->width || th != s->height)) {
+        /* The centre, cut exactly where the fast path cuts it (cover_size). */
+        VipsImage *centre;
+        if (vips_extract_area(thumb, &centre, (tw - s->width) / 2, (th - s->height) / 2,
+                              s->width, s->height, NULL)) {
+            fail_from_vips(res, "cannot crop");
+            g_object_unref(thumb);
+            return NULL;
+        }
+        g_object_unref(thumb);
+        thumb = centre;
+    }
+    if (to_srgb8(thumb, &out, 1)) {
+        fail_from_vips(res, "cannot convert");
+        g_object_unref(thumb);
+        return NULL;
+    }
+    g_object_unref(thumb);
+    return out;
+}
+
+void vips_process(const struct image_settings *s, const struct image_input *in,
+                  const struct image_job *job, enum out_format fmt, struct job_result *res)
+{
+    struct vips_input vin;
+    VipsImage *header, *out = NULL;
+
+    vips_input_init(&vin, in, s->fail_on);
+    vips_warnings_reset();
+    header = vips_input_load(&vin, VIPS_ACCESS_SEQUENTIAL);
+    if (!header) {
+        fail_decoding(res, in->shown);
+        return;
+    }
+    if (check_limit(s, header, res) < 0) {
+        /* refused before decoding a pixel */
+    } else {
+        int w, h;
+        oriented_size(s->no_rotate ? 1 : vips_image_get_orientation(header), header->Xsize,
+                      header->Ysize, &w, &h);
+        res->in_width = (uint32_t)w;
+        res->in_height = (uint32_t)h;
+        if (s->op == IMAGE_RESIZE || s->op == IMAGE_THUMBNAIL)
+            out = scale(s, &vin, header, w, h, res);
+        else
+            out = filter_full_size(s, &vin, header, res);
+    }
+    g_object_unref(header);
+
+    /* The pixels are computed now, while saving: decode errors surface here. */
+    if (out && image_save_atomic(out, in->shown, &job->output, fmt, s, res) == 0) {
+        res->out_width = (uint32_t)out->Xsize;
+        res->out_height = (uint32_t)out->Ysize;
+    }
+    if (out)
+        g_object_unref(out);
+    /*
+     * libjpeg reports data that ran out early as it closes, once the pixels
+     * are written: truncation, which --fail-on truncated and above refuse.
+     */
+    const char *truncated = vips_truncation_warning();
+    if (res->ok && truncated && s->fail_on >= FAIL_ON_TRUNCATED) {
+        discard_temp_output(&job->output);
+        job_result_fail(res, "truncated %s (%s)", input_kind_label(in->kind), truncated);
+    }
+}

@@ -1,0 +1,175 @@
+/*
+ * image_save: writes a result atomically in the chosen format.
+ *
+ * The bytes go to a temporary file that ends up as
+ * "dir/.name.imgbatch-TAG.tmp" (output_file.h), which the directory scan
+ * skips (hidden) and the master can name from the job's tag.  A worker
+ * only writes and closes it; the master renames it over the output
+ * when it takes the worker's result (settle_output), so a reader never sees
+ * half a file and an output exists exactly when its file is reported ok.
+ * Both the libvips savers and the JPEG fast path write through it.
+ */
+#include "vips_internal.h"
+#include "image/output_file.h"
+#include "base/xio.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* JPEG has no transparency: composite onto white, as the eye expects. */
+static int flatten_onto_white(VipsImage *in, VipsImage **out)
+{
+    double white[4] = {255, 255, 255, 255};
+    VipsArrayDouble *bg = vips_array_double_new(white, in->Bands - 1);
+    int r = vips_flatten(in, out, "background", bg, NULL);
+
+    vips_area_unref(VIPS_AREA(bg));
+    return r;
+}
+
+/*
+ * The pixels are now sRGB, so whatever profile came with the input no longer
+ * describes them: even with --keep-metadata it is dropped (EXIF and XMP stay).
+ */
+static int drop_profile(VipsImage *in, VipsImage **out)
+{
+    if (vips_copy(in, out, NULL))
+        return -1;
+    vips_image_remove(*out, VIPS_META_ICC_NAME);
+    return 0;
+}
+
+static int save_as(VipsImage *img, VipsTarget *target, enum out_format fmt,
+                   const struct image_settings *s)
+{
+    gboolean strip = !s->keep_metadata;
+
+    switch (fmt) {
+    case FMT_JPEG:
+        return vips_jpegsave_target(img, target, "Q", s->quality, "strip", strip, NULL);
+    case FMT_WEBP:
+        return vips_webpsave_target(img, target, "Q", s->quality, "strip", strip, NULL);
+    case FMT_TIFF:
+        return vips_tiffsave_target(img, target, "compression",
+                                    VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE, "predictor",
+                                    VIPS_FOREIGN_TIFF_PREDICTOR_HORIZONTAL, "strip", strip, NULL);
+    case FMT_PNG:
+    case FMT_AUTO:
+        break;
+    }
+    return vips_pngsave_target(img, target, "compression", 6, "strip", strip, NULL);
+}
+
+/*
+ * Runs the pipeline into the open temporary file.  Pixels are computed here,
+ * so a failure is either the input's damage surfacing or the disk refusing.
+ */
+/*
+ * The file a saver writes to, with a memory for write errors.  libvips
+ * 8.14's PNG and TIFF savers can report success after a write failed (a
+ * full disk that another worker then freed): the file has a hole, and the
+ * saver's word cannot be trusted.  So the target is ours: the first error
+ * sticks, every later write fails too, and the save fails on it.
+ */
+struct sink {
+    int fd;
+    int error; /* errno of the first failed write or seek; 0 if none */
+};
+
+static gint64 sink_write(VipsTargetCustom *t, const void *data, gint64 len, struct sink *k)
+{
+    (void)t;
+    if (k->error)
+        return -1;
+    if (write_in_full(k->fd, data, (size_t)len) < 0) {
+        k->error = errno;
+        return -1;
+    }
+    return len;
+}
+
+/* libtiff reads back and seeks in what it wrote. */
+static gint64 sink_read(VipsTargetCustom *t, void *buf, gint64 len, struct sink *k)
+{
+    (void)t;
+    ssize_t n = read(k->fd, buf, (size_t)len);
+    return n < 0 ? -1 : n;
+}
+
+static gint64 sink_seek(VipsTargetCustom *t, gint64 offset, int whence, struct sink *k)
+{
+    (void)t;
+    off_t at = lseek(k->fd, (off_t)offset, whence);
+    if (at < 0 && !k->error)
+        k->error = errno;
+    return at;
+}
+
+static int write_pixels(VipsImage *img, int fd, const char *input,
+                        const struct output_target *output, enum out_format fmt,
+                        const struct image_settings *s, struct job_result *res)
+{
+    struct sink k = {fd, 0};
+    VipsTargetCustom *target = vips_target_custom_new();
+    int r;
+
+    g_signal_connect(target, "write", G_CALLBACK(sink_write), &k);
+    g_signal_connect(target, "read", G_CALLBACK(sink_read), &k);
+    g_signal_connect(target, "seek", G_CALLBACK(sink_seek), &k);
+    r = save_as(img, VIPS_TARGET(target), fmt, s);
+    g_object_unref(target);
+    if (k.error) {
+        /* Whatever the saver says: a failed write is a broken file, in plain words. */
+        vips_error_clear();
+        job_result_fail(res, "cannot write %s: %s", output->shown, strerror(k.error));
+        return -1;
+    }
+    if (r) {
+        if (strstr(vips_error_buffer(), "write error") || strstr(vips_error_buffer(), "ENOSPC"))
+            fail_from_vips(res, "cannot write");
+        else
+            fail_decoding(res, input);
+    }
+    return r;
+}
+
+int image_save_atomic(VipsImage *img, const char *input, const struct output_target *output,
+                      enum out_format fmt, const struct image_settings *s, struct job_result *res)
+{
+    VipsImage *flat = NULL, *clean = NULL;
+    struct temp_output t;
+    char err[RESULT_ERROR_MAX];
+    int r = -1;
+
+    if (fmt == FMT_JPEG && vips_image_hasalpha(img)) {
+        if (flatten_onto_white(img, &flat)) {
+            fail_from_vips(res, "cannot flatten alpha");
+            goto done;
+        }
+        img = flat;
+    }
+    if (drop_profile(img, &clean)) {
+        fail_from_vips(res, "cannot copy");
+        goto done;
+    }
+    if (temp_output_open(&t, output, true, err, sizeof(err)) < 0) {
+        job_result_fail(res, "%s", err);
+        goto done;
+    }
+    if (write_pixels(clean, t.fd, input, output, fmt, s, res)) {
+        temp_output_abandon(&t);
+        goto done;
+    }
+    r = temp_output_finish(&t, output, err, sizeof(err));
+    if (r)
+        job_result_fail(res, "%s", err);
+done:
+    if (flat)
+        g_object_unref(flat);
+    if (clean)
+        g_object_unref(clean);
+    return r;
+}
