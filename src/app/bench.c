@@ -9,6 +9,7 @@
  * interleaved round by round, so a noisy neighbour spreads over all of them.
  */
 #include "atomic_file.h"
+#include "base/diag.h"
 #include "bench_plot.h"
 #include "json.h"
 #include "outpath.h"
@@ -95,7 +96,7 @@ static int write_bench_file(const char *path, const char *title, const struct be
     int ret = -1;
 
     if (!mem) {
-        fprintf(stderr, "imgbatch: cannot write %s: %s\n", path, strerror(errno));
+        diag_errno("cannot write %s", path);
         return -1;
     }
     if (plot)
@@ -103,9 +104,9 @@ static int write_bench_file(const char *path, const char *title, const struct be
     else
         bench_csv(mem, pts, n);
     if (fclose(mem) != 0)
-        fprintf(stderr, "imgbatch: cannot write %s: out of memory\n", path);
+        diag("cannot write %s: out of memory", path);
     else if (write_file_or_stdout(path, data, len, 0666, MODE_UMASK, err, sizeof(err)) < 0)
-        fprintf(stderr, "imgbatch: %s\n", err);
+        diag("%s", err);
     else
         ret = 0;
     free(data);
@@ -116,7 +117,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 {
     (void)st, (void)flag, (void)ftw;
     if (remove(path) < 0)
-        fprintf(stderr, "imgbatch: cannot remove %s: %s\n", path, strerror(errno));
+        diag_errno("cannot remove %s", path);
     return 0;
 }
 
@@ -140,19 +141,19 @@ int run_bench(const struct options *opts)
     struct options o = *opts;
 
     if (!mkdtemp(scratch)) {
-        fprintf(stderr, "imgbatch: cannot create a scratch directory: %s\n", strerror(errno));
+        diag_errno("cannot create a scratch directory");
         return EXIT_USAGE;
     }
     o.output = scratch;
     o.op = opts->bench_op;
     if (scan_inputs(&o, &scan, err, sizeof(err)) < 0) {
-        fprintf(stderr, "imgbatch: %s\n", err);
+        diag("%s", err);
         rmdir(scratch);
         return EXIT_USAGE;
     }
     /* A --csv or --plot naming an input would replace it: refused before any work. */
     if (check_report_paths(&o, &scan, err, sizeof(err)) < 0) {
-        fprintf(stderr, "imgbatch: %s\n", err);
+        diag("%s", err);
         scan_release(&scan);
         rmdir(scratch);
         return EXIT_USAGE;
@@ -161,7 +162,7 @@ int run_bench(const struct options *opts)
 
     struct worker_context wctx;
     if (worker_context_init(&wctx, &o, err, sizeof(err)) < 0) {
-        fprintf(stderr, "imgbatch: %s\n", err);
+        diag("%s", err);
         scan_release(&scan);
         rmdir(scratch);
         return EXIT_USAGE;
@@ -179,7 +180,7 @@ int run_bench(const struct options *opts)
         n++;
     }
     if (n == 0) {
-        fprintf(stderr, "imgbatch: no images in %s\n", opts->input);
+        diag("no images in %s", opts->input);
         free(jobs);
         free(entries);
         worker_context_release(&wctx);
@@ -290,8 +291,8 @@ int run_bench(const struct options *opts)
             }
         }
         if (last.failed) {
-            fprintf(stderr, "imgbatch: %zu of %zu files failed in each run (first: %s)\n",
-                    last.failed, n, last.first_error);
+            diag("%zu of %zu files failed in each run (first: %s)",
+                 last.failed, n, last.first_error);
             status = 1;
         }
         if (opts->csv_file && write_bench_file(opts->csv_file, title, pts, nsizes, 0) < 0)

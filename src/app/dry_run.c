@@ -7,6 +7,7 @@
  * left to the real run: a dry run over a million files must stay cheap.
  */
 #include "base/beneath.h"
+#include "base/diag.h"
 #include "json.h"
 #include "pool/message.h"
 #include "run.h"
@@ -169,7 +170,7 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
     if (fflush(stdout) == EOF || ferror(stdout)) {
         if (errno == EPIPE)
             return 128 + SIGPIPE;
-        fprintf(stderr, "imgbatch: cannot write the report: %s\n", strerror(errno));
+        diag_errno("cannot write the report");
         return 1;
     }
     return c.refused ? 1 : 0;

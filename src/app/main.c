@@ -4,6 +4,7 @@
  * main only parses the command line and hands over to run or bench.
  */
 #include "cli.h"
+#include "base/diag.h"
 #include "pool/message.h"
 #include "run.h"
 
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     if (cli_parse(argc, argv, &opts, err, sizeof(err)) < 0) {
-        fprintf(stderr, "imgbatch: %s\n", err);
+        diag("%s", err);
         return EXIT_USAGE;
     }
     if (opts.help) {

@@ -1,5 +1,6 @@
 /* output_lock: fcntl record locks on OUTPUT/.imgbatch.lock; see include/output_lock.h. */
 #include "output_lock.h"
+#include "base/diag.h"
 #include "atomic_file.h"
 #include "base/beneath.h"
 #include "outpath.h"
@@ -306,7 +307,7 @@ void output_unlock(const struct options *opts, int fd)
     if (!opts->shard_count) {
         char *path = path_join(opts->output, LOCK_NAME);
         if (unlink(path) < 0 && errno != ENOENT)
-            fprintf(stderr, "imgbatch: cannot remove %s: %s\n", path, strerror(errno));
+            diag_errno("cannot remove %s", path);
         free(path);
     }
     close(fd); /* releases the lock */

@@ -1,5 +1,6 @@
 /* report: per-file lines and the summary; see include/report.h. */
 #include "report.h"
+#include "base/diag.h"
 #include "json.h"
 
 #include <errno.h>
@@ -231,7 +232,7 @@ int report_exit_status(struct report *r, const struct pool_outcome *outcome)
      * says it, 128 + SIGPIPE as a shell shows for a writer whose reader left.
      */
     if (lost && !r->reader_gone)
-        fprintf(stderr, "imgbatch: cannot write the report: %s\n", strerror(errno));
+        diag_errno("cannot write the report");
     if (outcome->signal)
         return 128 + outcome->signal;
     if (r->reader_gone)

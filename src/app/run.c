@@ -2,6 +2,7 @@
  * run: a processing command end to end; see include/run.h.
  */
 #include "run.h"
+#include "base/diag.h"
 #include "outpath.h"
 #include "output_lock.h"
 #include "pool/pool.h"
@@ -96,8 +97,7 @@ static int check_summary_file(const char *option, const char *path)
     int ok = access(dir, W_OK | X_OK) == 0;
 
     if (!ok)
-        fprintf(stderr, "imgbatch: %s %s cannot be written: directory %s: %s\n", option, path,
-                dir, strerror(errno));
+        diag_errno("%s %s cannot be written: directory %s", option, path, dir);
     free(dir);
     return ok ? 0 : -1;
 }
@@ -109,8 +109,7 @@ static int claim_output(const struct options *opts, int *lock_fd)
     struct lock_holder holder;
 
     if (make_dirs(opts->output) < 0) {
-        fprintf(stderr, "imgbatch: cannot create OUTPUT %s: %s\n", opts->output,
-                strerror(errno));
+        diag_errno("cannot create OUTPUT %s", opts->output);
         return EXIT_USAGE;
     }
     switch (output_lock(opts, opts->wait_for_lock, lock_fd, &holder, err, sizeof(err))) {
@@ -128,7 +127,7 @@ static int claim_output(const struct options *opts, int *lock_fd)
     case LOCK_ERROR:
         break;
     }
-    fprintf(stderr, "imgbatch: %s\n", err);
+    diag("%s", err);
     return EXIT_USAGE;
 }
 
@@ -143,11 +142,11 @@ static int write_summary_files(struct run_record *rec)
     char err[RESULT_ERROR_MAX]; /* a path and its cause */
 
     if (opts->stats_file && write_stats_file(opts->stats_file, rec, err, sizeof(err)) < 0) {
-        fprintf(stderr, "imgbatch: %s\n", err);
+        diag("%s", err);
         rec->exit_status = rec->exit_status ? rec->exit_status : 1;
     }
     if (opts->metrics_file && write_metrics_file(opts->metrics_file, rec, err, sizeof(err)) < 0) {
-        fprintf(stderr, "imgbatch: %s\n", err);
+        diag("%s", err);
         rec->exit_status = rec->exit_status ? rec->exit_status : 1;
     }
     return rec->exit_status;
@@ -161,7 +160,7 @@ int run_batch(const struct options *opts)
     int lock_fd = -1;
 
     if (stat(opts->input, &st) < 0) {
-        fprintf(stderr, "imgbatch: cannot read INPUT %s: %s\n", opts->input, strerror(errno));
+        diag_errno("cannot read INPUT %s", opts->input);
         return EXIT_USAGE;
     }
     if (S_ISDIR(st.st_mode) && same_directory(opts->input, opts->output)) {
@@ -172,8 +171,7 @@ int run_batch(const struct options *opts)
         return EXIT_USAGE;
     }
     if (opts->files_from && !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "imgbatch: --files-from needs INPUT to be a directory, and %s is not\n",
-                opts->input);
+        diag("--files-from needs INPUT to be a directory, and %s is not", opts->input);
         return EXIT_USAGE;
     }
     /* A dry run touches nothing in OUTPUT, not even the lock. */
@@ -193,12 +191,12 @@ int run_batch(const struct options *opts)
     double started = wall_clock_now();
     long long started_usec = now_usec();
     if (scan_inputs(opts, &scan, err, sizeof(err)) < 0) {
-        fprintf(stderr, "imgbatch: %s\n", err);
+        diag("%s", err);
         output_unlock(opts, lock_fd);
         return EXIT_USAGE;
     }
     if (check_report_paths(opts, &scan, err, sizeof(err)) < 0) {
-        fprintf(stderr, "imgbatch: %s\n", err);
+        diag("%s", err);
         scan_release(&scan);
         output_unlock(opts, lock_fd);
         return EXIT_USAGE;
@@ -209,7 +207,7 @@ int run_batch(const struct options *opts)
     if (opts->incremental) {
         b.state = state_open(opts, !opts->dry_run, err, sizeof(err));
         if (!b.state) {
-            fprintf(stderr, "imgbatch: %s\n", err);
+            diag("%s", err);
             scan_release(&scan);
             output_unlock(opts, lock_fd);
             return EXIT_USAGE;
@@ -224,7 +222,7 @@ int run_batch(const struct options *opts)
     /* INPUT and OUTPUT open for the workers, who work below them (worker.h). */
     struct worker_context wctx;
     if (worker_context_init(&wctx, opts, err, sizeof(err)) < 0) {
-        fprintf(stderr, "imgbatch: %s\n", err);
+        diag("%s", err);
         state_close(b.state, NULL, 0);
         scan_release(&scan);
         output_unlock(opts, lock_fd);
@@ -286,11 +284,11 @@ int run_batch(const struct options *opts)
     }
     progress_clear(&b.progress);
     if (outcome.gave_up)
-        fprintf(stderr, "imgbatch: stopped: %s\n", outcome.gave_up_reason);
+        diag("stopped: %s", outcome.gave_up_reason);
     /* What finished is remembered even when the run was interrupted. */
     int state_lost = 0;
     if (b.state && state_close(b.state, err, sizeof(err)) < 0) {
-        fprintf(stderr, "imgbatch: cannot save the incremental state: %s\n", err);
+        diag("cannot save the incremental state: %s", err);
         state_lost = 1;
     }
     if (status == 0) {

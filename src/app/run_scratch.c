@@ -1,5 +1,6 @@
 /* run_scratch: the run's private temporary directory; see include/run_scratch.h. */
 #include "run_scratch.h"
+#include "base/diag.h"
 
 #include "base/xalloc.h"
 #include "base/xio.h"
@@ -59,6 +60,6 @@ void run_scratch_remove(char *path)
     if (fd >= 0)
         empty_dir(fd);
     if (rmdir(path) < 0 && errno != ENOENT)
-        fprintf(stderr, "imgbatch: cannot remove %s: %s\n", path, strerror(errno));
+        diag_errno("cannot remove %s", path);
     free(path);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -12,13 +13,18 @@
  */
 static void say(const char *fmt, va_list ap, int err)
 {
-    char msg[4096];
+    char *msg = NULL;
 
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    /* Whole, however long: a message may name two paths of PATH_MAX and its cause. */
+    if (vasprintf(&msg, fmt, ap) < 0) {
+        fputs("imgbatch: out of memory for a message\n", stderr);
+        return;
+    }
     if (err)
         fprintf(stderr, "imgbatch: %s: %s\n", msg, strerror(err));
     else
         fprintf(stderr, "imgbatch: %s\n", msg);
+    free(msg);
 }
 
 void diag(const char *fmt, ...)

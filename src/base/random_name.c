@@ -1,5 +1,6 @@
 /* random_name: 64 unpredictable bits; see include/random_name.h. */
 #include "base/random_name.h"
+#include "base/diag.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@ uint64_t random_u64(void)
         if (n == (ssize_t)sizeof(v) && v != 0)
             return v;
         if (n < 0 && errno != EINTR) {
-            fprintf(stderr, "imgbatch: no random source for file names: %s\n", strerror(errno));
+            diag_errno("no random source for file names");
             abort();
         }
     }

@@ -1,5 +1,6 @@
 /* magick_policy: BMP only, temporary files in a private directory; see include/magick_policy.h. */
 #include "magick_policy.h"
+#include "base/diag.h"
 
 #include "base/xalloc.h"
 #include "base/xio.h"
@@ -48,8 +49,7 @@ static int write_policy(const char *dir)
     else if (fd >= 0)
         close_quietly(fd);
     if (r < 0)
-        fprintf(stderr, "imgbatch: cannot write the ImageMagick policy %s: %s\n", path,
-                strerror(errno));
+        diag_errno("cannot write the ImageMagick policy %s", path);
     free(path);
     free(text);
     return r;
@@ -62,8 +62,8 @@ int magick_policy_install(const char *scratch)
                           (long)getpid());
 
     if (!mkdtemp(dir)) {
-        fprintf(stderr, "imgbatch: cannot create a directory for ImageMagick in %s: %s\n",
-                scratch ? scratch : "the temporary directory", strerror(errno));
+        diag_errno("cannot create a directory for ImageMagick in %s",
+                   scratch ? scratch : "the temporary directory");
         free(dir);
         return -1;
     }
@@ -89,7 +89,7 @@ void magick_policy_remove(void)
     if (d)
         closedir(d);
     if (rmdir(policy_dir) < 0 && errno != ENOENT)
-        fprintf(stderr, "imgbatch: cannot remove %s: %s\n", policy_dir, strerror(errno));
+        diag_errno("cannot remove %s", policy_dir);
     free(policy_dir);
     policy_dir = NULL;
 }

@@ -1,5 +1,6 @@
 /* output_file: temporary file, rename, cleanup; see include/output_file.h. */
 #include "image/output_file.h"
+#include "base/diag.h"
 
 #include "base/beneath.h"
 #include "base/xalloc.h"
@@ -136,8 +137,7 @@ static void remove_temp(int dir, const char *base, const struct output_target *o
     char *temp = temp_name_for(base, o->tag);
 
     if (unlinkat(dir, temp, 0) < 0 && errno != ENOENT)
-        fprintf(stderr, "imgbatch: cannot remove the temporary file of %s: %s\n", o->shown,
-                strerror(errno));
+        diag_errno("cannot remove the temporary file of %s", o->shown);
     free(temp);
 }
 

@@ -19,6 +19,7 @@
  */
 #include "pool/pool.h"
 #include "pool/frame.h"
+#include "base/diag.h"
 #include "base/xio.h"
 
 #include <errno.h>
@@ -50,6 +51,17 @@ struct slot {
     char kill_reason[256]; /* set when the master killed it on purpose */
 };
 
+/* The signals a run handles (signal_table, below). */
+#define NHANDLED 5
+
+/* What a run changes in the process's signal handling, to put back at its end. */
+struct signal_state {
+    sigset_t orig_mask; /* the mask before the run: workers start with it */
+    sigset_t wait_mask; /* the mask inside ppoll: the handled signals let through */
+    struct sigaction old[NHANDLED];
+    size_t installed;   /* entries of old[] to restore */
+};
+
 struct pool {
     const struct pool_config *cfg;
     const struct pool_job *jobs;
@@ -68,6 +80,10 @@ struct pool {
     char last_death[256];
     char spawn_error[256];  /* why the last slot_spawn failed */
     long long last_tick;    /* when on_tick last ran */
+    int killed_at_once;     /* a second stop signal has killed the busy workers */
+    struct pollfd *pfd;     /* the result pipes ppoll watches... */
+    struct slot **polled;   /* ...and whose they are */
+    struct signal_state signals;
 };
 
 /* Stop signals received (the first stops dispatch, the second kills), and the last. */
@@ -214,8 +230,7 @@ static void limit_memory(const struct pool_config *cfg, int no)
         return;
     lim.rlim_cur = lim.rlim_max = (rlim_t)cfg->memory_limit_bytes;
     if (setrlimit(RLIMIT_DATA, &lim) < 0) {
-        fprintf(stderr, "imgbatch: worker %d: setrlimit(RLIMIT_DATA): %s\n", no,
-                strerror(errno));
+        diag_errno("worker %d: setrlimit(RLIMIT_DATA)", no);
         _exit(POOL_EXIT_INIT_FAILED);
     }
 }
@@ -258,7 +273,7 @@ static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
     close(result_pipe[1]);
     if (fcntl(result_pipe[0], F_SETFL, O_NONBLOCK) < 0) {
         /* Cannot happen on a fresh pipe; a blocking read would still work, slowly. */
-        fprintf(stderr, "imgbatch: fcntl(O_NONBLOCK): %s\n", strerror(errno));
+        diag_errno("fcntl(O_NONBLOCK)");
     }
     if (s->spawns++ > 0)
         p->stats[s->no - 1].respawns++;
@@ -371,7 +386,7 @@ static void slot_reap(struct pool *p, struct slot *s)
         r = waitpid(s->pid, &status, 0);
     while (r < 0 && errno == EINTR);
     if (r < 0)
-        fprintf(stderr, "imgbatch: waitpid(worker %d): %s\n", s->no, strerror(errno));
+        diag_errno("waitpid(worker %d)", s->no);
 
     char why[256];
     describe_death(p, s, status, why, sizeof(why));
@@ -403,8 +418,7 @@ static void slot_reap(struct pool *p, struct slot *s)
 static void signal_worker(const struct slot *s, int sig)
 {
     if (kill(s->pid, sig) < 0 && errno != ESRCH)
-        fprintf(stderr, "imgbatch: kill(worker %d, %s): %s\n", s->no, pool_signal_name(sig),
-                strerror(errno));
+        diag_errno("kill(worker %d, %s)", s->no, pool_signal_name(sig));
 }
 
 /*
@@ -438,8 +452,7 @@ static void slot_dispatch(struct pool *p, struct slot *s)
      */
     if (write_in_full(s->job_fd, out.data, out.len) < 0) {
         if (errno != EPIPE)
-            fprintf(stderr, "imgbatch: sending a job to worker %d: %s\n", s->no,
-                    strerror(errno));
+            diag_errno("sending a job to worker %d", s->no);
         give_back(p, j);
         s->state = SLOT_IDLE;
         s->exiting = 1; /* it is dead or broken: no more jobs for it */
@@ -484,7 +497,7 @@ static void slot_read(struct pool *p, struct slot *s)
     if (n < 0) {
         if (errno == EAGAIN || errno == EINTR)
             return;
-        fprintf(stderr, "imgbatch: reading from worker %d: %s\n", s->no, strerror(errno));
+        diag_errno("reading from worker %d", s->no);
         n = 0; /* treat as end of file: the pipe is unusable */
     }
     if (n > 0) {
@@ -571,7 +584,7 @@ static void dispatch(struct pool *p, const sigset_t *orig_mask)
             break;
         /* A replacement that cannot be started counts as a death. */
         if (s->state == SLOT_FREE && slot_spawn(p, s, orig_mask) < 0) {
-            fprintf(stderr, "imgbatch: %s\n", p->spawn_error);
+            diag("%s", p->spawn_error);
             count_death(p, p->spawn_error);
             continue;
         }
@@ -641,44 +654,79 @@ static int start_workers(struct pool *p, const sigset_t *orig_mask)
             continue;
         p->nslots = i;
         if (i == 0)
-            fprintf(stderr, "imgbatch: cannot start any worker: %s\n", p->spawn_error);
+            diag("cannot start any worker: %s", p->spawn_error);
         else
-            fprintf(stderr, "imgbatch: started %d of %d workers, going on with them: %s\n", i,
-                    want, p->spawn_error);
+            diag("started %d of %d workers, going on with them: %s", i, want, p->spawn_error);
         break;
     }
     return p->nslots;
 }
 
-/* The signals the master handles during a run, in the order old[] keeps them. */
-static const int handled_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE};
-#define NHANDLED (sizeof(handled_signals) / sizeof(handled_signals[0]))
+/*
+ * The signals the master handles during a run, and how: one table for the
+ * handlers, the mask that blocks them outside ppoll(), and their restoring.
+ * SIGPIPE is ignored instead, so a reader gone away is an EPIPE the report
+ * sees (and is never blocked, so a write cannot hang on it).
+ */
+static const struct {
+    int sig;
+    void (*handler)(int);
+    int flags;
+} signal_table[] = {
+    {SIGINT, on_stop_signal, 0},
+    {SIGTERM, on_stop_signal, 0},
+    {SIGHUP, on_stop_signal, 0},
+    {SIGCHLD, on_child_signal, SA_NOCLDSTOP},
+    {SIGPIPE, SIG_IGN, 0},
+};
+_Static_assert(sizeof(signal_table) / sizeof(signal_table[0]) == NHANDLED,
+               "struct signal_state keeps one old action per entry of signal_table");
 
-static int install_handlers(struct sigaction old[NHANDLED])
+static void restore_signals(const struct signal_state *ss)
 {
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_stop_signal;
-    if (sigaction(SIGINT, &sa, &old[0]) < 0 || sigaction(SIGTERM, &sa, &old[1]) < 0 ||
-        sigaction(SIGHUP, &sa, &old[2]) < 0)
-        return -1;
-    sa.sa_handler = on_child_signal;
-    sa.sa_flags = SA_NOCLDSTOP;
-    if (sigaction(SIGCHLD, &sa, &old[3]) < 0)
-        return -1;
-    sa.sa_handler = SIG_IGN;
-    sa.sa_flags = 0;
-    if (sigaction(SIGPIPE, &sa, &old[4]) < 0)
-        return -1;
-    return 0;
+    for (size_t i = 0; i < ss->installed; i++)
+        sigaction(signal_table[i].sig, &ss->old[i], NULL);
+    sigprocmask(SIG_SETMASK, &ss->orig_mask, NULL);
 }
 
-static void restore_handlers(const struct sigaction old[NHANDLED])
+/*
+ * Blocks the handled signals (but SIGPIPE) and installs the handlers; the
+ * loop lets them through only inside ppoll(), as nginx does, so none is
+ * missed between a check and the wait.  Returns 0, or -1 with nothing
+ * changed and the reason on stderr.
+ */
+static int take_signals(struct signal_state *ss)
 {
+    sigset_t block;
+
+    sigemptyset(&block);
     for (size_t i = 0; i < NHANDLED; i++)
-        sigaction(handled_signals[i], &old[i], NULL);
+        if (signal_table[i].handler != SIG_IGN)
+            sigaddset(&block, signal_table[i].sig);
+    ss->installed = 0;
+    if (sigprocmask(SIG_BLOCK, &block, &ss->orig_mask) < 0) {
+        diag_errno("sigprocmask");
+        return -1;
+    }
+    stop_signals = 0;
+    stop_signal = 0;
+    for (size_t i = 0; i < NHANDLED; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sigemptyset(&sa.sa_mask);
+        sa.sa_handler = signal_table[i].handler;
+        sa.sa_flags = signal_table[i].flags;
+        if (sigaction(signal_table[i].sig, &sa, &ss->old[i]) < 0) {
+            diag_errno("sigaction %s", pool_signal_name(signal_table[i].sig));
+            restore_signals(ss);
+            return -1;
+        }
+        ss->installed = i + 1;
+    }
+    ss->wait_mask = ss->orig_mask;
+    for (size_t i = 0; i < NHANDLED; i++)
+        sigdelset(&ss->wait_mask, signal_table[i].sig);
+    return 0;
 }
 
 /*
@@ -761,161 +809,172 @@ static struct timespec *poll_timeout(const struct pool *p, struct timespec *ts)
     return ts;
 }
 
-int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t njobs,
-             struct pool_worker_stats *stats, struct pool_outcome *outcome)
+/* Fills p for a run and allocates its tables; -1 if memory is short (said on stderr). */
+static int pool_setup(struct pool *p, const struct pool_config *cfg, const struct pool_job *jobs,
+                      size_t njobs, struct pool_worker_stats *stats, struct pool_outcome *outcome)
 {
-    struct pool p;
-    sigset_t block, orig_mask, wait_mask;
-    struct sigaction old[NHANDLED];
-    int ret = 0;
-
-    memset(&p, 0, sizeof(p));
+    memset(p, 0, sizeof(*p));
     memset(outcome, 0, sizeof(*outcome));
     memset(stats, 0, sizeof(*stats) * (size_t)cfg->workers);
-    p.cfg = cfg;
-    p.jobs = jobs;
-    p.njobs = njobs;
-    p.stats = stats;
-    p.outcome = outcome;
-    p.death_limit = cfg->max_deaths_in_a_row > 0 ? cfg->max_deaths_in_a_row
-                                                 : POOL_DEATHS_IN_A_ROW;
-    if (cfg->max_deaths_in_a_row <= 0 && p.death_limit < 2 * cfg->workers)
-        p.death_limit = 2 * cfg->workers;
-    p.slots = calloc((size_t)cfg->workers, sizeof(*p.slots));
+    p->cfg = cfg;
+    p->jobs = jobs;
+    p->njobs = njobs;
+    p->stats = stats;
+    p->outcome = outcome;
+    p->death_limit = cfg->max_deaths_in_a_row > 0 ? cfg->max_deaths_in_a_row
+                                                  : POOL_DEATHS_IN_A_ROW;
+    if (cfg->max_deaths_in_a_row <= 0 && p->death_limit < 2 * cfg->workers)
+        p->death_limit = 2 * cfg->workers;
+    p->slots = calloc((size_t)cfg->workers, sizeof(*p->slots));
     /* A job is given back at most once at a time: njobs places are enough. */
-    p.retry = calloc(njobs ? njobs : 1, sizeof(*p.retry));
-    if (!p.slots || !p.retry) {
-        fprintf(stderr, "imgbatch: out of memory\n");
-        free(p.slots);
-        free(p.retry);
+    p->retry = calloc(njobs ? njobs : 1, sizeof(*p->retry));
+    p->pfd = calloc((size_t)cfg->workers, sizeof(*p->pfd));
+    p->polled = calloc((size_t)cfg->workers, sizeof(*p->polled));
+    if (!p->slots || !p->retry || !p->pfd || !p->polled) {
+        diag("out of memory");
         return -1;
     }
     for (int i = 0; i < cfg->workers; i++) {
-        p.slots[i].no = i + 1;
-        p.slots[i].job_fd = p.slots[i].result_fd = -1;
+        p->slots[i].no = i + 1;
+        p->slots[i].job_fd = p->slots[i].result_fd = -1;
     }
+    return 0;
+}
 
-    sigemptyset(&block);
-    for (size_t i = 0; i < NHANDLED; i++)
-        if (handled_signals[i] != SIGPIPE)
-            sigaddset(&block, handled_signals[i]);
-    if (sigprocmask(SIG_BLOCK, &block, &orig_mask) < 0) {
-        fprintf(stderr, "imgbatch: sigprocmask: %s\n", strerror(errno));
-        free(p.slots);
-        free(p.retry);
-        return -1;
+/* A stop signal arrived: the first stops dispatch, the second kills the busy workers. */
+static void act_on_signals(struct pool *p)
+{
+    struct pool_outcome *o = p->outcome;
+
+    if (stop_signals > 0 && !o->signal && !o->gave_up) {
+        o->signal = stop_signal;
+        begin_stop(p);
     }
-    stop_signals = 0;
-    stop_signal = 0;
-    if (install_handlers(old) < 0) {
-        fprintf(stderr, "imgbatch: sigaction: %s\n", strerror(errno));
-        restore_handlers(old);
-        sigprocmask(SIG_SETMASK, &orig_mask, NULL);
-        free(p.slots);
-        free(p.retry);
-        return -1;
-    }
-    wait_mask = orig_mask;
-    for (size_t i = 0; i < NHANDLED; i++)
-        sigdelset(&wait_mask, handled_signals[i]);
-
-    long long start = now_usec();
-    int killed_at_once = 0;
-
-    p.last_tick = start;
-
-    outcome->workers = start_workers(&p, &orig_mask);
-    if (outcome->workers == 0)
-        ret = -1; /* start_workers said why */
-
-    struct pollfd *pfd = calloc((size_t)cfg->workers, sizeof(*pfd));
-    struct slot **who = calloc((size_t)cfg->workers, sizeof(*who));
-    if (!pfd || !who) {
-        fprintf(stderr, "imgbatch: out of memory\n");
-        ret = -1;
-    }
-
-    while (ret == 0) {
+    if (stop_signals > 1 && (o->signal || o->gave_up) && !p->killed_at_once) {
         char why[256];
-
-        if (stop_signals > 0 && !outcome->signal && !outcome->gave_up) {
-            outcome->signal = stop_signal;
-            begin_stop(&p);
-        }
-        if (stop_signals > 1 && (outcome->signal || outcome->gave_up) && !killed_at_once) {
-            killed_at_once = 1;
-            stop_reason(&p, 1, why, sizeof(why));
-            escalate(&p, 1, why);
-        }
-        if (!p.stopping && keeps_dying(&p) && jobs_waiting(&p))
-            give_up(&p);
-        if (!p.stopping) {
-            dispatch(&p, &orig_mask);
-            release_idle(&p);
-        }
-        if (live_workers(&p) == 0) {
-            if (p.stopping || !jobs_waiting(&p))
-                break;
-            if (keeps_dying(&p))
-                continue; /* give_up runs on the next turn */
-            /* fork failed for every slot: back off, with signals let through. */
-            struct timespec backoff = {0, 100 * 1000 * 1000};
-            ppoll(NULL, 0, &backoff, &wait_mask);
-            continue;
-        }
-
-        int n = 0;
-        for (int i = 0; i < p.nslots; i++) {
-            if (p.slots[i].state == SLOT_FREE)
-                continue;
-            pfd[n].fd = p.slots[i].result_fd;
-            pfd[n].events = POLLIN;
-            pfd[n].revents = 0;
-            who[n++] = &p.slots[i];
-        }
-
-        struct timespec ts;
-        int r = ppoll(pfd, (nfds_t)n, poll_timeout(&p, &ts), &wait_mask);
-        if (r < 0 && errno != EINTR) {
-            fprintf(stderr, "imgbatch: ppoll: %s\n", strerror(errno));
-            ret = -1;
-            break;
-        }
-        for (int i = 0; r > 0 && i < n; i++) {
-            if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-                slot_read(&p, who[i]);
-        }
-        if (cfg->job_timeout_ms > 0)
-            kill_overdue(&p, now_usec());
-        if (cfg->on_tick && cfg->tick_ms > 0 &&
-            now_usec() - p.last_tick >= cfg->tick_ms * 1000LL) {
-            p.last_tick = now_usec();
-            cfg->on_tick(cfg->result_ctx);
-        }
-        if (p.stopping) {
-            stop_reason(&p, 0, why, sizeof(why));
-            escalate(&p, 0, why);
-        }
+        p->killed_at_once = 1;
+        stop_reason(p, 1, why, sizeof(why));
+        escalate(p, 1, why);
     }
+}
 
-    /* Whatever happened, no worker outlives the pool. */
-    for (int i = 0; i < p.nslots; i++) {
-        struct slot *s = &p.slots[i];
+/*
+ * No worker is alive: 1 when the run is over; else 0, after waiting a
+ * moment when fork failed for every slot (signals let through meanwhile).
+ */
+static int none_alive(struct pool *p)
+{
+    if (p->stopping || !jobs_waiting(p))
+        return 1;
+    if (!keeps_dying(p)) {
+        struct timespec backoff = {0, 100 * 1000 * 1000};
+        ppoll(NULL, 0, &backoff, &p->signals.wait_mask);
+    }
+    return 0; /* give_up runs on the next turn when they keep dying */
+}
+
+/* Waits for results, a deadline or a signal, and reads what arrived; -1 if ppoll fails. */
+static int wait_and_read(struct pool *p)
+{
+    int n = 0;
+
+    for (int i = 0; i < p->nslots; i++) {
+        if (p->slots[i].state == SLOT_FREE)
+            continue;
+        p->pfd[n].fd = p->slots[i].result_fd;
+        p->pfd[n].events = POLLIN;
+        p->pfd[n].revents = 0;
+        p->polled[n++] = &p->slots[i];
+    }
+    struct timespec ts;
+    int r = ppoll(p->pfd, (nfds_t)n, poll_timeout(p, &ts), &p->signals.wait_mask);
+    if (r < 0 && errno != EINTR) {
+        diag_errno("ppoll");
+        return -1;
+    }
+    for (int i = 0; r > 0 && i < n; i++)
+        if (p->pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+            slot_read(p, p->polled[i]);
+    return 0;
+}
+
+/* After each wait: jobs past --timeout, the progress tick, the end of the grace period. */
+static void keep_time(struct pool *p)
+{
+    const struct pool_config *cfg = p->cfg;
+
+    if (cfg->job_timeout_ms > 0)
+        kill_overdue(p, now_usec());
+    if (cfg->on_tick && cfg->tick_ms > 0 && now_usec() - p->last_tick >= cfg->tick_ms * 1000LL) {
+        p->last_tick = now_usec();
+        cfg->on_tick(cfg->result_ctx);
+    }
+    if (p->stopping) {
+        char why[256];
+        stop_reason(p, 0, why, sizeof(why));
+        escalate(p, 0, why);
+    }
+}
+
+/* Whatever happened, no worker outlives the pool; then the tables go and signals are restored. */
+static void pool_teardown(struct pool *p, long long start)
+{
+    for (int i = 0; i < p->nslots; i++) {
+        struct slot *s = &p->slots[i];
         if (s->state == SLOT_FREE)
             continue;
         signal_worker(s, SIGKILL);
         if (!s->kill_reason[0])
             snprintf(s->kill_reason, sizeof(s->kill_reason), "interrupted");
-        slot_reap(&p, s);
+        slot_reap(p, s);
+    }
+    p->outcome->not_started = p->njobs - p->next_job + p->nretry;
+    p->outcome->wall_usec = now_usec() - start;
+    free(p->pfd);
+    free(p->polled);
+    free(p->slots);
+    free(p->retry);
+}
+
+int pool_run(const struct pool_config *cfg, const struct pool_job *jobs, size_t njobs,
+             struct pool_worker_stats *stats, struct pool_outcome *outcome)
+{
+    struct pool p;
+    int ret = 0;
+
+    if (pool_setup(&p, cfg, jobs, njobs, stats, outcome) < 0 || take_signals(&p.signals) < 0) {
+        free(p.pfd);
+        free(p.polled);
+        free(p.slots);
+        free(p.retry);
+        return -1;
+    }
+    long long start = now_usec();
+    p.last_tick = start;
+    outcome->workers = start_workers(&p, &p.signals.orig_mask);
+    if (outcome->workers == 0)
+        ret = -1; /* start_workers said why */
+
+    while (ret == 0) {
+        act_on_signals(&p);
+        if (!p.stopping && keeps_dying(&p) && jobs_waiting(&p))
+            give_up(&p);
+        if (!p.stopping) {
+            dispatch(&p, &p.signals.orig_mask);
+            release_idle(&p);
+        }
+        if (live_workers(&p) == 0) {
+            if (none_alive(&p))
+                break;
+            continue;
+        }
+        if (wait_and_read(&p) < 0)
+            ret = -1;
+        else
+            keep_time(&p);
     }
 
-    outcome->not_started = njobs - p.next_job + p.nretry;
-    outcome->wall_usec = now_usec() - start;
-    free(pfd);
-    free(who);
-    free(p.slots);
-    free(p.retry);
-    restore_handlers(old);
-    sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+    pool_teardown(&p, start);
+    restore_signals(&p.signals);
     return ret;
 }
