@@ -15,24 +15,21 @@
 #include "outpath.h"
 #include "pool/pool.h"
 #include "progress.h"
-#include "run.h"
-#include "worker.h"
+#include "bench.h"
+#include "jobs.h"
+#include "run_scratch.h"
 #include "base/xalloc.h"
 
-#include "base/random_name.h"
 #include "report_paths.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 struct tally {
-    const struct pool_job *jobs; /* to name each output to commit */
-    const struct worker_context *workers;
-    struct scan_entry **entries; /* job index -> scan entry */
+    const struct jobs *jobs;     /* to settle each output */
     size_t ok, failed;
     double megapixels;
     char first_error[600];
@@ -44,10 +41,8 @@ static void count_result(void *ctx, size_t job, const struct job_result *res,
 {
     struct tally *t = ctx;
     char buf[sizeof(res->error)];
-    struct output_target target = worker_output_of(t->workers, &t->jobs[job],
-                                                   t->entries[job]->output);
     /* Outputs are settled as in a real run: the rename is part of the cost. */
-    const char *failure = settle_output(&target, res, worker->died, NULL, buf, sizeof(buf));
+    const char *failure = jobs_settle(t->jobs, job, res, worker, NULL, buf, sizeof(buf));
 
     if (!failure) {
         t->ok++;
@@ -113,14 +108,6 @@ static int write_bench_file(const char *path, const char *title, const struct be
     return ret;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    if (remove(path) < 0)
-        diag_errno("cannot remove %s", path);
-    return 0;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -133,182 +120,210 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-int run_bench(const struct options *opts)
-{
+/* A bench: its jobs, and the samples of every run, SAMPLE(k, round) for process count k. */
+struct bench {
+    const struct options *opts;
+    struct options o;          /* opts with the scratch OUTPUT and the measured operation */
+    char *scratch;
     struct scan_result scan;
-    char err[RESULT_ERROR_MAX];
-    char scratch[] = "/tmp/imgbatch-bench-XXXXXX";
-    struct options o = *opts;
+    struct jobs jobs;
+    int counts[BENCH_PROCS_MAX];
+    int ncounts;
+    double *secs, *ips, *mps;  /* ncounts x repeat samples */
+    struct tally last;         /* the last run's counts: what failed */
+    struct progress progress;  /* over every run of the bench */
+};
 
-    if (!mkdtemp(scratch)) {
-        diag_errno("cannot create a scratch directory");
+#define SAMPLE(b, array, k, round) ((b)->array[(k) * (b)->opts->repeat + (round)])
+
+/*
+ * The scratch OUTPUT, the scan, the report paths' check and the jobs: 0,
+ * or the exit status with a line said.
+ */
+static int bench_prepare(struct bench *b)
+{
+    char err[RESULT_ERROR_MAX];
+
+    b->o = *b->opts;
+    b->o.op = b->opts->bench_op;
+    if (!(b->scratch = run_scratch_create("imgbatch-bench", err, sizeof(err)))) {
+        diag("%s", err);
         return EXIT_USAGE;
     }
-    o.output = scratch;
-    o.op = opts->bench_op;
-    if (scan_inputs(&o, &scan, err, sizeof(err)) < 0) {
+    b->o.output = b->scratch;
+    if (scan_inputs(&b->o, &b->scan, err, sizeof(err)) < 0) {
         diag("%s", err);
-        rmdir(scratch);
         return EXIT_USAGE;
     }
     /* A --csv or --plot naming an input would replace it: refused before any work. */
-    if (check_report_paths(&o, &scan, err, sizeof(err)) < 0) {
+    if (check_report_paths(&b->o, &b->scan, err, sizeof(err)) < 0 ||
+        jobs_open(&b->jobs, &b->o, &b->scan, err, sizeof(err)) < 0) {
         diag("%s", err);
-        scan_release(&scan);
-        rmdir(scratch);
         return EXIT_USAGE;
     }
-    scan_sort_largest_first(&scan);
-
-    struct worker_context wctx;
-    if (worker_context_init(&wctx, &o, err, sizeof(err)) < 0) {
-        diag("%s", err);
-        scan_release(&scan);
-        rmdir(scratch);
+    scan_sort_largest_first(&b->scan);
+    for (size_t i = 0; i < b->scan.count; i++)
+        if (!b->scan.entries[i].error)
+            jobs_add(&b->jobs, &b->scan.entries[i]);
+    if (b->jobs.count == 0) {
+        diag("no images in %s", b->opts->input);
         return EXIT_USAGE;
     }
-    struct pool_job *jobs = xcalloc(scan.count, sizeof(*jobs));
-    struct scan_entry **entries = xcalloc(scan.count, sizeof(*entries));
-    size_t n = 0;
-    scan_create_output_dirs(&scan, wctx.output_root);
-    for (size_t i = 0; i < scan.count; i++) {
-        struct scan_entry *e = &scan.entries[i];
-        if (e->error)
-            continue;
-        entries[n] = e;
-        worker_job_for(&wctx, e, &jobs[n]);
-        n++;
-    }
-    if (n == 0) {
-        diag("no images in %s", opts->input);
-        free(jobs);
-        free(entries);
-        worker_context_release(&wctx);
-        scan_release(&scan);
-        rmdir(scratch);
-        return EXIT_USAGE;
-    }
+    b->ncounts = process_counts(b->opts, b->jobs.count, b->counts);
+    size_t samples = (size_t)(b->ncounts * b->opts->repeat);
+    b->secs = xcalloc(samples, sizeof(*b->secs));
+    b->ips = xcalloc(samples, sizeof(*b->ips));
+    b->mps = xcalloc(samples, sizeof(*b->mps));
+    return 0;
+}
 
-    int sizes[BENCH_PROCS_MAX];
-    int nsizes = process_counts(opts, n, sizes);
-    int max = sizes[nsizes - 1];
+/* "resize 200x150": the operation measured, for the header line and the plot's title. */
+static void describe_op(const struct options *o, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%s", op_name(o->op));
+    if (o->op == OP_RESIZE || o->op == OP_THUMBNAIL)
+        snprintf(buf + n, len - (size_t)n, " %dx%d", o->width, o->height);
+}
 
-    double *ips = xcalloc((size_t)(nsizes * opts->repeat), sizeof(*ips));
-    double *mps = xcalloc((size_t)(nsizes * opts->repeat), sizeof(*mps));
-    double *secs = xcalloc((size_t)(nsizes * opts->repeat), sizeof(*secs));
+/*
+ * Every process count, --repeat rounds, interleaved round by round so that
+ * a noisy neighbour spreads over all of them: 0, or the exit status
+ * (128 + a signal that stopped it).
+ */
+static int bench_measure(struct bench *b)
+{
+    const struct options *opts = b->opts;
+    int max = b->counts[b->ncounts - 1];
     struct pool_worker_stats *stats = xcalloc((size_t)max, sizeof(*stats));
-    struct progress progress;
-
     struct pool_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    worker_configure_pool(&cfg, &wctx, opts);
-    cfg.on_result = count_result;
-    progress_init(&progress, &o, stderr, n * (size_t)nsizes * (size_t)opts->repeat);
-    progress.op = "bench";
-    if (progress.enabled) {
+    int status = 0;
+
+    jobs_configure_pool(&b->jobs, &cfg, opts, 0, count_result, NULL);
+    progress_init(&b->progress, &b->o, stderr,
+                  b->jobs.count * (size_t)b->ncounts * (size_t)opts->repeat);
+    b->progress.op = "bench";
+    if (b->progress.enabled) {
         cfg.on_tick = on_tick;
         cfg.tick_ms = PROGRESS_REDRAW_MS;
     }
-    char title[512];
-    int tl = snprintf(title, sizeof(title), "imgbatch bench: %s", op_name(o.op));
-    if (o.op == OP_RESIZE || o.op == OP_THUMBNAIL)
-        tl += snprintf(title + tl, sizeof(title) - (size_t)tl, " %dx%d", o.width, o.height);
-    snprintf(title + tl, sizeof(title) - (size_t)tl, ", %zu files from %s", n, opts->input);
-
-    if (!opts->json) {
-        printf("bench: %s", op_name(o.op));
-        if (o.op == OP_RESIZE || o.op == OP_THUMBNAIL)
-            printf(" %dx%d", o.width, o.height);
-        printf(" on %zu files from %s, %d run%s per process count, median shown\n", n, opts->input,
-               opts->repeat, opts->repeat == 1 ? "" : "s");
-        fflush(stdout);
-    }
-
-    int status = 0;
-    struct tally last = {0};
     for (int round = 0; round < opts->repeat && !status; round++) {
-        for (int k = 0; k < nsizes && !status; k++) {
+        for (int k = 0; k < b->ncounts && !status; k++) {
             struct tally t;
             struct pool_outcome outcome;
             memset(&t, 0, sizeof(t));
-            /* Fresh tags each run: no temporary name is ever used twice. */
-            for (size_t i = 0; i < n; i++)
-                jobs[i].tag = random_u64();
-            t.jobs = jobs;
-            t.workers = &wctx;
-            t.entries = entries;
-            t.progress = &progress;
-            cfg.workers = sizes[k];
+            jobs_retag(&b->jobs); /* no temporary name is ever used twice */
+            t.jobs = &b->jobs;
+            t.progress = &b->progress;
+            cfg.workers = b->counts[k];
             cfg.result_ctx = &t;
-            if (pool_run(&cfg, jobs, n, stats, &outcome) < 0) {
+            if (pool_run(&cfg, b->jobs.list, b->jobs.count, stats, &outcome) < 0) {
                 status = EXIT_USAGE;
-                break;
-            }
-            if (outcome.signal) {
+            } else if (outcome.signal) {
                 status = 128 + outcome.signal;
-                break;
+            } else {
+                double s = (double)outcome.wall_usec / 1e6;
+                SAMPLE(b, secs, k, round) = s;
+                SAMPLE(b, ips, k, round) = s > 0 ? (double)(t.ok + t.failed) / s : 0;
+                SAMPLE(b, mps, k, round) = s > 0 ? t.megapixels / s : 0;
+                b->last = t;
             }
-            double s = (double)outcome.wall_usec / 1e6;
-            secs[k * opts->repeat + round] = s;
-            ips[k * opts->repeat + round] = s > 0 ? (double)(t.ok + t.failed) / s : 0;
-            mps[k * opts->repeat + round] = s > 0 ? t.megapixels / s : 0;
-            last = t;
         }
     }
+    progress_clear(&b->progress);
+    free(stats);
+    return status;
+}
 
-    progress_clear(&progress);
+/* The medians, one point per process count. */
+static void bench_points(struct bench *b, struct bench_point *pts)
+{
+    int repeat = b->opts->repeat;
+
+    for (int k = 0; k < b->ncounts; k++) {
+        pts[k].procs = b->counts[k];
+        pts[k].seconds = median(&SAMPLE(b, secs, k, 0), repeat);
+        pts[k].images_per_sec = median(&SAMPLE(b, ips, k, 0), repeat);
+        pts[k].megapixels_per_sec = median(&SAMPLE(b, mps, k, 0), repeat);
+    }
+}
+
+/* The table, as text or one JSON object per process count. */
+static void bench_print(const struct bench *b, const struct bench_point *pts)
+{
+    const struct options *opts = b->opts;
+    /* Speedup over one process; the first count tried stands in when 1 was not. */
+    double per_process = pts[0].images_per_sec / pts[0].procs;
+
+    if (!opts->json)
+        printf("%9s %9s %10s %10s %8s %11s\n", "processes", "seconds", "images/s", "MP/s",
+               "speedup", "efficiency");
+    for (int k = 0; k < b->ncounts; k++) {
+        double speedup = per_process > 0 ? pts[k].images_per_sec / per_process : 0;
+        if (!opts->json) {
+            printf("%9d %9.3f %10.1f %10.1f %8.2f %10.0f%%\n", pts[k].procs, pts[k].seconds,
+                   pts[k].images_per_sec, pts[k].megapixels_per_sec, speedup,
+                   100.0 * speedup / pts[k].procs);
+            continue;
+        }
+        printf("{\"processes\":%d,\"seconds\":", pts[k].procs);
+        json_put_number(stdout, pts[k].seconds, 3);
+        fputs(",\"images_per_sec\":", stdout);
+        json_put_number(stdout, pts[k].images_per_sec, 2);
+        fputs(",\"megapixels_per_sec\":", stdout);
+        json_put_number(stdout, pts[k].megapixels_per_sec, 2);
+        fputs(",\"speedup\":", stdout);
+        json_put_number(stdout, speedup, 3);
+        fputs(",\"efficiency\":", stdout);
+        json_put_number(stdout, speedup / pts[k].procs, 3);
+        printf(",\"files\":%zu,\"failed\":%zu}\n", b->jobs.count, b->last.failed);
+    }
+}
+
+static void bench_release(struct bench *b)
+{
+    jobs_close(&b->jobs);
+    run_scratch_remove(b->scratch); /* the outputs of every run with it */
+    free(b->secs);
+    free(b->ips);
+    free(b->mps);
+    scan_release(&b->scan);
+}
+
+int run_bench(const struct options *opts)
+{
+    struct bench b;
+    char op[64], title[512];
+
+    memset(&b, 0, sizeof(b));
+    b.opts = opts;
+    int status = bench_prepare(&b);
+    if (status) {
+        bench_release(&b);
+        return status;
+    }
+    describe_op(&b.o, op, sizeof(op));
+    snprintf(title, sizeof(title), "imgbatch bench: %s, %zu files from %s", op, b.jobs.count,
+             opts->input);
+    if (!opts->json) {
+        printf("bench: %s on %zu files from %s, %d run%s per process count, median shown\n", op,
+               b.jobs.count, opts->input, opts->repeat, opts->repeat == 1 ? "" : "s");
+        fflush(stdout);
+    }
+    status = bench_measure(&b);
     if (!status) {
         struct bench_point pts[BENCH_PROCS_MAX];
-        for (int k = 0; k < nsizes; k++) {
-            pts[k].procs = sizes[k];
-            pts[k].seconds = median(secs + k * opts->repeat, opts->repeat);
-            pts[k].images_per_sec = median(ips + k * opts->repeat, opts->repeat);
-            pts[k].megapixels_per_sec = median(mps + k * opts->repeat, opts->repeat);
-        }
-        /* Speedup over one process; the first count tried stands in when 1 was not. */
-        double per_process = pts[0].images_per_sec / pts[0].procs;
-        if (!opts->json)
-            printf("%9s %9s %10s %10s %8s %11s\n", "processes", "seconds", "images/s", "MP/s",
-                   "speedup", "efficiency");
-        for (int k = 0; k < nsizes; k++) {
-            double speedup = per_process > 0 ? pts[k].images_per_sec / per_process : 0;
-            if (opts->json) {
-                printf("{\"processes\":%d,\"seconds\":", pts[k].procs);
-                json_put_number(stdout, pts[k].seconds, 3);
-                fputs(",\"images_per_sec\":", stdout);
-                json_put_number(stdout, pts[k].images_per_sec, 2);
-                fputs(",\"megapixels_per_sec\":", stdout);
-                json_put_number(stdout, pts[k].megapixels_per_sec, 2);
-                fputs(",\"speedup\":", stdout);
-                json_put_number(stdout, speedup, 3);
-                fputs(",\"efficiency\":", stdout);
-                json_put_number(stdout, speedup / pts[k].procs, 3);
-                printf(",\"files\":%zu,\"failed\":%zu}\n", n, last.failed);
-            } else {
-                printf("%9d %9.3f %10.1f %10.1f %8.2f %10.0f%%\n", pts[k].procs, pts[k].seconds,
-                       pts[k].images_per_sec, pts[k].megapixels_per_sec, speedup,
-                       100.0 * speedup / pts[k].procs);
-            }
-        }
-        if (last.failed) {
-            diag("%zu of %zu files failed in each run (first: %s)",
-                 last.failed, n, last.first_error);
+        bench_points(&b, pts);
+        bench_print(&b, pts);
+        if (b.last.failed) {
+            diag("%zu of %zu files failed in each run (first: %s)", b.last.failed, b.jobs.count,
+                 b.last.first_error);
             status = 1;
         }
-        if (opts->csv_file && write_bench_file(opts->csv_file, title, pts, nsizes, 0) < 0)
+        if (opts->csv_file && write_bench_file(opts->csv_file, title, pts, b.ncounts, 0) < 0)
             status = status ? status : 1;
-        if (opts->plot_file && write_bench_file(opts->plot_file, title, pts, nsizes, 1) < 0)
+        if (opts->plot_file && write_bench_file(opts->plot_file, title, pts, b.ncounts, 1) < 0)
             status = status ? status : 1;
     }
-
-    worker_context_release(&wctx);
-    nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(entries);
-    free(ips);
-    free(mps);
-    free(secs);
-    free(stats);
-    free(jobs);
-    scan_release(&scan);
+    bench_release(&b);
     return status;
 }

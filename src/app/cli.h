@@ -13,6 +13,9 @@
 #include "image/formats.h"
 #include "image/image.h"
 
+/* Exit status for a usage or setup error (bad option, unreadable INPUT...). */
+#define EXIT_USAGE 2
+
 /* The commands: the four image operations, and bench. */
 enum op { OP_RESIZE, OP_GRAYSCALE, OP_SEPIA, OP_THUMBNAIL, OP_BENCH };
 

@@ -10,7 +10,7 @@
 #include "base/diag.h"
 #include "json.h"
 #include "pool/message.h"
-#include "run.h"
+#include "dry_run.h"
 #include "image/formats.h"
 #include "base/xio.h"
 

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "base/diag.h"
 #include "pool/message.h"
+#include "bench.h"
 #include "run.h"
 
 #include <fcntl.h>

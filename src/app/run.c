@@ -2,6 +2,8 @@
  * run: a processing command end to end; see include/run.h.
  */
 #include "run.h"
+#include "dry_run.h"
+#include "jobs.h"
 #include "base/diag.h"
 #include "outpath.h"
 #include "output_lock.h"
@@ -23,34 +25,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int pool_size_for(const struct options *opts, size_t n)
-{
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    long j = opts->jobs > 0 ? opts->jobs : (cpus > 0 ? cpus : 1);
-
-    if ((size_t)j > n)
-        j = (long)n;
-    return j < 1 ? 1 : (int)j;
-}
-
+/* One run, from its checks to its exit status. */
 struct batch {
-    struct scan_entry **runnable; /* job index -> scan entry */
-    const struct pool_job *jobs;
-    const struct worker_context *workers;
+    const struct options *opts;
+    struct scan_result scan;
+    struct jobs jobs;
     struct report report;
     struct progress progress;
     struct run_state *state;      /* --incremental, else NULL */
+    int lock_fd;                  /* OUTPUT's lock, or -1 */
+    double started_unix;          /* once OUTPUT is held: --wait is not the run's time */
+    long long started_usec;
 };
 
 static void on_result(void *ctx, size_t job, const struct job_result *res,
                       const struct pool_worker_info *worker)
 {
     struct batch *b = ctx;
-    const struct scan_entry *e = b->runnable[job];
+    const struct scan_entry *e = b->jobs.entries[job];
     char buf[sizeof(res->error)];
-    struct output_target target = worker_output_of(b->workers, &b->jobs[job], e->output);
     struct stat out;
-    const char *failure = settle_output(&target, res, worker->died, &out, buf, sizeof(buf));
+    const char *failure = jobs_settle(&b->jobs, job, res, worker, &out, buf, sizeof(buf));
 
     if (!failure) {
         b->report.input_bytes += (long long)e->size;
@@ -152,168 +147,190 @@ static int write_summary_files(struct run_record *rec)
     return rec->exit_status;
 }
 
-int run_batch(const struct options *opts)
+/* INPUT and OUTPUT as given make sense together; 0, or the exit status with a line said. */
+static int check_input_and_output(const struct options *opts)
 {
-    struct scan_result scan;
     struct stat st;
-    char err[RESULT_ERROR_MAX]; /* a path and its cause */
-    int lock_fd = -1;
 
     if (stat(opts->input, &st) < 0) {
         diag_errno("cannot read INPUT %s", opts->input);
         return EXIT_USAGE;
     }
     if (S_ISDIR(st.st_mode) && same_directory(opts->input, opts->output)) {
-        fprintf(stderr,
-                "imgbatch: OUTPUT %s is INPUT: the outputs would replace the inputs or be "
-                "taken as inputs by the next run; choose another directory\n",
-                opts->output);
+        diag("OUTPUT %s is INPUT: the outputs would replace the inputs or be taken as inputs "
+             "by the next run; choose another directory",
+             opts->output);
         return EXIT_USAGE;
     }
     if (opts->files_from && !S_ISDIR(st.st_mode)) {
         diag("--files-from needs INPUT to be a directory, and %s is not", opts->input);
         return EXIT_USAGE;
     }
-    /* A dry run touches nothing in OUTPUT, not even the lock. */
-    if (!opts->dry_run) {
-        int status = claim_output(opts, &lock_fd);
-        if (status)
-            return status;
-    }
+    return 0;
+}
+
+/*
+ * Everything before the work: OUTPUT claimed (not for a dry run, which
+ * touches nothing in it), the report files' directories checked, INPUT
+ * scanned, the report paths checked against the scan, the incremental
+ * state loaded.  0, or the exit status with a line said and nothing held.
+ */
+static int prepare(struct batch *b)
+{
+    const struct options *opts = b->opts;
+    char err[RESULT_ERROR_MAX]; /* a path and its cause */
+    int status = check_input_and_output(opts);
+
+    if (status)
+        return status;
+    if (!opts->dry_run && (status = claim_output(opts, &b->lock_fd)))
+        return status;
     /* After the claim, which made OUTPUT: a stats file may live in it. */
     if (!opts->dry_run &&
         ((opts->stats_file && check_summary_file("--stats-file", opts->stats_file) < 0) ||
-         (opts->metrics_file && check_summary_file("--metrics-file", opts->metrics_file) < 0))) {
-        output_unlock(opts, lock_fd);
-        return EXIT_USAGE;
-    }
-    /* The run starts once it holds OUTPUT: time spent in --wait is not its duration. */
-    double started = wall_clock_now();
-    long long started_usec = now_usec();
-    if (scan_inputs(opts, &scan, err, sizeof(err)) < 0) {
+         (opts->metrics_file && check_summary_file("--metrics-file", opts->metrics_file) < 0)))
+        goto fail;
+    b->started_unix = wall_clock_now();
+    b->started_usec = now_usec();
+    if (scan_inputs(opts, &b->scan, err, sizeof(err)) < 0) {
         diag("%s", err);
-        output_unlock(opts, lock_fd);
-        return EXIT_USAGE;
+        goto fail;
     }
-    if (check_report_paths(opts, &scan, err, sizeof(err)) < 0) {
+    if (check_report_paths(opts, &b->scan, err, sizeof(err)) < 0 ||
+        (opts->incremental && !(b->state = state_open(opts, !opts->dry_run, err, sizeof(err))))) {
         diag("%s", err);
-        scan_release(&scan);
-        output_unlock(opts, lock_fd);
-        return EXIT_USAGE;
+        scan_release(&b->scan);
+        goto fail;
     }
+    return 0;
+fail:
+    output_unlock(opts, b->lock_fd);
+    b->lock_fd = -1;
+    return EXIT_USAGE;
+}
 
-    struct batch b;
-    memset(&b, 0, sizeof(b));
-    if (opts->incremental) {
-        b.state = state_open(opts, !opts->dry_run, err, sizeof(err));
-        if (!b.state) {
-            diag("%s", err);
-            scan_release(&scan);
-            output_unlock(opts, lock_fd);
-            return EXIT_USAGE;
-        }
-    }
-    if (opts->dry_run) {
-        int status = run_dry(opts, &scan, b.state);
-        state_close(b.state, NULL, 0);
-        scan_release(&scan);
-        return status;
-    }
+/*
+ * The jobs: files skipped, files that cannot run and files up to date are
+ * reported before any work starts; the rest become jobs, largest first.
+ */
+static int plan(struct batch *b)
+{
+    char err[RESULT_ERROR_MAX];
+
     /* INPUT and OUTPUT open for the workers, who work below them (worker.h). */
-    struct worker_context wctx;
-    if (worker_context_init(&wctx, opts, err, sizeof(err)) < 0) {
+    if (jobs_open(&b->jobs, b->opts, &b->scan, err, sizeof(err)) < 0) {
         diag("%s", err);
-        state_close(b.state, NULL, 0);
-        scan_release(&scan);
-        output_unlock(opts, lock_fd);
         return EXIT_USAGE;
     }
-    scan_create_output_dirs(&scan, wctx.output_root);
-    scan_check_outputs(&scan, opts->output);
-    scan_sort_largest_first(&scan);
-
-    report_init(&b.report, stdout, opts);
-    b.runnable = xcalloc(scan.count, sizeof(*b.runnable));
-    struct pool_job *jobs = xcalloc(scan.count, sizeof(*jobs));
-
-    /* Files skipped, and files that cannot run, are reported before any work starts. */
-    for (size_t i = 0; i < scan.skipped_count; i++)
-        report_skipped(&b.report, scan.skipped[i].input, scan.skipped[i].reason);
-    size_t n = 0;
-    for (size_t i = 0; i < scan.count; i++) {
-        struct scan_entry *e = &scan.entries[i];
-        if (e->error) {
-            report_failed(&b.report, e->input, e->error, 0);
-            continue;
-        }
-        if (b.state && state_is_up_to_date(b.state, e)) {
-            report_up_to_date(&b.report, e->input, e->output);
-            continue;
-        }
-        b.runnable[n] = e;
-        worker_job_for(&wctx, e, &jobs[n]);
-        n++;
+    scan_check_outputs(&b->scan, b->opts->output);
+    scan_sort_largest_first(&b->scan);
+    report_init(&b->report, stdout, b->opts);
+    for (size_t i = 0; i < b->scan.skipped_count; i++)
+        report_skipped(&b->report, b->scan.skipped[i].input, b->scan.skipped[i].reason);
+    for (size_t i = 0; i < b->scan.count; i++) {
+        struct scan_entry *e = &b->scan.entries[i];
+        if (e->error)
+            report_failed(&b->report, e->input, e->error, 0);
+        else if (b->state && state_is_up_to_date(b->state, e))
+            report_up_to_date(&b->report, e->input, e->output);
+        else
+            jobs_add(&b->jobs, e);
     }
-    b.jobs = jobs;
-    b.workers = &wctx;
+    return 0;
+}
 
+/* Runs the jobs on the pool; 0, or EXIT_USAGE when the pool could not start at all. */
+static int work(struct batch *b, struct pool_worker_stats *stats, int workers,
+                struct pool_outcome *outcome)
+{
     struct pool_config cfg;
-    struct pool_outcome outcome;
-    int workers = pool_size_for(opts, n);
-    struct pool_worker_stats *stats = xcalloc((size_t)workers, sizeof(*stats));
-    memset(&outcome, 0, sizeof(outcome));
-    memset(&cfg, 0, sizeof(cfg));
-    worker_configure_pool(&cfg, &wctx, opts);
-    cfg.workers = workers;
-    cfg.on_result = on_result;
-    cfg.result_ctx = &b;
-    progress_init(&b.progress, opts, stderr, n);
-    if (b.progress.enabled) {
-        b.report.progress = &b.progress;
+    size_t n = b->jobs.count;
+
+    jobs_configure_pool(&b->jobs, &cfg, b->opts, workers, on_result, b);
+    progress_init(&b->progress, b->opts, stderr, n);
+    if (b->progress.enabled) {
+        b->report.progress = &b->progress;
         cfg.on_tick = on_tick;
         cfg.tick_ms = PROGRESS_REDRAW_MS;
     }
-
+    memset(outcome, 0, sizeof(*outcome));
     int status = 0;
-    if (report_reader_gone(&b.report)) {
+    if (report_reader_gone(&b->report)) {
         /* The lines before any work already found nobody reading. */
-        outcome.signal = SIGPIPE;
-        outcome.not_started = n;
-    } else if (n > 0 && pool_run(&cfg, jobs, n, stats, &outcome) < 0) {
+        outcome->signal = SIGPIPE;
+        outcome->not_started = n;
+    } else if (n > 0 && pool_run(&cfg, b->jobs.list, n, stats, outcome) < 0) {
         status = EXIT_USAGE;
     }
-    progress_clear(&b.progress);
-    if (outcome.gave_up)
-        diag("stopped: %s", outcome.gave_up_reason);
-    /* What finished is remembered even when the run was interrupted. */
+    progress_clear(&b->progress);
+    if (outcome->gave_up)
+        diag("stopped: %s", outcome->gave_up_reason);
+    return status;
+}
+
+/*
+ * The end of a run that worked: the state saved (what finished is kept even
+ * when the run was interrupted), the summary, the exit status, the report
+ * files.
+ */
+static int finish(struct batch *b, const struct pool_worker_stats *stats,
+                  const struct pool_outcome *outcome)
+{
+    char err[RESULT_ERROR_MAX];
     int state_lost = 0;
-    if (b.state && state_close(b.state, err, sizeof(err)) < 0) {
+
+    if (b->state && state_close(b->state, err, sizeof(err)) < 0) {
         diag("cannot save the incremental state: %s", err);
         state_lost = 1;
     }
-    if (status == 0) {
-        /* The workers that really ran: fewer than asked when the system had no more. */
-        struct report_totals totals = {outcome.workers, stats, &outcome};
-        report_summary(&b.report, &totals);
-        status = report_exit_status(&b.report, &outcome);
-        if (state_lost && status == 0)
-            status = 1;
-        struct run_record rec = {
-            .opts = opts,
-            .report = &b.report,
-            .totals = &totals,
-            .started_unix = started,
-            .finished_unix = wall_clock_now(),
-            .duration_s = (double)(now_usec() - started_usec) / 1e6,
-            .exit_status = status,
-        };
-        status = write_summary_files(&rec);
+    b->state = NULL;
+    /* The workers that really ran: fewer than asked when the system had no more. */
+    struct report_totals totals = {outcome->workers, stats, outcome};
+    report_summary(&b->report, &totals);
+    int status = report_exit_status(&b->report, outcome);
+    if (state_lost && status == 0)
+        status = 1;
+    struct run_record rec = {
+        .opts = b->opts,
+        .report = &b->report,
+        .totals = &totals,
+        .started_unix = b->started_unix,
+        .finished_unix = wall_clock_now(),
+        .duration_s = (double)(now_usec() - b->started_usec) / 1e6,
+        .exit_status = status,
+    };
+    return write_summary_files(&rec);
+}
+
+int run_batch(const struct options *opts)
+{
+    struct batch b;
+
+    memset(&b, 0, sizeof(b));
+    b.opts = opts;
+    b.lock_fd = -1;
+    int status = prepare(&b);
+    if (status)
+        return status;
+    if (opts->dry_run) {
+        status = run_dry(opts, &b.scan, b.state);
+        state_close(b.state, NULL, 0);
+        scan_release(&b.scan);
+        return status;
     }
-    output_unlock(opts, lock_fd); /* after the state and the summary files: the run is over */
-    worker_context_release(&wctx);
-    free(stats);
-    free(jobs);
-    free(b.runnable);
-    scan_release(&scan);
+    status = plan(&b);
+    if (status == 0) {
+        int workers = pool_size_for(opts, b.jobs.count);
+        struct pool_worker_stats *stats = xcalloc((size_t)workers, sizeof(*stats));
+        struct pool_outcome outcome;
+        status = work(&b, stats, workers, &outcome);
+        if (status == 0)
+            status = finish(&b, stats, &outcome);
+        free(stats);
+    }
+    state_close(b.state, NULL, 0); /* saved by finish(); here only after a failed start */
+    output_unlock(opts, b.lock_fd); /* after the state and the summary files: the run is over */
+    jobs_close(&b.jobs);
+    scan_release(&b.scan);
     return status;
 }

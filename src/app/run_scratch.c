@@ -14,10 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char *run_scratch_create(char *err, size_t errlen)
+char *run_scratch_create(const char *prefix, char *err, size_t errlen)
 {
     const char *tmp = getenv("TMPDIR");
-    char *dir = xasprintf("%s/imgbatch-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    char *dir = xasprintf("%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
 
     /* mkdtemp: mode 0700 and a name nobody could have planted a link at. */
     if (!mkdtemp(dir)) {

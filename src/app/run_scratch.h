@@ -12,8 +12,11 @@
 
 #include <stddef.h>
 
-/* Creates the directory; returns its path (malloc'd), or NULL with "why" in err. */
-char *run_scratch_create(char *err, size_t errlen);
+/*
+ * Creates the directory $TMPDIR/PREFIX-XXXXXX; returns its path (malloc'd),
+ * or NULL with "why" in err.
+ */
+char *run_scratch_create(const char *prefix, char *err, size_t errlen);
 
 /* Removes path and everything below it (no link followed); frees path. */
 void run_scratch_remove(char *path);

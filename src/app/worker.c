@@ -100,7 +100,7 @@ int worker_context_init(struct worker_context *w, const struct options *opts, ch
         worker_context_release(w);
         return -1;
     }
-    w->scratch = run_scratch_create(err, errlen);
+    w->scratch = run_scratch_create("imgbatch", err, errlen);
     if (!w->scratch) {
         worker_context_release(w);
         return -1;

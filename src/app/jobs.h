@@ -1,0 +1,64 @@
+/*
+ * jobs: the pool jobs of a run or of a bench, built from its scan the one
+ * way both need them.
+ *
+ * INPUT and OUTPUT are opened for the workers (worker.h), the outputs'
+ * directories made below OUTPUT, and each file to do becomes a pool job
+ * naming its input and output below them, with a fresh random tag for its
+ * temporary file.  When a result comes in, jobs_settle puts the output in
+ * place (output_file.h).
+ */
+#ifndef IMGBATCH_JOBS_H
+#define IMGBATCH_JOBS_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "pool/pool.h"
+#include "scan.h"
+#include "worker.h"
+
+struct jobs {
+    struct worker_context workers;
+    struct scan_entry **entries; /* job index -> scan entry */
+    struct pool_job *list;
+    size_t count;
+    int opened; /* jobs_open succeeded: jobs_close has something to close */
+};
+
+/*
+ * Opens INPUT and OUTPUT for the workers and makes the entries' output
+ * directories (an entry whose directory cannot be made gets that as its
+ * error).  Returns 0, or -1 with why in err and nothing to release.
+ */
+int jobs_open(struct jobs *j, const struct options *opts, struct scan_result *scan, char *err,
+              size_t errlen);
+
+/* Adds entry e as the next job. */
+void jobs_add(struct jobs *j, struct scan_entry *e);
+
+/* New random tags for every job: a bench runs the same jobs again and again. */
+void jobs_retag(struct jobs *j);
+
+/*
+ * The pool configuration for the image worker on workers processes, with
+ * --timeout and --max-memory from opts; results go to on_result(result_ctx).
+ */
+void jobs_configure_pool(struct jobs *j, struct pool_config *cfg, const struct options *opts,
+                         int workers, pool_result_fn on_result, void *result_ctx);
+
+/*
+ * Puts job's output in place for its result (settle_output): NULL when it
+ * is there (*st describes it, if st is not NULL), else why the file failed.
+ */
+const char *jobs_settle(const struct jobs *j, size_t job, const struct job_result *res,
+                        const struct pool_worker_info *worker, struct stat *st, char *buf,
+                        size_t len);
+
+void jobs_close(struct jobs *j);
+
+/* The pool size for n files: --jobs, or the online CPUs; never more than n, at least 1. */
+int pool_size_for(const struct options *opts, size_t n);
+
+#endif
