@@ -80,4 +80,8 @@ int frame_write_blocking(int fd, uint8_t type, const void *body, size_t body_len
 
 const char *frame_status_str(enum frame_status s);
 
+/* The protocol's one integer encoding, 4 bytes big-endian, for frames and message bodies. */
+void put_be32(uint8_t *p, uint32_t v);
+uint32_t get_be32(const uint8_t *p);
+
 #endif

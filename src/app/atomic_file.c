@@ -1,5 +1,6 @@
 /* atomic_file: write beside, fsync, rename over; see include/atomic_file.h. */
 #include "atomic_file.h"
+#include "image/output_file.h"
 #include "base/beneath.h"
 #include "outpath.h"
 #include "base/random_name.h"
@@ -28,14 +29,12 @@ static char *random_temp_path(const char *path)
 {
     const char *slash = strrchr(path, '/');
     int dir_len = slash ? (int)(slash - path + 1) : 0;
-    const char *base = path + dir_len;
-    char tail[48];
-    int tail_len =
-        snprintf(tail, sizeof(tail), ".imgbatch-%016llx.tmp", (unsigned long long)random_u64());
-    int room = NAME_MAX - 1 - tail_len;
-    int base_len = (int)strlen(base) < room ? (int)strlen(base) : room;
+    /* The same form as an output's temporary name (output_file.h), which the scan skips. */
+    char *name = temp_name_for(path + dir_len, random_u64());
+    char *temp = xasprintf("%.*s%s", dir_len, path, name);
 
-    return xasprintf("%.*s.%.*s%s", dir_len, path, base_len, base, tail);
+    free(name);
+    return temp;
 }
 
 /* Creates a new temporary file beside path, never through a link: fd, or -1 with errno. */
@@ -160,4 +159,27 @@ int write_file_or_stdout(const char *path, const char *data, size_t len, mode_t 
         return -1;
     }
     return 0;
+}
+
+int write_file_from(const char *path, content_writer write, const void *ctx, mode_t mode,
+                    enum file_mode_rule rule, int stdout_ok, char *err, size_t errlen)
+{
+    char *data = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&data, &len);
+    int ret = -1;
+
+    if (!mem) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    write(mem, ctx);
+    if (fclose(mem) != 0)
+        snprintf(err, errlen, "cannot write %s: out of memory", path);
+    else if (stdout_ok)
+        ret = write_file_or_stdout(path, data, len, mode, rule, err, errlen);
+    else
+        ret = write_file_atomically(path, data, len, mode, rule, err, errlen);
+    free(data);
+    return ret;
 }

@@ -18,6 +18,7 @@
 #define IMGBATCH_ATOMIC_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* How the mode argument is applied. */
@@ -40,5 +41,16 @@ int is_stdout_name(const char *path);
  */
 int write_file_or_stdout(const char *path, const char *data, size_t len, mode_t mode,
                          enum file_mode_rule rule, char *err, size_t errlen);
+
+/* What prints a file's whole content into out (a memory stream). */
+typedef void (*content_writer)(FILE *out, const void *ctx);
+
+/*
+ * Collects what write(out, ctx) prints, then writes it to path atomically,
+ * or to stdout when stdout_ok and path is "-".  Returns 0, or -1 with
+ * "cannot write PATH: why" in err.
+ */
+int write_file_from(const char *path, content_writer write, const void *ctx, mode_t mode,
+                    enum file_mode_rule rule, int stdout_ok, char *err, size_t errlen);
 
 #endif

@@ -81,31 +81,36 @@ static int process_counts(const struct options *opts, size_t files, int *counts)
     return n;
 }
 
-/* Writes what the bench's --csv or --plot asked for; 0, or -1 with a message printed. */
-static int write_bench_file(const char *path, const char *title, const struct bench_point *pts,
-                            int n, int plot)
-{
-    char *data = NULL, err[RESULT_ERROR_MAX];
-    size_t len = 0;
-    FILE *mem = open_memstream(&data, &len);
-    int ret = -1;
+/* What the bench's --csv or --plot files hold. */
+struct bench_table {
+    const char *title;
+    const struct bench_point *pts;
+    int n;
+};
 
-    if (!mem) {
-        diag_errno("cannot write %s", path);
+static void put_csv(FILE *out, const void *ctx)
+{
+    const struct bench_table *t = ctx;
+    bench_csv(out, t->pts, t->n);
+}
+
+static void put_svg(FILE *out, const void *ctx)
+{
+    const struct bench_table *t = ctx;
+    bench_plot_svg(out, t->title, t->pts, t->n);
+}
+
+/* Writes what the bench's --csv or --plot asked for; 0, or -1 with a message printed. */
+static int write_bench_file(const char *path, const struct bench_table *table, int plot)
+{
+    char err[RESULT_ERROR_MAX];
+
+    if (write_file_from(path, plot ? put_svg : put_csv, table, 0666, MODE_UMASK, 1, err,
+                        sizeof(err)) < 0) {
+        diag("%s", err);
         return -1;
     }
-    if (plot)
-        bench_plot_svg(mem, title, pts, n);
-    else
-        bench_csv(mem, pts, n);
-    if (fclose(mem) != 0)
-        diag("cannot write %s: out of memory", path);
-    else if (write_file_or_stdout(path, data, len, 0666, MODE_UMASK, err, sizeof(err)) < 0)
-        diag("%s", err);
-    else
-        ret = 0;
-    free(data);
-    return ret;
+    return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -319,9 +324,10 @@ int run_bench(const struct options *opts)
                  b.last.first_error);
             status = 1;
         }
-        if (opts->csv_file && write_bench_file(opts->csv_file, title, pts, b.ncounts, 0) < 0)
+        struct bench_table table = {title, pts, b.ncounts};
+        if (opts->csv_file && write_bench_file(opts->csv_file, &table, 0) < 0)
             status = status ? status : 1;
-        if (opts->plot_file && write_bench_file(opts->plot_file, title, pts, b.ncounts, 1) < 0)
+        if (opts->plot_file && write_bench_file(opts->plot_file, &table, 1) < 0)
             status = status ? status : 1;
     }
     bench_release(&b);

@@ -528,6 +528,16 @@ void state_record(struct run_state *s, const struct scan_entry *e, const struct 
     free(line);
 }
 
+/* The compacted state: the header, then one record per output. */
+static void put_state(FILE *out, const void *ctx)
+{
+    const struct run_state *s = ctx;
+
+    fputs(STATE_HEADER, out);
+    for (size_t i = 0; i < s->count; i++)
+        put_record(out, &s->records[i]);
+}
+
 int state_close(struct run_state *s, char *err, size_t errlen)
 {
     int ret = 0;
@@ -540,23 +550,9 @@ int state_close(struct run_state *s, char *err, size_t errlen)
         close_quietly(s->journal);
     }
     /* A run with nothing new leaves the file alone. */
-    if (s->journal >= 0 && s->dirty) {
-        char *data = NULL;
-        size_t len = 0;
-        FILE *mem = open_memstream(&data, &len);
-        if (mem) {
-            fputs(STATE_HEADER, mem);
-            for (size_t i = 0; i < s->count; i++)
-                put_record(mem, &s->records[i]);
-        }
-        if (!mem || fclose(mem) != 0) {
-            snprintf(err, errlen, "cannot save %s: out of memory", s->path);
-            ret = -1;
-        } else if (write_file_atomically(s->path, data, len, 0666, MODE_UMASK, err, errlen) < 0) {
-            ret = -1;
-        }
-        free(data);
-    }
+    if (s->journal >= 0 && s->dirty &&
+        write_file_from(s->path, put_state, s, 0666, MODE_UMASK, 0, err, errlen) < 0)
+        ret = -1;
     for (size_t i = 0; i < s->count; i++)
         free_record(&s->records[i]);
     free(s->records);

@@ -34,32 +34,10 @@ static void put_iso_time(FILE *out, double unix_time)
     fprintf(out, "\"%s\"", buf);
 }
 
-/* Builds a file's content in memory, then hands it to write_file_or_stdout. */
-static int finish(const char *path, FILE *mem, char **data, size_t *len, char *err,
-                  size_t errlen)
+static void put_stats(FILE *out, const void *ctx)
 {
-    int ret;
+    const struct run_record *rec = ctx;
 
-    if (fclose(mem) != 0) {
-        snprintf(err, errlen, "cannot write %s: out of memory", path);
-        free(*data);
-        return -1;
-    }
-    ret = write_file_or_stdout(path, *data, *len, SUMMARY_FILE_MODE, MODE_EXACT, err, errlen);
-    free(*data);
-    return ret;
-}
-
-int write_stats_file(const char *path, const struct run_record *rec, char *err, size_t errlen)
-{
-    char *data = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&data, &len);
-
-    if (!out) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
     putc('{', out);
     json_put_path_field(out, "input", rec->opts->input);
     putc(',', out);
@@ -75,7 +53,11 @@ int write_stats_file(const char *path, const struct run_record *rec, char *err, 
     fprintf(out, ",\"exit_status\":%d,", rec->exit_status);
     report_put_summary_fields(out, rec->report, rec->totals);
     fputs("}\n", out);
-    return finish(path, out, &data, &len, err, errlen);
+}
+
+int write_stats_file(const char *path, const struct run_record *rec, char *err, size_t errlen)
+{
+    return write_file_from(path, put_stats, rec, SUMMARY_FILE_MODE, MODE_EXACT, 1, err, errlen);
 }
 
 void metrics_put_label_value(FILE *out, const char *s)
@@ -178,21 +160,21 @@ static double previous_success(const char *path)
     return metrics_find_value(buf, "imgbatch_last_success_timestamp_seconds");
 }
 
-int write_metrics_file(const char *path, const struct run_record *rec, char *err, size_t errlen)
+/* The metrics file's content: the run, and when the last run that exited 0 finished. */
+struct metrics {
+    const struct run_record *rec;
+    double last_success; /* < 0: none known */
+};
+
+static void put_metrics(FILE *out, const void *ctx)
 {
+    const struct run_record *rec = ((const struct metrics *)ctx)->rec;
+    double last_success = ((const struct metrics *)ctx)->last_success;
     const struct report *r = rec->report;
     const struct pool_outcome *o = rec->totals->outcome;
-    char *data = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&data, &len);
-    double last_success = rec->exit_status == 0 ? rec->finished_unix : previous_success(path);
     static const char *const status_names[] = {"ok", "failed", "skipped", "not_started"};
     size_t counts[] = {r->ok, r->failed, r->skipped, o->not_started};
 
-    if (!out) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
     put_help(out, "imgbatch_files", "Files in the last run, by status.");
     for (size_t i = 0; i < 4; i++) {
         fputs("imgbatch_files", out);
@@ -225,5 +207,11 @@ int write_metrics_file(const char *path, const struct run_record *rec, char *err
         put_gauge(out, rec, "imgbatch_last_success_timestamp_seconds",
                   "When the last run that exited 0 finished, in seconds since the epoch.",
                   last_success, 3);
-    return finish(path, out, &data, &len, err, errlen);
+}
+
+int write_metrics_file(const char *path, const struct run_record *rec, char *err, size_t errlen)
+{
+    struct metrics m = {rec, rec->exit_status == 0 ? rec->finished_unix : previous_success(path)};
+
+    return write_file_from(path, put_metrics, &m, SUMMARY_FILE_MODE, MODE_EXACT, 1, err, errlen);
 }

@@ -8,7 +8,9 @@
 
 static void put_u32(struct bytebuf *b, uint32_t v)
 {
-    uint8_t p[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    uint8_t p[4];
+
+    put_be32(p, v);
     bytebuf_append(b, p, 4);
 }
 
@@ -38,8 +40,7 @@ static uint32_t get_u32(struct reader *r)
         r->bad = 1;
         return 0;
     }
-    uint32_t v = (uint32_t)r->p[0] << 24 | (uint32_t)r->p[1] << 16 | (uint32_t)r->p[2] << 8 |
-                 r->p[3];
+    uint32_t v = get_be32(r->p);
     r->p += 4;
     r->left -= 4;
     return v;
