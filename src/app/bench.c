@@ -204,9 +204,8 @@ static int bench_measure(struct bench *b)
     int status = 0;
 
     jobs_configure_pool(&b->jobs, &cfg, opts, 0, count_result, NULL);
-    progress_init(&b->progress, &b->o, stderr,
+    progress_init(&b->progress, opts->progress, "bench", stderr,
                   b->jobs.count * (size_t)b->ncounts * (size_t)opts->repeat);
-    b->progress.op = "bench";
     if (b->progress.enabled) {
         cfg.on_tick = on_tick;
         cfg.tick_ms = PROGRESS_REDRAW_MS;

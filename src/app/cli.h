@@ -12,6 +12,8 @@
 
 #include "image/formats.h"
 #include "image/image.h"
+#include "progress.h"
+#include "shard.h"
 
 /* Exit status for a usage or setup error (bad option, unreadable INPUT...). */
 #define EXIT_USAGE 2
@@ -38,10 +40,7 @@ enum op { OP_RESIZE, OP_GRAYSCALE, OP_SEPIA, OP_THUMBNAIL, OP_BENCH };
 /* Most process counts one bench may try (--procs). */
 #define BENCH_PROCS_MAX 32
 
-/* Most shards one input may be split into; output_lock.c lays its lock file out by it. */
-#define SHARDS_MAX 1000000
 
-enum { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
 
 struct options {
     enum op op;

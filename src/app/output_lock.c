@@ -1,5 +1,6 @@
 /* output_lock: fcntl record locks on OUTPUT/.imgbatch.lock; see include/output_lock.h. */
 #include "output_lock.h"
+#include "shard.h"
 #include "base/diag.h"
 #include "atomic_file.h"
 #include "base/beneath.h"
@@ -37,7 +38,7 @@ _Static_assert(SPLIT_BASE > GATE_BYTE && SPLIT_BASE + SHARDS_MAX < SHARD_BASE,
 enum step { STEP_TAKEN, STEP_BUSY, STEP_AGAIN, STEP_ERROR };
 
 struct attempt {
-    const struct options *opts;
+    const struct lock_request *req;
     int fd;
     int wait;
     int gate_tries;
@@ -132,7 +133,7 @@ static enum step failed(struct attempt *a, const char *what)
 {
     int saved = errno;
 
-    snprintf(a->err, a->errlen, "cannot %s %s/%s: %s", what, a->opts->output, LOCK_NAME,
+    snprintf(a->err, a->errlen, "cannot %s %s/%s: %s", what, a->req->output, LOCK_NAME,
              strerror(saved));
     errno = saved;
     return STEP_ERROR;
@@ -178,7 +179,7 @@ static enum step lock_whole(struct attempt *a)
  */
 static enum step lock_shard(struct attempt *a)
 {
-    unsigned k = a->opts->shard_index, n = a->opts->shard_count;
+    unsigned k = a->req->shard_index, n = a->req->shard_count;
     struct flock c;
     int found;
 
@@ -227,12 +228,12 @@ static int open_lock_file(struct attempt *a, int dir)
 
     if (fd < 0 && errno == ELOOP) {
         snprintf(a->err, a->errlen, "the lock file %s/%s is a symbolic link; remove it",
-                 a->opts->output, LOCK_NAME);
+                 a->req->output, LOCK_NAME);
         return -1;
     }
     if (fd < 0) {
         snprintf(a->err, a->errlen, "cannot write into OUTPUT %s (its lock file %s): %s",
-                 a->opts->output, LOCK_NAME, strerror(errno));
+                 a->req->output, LOCK_NAME, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) < 0) {
@@ -242,7 +243,7 @@ static int open_lock_file(struct attempt *a, int dir)
     }
     if (!S_ISREG(st.st_mode)) {
         snprintf(a->err, a->errlen, "the lock file %s/%s is %s, not a regular file; remove it",
-                 a->opts->output, LOCK_NAME, file_type_words(st.st_mode));
+                 a->req->output, LOCK_NAME, file_type_words(st.st_mode));
         close(fd);
         return -1;
     }
@@ -258,16 +259,16 @@ static int still_there(int dir, int fd)
            by_name.st_dev == by_fd.st_dev && by_name.st_ino == by_fd.st_ino;
 }
 
-enum lock_result output_lock(const struct options *opts, int wait, int *fd,
+enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
                              struct lock_holder *holder, char *err, size_t errlen)
 {
-    struct attempt a = {opts, -1, wait, 0, holder, err, errlen};
+    struct attempt a = {req, -1, wait, 0, holder, err, errlen};
     enum step step = STEP_AGAIN;
-    int dir = open(opts->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir = open(req->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     memset(holder, 0, sizeof(*holder));
     if (dir < 0) {
-        snprintf(err, errlen, "cannot open OUTPUT %s: %s", opts->output, strerror(errno));
+        snprintf(err, errlen, "cannot open OUTPUT %s: %s", req->output, strerror(errno));
         return LOCK_ERROR;
     }
     while (step == STEP_AGAIN) {
@@ -276,7 +277,7 @@ enum lock_result output_lock(const struct options *opts, int wait, int *fd,
             step = STEP_ERROR;
             break;
         }
-        step = opts->shard_count ? lock_shard(&a) : lock_whole(&a);
+        step = req->shard_count ? lock_shard(&a) : lock_whole(&a);
         /* The run before removed the file after we opened it: lock the file now there. */
         if (step == STEP_TAKEN && !still_there(dir, a.fd))
             step = STEP_AGAIN;
@@ -294,7 +295,7 @@ enum lock_result output_lock(const struct options *opts, int wait, int *fd,
     return step == STEP_BUSY ? LOCK_BUSY : LOCK_ERROR;
 }
 
-void output_unlock(const struct options *opts, int fd)
+void output_unlock(const struct lock_request *req, int fd)
 {
     if (fd < 0)
         return;
@@ -304,8 +305,8 @@ void output_unlock(const struct options *opts, int fd)
      * whether it is the last one out would mean taking the whole file for
      * a moment, and a shard starting in that moment would be turned away.
      */
-    if (!opts->shard_count) {
-        char *path = path_join(opts->output, LOCK_NAME);
+    if (!req->shard_count) {
+        char *path = path_join(req->output, LOCK_NAME);
         if (unlink(path) < 0 && errno != ENOENT)
             diag_errno("cannot remove %s", path);
         free(path);

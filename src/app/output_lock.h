@@ -51,7 +51,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "cli.h"
 
 /* Exit status when another run holds OUTPUT: EX_TEMPFAIL, "try again later". */
 #define EXIT_OUTPUT_BUSY 75
@@ -70,10 +69,16 @@ struct lock_holder {
  * sets *fd (keep it open for the run).  LOCK_BUSY describes the run holding
  * it in *holder.  LOCK_ERROR leaves a reason in err.
  */
-enum lock_result output_lock(const struct options *opts, int wait, int *fd,
+/* Which OUTPUT, and which split's shard (both 0: not sharded). */
+struct lock_request {
+    const char *output;
+    unsigned shard_index, shard_count;
+};
+
+enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
                              struct lock_holder *holder, char *err, size_t errlen);
 
 /* Ends the run's hold on OUTPUT (fd < 0: nothing held); a run without --shard removes the file. */
-void output_unlock(const struct options *opts, int fd);
+void output_unlock(const struct lock_request *req, int fd);
 
 #endif

@@ -7,17 +7,17 @@
 
 #define ERASE_LINE "\r\033[K"
 
-void progress_init(struct progress *p, const struct options *opts, FILE *out, size_t total)
+void progress_init(struct progress *p, int mode, const char *op, FILE *out, size_t total)
 {
     memset(p, 0, sizeof(*p));
     p->out = out;
-    p->op = op_name(opts->op);
+    p->op = op;
     p->total = total;
     p->start_usec = now_usec();
-    if (opts->progress == PROGRESS_AUTO)
+    if (mode == PROGRESS_AUTO)
         p->enabled = isatty(fileno(out));
     else
-        p->enabled = opts->progress == PROGRESS_ON;
+        p->enabled = mode == PROGRESS_ON;
     /* Nothing to show for a run with nothing to do. */
     if (total == 0)
         p->enabled = 0;

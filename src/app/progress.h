@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cli.h"
+/* --progress: draw when stderr is a terminal, always, or never. */
+enum { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
+
 
 /* Redraws at most this often, unless something erased the line. */
 #define PROGRESS_REDRAW_MS 100
@@ -32,8 +34,11 @@ struct progress {
     int visible;          /* the line is on the screen now */
 };
 
-/* Decides whether to draw (opts->progress, isatty of out) and starts the clock. */
-void progress_init(struct progress *p, const struct options *opts, FILE *out, size_t total);
+/*
+ * Decides whether to draw (mode: PROGRESS_AUTO, _ON or _OFF from --progress,
+ * and whether out is a terminal) and starts the clock; op names the work.
+ */
+void progress_init(struct progress *p, int mode, const char *op, FILE *out, size_t total);
 
 /* One more file done; redraws when due. */
 void progress_file_done(struct progress *p, int failed);

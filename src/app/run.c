@@ -71,6 +71,13 @@ static void on_tick(void *ctx)
     progress_tick(&b->progress);
 }
 
+/* What OUTPUT's lock is asked for: this run's OUTPUT and split. */
+static struct lock_request lock_request_for(const struct options *opts)
+{
+    struct lock_request req = {opts->output, opts->shard_index, opts->shard_count};
+    return req;
+}
+
 /* 1 if both paths name one existing directory, whatever the spelling ("in", "./in/"). */
 static int same_directory(const char *a, const char *b)
 {
@@ -107,7 +114,8 @@ static int claim_output(const struct options *opts, int *lock_fd)
         diag_errno("cannot create OUTPUT %s", opts->output);
         return EXIT_USAGE;
     }
-    switch (output_lock(opts, opts->wait_for_lock, lock_fd, &holder, err, sizeof(err))) {
+    struct lock_request req = lock_request_for(opts);
+    switch (output_lock(&req, opts->wait_for_lock, lock_fd, &holder, err, sizeof(err))) {
     case LOCK_TAKEN:
         return 0;
     case LOCK_BUSY:
@@ -204,7 +212,8 @@ static int prepare(struct batch *b)
     }
     return 0;
 fail:
-    output_unlock(opts, b->lock_fd);
+    struct lock_request req = lock_request_for(opts);
+    output_unlock(&req, b->lock_fd);
     b->lock_fd = -1;
     return EXIT_USAGE;
 }
@@ -247,7 +256,7 @@ static int work(struct batch *b, struct pool_worker_stats *stats, int workers,
     size_t n = b->jobs.count;
 
     jobs_configure_pool(&b->jobs, &cfg, b->opts, workers, on_result, b);
-    progress_init(&b->progress, b->opts, stderr, n);
+    progress_init(&b->progress, b->opts->progress, op_name(b->opts->op), stderr, n);
     if (b->progress.enabled) {
         b->report.progress = &b->progress;
         cfg.on_tick = on_tick;
@@ -329,7 +338,8 @@ int run_batch(const struct options *opts)
         free(stats);
     }
     state_close(b.state, NULL, 0); /* saved by finish(); here only after a failed start */
-    output_unlock(opts, b.lock_fd); /* after the state and the summary files: the run is over */
+    struct lock_request req = lock_request_for(opts);
+    output_unlock(&req, b.lock_fd); /* after the state and the summary files: the run is over */
     jobs_close(&b.jobs);
     scan_release(&b.scan);
     return status;

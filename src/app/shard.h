@@ -13,6 +13,9 @@
 
 #include <stdint.h>
 
+/* Most shards one input may be split into; output_lock.c lays its lock file out by it. */
+#define SHARDS_MAX 1000000
+
 /* 64-bit FNV-1a of the string's bytes. */
 uint64_t fnv1a64(const char *s);
 
