@@ -186,6 +186,7 @@ static int check_input_and_output(const struct options *opts)
 static int prepare(struct batch *b)
 {
     const struct options *opts = b->opts;
+    struct lock_request lock = lock_request_for(opts);
     char err[RESULT_ERROR_MAX]; /* a path and its cause */
     int status = check_input_and_output(opts);
 
@@ -212,8 +213,7 @@ static int prepare(struct batch *b)
     }
     return 0;
 fail:
-    struct lock_request req = lock_request_for(opts);
-    output_unlock(&req, b->lock_fd);
+    output_unlock(&lock, b->lock_fd);
     b->lock_fd = -1;
     return EXIT_USAGE;
 }

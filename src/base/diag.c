@@ -11,7 +11,7 @@
  * One fprintf for the whole line: stderr is unbuffered, and a worker's
  * line must not interleave with the master's in the middle.
  */
-static void say(const char *fmt, va_list ap, int err)
+__attribute__((format(printf, 1, 0))) static void say(const char *fmt, va_list ap, int err)
 {
     char *msg = NULL;
 
