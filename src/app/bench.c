@@ -156,7 +156,8 @@ static int bench_prepare(struct bench *b)
         return EXIT_USAGE;
     }
     b->o.output = b->scratch;
-    if (scan_inputs(&b->o, &b->scan, err, sizeof(err)) < 0) {
+    struct scan_request scan = cli_scan_request(&b->o);
+    if (scan_inputs(&scan, &b->scan, err, sizeof(err)) < 0) {
         diag("%s", err);
         return EXIT_USAGE;
     }

@@ -5,6 +5,8 @@
  * anywhere after it, as getopt_long permutes them.
  */
 #include "cli.h"
+#include "base/xalloc.h"
+#include "shard.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -649,4 +651,40 @@ void cli_usage(FILE *out)
           "signal stops the files in flight at once),\n"
           "141 stopped because the report's reader went away (SIGPIPE).\n",
           out);
+}
+
+struct scan_request cli_scan_request(const struct options *opts)
+{
+    struct scan_request req = {
+        .input = opts->input,
+        .output = opts->output,
+        .recursive = opts->recursive,
+        .files_from = opts->files_from,
+        .null_separated = opts->null_separated,
+        .shard_index = opts->shard_index,
+        .shard_count = opts->shard_count,
+        .format = opts->format,
+        .suffix = opts->suffix,
+    };
+    return req;
+}
+
+uint64_t cli_output_hash(const struct options *o)
+{
+    /* max-pixels, timeouts and memory limits decide whether a file fails, not its pixels. */
+    char *text = xasprintf("op=%s size=%dx%d quality=%d format=%s rotate=%d metadata=%d "
+                           "fail-on=%s suffix=%s",
+                           op_name(o->op), o->width, o->height, o->quality, format_name(o->format),
+                           !o->no_rotate, o->keep_metadata, fail_on_name(o->fail_on), o->suffix);
+    uint64_t h = fnv1a64(text);
+
+    free(text);
+    return h;
+}
+
+struct state_request cli_state_request(const struct options *opts)
+{
+    struct state_request req = {opts->output, opts->shard_index, opts->shard_count,
+                                cli_output_hash(opts)};
+    return req;
 }

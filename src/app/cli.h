@@ -13,6 +13,8 @@
 #include "image/formats.h"
 #include "image/image.h"
 #include "progress.h"
+#include "scan.h"
+#include "state.h"
 #include "shard.h"
 
 /* Exit status for a usage or setup error (bad option, unreadable INPUT...). */
@@ -101,5 +103,14 @@ const char *format_name(enum out_format f);
 const char *fail_on_name(enum fail_on f);
 
 void cli_usage(FILE *out);
+
+/* The options that shape an output, hashed: a change in any of them redoes every file. */
+uint64_t cli_output_hash(const struct options *opts);
+
+/* Whose --incremental state these options mean. */
+struct state_request cli_state_request(const struct options *opts);
+
+/* What the scan is asked for, from these options. */
+struct scan_request cli_scan_request(const struct options *opts);
 
 #endif

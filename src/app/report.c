@@ -7,15 +7,15 @@
 #include <signal.h>
 #include <string.h>
 
-void report_init(struct report *r, FILE *out, const struct options *opts)
+void report_init(struct report *r, FILE *out, const struct report_style *style)
 {
     memset(r, 0, sizeof(*r));
     r->out = out;
-    r->json = opts->json;
-    r->quiet = opts->quiet;
-    r->op = opts->op;
-    r->shard_index = opts->shard_index;
-    r->shard_count = opts->shard_count;
+    r->json = style->json;
+    r->quiet = style->quiet;
+    r->op = style->op;
+    r->shard_index = style->shard_index;
+    r->shard_count = style->shard_count;
 }
 
 /* Before a line: the progress line, if any, makes room. */
@@ -140,7 +140,7 @@ void report_put_summary_fields(FILE *out, const struct report *r, const struct r
     const struct pool_outcome *o = t->outcome;
     size_t total = r->ok + r->failed + r->skipped + o->not_started;
 
-    fprintf(out, "\"op\":\"%s\",\"shard\":", op_name(r->op));
+    fprintf(out, "\"op\":\"%s\",\"shard\":", r->op);
     if (r->shard_count)
         fprintf(out, "\"%u/%u\"", r->shard_index, r->shard_count);
     else
@@ -191,7 +191,7 @@ void report_summary(struct report *r, const struct report_totals *t)
         return;
     }
 
-    fputs(op_name(r->op), r->out);
+    fputs(r->op, r->out);
     if (r->shard_count)
         fprintf(r->out, " (shard %u/%u)", r->shard_index, r->shard_count);
     fprintf(r->out, ": %zu ok, %zu failed, %zu skipped", r->ok, r->failed, r->skipped);

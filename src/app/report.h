@@ -10,7 +10,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cli.h"
 #include "pool/message.h"
 #include "pool/pool.h"
 #include "progress.h"
@@ -19,7 +18,7 @@ struct report {
     FILE *out;
     int json;
     int quiet;
-    enum op op;
+    const char *op;          /* "resize" */
     size_t ok;
     size_t failed;
     size_t skipped;
@@ -35,7 +34,15 @@ struct report {
 /* Exit status of a run stopped because its workers kept dying. */
 #define EXIT_WORKERS_DYING 3
 
-void report_init(struct report *r, FILE *out, const struct options *opts);
+/* How the report is written: the command line's choices. */
+struct report_style {
+    int json;
+    int quiet;
+    const char *op; /* "resize" */
+    unsigned shard_index, shard_count; /* --shard, or 0 and 0 */
+};
+
+void report_init(struct report *r, FILE *out, const struct report_style *style);
 
 /* A file processed: res carries the dimensions and time. */
 void report_ok(struct report *r, const char *input, const char *output,

@@ -201,12 +201,14 @@ static int prepare(struct batch *b)
         goto fail;
     b->started_unix = wall_clock_now();
     b->started_usec = now_usec();
-    if (scan_inputs(opts, &b->scan, err, sizeof(err)) < 0) {
+    struct scan_request scan = cli_scan_request(opts);
+    if (scan_inputs(&scan, &b->scan, err, sizeof(err)) < 0) {
         diag("%s", err);
         goto fail;
     }
+    struct state_request state = cli_state_request(opts);
     if (check_report_paths(opts, &b->scan, err, sizeof(err)) < 0 ||
-        (opts->incremental && !(b->state = state_open(opts, !opts->dry_run, err, sizeof(err))))) {
+        (opts->incremental && !(b->state = state_open(&state, !opts->dry_run, err, sizeof(err))))) {
         diag("%s", err);
         scan_release(&b->scan);
         goto fail;
@@ -233,7 +235,9 @@ static int plan(struct batch *b)
     }
     scan_check_outputs(&b->scan, b->opts->output);
     scan_sort_largest_first(&b->scan);
-    report_init(&b->report, stdout, b->opts);
+    struct report_style style = {b->opts->json, b->opts->quiet, op_name(b->opts->op),
+                                 b->opts->shard_index, b->opts->shard_count};
+    report_init(&b->report, stdout, &style);
     for (size_t i = 0; i < b->scan.skipped_count; i++)
         report_skipped(&b->report, b->scan.skipped[i].input, b->scan.skipped[i].reason);
     for (size_t i = 0; i < b->scan.count; i++) {

@@ -32,7 +32,7 @@
 #define SCAN_MAX_DEPTH 128
 
 struct walk {
-    const struct options *opts;
+    const struct scan_request *req;
     struct scan_result *r;
     dev_t out_dev;
     ino_t out_ino;
@@ -55,7 +55,7 @@ static struct scan_entry *add_entry(struct scan_result *r)
 /* Everything about rel is reported by exactly one shard, so the shards' summaries add up. */
 static int ours(const struct walk *w, const char *rel)
 {
-    return shard_contains(rel, w->opts->shard_index, w->opts->shard_count);
+    return shard_contains(rel, w->req->shard_index, w->req->shard_count);
 }
 
 static void add_skipped(struct walk *w, const char *rel, const char *reason)
@@ -68,19 +68,19 @@ static void add_skipped(struct walk *w, const char *rel, const char *reason)
         r->skipped_cap = r->skipped_cap ? r->skipped_cap * 2 : 16;
         r->skipped = xrealloc(r->skipped, r->skipped_cap * sizeof(*r->skipped));
     }
-    r->skipped[r->skipped_count].input = path_join(w->opts->input, rel);
+    r->skipped[r->skipped_count].input = path_join(w->req->input, rel);
     r->skipped[r->skipped_count].reason = reason;
     r->skipped_count++;
 }
 
-static void fill_entry(struct scan_entry *e, const struct options *opts, const char *rel,
+static void fill_entry(struct scan_entry *e, const struct scan_request *req, const char *rel,
                        char *input, const struct stat *st)
 {
-    char *out_rel = output_relpath(rel, opts->format, opts->suffix);
+    char *out_rel = output_relpath(rel, req->format, req->suffix);
 
     e->rel = xstrdup(rel);
     e->input = input;
-    e->output = opts->output ? path_join(opts->output, out_rel) : xstrdup(out_rel);
+    e->output = req->output ? path_join(req->output, out_rel) : xstrdup(out_rel);
     e->out_rel = out_rel;
     e->size = st->st_size;
     e->dev = st->st_dev;
@@ -97,7 +97,7 @@ static void add_file(struct walk *w, const char *rel, const struct stat *st)
 {
     struct scan_entry *e = add_entry(w->r);
 
-    fill_entry(e, w->opts, rel, path_join(w->opts->input, rel), st);
+    fill_entry(e, w->req, rel, path_join(w->req->input, rel), st);
     e->other_shard = !ours(w, rel);
 }
 
@@ -110,7 +110,7 @@ static void add_failure_text(struct walk *w, const char *rel, char *error)
     }
     struct scan_entry *e = add_entry(w->r);
     e->rel = xstrdup(rel);
-    e->input = rel[0] ? path_join(w->opts->input, rel) : xstrdup(w->opts->input);
+    e->input = rel[0] ? path_join(w->req->input, rel) : xstrdup(w->req->input);
     e->output = xstrdup("");
     e->error = error;
 }
@@ -155,10 +155,10 @@ static void consider(struct walk *w, int dirfd, const char *name, const char *re
         int is_output = w->have_out && st.st_dev == w->out_dev && st.st_ino == w->out_ino;
         if (listed) {
             add_skipped(w, rel, "a directory (--files-from lists files)");
-        } else if (w->opts->recursive && !is_output && w->depth >= SCAN_MAX_DEPTH) {
+        } else if (w->req->recursive && !is_output && w->depth >= SCAN_MAX_DEPTH) {
             add_failure_text(w, rel, xasprintf("directory too deep: more than %d levels below "
                                                "INPUT (not walked)", SCAN_MAX_DEPTH));
-        } else if (w->opts->recursive && !is_output) {
+        } else if (w->req->recursive && !is_output) {
             /* O_NOFOLLOW: swapped for a link since the look above, it is not entered. */
             int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub < 0) {
@@ -270,7 +270,7 @@ static int scan_listed(struct walk *w, int input_fd, char *err, size_t errlen)
     char **names;
     size_t n, kept = 0;
 
-    if (read_name_list(w->opts->files_from, w->opts->null_separated, &names, &n, err, errlen) < 0)
+    if (read_name_list(w->req->files_from, w->req->null_separated, &names, &n, err, errlen) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         char *name = names[i];
@@ -304,53 +304,53 @@ static void mark_clashes(struct scan_result *r);
 static void drop_other_shards(struct scan_result *r);
 static void remember_inputs(struct scan_result *r);
 
-int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen)
+int scan_inputs(const struct scan_request *req, struct scan_result *r, char *err, size_t errlen)
 {
-    struct walk w = {opts, r, 0, 0, 0, 0};
+    struct walk w = {req, r, 0, 0, 0, 0};
     struct stat st, out_st;
 
     memset(r, 0, sizeof(*r));
-    if (stat(opts->input, &st) < 0) {
-        snprintf(err, errlen, "cannot read INPUT %s: %s", opts->input, strerror(errno));
+    if (stat(req->input, &st) < 0) {
+        snprintf(err, errlen, "cannot read INPUT %s: %s", req->input, strerror(errno));
         return -1;
     }
-    if (opts->output && stat(opts->output, &out_st) == 0) {
+    if (req->output && stat(req->output, &out_st) == 0) {
         w.out_dev = out_st.st_dev;
         w.out_ino = out_st.st_ino;
         w.have_out = 1;
     }
 
     if (S_ISREG(st.st_mode)) {
-        const char *base = strrchr(opts->input, '/');
-        base = base ? base + 1 : opts->input;
+        const char *base = strrchr(req->input, '/');
+        base = base ? base + 1 : req->input;
         if (input_kind_of(base) == IN_NONE) {
             snprintf(err, errlen,
                      "INPUT %s is not an image by its extension "
                      "(.jpg .jpeg .png .gif .bmp .webp .tif .tiff)",
-                     opts->input);
+                     req->input);
             return -1;
         }
-        if (opts->files_from) {
+        if (req->files_from) {
             snprintf(err, errlen, "--files-from needs INPUT to be a directory, and %s is a file",
-                     opts->input);
+                     req->input);
             return -1;
         }
         if (ours(&w, base))
-            fill_entry(add_entry(r), opts, base, xstrdup(opts->input), &st);
+            fill_entry(add_entry(r), req, base, xstrdup(req->input), &st);
         remember_inputs(r);
         return 0;
     }
     if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "INPUT %s is neither a directory nor a file", opts->input);
+        snprintf(err, errlen, "INPUT %s is neither a directory nor a file", req->input);
         return -1;
     }
-    int fd = open(opts->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = open(req->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot read INPUT %s: %s", opts->input, strerror(errno));
+        snprintf(err, errlen, "cannot read INPUT %s: %s", req->input, strerror(errno));
         return -1;
     }
     int ret = 0;
-    if (opts->files_from) {
+    if (req->files_from) {
         ret = scan_listed(&w, fd, err, errlen);
         close(fd);
     } else {
@@ -363,7 +363,7 @@ int scan_inputs(const struct options *opts, struct scan_result *r, char *err, si
     /* Before other shards' images go: two inputs of one output may hash apart. */
     remember_inputs(r);
     mark_clashes(r);
-    if (opts->shard_count)
+    if (req->shard_count)
         drop_other_shards(r);
     return 0;
 }

@@ -16,7 +16,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "cli.h"
+#include "image/formats.h"
 
 struct scan_entry {
     char *rel;    /* the path relative to INPUT (its base name when INPUT is a file) */
@@ -59,8 +59,20 @@ struct scan_result {
     size_t skipped_cap;
 };
 
+/* What to scan, and how its outputs are named: the command line's choices. */
+struct scan_request {
+    const char *input;
+    const char *output;     /* never scanned as input when inside INPUT; NULL: none */
+    int recursive;          /* -r */
+    const char *files_from; /* --files-from: the list instead of a walk, or NULL */
+    int null_separated;     /* -0: the list's names end with NUL */
+    unsigned shard_index, shard_count; /* --shard K/N, or 0 and 0 */
+    enum out_format format; /* --format, and --suffix: the outputs' names */
+    const char *suffix;
+};
+
 /*
- * Scans opts->input into r, or, with --files-from, takes the files listed
+ * Scans req->input into r, or, with --files-from, takes the files listed
  * (names relative to INPUT, which must then be a directory).  With --shard
  * only the files of that shard are kept, skipped and failed ones alike.
  * Two inputs of one output both get an error here, whatever their shards.
@@ -68,7 +80,7 @@ struct scan_result {
  * (missing, unreadable, not an image, an unreadable list); r is empty then.
  * OUTPUT should exist already, so that it is never scanned as input.
  */
-int scan_inputs(const struct options *opts, struct scan_result *r, char *err, size_t errlen);
+int scan_inputs(const struct scan_request *req, struct scan_result *r, char *err, size_t errlen);
 
 /* Whether the file dev/ino is among the scan's images (of any shard); inputs must be filled. */
 int scan_has_input(const struct scan_result *r, dev_t dev, ino_t ino);

@@ -61,31 +61,18 @@ struct run_state {
     int dirty;   /* the file differs from the compacted records: rewrite it at the end */
 };
 
-uint64_t state_options_hash(const struct options *o)
-{
-    /* max-pixels, timeouts and memory limits decide whether a file fails, not its pixels. */
-    char *text = xasprintf("op=%s size=%dx%d quality=%d format=%s rotate=%d metadata=%d "
-                           "fail-on=%s suffix=%s",
-                           op_name(o->op), o->width, o->height, o->quality, format_name(o->format),
-                           !o->no_rotate, o->keep_metadata, fail_on_name(o->fail_on), o->suffix);
-    uint64_t h = fnv1a64(text);
-
-    free(text);
-    return h;
-}
-
 /* The state file's name inside OUTPUT (malloc'd). */
-static char *state_name_for(const struct options *opts)
+static char *state_name_for(const struct state_request *req)
 {
-    if (opts->shard_count)
-        return xasprintf("%s.%u-of-%u", STATE_NAME, opts->shard_index, opts->shard_count);
+    if (req->shard_count)
+        return xasprintf("%s.%u-of-%u", STATE_NAME, req->shard_index, req->shard_count);
     return xstrdup(STATE_NAME);
 }
 
-char *state_path_for(const struct options *opts)
+char *state_path_for(const struct state_request *req)
 {
-    char *name = state_name_for(opts);
-    char *path = path_join(opts->output, name);
+    char *name = state_name_for(req);
+    char *path = path_join(req->output, name);
 
     free(name);
     return path;
@@ -380,13 +367,13 @@ static int load(struct run_state *s, int fd, size_t size, char *err, size_t errl
  * blocking: fd, -1 with no file (ENOENT, nothing to read), or -2 with a
  * message.  With record, it is created if missing and opened to append.
  */
-static int open_state_file(struct run_state *s, const struct options *opts, int record, char *err,
-                           size_t errlen)
+static int open_state_file(struct run_state *s, const struct state_request *req, int record,
+                           char *err, size_t errlen)
 {
     int flags =
         (record ? O_RDWR | O_APPEND | O_CREAT : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-    char *name = state_name_for(opts);
-    int dir = open(opts->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char *name = state_name_for(req);
+    int dir = open(req->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int fd = -1;
 
     if (dir >= 0) {
@@ -407,17 +394,18 @@ static int open_state_file(struct run_state *s, const struct options *opts, int 
     return -2;
 }
 
-struct run_state *state_open(const struct options *opts, int record, char *err, size_t errlen)
+struct run_state *state_open(const struct state_request *req, int record, char *err,
+                             size_t errlen)
 {
     struct run_state *s = xcalloc(1, sizeof(*s));
     struct stat st;
     int fd;
 
-    s->path = state_path_for(opts);
-    s->output_dir = xstrdup(opts->output);
-    s->options = state_options_hash(opts);
+    s->path = state_path_for(req);
+    s->output_dir = xstrdup(req->output);
+    s->options = req->options;
     s->journal = -1;
-    fd = open_state_file(s, opts, record, err, errlen);
+    fd = open_state_file(s, req, record, err, errlen);
     if (fd == -1)
         return s; /* not recording, and no state yet */
     if (fd < 0)

@@ -27,16 +27,19 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "cli.h"
 #include "scan.h"
 
 struct run_state;
 
-/* The options that shape an output, hashed: a change in any of them redoes every file. */
-uint64_t state_options_hash(const struct options *opts);
+/* Whose state: OUTPUT's, this split's, for outputs shaped by these options. */
+struct state_request {
+    const char *output;
+    unsigned shard_index, shard_count; /* --shard K/N, or 0 and 0 */
+    uint64_t options; /* the options that shape an output, hashed (cli_output_hash) */
+};
 
-/* OUTPUT's state file name for these options (malloc'd). */
-char *state_path_for(const struct options *opts);
+/* OUTPUT's state file path for this request (malloc'd). */
+char *state_path_for(const struct state_request *req);
 
 /*
  * The records of a state file's content (len bytes, any bytes at all), as a
@@ -49,12 +52,13 @@ struct run_state *state_parse(const char *data, size_t len);
 size_t state_count(const struct run_state *s);
 
 /*
- * Loads the state of opts->output.  With record, also opens it for the
+ * Loads the state of req->output.  With record, also opens it for the
  * records of this run.  Returns NULL with a reason in err when the state
  * exists but cannot be read, is not a regular file with one link, is
  * bigger than the bound, or cannot be opened for writing.
  */
-struct run_state *state_open(const struct options *opts, int record, char *err, size_t errlen);
+struct run_state *state_open(const struct state_request *req, int record, char *err,
+                             size_t errlen);
 
 /* 1 if e's output is up to date. */
 int state_is_up_to_date(const struct run_state *s, const struct scan_entry *e);

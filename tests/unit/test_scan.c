@@ -84,6 +84,13 @@ static void remove_tree(void)
     free(cmd);
 }
 
+/* scan_inputs() asked what these options ask. */
+static int scan_options(const struct options *o, struct scan_result *r, char *err, size_t errlen)
+{
+    struct scan_request req = cli_scan_request(o);
+    return scan_inputs(&req, r, err, errlen);
+}
+
 /* Parses "imgbatch resize INPUT OUTPUT extra..." (extra NULL-terminated). */
 static void options_for(struct options *o, const char *input, const char *output, ...)
 {
@@ -161,7 +168,7 @@ static void test_flat(void)
     char *in = pathf("in"), *out = pathf("out");
 
     options_for(&o, in, out, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
     CHECK_EQ_INT(r.skipped_count, 1); /* notes.txt; hidden files and directories are not counted */
     CHECK(r.skipped_count == 1 && strstr(r.skipped[0].input, "notes.txt") != NULL);
@@ -184,7 +191,7 @@ static void test_flat(void)
     if (asprintf(&in_slash, "%s/", in) < 0 || asprintf(&out_slash, "%s//", out) < 0)
         abort();
     options_for(&o, in_slash, out_slash, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
     CHECK(output_is(find(&r, "in/a.jpg"), "out/a.jpg"));
     scan_release(&r);
@@ -193,7 +200,7 @@ static void test_flat(void)
 
     /* --format and --suffix shape the output names. */
     options_for(&o, in, out, "-f", "webp", "--suffix", "_small", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
     CHECK(output_is(find(&r, "in/a.jpg"), "out/a_small.webp"));
     CHECK(output_is(find(&r, "in/B.PNG"), "out/B_small.webp"));
@@ -210,7 +217,7 @@ static void test_recursive(void)
     char *in = pathf("in"), *out = pathf("out");
 
     options_for(&o, in, out, "-r", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 4);
     CHECK_EQ_INT(r.skipped_count, 2); /* notes.txt and sub/readme */
     CHECK(output_is(find(&r, "in/sub/d.jpg"), "out/sub/d.jpg"));
@@ -237,7 +244,7 @@ static void test_clash(void)
     make_file("clash/b.jpg", 3);
     char *in = pathf("clash"), *out = pathf("clash_out");
     options_for(&o, in, out, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
     scan_check_outputs(&r, o.output);
     const struct scan_entry *png = find(&r, "clash/a.png");
@@ -254,7 +261,7 @@ static void test_clash(void)
     /* Three inputs on one output: all three fail. */
     make_file("clash/a.bmp", 4);
     options_for(&o, in, out, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     scan_check_outputs(&r, o.output);
     CHECK_EQ_INT(errors_in(&r), 3);
     const struct scan_entry *bmp = find(&r, "clash/a.bmp");
@@ -263,7 +270,7 @@ static void test_clash(void)
 
     /* With -f jpeg everything maps to .jpg: b.jpg is no clash, the a.* are. */
     options_for(&o, in, out, "-f", "jpeg", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     scan_check_outputs(&r, o.output);
     CHECK_EQ_INT(errors_in(&r), 3);
     jpg = find(&r, "clash/b.jpg");
@@ -287,7 +294,7 @@ static void test_overwrite(void)
 
     /* OUTPUT is INPUT, formats kept: every output is its own input. */
     options_for(&o, dir, dir, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
     scan_check_outputs(&r, o.output);
     CHECK_EQ_INT(errors_in(&r), 3);
@@ -298,7 +305,7 @@ static void test_overwrite(void)
     /* The same directory spelt differently is still the same directory. */
     char *dir_dot = pathf("same/.");
     options_for(&o, dir, dir_dot, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     scan_check_outputs(&r, o.output);
     CHECK_EQ_INT(errors_in(&r), 3);
     scan_release(&r);
@@ -306,7 +313,7 @@ static void test_overwrite(void)
 
     /* With a suffix the outputs are new files. */
     options_for(&o, dir, dir, "--suffix", "_p", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
     scan_check_outputs(&r, o.output);
     CHECK_EQ_INT(errors_in(&r), 0);
@@ -315,7 +322,7 @@ static void test_overwrite(void)
     /* ...unless a suffixed name is itself one of the inputs: x.jpg -> x_p.jpg. */
     make_file("same/x_p.jpg", 4);
     options_for(&o, dir, dir, "--suffix", "_p", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 4);
     scan_check_outputs(&r, o.output);
     const struct scan_entry *x = find(&r, "same/x.jpg");
@@ -328,7 +335,7 @@ static void test_overwrite(void)
     make_file("fresh_out/x.jpg", 9);
     char *fresh = pathf("fresh_out");
     options_for(&o, dir, fresh, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     scan_check_outputs(&r, o.output);
     CHECK_EQ_INT(errors_in(&r), 0);
     scan_release(&r);
@@ -340,7 +347,7 @@ static void test_overwrite(void)
     CHECK_EQ_INT(link(src, dst), 0);
     char *lo = pathf("linked_out");
     options_for(&o, dir, lo, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     scan_check_outputs(&r, o.output);
     const struct scan_entry *y = find(&r, "same/y.png");
     CHECK(y && y->error && strstr(y->error, "would overwrite an input"));
@@ -368,7 +375,7 @@ static void test_largest_first(void)
     make_file("sizes/empty.jpg", 0);
     char *in = pathf("sizes"), *out = pathf("sizes_out");
     options_for(&o, in, out, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 6);
     scan_sort_largest_first(&r);
     static const char *order[] = {"huge.png", "mid.gif", "tie_a.jpg", "tie_b.jpg", "small.jpg",
@@ -404,7 +411,7 @@ static void test_output_inside_input(void)
     make_file("nest/keep/k.png", 1);
     char *in = pathf("nest"), *out = pathf("nest/out");
     options_for(&o, in, out, "-r", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 2);
     CHECK(find(&r, "nest/p.jpg") != NULL);
     CHECK(output_is(find(&r, "nest/keep/k.png"), "nest/out/keep/k.png"));
@@ -417,7 +424,7 @@ static void test_output_inside_input(void)
     /* OUTPUT spelt with a trailing slash: still recognised. */
     char *out_slash = pathf("nest/out/");
     options_for(&o, in, out_slash, "-r", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 2);
     scan_release(&r);
     free(out_slash);
@@ -442,7 +449,7 @@ static void test_links(void)
     make_link("real/z.jpg", "links/to-z.jpg");   /* to a file inside INPUT: not followed either */
     char *in = pathf("links"), *out = pathf("links_out");
     options_for(&o, in, out, "-r", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK(find(&r, "links/real/z.jpg") != NULL);
     CHECK(find(&r, "links/alias/z.jpg") == NULL);
     const struct scan_entry *ghost = find(&r, "links/ghost.jpg");
@@ -465,7 +472,7 @@ static void test_input_errors(void)
     /* One image as INPUT. */
     char *one = pathf("in/a.jpg");
     options_for(&o, one, out, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 1);
     CHECK(r.count == 1 && !strcmp(r.entries[0].input, one));
     CHECK(r.count == 1 && output_is(&r.entries[0], "out/a.jpg"));
@@ -475,7 +482,7 @@ static void test_input_errors(void)
 
     char *gif = pathf("in/c.gif");
     options_for(&o, gif, out, "--suffix", "-1", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK(r.count == 1 && output_is(&r.entries[0], "out/c-1.png"));
     scan_release(&r);
     free(gif);
@@ -484,7 +491,7 @@ static void test_input_errors(void)
     char *missing = pathf("no/such/dir");
     options_for(&o, missing, out, NULL);
     err[0] = '\0';
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), -1);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), -1);
     CHECK(strstr(err, missing) != NULL);
     CHECK(strstr(err, "No such file") != NULL);
     scan_release(&r);
@@ -494,7 +501,7 @@ static void test_input_errors(void)
     char *txt = pathf("in/notes.txt");
     options_for(&o, txt, out, NULL);
     err[0] = '\0';
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), -1);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), -1);
     CHECK(strstr(err, "notes.txt") != NULL);
     CHECK(strstr(err, "not an image") != NULL);
     scan_release(&r);
@@ -508,7 +515,7 @@ static void test_input_errors(void)
     make_dir("empty");
     char *empty = pathf("empty");
     options_for(&o, empty, out, "-r", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 0);
     CHECK_EQ_INT(r.skipped_count, 0);
     scan_check_outputs(&r, o.output);
@@ -531,7 +538,7 @@ static void test_odd_names(void)
     make_file("odd/bad\xff.png", 1);
     char *in = pathf("odd"), *out = pathf("odd_out");
     options_for(&o, in, out, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
     CHECK(output_is(find(&r, "odd/line\nbreak.jpg"), "odd_out/line\nbreak.jpg"));
     CHECK(output_is(find(&r, "odd/sp ace.GIF"), "odd_out/sp ace.png"));
@@ -578,7 +585,7 @@ static void test_special_files(void)
 
     char *in = pathf("special"), *out = pathf("special_out");
     options_for(&o, in, out, NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     const struct scan_entry *e = find(&r, "special/pipe.jpg");
     CHECK(e && e->error && !strcmp(e->error, "not a regular file: a FIFO"));
     e = find(&r, "special/loop1.jpg");
@@ -595,7 +602,7 @@ static void test_special_files(void)
 
     /* With -r the directory is walked instead. */
     options_for(&o, in, out, "-r", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK(find(&r, "special/folder.jpg/inner.jpg") != NULL);
     CHECK(find_skipped(&r, "special/folder.jpg") == NULL);
     scan_release(&r);
@@ -636,7 +643,7 @@ static void test_make_dirs(void)
     make_link("../mdelsewhere", "mdout/linked");
     char *in = pathf("mdin"), *out = pathf("mdout"), *elsewhere = pathf("mdelsewhere/p.jpg");
     options_for(&o, in, out, "-r", NULL);
-    CHECK_EQ_INT(scan_inputs(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     int out_fd = open(out, O_RDONLY | O_DIRECTORY);
     scan_create_output_dirs(&r, out_fd);
     close(out_fd);

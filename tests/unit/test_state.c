@@ -7,6 +7,7 @@
 #include "check.h"
 
 #include "outpath.h"
+#include "cli.h"
 #include "state.h"
 #include "base/xalloc.h"
 
@@ -17,6 +18,20 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+
+/* The state these options mean, as run.c opens it. */
+static struct run_state *open_for(const struct options *o, int record, char *err, size_t len)
+{
+    struct state_request req = cli_state_request(o);
+    return state_open(&req, record, err, len);
+}
+
+static char *path_of(const struct options *o)
+{
+    struct state_request req = cli_state_request(o);
+    return state_path_for(&req);
+}
 
 static char dir[] = "/tmp/imgbatch-test-state-XXXXXX";
 
@@ -81,7 +96,7 @@ static int up_to_date(const struct options *o, const char *name)
 {
     char err[256];
     struct scan_entry e;
-    struct run_state *s = state_open(o, 0, err, sizeof(err));
+    struct run_state *s = open_for(o, 0, err, sizeof(err));
     int r;
 
     CHECK(s != NULL);
@@ -109,7 +124,7 @@ static void make_pair(const char *name)
 static void run_recording(const struct options *o, const char *const *names, size_t n)
 {
     char err[256];
-    struct run_state *s = state_open(o, 1, err, sizeof(err));
+    struct run_state *s = open_for(o, 1, err, sizeof(err));
 
     CHECK(s != NULL);
     for (size_t i = 0; i < n; i++) {
@@ -167,7 +182,7 @@ static void test_torn_and_garbage(void)
 {
     static const char *const e_only[] = {"e"};
     struct options o = opts_for("200");
-    char *state = state_path_for(&o);
+    char *state = path_of(&o);
     char err[256];
 
     make_pair("e");
@@ -181,14 +196,14 @@ static void test_torn_and_garbage(void)
     close(fd);
     CHECK_EQ_INT(up_to_date(&o, "e"), 1);
     make_pair("f");
-    struct run_state *s = state_open(&o, 1, err, sizeof(err));
+    struct run_state *s = open_for(&o, 1, err, sizeof(err));
     CHECK(s != NULL);
     struct scan_entry f;
     entry_for(&f, "f");
     record(s, &f);
     entry_free(&f);
     /* Killed before the compaction: only the appended record is there. */
-    struct run_state *peek = state_open(&o, 0, err, sizeof(err));
+    struct run_state *peek = open_for(&o, 0, err, sizeof(err));
     CHECK(peek != NULL);
     entry_for(&f, "f");
     CHECK_EQ_INT(state_is_up_to_date(peek, &f), 1);
@@ -240,7 +255,7 @@ static void test_parse_buffer(void)
 static int refused(struct options *o, int record, const char *what)
 {
     char err[512] = "";
-    struct run_state *s = state_open(o, record, err, sizeof(err));
+    struct run_state *s = open_for(o, record, err, sizeof(err));
 
     if (s) {
         state_close(s, NULL, 0);
@@ -255,7 +270,7 @@ static int refused(struct options *o, int record, const char *what)
 static void test_refused_files(void)
 {
     struct options o = opts_for("300");
-    char *state = state_path_for(&o);
+    char *state = path_of(&o);
     char *victim = xasprintf("%s/victim", dir);
 
     write_file(victim, "not imgbatch's\n");
@@ -297,11 +312,11 @@ static void test_refused_files(void)
 static void test_shard_files_apart(void)
 {
     struct options o = opts_for("200");
-    char *plain = state_path_for(&o);
+    char *plain = path_of(&o);
 
     o.shard_index = 2;
     o.shard_count = 4;
-    char *sharded = state_path_for(&o);
+    char *sharded = path_of(&o);
     CHECK(strstr(plain, "/.imgbatch-state") != NULL);
     CHECK(strstr(sharded, "/.imgbatch-state.2-of-4") != NULL);
     free(plain);
