@@ -1,4 +1,4 @@
-/* atomic_file: write beside, fsync, rename over; see include/atomic_file.h. */
+/* atomic_file: write beside, fsync, rename over; see atomic_file.h. */
 #include "atomic_file.h"
 #include "image/output_file.h"
 #include "base/beneath.h"

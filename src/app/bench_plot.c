@@ -1,4 +1,4 @@
-/* bench_plot: SVG and CSV of a bench's table; see include/bench_plot.h. */
+/* bench_plot: SVG and CSV of a bench's table; see bench_plot.h. */
 #include "bench_plot.h"
 
 #include <math.h>

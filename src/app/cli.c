@@ -1,5 +1,5 @@
 /*
- * cli: command-line parsing; see include/cli.h.
+ * cli: command-line parsing; see cli.h.
  *
  * The command comes first ("imgbatch resize IN OUT ..."); options may stand
  * anywhere after it, as getopt_long permutes them.

@@ -1,4 +1,4 @@
-/* filelist: reading and tidying --files-from names; see include/filelist.h. */
+/* filelist: reading and tidying --files-from names; see filelist.h. */
 #include "filelist.h"
 #include "base/xalloc.h"
 

@@ -1,4 +1,4 @@
-/* json: string escaping for JSON and for text lines; see include/json.h. */
+/* json: string escaping for JSON and for text lines; see json.h. */
 #include "json.h"
 
 #include <math.h>

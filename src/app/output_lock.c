@@ -1,4 +1,4 @@
-/* output_lock: fcntl record locks on OUTPUT/.imgbatch.lock; see include/output_lock.h. */
+/* output_lock: fcntl record locks on OUTPUT/.imgbatch.lock; see output_lock.h. */
 #include "output_lock.h"
 #include "shard.h"
 #include "base/diag.h"
@@ -17,7 +17,7 @@
 
 #define LOCK_NAME ".imgbatch.lock"
 
-/* The regions of the file; see include/output_lock.h. */
+/* The regions of the file; see output_lock.h. */
 #define GATE_BYTE 0
 #define SPLIT_BASE 1                             /* byte SPLIT_BASE + N: the runs of --shard K/N */
 #define SHARD_BASE (SPLIT_BASE + SHARDS_MAX + 1) /* byte SHARD_BASE + K: shard K */

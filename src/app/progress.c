@@ -1,4 +1,4 @@
-/* progress: the live progress line; see include/progress.h. */
+/* progress: the live progress line; see progress.h. */
 #include "progress.h"
 #include "base/xio.h"
 

@@ -1,4 +1,4 @@
-/* report: per-file lines and the summary; see include/report.h. */
+/* report: per-file lines and the summary; see report.h. */
 #include "report.h"
 #include "base/diag.h"
 #include "json.h"

@@ -1,4 +1,4 @@
-/* report_paths: report files that would replace the run's own files; see include/report_paths.h. */
+/* report_paths: report files that would replace the run's own files; see report_paths.h. */
 #include "report_paths.h"
 #include "atomic_file.h"
 #include "outpath.h"

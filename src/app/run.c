@@ -1,5 +1,5 @@
 /*
- * run: a processing command end to end; see include/run.h.
+ * run: a processing command end to end; see run.h.
  */
 #include "run.h"
 #include "dry_run.h"

@@ -1,4 +1,4 @@
-/* run_scratch: the run's private temporary directory; see include/run_scratch.h. */
+/* run_scratch: the run's private temporary directory; see run_scratch.h. */
 #include "run_scratch.h"
 #include "base/diag.h"
 

@@ -1,6 +1,6 @@
 /*
  * scan: directory walk, output mapping, clash and overwrite checks; see
- * include/scan.h.
+ * scan.h.
  *
  * Directories are walked with openat()/fstatat() relative to an open
  * directory, so deep trees do not build ever longer paths for every call,

@@ -1,4 +1,4 @@
-/* shard: the stable split of files across runs; see include/shard.h. */
+/* shard: the stable split of files across runs; see shard.h. */
 #include "shard.h"
 
 #define FNV64_OFFSET_BASIS 0xcbf29ce484222325ULL

@@ -1,5 +1,5 @@
 /*
- * state: the --incremental records; see include/state.h.
+ * state: the --incremental records; see state.h.
  *
  * The file is text, one record per line:
  *

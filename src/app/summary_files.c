@@ -1,4 +1,4 @@
-/* summary_files: --stats-file and --metrics-file; see include/summary_files.h. */
+/* summary_files: --stats-file and --metrics-file; see summary_files.h. */
 #include "summary_files.h"
 #include "atomic_file.h"
 #include "json.h"

@@ -1,4 +1,4 @@
-/* worker: pool callbacks around the image operations; see include/worker.h. */
+/* worker: pool callbacks around the image operations; see worker.h. */
 #include "worker.h"
 
 #include "outpath.h"

@@ -1,4 +1,4 @@
-/* beneath: link-free opens below a directory descriptor; see include/beneath.h. */
+/* beneath: link-free opens below a directory descriptor; see include/base/beneath.h. */
 #include "base/beneath.h"
 
 #include "base/xalloc.h"

@@ -1,4 +1,4 @@
-/* random_name: 64 unpredictable bits; see include/random_name.h. */
+/* random_name: 64 unpredictable bits; see include/base/random_name.h. */
 #include "base/random_name.h"
 #include "base/diag.h"
 

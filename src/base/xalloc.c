@@ -1,4 +1,4 @@
-/* xalloc: allocation or abort; see include/xalloc.h. */
+/* xalloc: allocation or abort; see include/base/xalloc.h. */
 #include "base/xalloc.h"
 
 #include <stdarg.h>

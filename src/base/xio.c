@@ -1,4 +1,4 @@
-/* xio: see include/xio.h. */
+/* xio: see include/base/xio.h. */
 #include "base/xio.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* icc_srgb: is an embedded profile sRGB in all but name; see include/icc_srgb.h. */
+/* icc_srgb: is an embedded profile sRGB in all but name; see icc_srgb.h. */
 #include "icc_srgb.h"
 
 #include <lcms2.h>

@@ -1,4 +1,4 @@
-/* magick_policy: BMP only, temporary files in a private directory; see include/magick_policy.h. */
+/* magick_policy: BMP only, temporary files in a private directory; see magick_policy.h. */
 #include "magick_policy.h"
 #include "base/diag.h"
 

@@ -1,4 +1,4 @@
-/* output_file: temporary file, rename, cleanup; see include/output_file.h. */
+/* output_file: temporary file, rename, cleanup; see include/image/output_file.h. */
 #include "image/output_file.h"
 #include "base/diag.h"
 

@@ -1,5 +1,5 @@
 /*
- * pixels: orientation and sepia on plain buffers; see include/pixels.h.
+ * pixels: orientation and sepia on plain buffers; see pixels.h.
  *
  * The sepia sums must round exactly like the seed's Python doubles, so this
  * file is built with -ffp-contract=off: a fused multiply-add would round

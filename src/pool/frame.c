@@ -1,5 +1,5 @@
 /*
- * frame: length-prefixed frames; see include/frame.h for the format.
+ * frame: length-prefixed frames; see include/pool/frame.h for the format.
  *
  * The decoder keeps the unconsumed bytes at the front of its buffer and
  * compacts only when a frame has been handed out, so a burst of small frames

@@ -1,4 +1,4 @@
-/* message: job and result bodies; see include/message.h for the layout. */
+/* message: job and result bodies; see include/pool/message.h for the layout. */
 #include "pool/message.h"
 
 #include <stdarg.h>

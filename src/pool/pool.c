@@ -1,5 +1,5 @@
 /*
- * pool: fork, pipes, ppoll, respawn and shutdown; see include/pool.h.
+ * pool: fork, pipes, ppoll, respawn and shutdown; see include/pool/pool.h.
  *
  * The master keeps a slot table, one entry per worker: its pid, the write
  * end of its job pipe, the non-blocking read end of its result pipe with an

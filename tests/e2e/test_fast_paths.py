@@ -1,4 +1,4 @@
-"""The JPEG fast path (TurboJPEG; src/jpeg_fast.c) against the general libvips path.
+"""The JPEG fast path (TurboJPEG; src/image/jpeg_fast.c) against the general libvips path.
 
 IMGBATCH_FAST_PATHS=0 sends every file down the general path; =only fails every file
 the fast path does not take, which proves that a run really went the fast way.  For

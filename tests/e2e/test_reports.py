@@ -1067,7 +1067,7 @@ class FilesFromTest(ReportTestCase):
 # ---------------------------------------------------------------- review regressions
 
 STATE_HEADER = "imgbatch-state 1"
-# A record of OUTPUT/.imgbatch-state (src/state.c): OUT_REL_HEX IN_REL_HEX OPTIONS_HASH
+# A record of OUTPUT/.imgbatch-state (src/app/state.c): OUT_REL_HEX IN_REL_HEX OPTIONS_HASH
 # IN_SIZE IN_MTIME IN_CTIME IN_INO OUT_SIZE OUT_MTIME OUT_INO, times as SECONDS.NANOSECONDS.
 STATE_RECORD_RE = re.compile(r"^(?P<out>[0-9a-f]+) [0-9a-f]+ [0-9a-f]+ \d+ \d+\.\d+ \d+\.\d+ "
                              r"\d+ \d+ \d+\.\d+ \d+$")

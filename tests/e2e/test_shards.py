@@ -53,7 +53,7 @@ LOCK = ".imgbatch.lock"
 BUSY_RE = re.compile(r"^imgbatch: OUTPUT (?P<output>.+) is in use by another imgbatch run "
                      r"\(pid (?P<pid>\d+)(?:, --shard (?P<split>\d+/\d+))?\); not started "
                      r"\(--wait waits for it\)$")
-# The lock file's layout (include/output_lock.h): byte SPLIT_BASE + N is read-locked by the
+# The lock file's layout (src/app/output_lock.h): byte SPLIT_BASE + N is read-locked by the
 # runs of --shard K/N, byte SHARD_BASE + K write-locked by shard K.
 SPLIT_BASE = 1
 SHARD_BASE = 1000002
