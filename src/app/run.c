@@ -118,15 +118,18 @@ static int claim_output(const struct options *opts, int *lock_fd)
     switch (output_lock(&req, opts->wait_for_lock, lock_fd, &holder, err, sizeof(err))) {
     case LOCK_TAKEN:
         return 0;
-    case LOCK_BUSY:
-        fprintf(stderr, "imgbatch: OUTPUT %s is in use by another imgbatch run", opts->output);
+    case LOCK_BUSY: {
+        /* Who holds it, as far as the lock tells: its pid, and its split if it is a shard. */
+        char who[96] = "";
         if (holder.pid > 0 && holder.shard_count)
-            fprintf(stderr, " (pid %ld, --shard %u/%u)", (long)holder.pid, holder.shard_index,
-                    holder.shard_count);
+            snprintf(who, sizeof(who), " (pid %ld, --shard %u/%u)", (long)holder.pid,
+                     holder.shard_index, holder.shard_count);
         else if (holder.pid > 0)
-            fprintf(stderr, " (pid %ld)", (long)holder.pid);
-        fputs("; not started (--wait waits for it)\n", stderr);
+            snprintf(who, sizeof(who), " (pid %ld)", (long)holder.pid);
+        diag("OUTPUT %s is in use by another imgbatch run%s; not started (--wait waits for it)",
+             opts->output, who);
         return EXIT_OUTPUT_BUSY;
+    }
     case LOCK_ERROR:
         break;
     }
