@@ -50,7 +50,7 @@ static void count_result(void *ctx, size_t job, const struct job_result *res,
     } else if (!t->failed++) {
         snprintf(t->first_error, sizeof(t->first_error), "%s", failure);
     }
-    progress_file_done(t->progress, failure != NULL);
+    progress_file_done(t->progress, failure != NULL, (long long)t->jobs->entries[job]->size);
 }
 
 static void on_tick(void *ctx)
@@ -205,8 +205,12 @@ static int bench_measure(struct bench *b)
     int status = 0;
 
     jobs_configure_pool(&b->jobs, &cfg, opts, 0, count_result, NULL);
-    progress_init(&b->progress, opts->progress, "bench", stderr,
-                  b->jobs.count * (size_t)b->ncounts * (size_t)opts->repeat);
+    long long bytes = 0;
+    for (size_t i = 0; i < b->jobs.count; i++)
+        bytes += (long long)b->jobs.entries[i]->size;
+    size_t runs = (size_t)b->ncounts * (size_t)opts->repeat;
+    progress_init(&b->progress, opts->progress, "bench", stderr, b->jobs.count * runs,
+                  bytes * (long long)runs);
     if (b->progress.enabled) {
         cfg.on_tick = on_tick;
         cfg.tick_ms = PROGRESS_REDRAW_MS;
@@ -234,7 +238,7 @@ static int bench_measure(struct bench *b)
             }
         }
     }
-    progress_clear(&b->progress);
+    progress_finish(&b->progress, NULL); /* bench says what failed itself */
     free(stats);
     return status;
 }

@@ -58,7 +58,7 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
     } else {
         report_failed(&b->report, e->input, failure, worker->no);
     }
-    progress_file_done(&b->progress, failure != NULL);
+    progress_file_done(&b->progress, failure != NULL, (long long)e->size);
     /* Nobody reads the report any more ("imgbatch ... | head"): stop like on a signal. */
     if (report_reader_gone(&b->report))
         pool_request_stop(SIGPIPE);
@@ -263,7 +263,10 @@ static int work(struct batch *b, struct pool_worker_stats *stats, int workers,
     size_t n = b->jobs.count;
 
     jobs_configure_pool(&b->jobs, &cfg, b->opts, workers, on_result, b);
-    progress_init(&b->progress, b->opts->progress, op_name(b->opts->op), stderr, n);
+    long long bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += (long long)b->jobs.entries[i]->size;
+    progress_init(&b->progress, b->opts->progress, op_name(b->opts->op), stderr, n, bytes);
     if (b->progress.enabled) {
         b->report.progress = &b->progress;
         cfg.on_tick = on_tick;
@@ -278,7 +281,7 @@ static int work(struct batch *b, struct pool_worker_stats *stats, int workers,
     } else if (n > 0 && pool_run(&cfg, b->jobs.list, n, stats, outcome) < 0) {
         status = EXIT_USAGE;
     }
-    progress_clear(&b->progress);
+    progress_finish(&b->progress, stdout);
     if (outcome->gave_up)
         diag("stopped: %s", outcome->gave_up_reason);
     return status;

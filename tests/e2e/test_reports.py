@@ -130,12 +130,12 @@ def umask_022():
 
 # ---------------------------------------------------------------- a run under a terminal
 
-def run_pty(args, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL):
-    """Runs imgbatch with stderr on a pseudo-terminal (200 columns, output post-processing
-    off so the bytes come back as written) and stdout on a pipe. Returns a Finished whose
-    stderr is everything written to the terminal."""
+def run_pty(args, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL, columns=200):
+    """Runs imgbatch with stderr on a pseudo-terminal (200 columns unless told, output
+    post-processing off so the bytes come back as written) and stdout on a pipe. Returns a
+    Finished whose stderr is everything written to the terminal."""
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     attrs = termios.tcgetattr(slave)
     attrs[1] &= ~termios.OPOST
     termios.tcsetattr(slave, termios.TCSANOW, attrs)
@@ -800,7 +800,25 @@ class ProgressTest(ReportTestCase):
         self.assertRegex(p.err, r"resize \d+/41 \d+% \| [0-9.]+ images/s \| ETA [^|\r]*\| "
                                 r"1 failed")
         self.assertNotIn("0 failed", p.err)
-        self.assertNotIn("\n", p.err)
+        # The report went to a pipe: the terminal is told, in one line, once the line is gone.
+        self.assertTrue(p.err.endswith("\r\x1b[Kimgbatch: resize: 1 of 41 files failed "
+                                       "(see the report)\n"), repr(p.err[-200:]))
+        self.assertEqual(p.err.count("\n"), 1, repr(p.err[-200:]))
+
+    def test_fits_a_narrow_terminal(self):
+        """At 40 columns no drawing reaches the last column (a wrapped line is never
+        erased); the rate goes first.  At 120 everything shows."""
+        narrow = run_pty(self.args, columns=40)
+        self.assertExit(narrow, 0)
+        draws = [d for d in narrow.err.split("\r\x1b[K") if d]
+        self.assertTrue(draws, repr(narrow.err[:200]))
+        for d in draws:
+            self.assertLessEqual(len(d), 39, repr(d))
+        self.assertNotIn("images/s", narrow.err)
+        self.assertRegex(narrow.err, r"resize \d+/40 \d+% \| ETA ")
+        wide = run_pty(self.args, columns=120)
+        self.assertExit(wide, 0)
+        self.assertRegex(wide.err, PROGRESS_40_RE)
 
     def test_no_progress_on_a_pipe(self):
         p = run(self.args)

@@ -72,6 +72,29 @@ static void test_progress_text(void)
     p.failed = 0;
     progress_format(&p, 10 * 1000000LL, line, sizeof(line));
     CHECK_EQ_STR(line, "resize 100/1000000 0% | 10.0 images/s | ETA 27:46:30");
+
+    /* By bytes where known: the largest files first make a file count pessimistic. */
+    p.total = 100;
+    p.done = 10;
+    p.total_bytes = 1000;
+    p.done_bytes = 500; /* half the bytes in 10 s: 10 s left, not 90 */
+    progress_format(&p, 10 * 1000000LL, line, sizeof(line));
+    CHECK_EQ_STR(line, "resize 10/100 10% | 1.0 images/s | ETA 0:10");
+
+    /* A narrow terminal: the rate goes, then the ETA, and the rest is cut one column short. */
+    p.failed = 2;
+    p.columns = 40;
+    progress_format(&p, 10 * 1000000LL, line, sizeof(line));
+    CHECK_EQ_STR(line, "resize 10/100 10% | ETA 0:10 | 2 failed");
+    p.columns = 30;
+    progress_format(&p, 10 * 1000000LL, line, sizeof(line));
+    CHECK_EQ_STR(line, "resize 10/100 10% | 2 failed");
+    p.columns = 12;
+    progress_format(&p, 10 * 1000000LL, line, sizeof(line));
+    CHECK_EQ_STR(line, "resize 10/1");
+    p.columns = 120;
+    progress_format(&p, 10 * 1000000LL, line, sizeof(line));
+    CHECK_EQ_STR(line, "resize 10/100 10% | 1.0 images/s | ETA 0:10 | 2 failed");
 }
 
 int main(void)
