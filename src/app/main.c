@@ -56,7 +56,10 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (opts.help) {
-        cli_usage(stdout);
+        if (opts.help_command)
+            cli_command_usage(stdout, opts.op);
+        else
+            cli_usage(stdout);
         return 0;
     }
     if (opts.version) {
