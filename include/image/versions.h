@@ -11,8 +11,8 @@
 #define IMAGE_LIBRARIES 4
 
 struct image_library {
-    const char *name;  /* "libvips", "libjpeg-turbo", "libpng", "lcms2" */
-    char version[32];  /* "8.14.1" */
+    const char *name; /* "libvips", "libjpeg-turbo", "libpng", "lcms2" */
+    char version[32]; /* "8.14.1" */
 };
 
 /* Fills libs with the library versions: those loaded where the library says, else built against. */

@@ -231,8 +231,8 @@ static const struct {
     const char *typed;
     const char *meant;
 } op_synonyms[] = {
-    {"grey", "grayscale"},  {"gray", "grayscale"},  {"greyscal", "grayscale"},
-    {"thumb", "thumbnail"}, {"scale", "resize"},    {"shrink", "resize"},
+    {"grey", "grayscale"},  {"gray", "grayscale"}, {"greyscal", "grayscale"},
+    {"thumb", "thumbnail"}, {"scale", "resize"},   {"shrink", "resize"},
 };
 
 const char *cli_suggest_command(const char *word)
@@ -657,13 +657,17 @@ static const struct help_section {
 } help_sections[] = {
     {"options:",
      {
-         {FOR_RUNS, "  -j, --jobs N        worker processes (default: online CPUs, at most the files)\n"},
+         {FOR_RUNS,
+          "  -j, --jobs N        worker processes (default: online CPUs, at most the files)\n"},
          {FOR_BOX, "  -s, --size WxH      target box; W or xH alone constrain one side\n"},
          {FOR_ALL, "  -q, --quality N     JPEG/WebP quality 1..100 (default 85)\n"},
-         {FOR_ALL, "  -f, --format F      auto, jpeg, png, webp or tiff (default auto: JPEG, WebP and\n"
-                   "                      TIFF keep their format; PNG, GIF and BMP become PNG)\n"},
-         {FOR_ALL, "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
-         {FOR_ALL, "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg)\n"},
+         {FOR_ALL,
+          "  -f, --format F      auto, jpeg, png, webp or tiff (default auto: JPEG, WebP and\n"
+          "                      TIFF keep their format; PNG, GIF and BMP become PNG)\n"},
+         {FOR_ALL,
+          "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
+         {FOR_ALL,
+          "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg)\n"},
          {FOR_ALL, "      --quiet         no success lines: failures and the summary only\n"},
          {FOR_ALL, "      --json          one JSON object per file, then a summary object\n"},
          {FOR_ALL, "      --no-rotate     ignore the EXIF orientation\n"},
@@ -678,36 +682,48 @@ static const struct help_section {
          {FOR_ALL, "      --fail-on LEVEL damage that fails a file: none (decode what can be),\n"
                    "                      truncated, error (default) or warning (any at all)\n"},
          {FOR_ALL, "  -h, --help          this text\n"},
-         {FOR_ALL, "  -V, --version       the version\n"},
+         {FOR_ALL, "  -V, --version       the version, and those of the libraries\n"},
      }},
     {"unattended runs:",
      {
-         {FOR_RUNS, "      --incremental   skip files whose output is up to date for the same\n"
-                    "                      operation and options (state in OUTPUT/.imgbatch-state)\n"},
-         {FOR_RUNS, "      --wait          if another run holds OUTPUT, wait for it (default: exit 75)\n"},
-         {FOR_RUNS, "      --stats-file F  write the summary to F as JSON, atomically ('-': stdout,\n"
-                    "                      after the report)\n"},
-         {FOR_RUNS, "      --metrics-file F  write the summary to F for Prometheus (node_exporter's\n"
-                    "                      textfile collector), atomically ('-': stdout)\n"},
-         {FOR_RUNS, "      --progress      show the progress line on stderr even if not a terminal\n"},
+         {FOR_RUNS,
+          "      --incremental   skip files whose output is up to date for the same\n"
+          "                      operation and options (state in OUTPUT/.imgbatch-state)\n"},
+         {FOR_RUNS,
+          "      --wait          if another run holds OUTPUT, wait for it (default: exit 75)\n"},
+         {FOR_RUNS,
+          "      --stats-file F  write the summary to F as JSON, atomically ('-': stdout,\n"
+          "                      after the report)\n"},
+         {FOR_RUNS,
+          "      --metrics-file F  write the summary to F for Prometheus (node_exporter's\n"
+          "                      textfile collector), atomically ('-': stdout)\n"},
+         {FOR_RUNS,
+          "      --progress      show the progress line on stderr even if not a terminal\n"},
          {FOR_RUNS, "      --no-progress   never show it (default: only on a terminal)\n"},
          {FOR_RUNS, "  -n, --dry-run       list what would be processed, skipped and refused;\n"
                     "                      write nothing\n"},
-         {FOR_RUNS, "      --files-from F  process the files listed in F ('-': stdin), one per line,\n"
-                    "                      relative to INPUT, instead of scanning INPUT\n"},
-         {FOR_RUNS, "  -0, --null          names in the --files-from list end with NUL, not newline\n"},
-         {FOR_RUNS, "      --shard K/N     process only shard K of N (1..N): the files whose path\n"
-                    "                      relative to INPUT hashes to K (64-bit FNV-1a mod N, plus 1)\n"},
+         {FOR_RUNS,
+          "      --files-from F  process the files listed in F ('-': stdin), one per line,\n"
+          "                      relative to INPUT, instead of scanning INPUT\n"},
+         {FOR_RUNS,
+          "  -0, --null          names in the --files-from list end with NUL, not newline\n"},
+         {FOR_RUNS,
+          "      --shard K/N     process only shard K of N (1..N): the files whose path\n"
+          "                      relative to INPUT hashes to K (64-bit FNV-1a mod N, plus 1)\n"},
      }},
     {"bench options:",
      {
          {FOR(OP_BENCH), "      --op OP         operation to measure (default resize)\n"},
-         {FOR(OP_BENCH), "      --procs LIST    process counts to try, e.g. 1,2,4,8 (default 1, 2, 4 ...\n"
-                         "                      up to twice the online CPUs, never more than the files)\n"},
+         {FOR(OP_BENCH),
+          "      --procs LIST    process counts to try, e.g. 1,2,4,8 (default 1, 2, 4 ...\n"
+          "                      up to twice the online CPUs, never more than the files)\n"},
          {FOR(OP_BENCH), "  -j, --jobs MAX      without --procs: try 1, 2, 4 ... MAX\n"},
-         {FOR(OP_BENCH), "      --repeat N      runs per process count; the median is shown (default 3)\n"},
-         {FOR(OP_BENCH), "      --csv FILE      also write the table as CSV ('-': stdout, after the table)\n"},
-         {FOR(OP_BENCH), "      --plot FILE.svg draw images/s against processes, with the ideal line\n"},
+         {FOR(OP_BENCH),
+          "      --repeat N      runs per process count; the median is shown (default 3)\n"},
+         {FOR(OP_BENCH),
+          "      --csv FILE      also write the table as CSV ('-': stdout, after the table)\n"},
+         {FOR(OP_BENCH),
+          "      --plot FILE.svg draw images/s against processes, with the ideal line\n"},
      }},
 };
 
@@ -773,19 +789,20 @@ static void print_options(FILE *out, unsigned for_ops)
 
 void cli_usage(FILE *out)
 {
-    fputs("usage: imgbatch COMMAND INPUT OUTPUT [options]\n"
-          "\n"
-          "commands:\n"
-          "  resize    INPUT OUTPUT [--size WxH]   fit inside WxH, keep aspect, never enlarge\n"
-          "                                        (default 800x600)\n"
-          "  grayscale INPUT OUTPUT                full size, luminance only (BT.601)\n"
-          "  sepia     INPUT OUTPUT                full size, sepia tone\n"
-          "  thumbnail INPUT OUTPUT [--size WxH]   fill WxH exactly, centre crop (default 150x150)\n"
-          "  bench     INPUT [--op OP] [--procs LIST] images/s against the number of processes\n"
-          "\n"
-          "INPUT is a directory or one image; OUTPUT is a directory, created if missing.\n"
-          "'imgbatch COMMAND --help' shows one command and its options.\n",
-          out);
+    fputs(
+        "usage: imgbatch COMMAND INPUT OUTPUT [options]\n"
+        "\n"
+        "commands:\n"
+        "  resize    INPUT OUTPUT [--size WxH]   fit inside WxH, keep aspect, never enlarge\n"
+        "                                        (default 800x600)\n"
+        "  grayscale INPUT OUTPUT                full size, luminance only (BT.601)\n"
+        "  sepia     INPUT OUTPUT                full size, sepia tone\n"
+        "  thumbnail INPUT OUTPUT [--size WxH]   fill WxH exactly, centre crop (default 150x150)\n"
+        "  bench     INPUT [--op OP] [--procs LIST] images/s against the number of processes\n"
+        "\n"
+        "INPUT is a directory or one image; OUTPUT is a directory, created if missing.\n"
+        "'imgbatch COMMAND --help' shows one command and its options.\n",
+        out);
     print_options(out, FOR_ALL);
     fputs("\n"
           "exit status: 0 all files ok, 1 some file failed, 2 usage or setup error,\n"

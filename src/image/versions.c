@@ -21,8 +21,8 @@ void image_library_versions(struct image_library libs[IMAGE_LIBRARIES])
     int lcms = cmsGetEncodedCMMversion(); /* 2140: 2.14.0 */
 
     libs[0].name = "libvips";
-    snprintf(libs[0].version, sizeof(libs[0].version), "%d.%d.%d", vips_version(0),
-             vips_version(1), vips_version(2));
+    snprintf(libs[0].version, sizeof(libs[0].version), "%d.%d.%d", vips_version(0), vips_version(1),
+             vips_version(2));
     libs[1].name = "libjpeg-turbo";
     snprintf(libs[1].version, sizeof(libs[1].version), "%s", IMGBATCH_TURBOJPEG_VERSION);
     libs[2].name = "libpng";

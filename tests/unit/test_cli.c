@@ -548,9 +548,9 @@ static void test_suggest_distance(void)
     CHECK_EQ_INT(suggest_distance("size", "size"), 0);
     CHECK_EQ_INT(suggest_distance("", "size"), 4);
     CHECK_EQ_INT(suggest_distance("size", ""), 4);
-    CHECK_EQ_INT(suggest_distance("szie", "size"), 1);     /* two letters swapped */
-    CHECK_EQ_INT(suggest_distance("resise", "resize"), 1); /* one substituted */
-    CHECK_EQ_INT(suggest_distance("rsize", "resize"), 1);  /* one missing */
+    CHECK_EQ_INT(suggest_distance("szie", "size"), 1);      /* two letters swapped */
+    CHECK_EQ_INT(suggest_distance("resise", "resize"), 1);  /* one substituted */
+    CHECK_EQ_INT(suggest_distance("rsize", "resize"), 1);   /* one missing */
     CHECK_EQ_INT(suggest_distance("resizze", "resize"), 1); /* one too many */
     CHECK_EQ_INT(suggest_distance("sepai", "sepia"), 1);
     CHECK_EQ_INT(suggest_distance("ab", "ba"), 1);
@@ -585,8 +585,10 @@ static void expect_suggestion(const char *got, const char *want, const char *typ
     CHECK(want ? got && !strcmp(got, want) : got == NULL);
 }
 
-#define EXPECT_COMMAND(typed, want) expect_suggestion(cli_suggest_command(typed), want, typed, __LINE__)
-#define EXPECT_OPTION(typed, want) expect_suggestion(cli_suggest_option(typed), want, typed, __LINE__)
+#define EXPECT_COMMAND(typed, want)                                                                \
+    expect_suggestion(cli_suggest_command(typed), want, typed, __LINE__)
+#define EXPECT_OPTION(typed, want)                                                                 \
+    expect_suggestion(cli_suggest_option(typed), want, typed, __LINE__)
 
 static void test_suggestions(void)
 {
@@ -622,8 +624,7 @@ static void test_suggestions(void)
     EXPECT_OPTION("--", NULL);
 
     /* The suggestion is in the error, in place of a bare "unknown". */
-    EXPECT_ERROR(ARGV("resise", "in", "out"), "unknown command 'resise'",
-                 "did you mean 'resize'?");
+    EXPECT_ERROR(ARGV("resise", "in", "out"), "unknown command 'resise'", "did you mean 'resize'?");
     EXPECT_ERROR(ARGV("grey", "in", "out"), "unknown command 'grey'", "did you mean 'grayscale'?");
     EXPECT_ERROR(ARGV("resize", "in", "out", "--szie", "10x10"), "unknown option '--szie'",
                  "did you mean '--size'?");
@@ -675,7 +676,7 @@ static void test_command_help(void)
     CHECK(cli_option_applies(OP_BENCH, "help"));
     CHECK(!cli_option_applies(OP_RESIZE, "procs"));
     CHECK(!cli_option_applies(OP_THUMBNAIL, "op"));
-    CHECK(!cli_option_applies(OP_RESIZE, "progres"));  /* a whole name, not a prefix */
+    CHECK(!cli_option_applies(OP_RESIZE, "progres")); /* a whole name, not a prefix */
     CHECK(cli_option_applies(OP_RESIZE, "progress"));
     CHECK(!cli_option_applies(OP_RESIZE, "no-such-option"));
 
