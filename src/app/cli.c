@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "base/xalloc.h"
 #include "shard.h"
+#include "suggest.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -222,6 +223,28 @@ static const char *option_as_typed(const char *arg, int letter, char buf[3])
     return buf;
 }
 
+/*
+ * What people type for a command, and the command they mean: suggested, never
+ * accepted (only "greyscale", the other spelling, is a command in its own right).
+ */
+static const struct {
+    const char *typed;
+    const char *meant;
+} op_synonyms[] = {
+    {"grey", "grayscale"},  {"gray", "grayscale"}, {"greyscal", "grayscale"},
+    {"thumb", "thumbnail"}, {"scale", "resize"},   {"shrink", "resize"},
+};
+
+const char *cli_suggest_command(const char *word)
+{
+    static const char *const names[] = {"resize", "grayscale", "sepia", "thumbnail", "bench"};
+
+    for (size_t i = 0; i < sizeof(op_synonyms) / sizeof(op_synonyms[0]); i++)
+        if (!strcasecmp(word, op_synonyms[i].typed))
+            return op_synonyms[i].meant;
+    return suggest_closest(word, names, sizeof(names) / sizeof(names[0]));
+}
+
 static int lookup_op(const char *s, enum op *op)
 {
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -295,6 +318,35 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+const char *cli_suggest_option(const char *typed)
+{
+    enum { NOPTIONS = sizeof(long_options) / sizeof(long_options[0]) - 1 };
+    const char *names[NOPTIONS];
+    char word[SUGGEST_WORD_MAX + 1];
+    size_t len;
+
+    if (strncmp(typed, "--", 2))
+        return NULL; /* a letter is too short to be mistyped recognisably */
+    typed += 2;
+    len = strcspn(typed, "="); /* "--szie=10x10" */
+    if (len > SUGGEST_WORD_MAX)
+        return NULL;
+    memcpy(word, typed, len);
+    word[len] = '\0';
+    for (size_t i = 0; i < NOPTIONS; i++)
+        names[i] = long_options[i].name;
+    return suggest_closest(word, names, NOPTIONS);
+}
+
+static int unknown_option(const char *typed, char *err, size_t errlen)
+{
+    const char *meant = cli_suggest_option(typed);
+
+    if (meant)
+        return fail(err, errlen, "unknown option '%s'; did you mean '--%s'?", typed, meant);
+    return fail(err, errlen, "unknown option '%s'", typed);
+}
+
 static void set_defaults(struct options *o)
 {
     memset(o, 0, sizeof(*o));
@@ -367,8 +419,12 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         o->version = 1;
         return 0;
     }
-    if (lookup_op(argv[1], &o->op))
+    if (lookup_op(argv[1], &o->op)) {
+        const char *meant = cli_suggest_command(argv[1]);
+        if (meant)
+            return fail(err, errlen, "unknown command '%s'; did you mean '%s'?", argv[1], meant);
         return fail(err, errlen, "unknown command '%s' (try 'imgbatch --help')", argv[1]);
+    }
 
     /* Parse argv[1..]: getopt starts at index 1 of what it is given. */
     int ac = argc - 1;
@@ -539,6 +595,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         }
         case 'h':
             o->help = 1;
+            o->help_command = 1;
             return 0;
         case 'V':
             o->version = 1;
@@ -547,8 +604,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             return fail(err, errlen, "option '%s' needs a value",
                         option_as_typed(av[optind - 1], optopt, buf));
         default:
-            return fail(err, errlen, "unknown option '%s'",
-                        option_as_typed(av[optind - 1], optopt, buf));
+            return unknown_option(option_as_typed(av[optind - 1], optopt, buf), err, errlen);
         }
     }
 
@@ -580,77 +636,192 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     return check_output_pixels(o, err, errlen);
 }
 
+/* Which commands an option of the help applies to: bits of enum op. */
+#define FOR(op) (1u << (op))
+#define FOR_RUNS (FOR(OP_RESIZE) | FOR(OP_GRAYSCALE) | FOR(OP_SEPIA) | FOR(OP_THUMBNAIL))
+#define FOR_ALL (FOR_RUNS | FOR(OP_BENCH))
+#define FOR_BOX (FOR(OP_RESIZE) | FOR(OP_THUMBNAIL) | FOR(OP_BENCH))
+
+/*
+ * The options' help, in the order --help prints them, each with the
+ * commands it applies to: the same refusals cli_parse makes (--size for
+ * grayscale and sepia, the unattended options for bench, bench's own for
+ * the others), so that "imgbatch COMMAND --help" lists what COMMAND takes.
+ */
+static const struct help_section {
+    const char *heading;
+    const struct help_entry {
+        unsigned ops;
+        const char *text;
+    } entries[24];
+} help_sections[] = {
+    {"options:",
+     {
+         {FOR_RUNS,
+          "  -j, --jobs N        worker processes (default: online CPUs, at most the files)\n"},
+         {FOR_BOX, "  -s, --size WxH      target box; W or xH alone constrain one side\n"},
+         {FOR_ALL, "  -q, --quality N     JPEG/WebP quality 1..100 (default 85)\n"},
+         {FOR_ALL,
+          "  -f, --format F      auto, jpeg, png, webp or tiff (default auto: JPEG, WebP and\n"
+          "                      TIFF keep their format; PNG, GIF and BMP become PNG)\n"},
+         {FOR_ALL,
+          "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
+         {FOR_ALL,
+          "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg)\n"},
+         {FOR_ALL, "      --quiet         no success lines: failures and the summary only\n"},
+         {FOR_ALL, "      --json          one JSON object per file, then a summary object\n"},
+         {FOR_ALL, "      --no-rotate     ignore the EXIF orientation\n"},
+         {FOR_ALL, "      --keep-metadata keep EXIF and XMP metadata (default: stripped; the ICC\n"
+                   "                      profile is always dropped, as pixels are sRGB)\n"},
+         {FOR_ALL, "      --timeout SEC   fail a file that takes longer, killing its worker\n"
+                   "                      (default 300; 0: no limit)\n"},
+         {FOR_ALL, "      --max-pixels MP refuse inputs above MP megapixels before decoding them\n"
+                   "                      (default 200; 0: no limit)\n"},
+         {FOR_ALL, "      --max-memory MB limit each worker's memory: an image that needs more\n"
+                   "                      fails alone (default: no limit)\n"},
+         {FOR_ALL, "      --fail-on LEVEL damage that fails a file: none (decode what can be),\n"
+                   "                      truncated, error (default) or warning (any at all)\n"},
+         {FOR_ALL, "  -h, --help          this text\n"},
+         {FOR_ALL, "  -V, --version       the version, and those of the libraries\n"},
+     }},
+    {"unattended runs:",
+     {
+         {FOR_RUNS,
+          "      --incremental   skip files whose output is up to date for the same\n"
+          "                      operation and options (state in OUTPUT/.imgbatch-state)\n"},
+         {FOR_RUNS,
+          "      --wait          if another run holds OUTPUT, wait for it (default: exit 75)\n"},
+         {FOR_RUNS,
+          "      --stats-file F  write the summary to F as JSON, atomically ('-': stdout,\n"
+          "                      after the report)\n"},
+         {FOR_RUNS,
+          "      --metrics-file F  write the summary to F for Prometheus (node_exporter's\n"
+          "                      textfile collector), atomically ('-': stdout)\n"},
+         {FOR_RUNS,
+          "      --progress      show the progress line on stderr even if not a terminal\n"},
+         {FOR_RUNS, "      --no-progress   never show it (default: only on a terminal)\n"},
+         {FOR_RUNS, "  -n, --dry-run       list what would be processed, skipped and refused;\n"
+                    "                      write nothing\n"},
+         {FOR_RUNS,
+          "      --files-from F  process the files listed in F ('-': stdin), one per line,\n"
+          "                      relative to INPUT, instead of scanning INPUT\n"},
+         {FOR_RUNS,
+          "  -0, --null          names in the --files-from list end with NUL, not newline\n"},
+         {FOR_RUNS,
+          "      --shard K/N     process only shard K of N (1..N): the files whose path\n"
+          "                      relative to INPUT hashes to K (64-bit FNV-1a mod N, plus 1)\n"},
+     }},
+    {"bench options:",
+     {
+         {FOR(OP_BENCH), "      --op OP         operation to measure (default resize)\n"},
+         {FOR(OP_BENCH),
+          "      --procs LIST    process counts to try, e.g. 1,2,4,8 (default 1, 2, 4 ...\n"
+          "                      up to twice the online CPUs, never more than the files)\n"},
+         {FOR(OP_BENCH), "  -j, --jobs MAX      without --procs: try 1, 2, 4 ... MAX\n"},
+         {FOR(OP_BENCH),
+          "      --repeat N      runs per process count; the median is shown (default 3)\n"},
+         {FOR(OP_BENCH),
+          "      --csv FILE      also write the table as CSV ('-': stdout, after the table)\n"},
+         {FOR(OP_BENCH),
+          "      --plot FILE.svg draw images/s against processes, with the ideal line\n"},
+     }},
+};
+
+/* One command: its usage line and what it does, for "imgbatch COMMAND --help". */
+static const char *const command_help[] = {
+    [OP_RESIZE] = "usage: imgbatch resize INPUT OUTPUT [--size WxH] [options]\n"
+                  "\n"
+                  "Fit each image inside WxH (default 800x600), keeping its aspect ratio;\n"
+                  "an image already smaller is never enlarged.\n",
+    [OP_GRAYSCALE] = "usage: imgbatch grayscale INPUT OUTPUT [options]\n"
+                     "\n"
+                     "Keep each image at full size, luminance only (BT.601).\n",
+    [OP_SEPIA] = "usage: imgbatch sepia INPUT OUTPUT [options]\n"
+                 "\n"
+                 "Keep each image at full size, in sepia tone.\n",
+    [OP_THUMBNAIL] = "usage: imgbatch thumbnail INPUT OUTPUT [--size WxH] [options]\n"
+                     "\n"
+                     "Fill WxH exactly (default 150x150): scale to cover the box, then crop\n"
+                     "its centre.  --size 200 means 200x200.\n",
+    [OP_BENCH] = "usage: imgbatch bench INPUT [--op OP] [--procs LIST] [options]\n"
+                 "\n"
+                 "Measure images/s against the number of worker processes: run --op (default\n"
+                 "resize) on every image of INPUT with each process count, --repeat times,\n"
+                 "and print the medians.  Nothing is written but --csv and --plot.\n",
+};
+
+/* Whether an entry of the help describes --name (and not a longer name it begins). */
+static int entry_describes(const struct help_entry *e, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (const char *p = e->text; (p = strstr(p, "--")) != NULL; p += 2)
+        if (!strncmp(p + 2, name, len) && (p[2 + len] == ' ' || p[2 + len] == '\n'))
+            return 1;
+    return 0;
+}
+
+int cli_option_applies(enum op op, const char *name)
+{
+    for (size_t s = 0; s < sizeof(help_sections) / sizeof(help_sections[0]); s++)
+        for (const struct help_entry *e = help_sections[s].entries; e->text; e++)
+            if ((e->ops & FOR(op)) && entry_describes(e, name))
+                return 1;
+    return 0;
+}
+
+/* The options of every section that apply to one of ops, under their headings. */
+static void print_options(FILE *out, unsigned for_ops)
+{
+    for (size_t s = 0; s < sizeof(help_sections) / sizeof(help_sections[0]); s++) {
+        const struct help_section *section = &help_sections[s];
+        int headed = 0;
+        for (const struct help_entry *e = section->entries; e->text; e++) {
+            if (!(e->ops & for_ops))
+                continue;
+            if (!headed)
+                fprintf(out, "\n%s\n", section->heading);
+            headed = 1;
+            fputs(e->text, out);
+        }
+    }
+}
+
 void cli_usage(FILE *out)
 {
-    fputs("usage: imgbatch COMMAND INPUT OUTPUT [options]\n"
-          "\n"
-          "commands:\n"
-          "  resize    INPUT OUTPUT [--size WxH]   fit inside WxH, keep aspect, never enlarge\n"
-          "                                        (default 800x600)\n"
-          "  grayscale INPUT OUTPUT                full size, luminance only (BT.601)\n"
-          "  sepia     INPUT OUTPUT                full size, sepia tone\n"
-          "  thumbnail INPUT OUTPUT [--size WxH]   fill WxH exactly, centre crop (default 150x150)\n"
-          "  bench     INPUT [--op OP] [--procs LIST] images/s against the number of processes\n"
-          "\n"
-          "INPUT is a directory or one image; OUTPUT is a directory, created if missing.\n"
-          "\n"
-          "options:\n"
-          "  -j, --jobs N        worker processes (default: online CPUs, at most the files)\n"
-          "  -s, --size WxH      target box; W or xH alone constrain one side\n"
-          "  -q, --quality N     JPEG/WebP quality 1..100 (default 85)\n"
-          "  -f, --format F      auto, jpeg, png, webp or tiff (default auto: JPEG, WebP and\n"
-          "                      TIFF keep their format; PNG, GIF and BMP become PNG)\n"
-          "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"
-          "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg)\n"
-          "      --quiet         no success lines: failures and the summary only\n"
-          "      --json          one JSON object per file, then a summary object\n"
-          "      --no-rotate     ignore the EXIF orientation\n"
-          "      --keep-metadata keep EXIF and XMP metadata (default: stripped; the ICC\n"
-          "                      profile is always dropped, as pixels are sRGB)\n"
-          "      --timeout SEC   fail a file that takes longer, killing its worker\n"
-          "                      (default 300; 0: no limit)\n"
-          "      --max-pixels MP refuse inputs above MP megapixels before decoding them\n"
-          "                      (default 200; 0: no limit)\n"
-          "      --max-memory MB limit each worker's memory: an image that needs more\n"
-          "                      fails alone (default: no limit)\n"
-          "      --fail-on LEVEL damage that fails a file: none (decode what can be),\n"
-          "                      truncated, error (default) or warning (any at all)\n"
-          "  -h, --help          this text\n"
-          "  -V, --version       the version\n"
-          "\n"
-          "unattended runs:\n"
-          "      --incremental   skip files whose output is up to date for the same\n"
-          "                      operation and options (state in OUTPUT/.imgbatch-state)\n"
-          "      --wait          if another run holds OUTPUT, wait for it (default: exit 75)\n"
-          "      --stats-file F  write the summary to F as JSON, atomically ('-': stdout,\n"
-          "                      after the report)\n"
-          "      --metrics-file F  write the summary to F for Prometheus (node_exporter's\n"
-          "                      textfile collector), atomically ('-': stdout)\n"
-          "      --progress      show the progress line on stderr even if not a terminal\n"
-          "      --no-progress   never show it (default: only on a terminal)\n"
-          "  -n, --dry-run       list what would be processed, skipped and refused;\n"
-          "                      write nothing\n"
-          "      --files-from F  process the files listed in F ('-': stdin), one per line,\n"
-          "                      relative to INPUT, instead of scanning INPUT\n"
-          "  -0, --null          names in the --files-from list end with NUL, not newline\n"
-          "      --shard K/N     process only shard K of N (1..N): the files whose path\n"
-          "                      relative to INPUT hashes to K (64-bit FNV-1a mod N, plus 1)\n"
-          "\n"
-          "bench options:\n"
-          "      --op OP         operation to measure (default resize)\n"
-          "      --procs LIST    process counts to try, e.g. 1,2,4,8 (default 1, 2, 4 ...\n"
-          "                      up to twice the online CPUs, never more than the files)\n"
-          "  -j, --jobs MAX      without --procs: try 1, 2, 4 ... MAX\n"
-          "      --repeat N      runs per process count; the median is shown (default 3)\n"
-          "      --csv FILE      also write the table as CSV ('-': stdout, after the table)\n"
-          "      --plot FILE.svg draw images/s against processes, with the ideal line\n"
-          "\n"
+    fputs(
+        "usage: imgbatch COMMAND INPUT OUTPUT [options]\n"
+        "\n"
+        "commands:\n"
+        "  resize    INPUT OUTPUT [--size WxH]   fit inside WxH, keep aspect, never enlarge\n"
+        "                                        (default 800x600)\n"
+        "  grayscale INPUT OUTPUT                full size, luminance only (BT.601)\n"
+        "  sepia     INPUT OUTPUT                full size, sepia tone\n"
+        "  thumbnail INPUT OUTPUT [--size WxH]   fill WxH exactly, centre crop (default 150x150)\n"
+        "  bench     INPUT [--op OP] [--procs LIST] images/s against the number of processes\n"
+        "\n"
+        "INPUT is a directory or one image; OUTPUT is a directory, created if missing.\n"
+        "'imgbatch COMMAND --help' shows one command and its options.\n",
+        out);
+    print_options(out, FOR_ALL);
+    fputs("\n"
           "exit status: 0 all files ok, 1 some file failed, 2 usage or setup error,\n"
           "3 stopped because workers kept dying, 75 OUTPUT in use by another imgbatch\n"
           "run (see --wait), 129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM (a second\n"
           "signal stops the files in flight at once),\n"
           "141 stopped because the report's reader went away (SIGPIPE).\n",
           out);
+}
+
+void cli_command_usage(FILE *out, enum op op)
+{
+    fputs(command_help[op], out);
+    fputs(op == OP_BENCH ? "\nINPUT is a directory or one image.\n"
+                         : "\nINPUT is a directory or one image; OUTPUT is a directory, created "
+                           "if missing.\n",
+          out);
+    print_options(out, FOR(op));
+    fputs("\n'imgbatch --help' shows every command and the exit statuses.\n", out);
 }
 
 struct scan_request cli_scan_request(const struct options *opts)

@@ -79,6 +79,7 @@ struct options {
     unsigned shard_index;    /* 1..shard_count; both 0 when not sharded */
     unsigned shard_count;
     int help;
+    int help_command;        /* --help after the command: op's help alone */
     int version;
 };
 
@@ -102,7 +103,22 @@ const char *op_name(enum op op);
 const char *format_name(enum out_format f);
 const char *fail_on_name(enum fail_on f);
 
+/* The whole help: every command and option, and the exit statuses. */
 void cli_usage(FILE *out);
+
+/* One command's help: its usage line, what it does, and the options it takes. */
+void cli_command_usage(FILE *out, enum op op);
+
+/* Whether op takes the long option --name: what cli_command_usage lists. */
+int cli_option_applies(enum op op, const char *name);
+
+/*
+ * "Did you mean": the command meant by a word that is none (a near miss
+ * or a synonym such as "grey"), or the long option meant by an unknown
+ * "--name" or "--name=value", without its dashes.  NULL when none is close.
+ */
+const char *cli_suggest_command(const char *word);
+const char *cli_suggest_option(const char *typed);
 
 /* The options that shape an output, hashed: a change in any of them redoes every file. */
 uint64_t cli_output_hash(const struct options *opts);

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "base/diag.h"
+#include "image/versions.h"
 #include "pool/message.h"
 #include "bench.h"
 #include "run.h"
@@ -36,6 +37,17 @@ static int open_standard_descriptors(void)
     return 0;
 }
 
+/* imgbatch's version, then the libraries it runs on: what a bug report needs. */
+static void print_version(void)
+{
+    struct image_library libs[IMAGE_LIBRARIES];
+
+    image_library_versions(libs);
+    printf("imgbatch %s\n", IMGBATCH_VERSION);
+    for (int i = 0; i < IMAGE_LIBRARIES; i++)
+        printf("%s %s\n", libs[i].name, libs[i].version);
+}
+
 int main(int argc, char **argv)
 {
     struct options opts;
@@ -56,11 +68,14 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (opts.help) {
-        cli_usage(stdout);
+        if (opts.help_command)
+            cli_command_usage(stdout, opts.op);
+        else
+            cli_usage(stdout);
         return 0;
     }
     if (opts.version) {
-        printf("imgbatch %s\n", IMGBATCH_VERSION);
+        print_version();
         return 0;
     }
     if (opts.op == OP_BENCH)

@@ -158,7 +158,7 @@ class OptionsDocumentedTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, describe(p))
         th = [l for l in self.man_src.split("\n") if l.startswith(".TH ")]
         self.assertEqual(len(th), 1, "one .TH line")
-        self.assertIn('"%s"' % p.out.strip(), th[0],
+        self.assertIn('"%s"' % p.out.split("\n")[0], th[0],
                       ".TH names another version than imgbatch --version")
 
 
@@ -199,6 +199,71 @@ class InstallTest(ImgbatchTestCase):
         v = subprocess.run([exe, "--version"], stdout=subprocess.PIPE, timeout=30)
         self.assertEqual(v.returncode, 0)
         self.assertTrue(v.stdout.startswith(b"imgbatch "), v.stdout)
+        for installed, source in COMPLETIONS.items():
+            path = os.path.join(prefix, *installed.split("/"))
+            self.assertTrue(os.path.isfile(path), "no %s\n%s" % (installed, out))
+            self.assertEqual(read(path), read(source))
+
+
+COMPLETIONS_DIR = os.path.join(REPO, "completions")
+BASH_COMPLETION = os.path.join(COMPLETIONS_DIR, "imgbatch.bash")
+# Where each shell looks under a prefix, and the file that goes there.
+COMPLETIONS = {
+    "share/bash-completion/completions/imgbatch": BASH_COMPLETION,
+    "share/zsh/site-functions/_imgbatch": os.path.join(COMPLETIONS_DIR, "_imgbatch"),
+    "share/fish/vendor_completions.d/imgbatch.fish":
+        os.path.join(COMPLETIONS_DIR, "imgbatch.fish"),
+}
+
+
+def bash_complete(line):
+    """What the bash completion offers for `line` (the cursor at its end) as a list."""
+    script = ('source "$1"; read -ra COMP_WORDS <<<"$2"; [[ $2 == *" " ]] && COMP_WORDS+=("");'
+              ' COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _imgbatch;'
+              ' printf "%s\\n" "${COMPREPLY[@]}"')
+    p = subprocess.run(["bash", "--norc", "-c", script, "bash", BASH_COMPLETION, line],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    if p.returncode != 0 or p.stderr:
+        raise AssertionError("the completion of %r failed: %s" % (line, p.stderr))
+    return [w for w in p.stdout.decode().split("\n") if w]
+
+
+class CompletionTest(unittest.TestCase):
+    """The shell completions know every option --help prints, and answer as they should."""
+
+    def test_bash_lists_every_long_option(self):
+        text = read(BASH_COMPLETION)
+        words = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text))
+        missing = sorted(o for o in help_options(help_text()) if o.startswith("--")
+                         and o not in words)
+        self.assertEqual(missing, [], "long options of --help the bash completion lacks")
+
+    def test_zsh_and_fish_list_every_long_option(self):
+        zsh = read(COMPLETIONS["share/zsh/site-functions/_imgbatch"])
+        fish = read(COMPLETIONS["share/fish/vendor_completions.d/imgbatch.fish"])
+        for opt in sorted(o for o in help_options(help_text()) if o.startswith("--")):
+            # '--quiet[...]', '--timeout=[...]', or {-n,--dry-run}'[...]'
+            self.assertRegex(zsh, r"['{,)]" + re.escape(opt) + r"[=\[,}]",
+                             "zsh lacks " + opt)
+            self.assertRegex(fish, r"-l " + re.escape(opt[2:]) + r"(?![\w-])",
+                             "fish lacks " + opt)
+
+    def test_bash_answers(self):
+        if not shutil.which("bash"):
+            self.skipTest("bash is not installed")
+        self.assertEqual(bash_complete("imgbatch res"), ["resize"])
+        self.assertEqual(bash_complete("imgbatch resize --si"), ["--size"])
+        # Only what the command takes: grayscale keeps the full size, bench has no --shard.
+        self.assertEqual(bash_complete("imgbatch grayscale --si"), [])
+        self.assertEqual(bash_complete("imgbatch bench --sh"), [])
+        self.assertEqual(bash_complete("imgbatch bench --pr"), ["--procs"])
+        self.assertEqual(bash_complete("imgbatch sepia in out --format "),
+                         ["auto", "jpeg", "png", "webp", "tiff"])
+        self.assertEqual(bash_complete("imgbatch resize --fail-on t"), ["truncated"])
+        self.assertEqual(bash_complete("imgbatch bench in --op g"), ["grayscale"])
+        # INPUT and OUTPUT: the files and directories there.
+        self.assertIn(os.path.join(REPO, "completions"),
+                      bash_complete("imgbatch resize " + os.path.join(REPO, "compl")))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@
 #include "check.h"
 
 #include "cli.h"
+#include "suggest.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* argv arrays built in place: argv[0] is the program, then the arguments. */
@@ -540,6 +542,167 @@ static void test_repeated_calls(void)
     CHECK_EQ_INT(o.jobs, 0);
 }
 
+/* The edit distance behind "did you mean", and when it is close enough to suggest. */
+static void test_suggest_distance(void)
+{
+    CHECK_EQ_INT(suggest_distance("size", "size"), 0);
+    CHECK_EQ_INT(suggest_distance("", "size"), 4);
+    CHECK_EQ_INT(suggest_distance("size", ""), 4);
+    CHECK_EQ_INT(suggest_distance("szie", "size"), 1);      /* two letters swapped */
+    CHECK_EQ_INT(suggest_distance("resise", "resize"), 1);  /* one substituted */
+    CHECK_EQ_INT(suggest_distance("rsize", "resize"), 1);   /* one missing */
+    CHECK_EQ_INT(suggest_distance("resizze", "resize"), 1); /* one too many */
+    CHECK_EQ_INT(suggest_distance("sepai", "sepia"), 1);
+    CHECK_EQ_INT(suggest_distance("ab", "ba"), 1);
+    CHECK_EQ_INT(suggest_distance("kitten", "sitting"), 3);
+    CHECK_EQ_INT(suggest_distance("ca", "abc"), 3); /* restricted: no edit of a swapped pair */
+
+    char longer[SUGGEST_WORD_MAX + 2];
+    memset(longer, 'a', sizeof(longer) - 1);
+    longer[sizeof(longer) - 1] = '\0';
+    CHECK_EQ_INT(suggest_distance(longer, "a"), SUGGEST_WORD_MAX + 1);
+
+    static const char *const words[] = {"size", "suffix", "shard"};
+    CHECK_EQ_STR(suggest_closest("szie", words, 3), "size");
+    CHECK_EQ_STR(suggest_closest("sufix", words, 3), "suffix");
+    CHECK_EQ_STR(suggest_closest("size", words, 3), "size");
+    /* Two edits in a five-letter word are a slip; in a four-letter one, a guess. */
+    CHECK_EQ_STR(suggest_closest("shrdd", words, 3), "shard");
+    CHECK(suggest_closest("sx", words, 3) == NULL);
+    CHECK(suggest_closest("sz", words, 3) == NULL);
+    CHECK(suggest_closest("zzzz", words, 3) == NULL);
+    CHECK(suggest_closest("", words, 3) == NULL);
+    CHECK(suggest_closest(longer, words, 3) == NULL);
+}
+
+static void expect_suggestion(const char *got, const char *want, const char *typed, int line)
+{
+    if (want && (!got || strcmp(got, want)))
+        fprintf(stderr, "test_cli.c:%d: '%s' suggests '%s', expected '%s'\n", line, typed,
+                got ? got : "(none)", want);
+    if (!want && got)
+        fprintf(stderr, "test_cli.c:%d: '%s' suggests '%s', expected none\n", line, typed, got);
+    CHECK(want ? got && !strcmp(got, want) : got == NULL);
+}
+
+#define EXPECT_COMMAND(typed, want)                                                                \
+    expect_suggestion(cli_suggest_command(typed), want, typed, __LINE__)
+#define EXPECT_OPTION(typed, want)                                                                 \
+    expect_suggestion(cli_suggest_option(typed), want, typed, __LINE__)
+
+static void test_suggestions(void)
+{
+    EXPECT_COMMAND("resise", "resize");
+    EXPECT_COMMAND("rezise", "resize");
+    EXPECT_COMMAND("grayscal", "grayscale");
+    EXPECT_COMMAND("sepa", "sepia");
+    EXPECT_COMMAND("thumbnial", "thumbnail");
+    EXPECT_COMMAND("bnech", "bench");
+    /* What people call the commands: suggested, not accepted. */
+    EXPECT_COMMAND("grey", "grayscale");
+    EXPECT_COMMAND("gray", "grayscale");
+    EXPECT_COMMAND("Grey", "grayscale");
+    EXPECT_COMMAND("thumb", "thumbnail");
+    EXPECT_COMMAND("scale", "resize");
+    EXPECT_COMMAND("shrink", "resize");
+    /* Far from every command: no guess. */
+    EXPECT_COMMAND("frobnicate", NULL);
+    EXPECT_COMMAND("crop", NULL);
+    EXPECT_COMMAND("rs", NULL);
+    EXPECT_COMMAND("", NULL);
+
+    EXPECT_OPTION("--szie", "size");
+    EXPECT_OPTION("--szie=10x10", "size");
+    EXPECT_OPTION("--recusrive", "recursive");
+    EXPECT_OPTION("--keep-metdata", "keep-metadata");
+    EXPECT_OPTION("--incremntal", "incremental");
+    EXPECT_OPTION("--dryrun", "dry-run");
+    EXPECT_OPTION("--verison", "version");
+    EXPECT_OPTION("--xyzzy", NULL);
+    EXPECT_OPTION("--colour", NULL);
+    EXPECT_OPTION("-z", NULL);
+    EXPECT_OPTION("--", NULL);
+
+    /* The suggestion is in the error, in place of a bare "unknown". */
+    EXPECT_ERROR(ARGV("resise", "in", "out"), "unknown command 'resise'", "did you mean 'resize'?");
+    EXPECT_ERROR(ARGV("grey", "in", "out"), "unknown command 'grey'", "did you mean 'grayscale'?");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--szie", "10x10"), "unknown option '--szie'",
+                 "did you mean '--size'?");
+    EXPECT_ERROR(ARGV("frobnicate", "in", "out"), "unknown command 'frobnicate'", "--help");
+    struct options o;
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--xyzzy"), &o), -1);
+    CHECK(strstr(err, "did you mean") == NULL);
+}
+
+/* The help one command prints, as text. */
+static char *command_help(enum op op)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    CHECK(f != NULL);
+    cli_command_usage(f, op);
+    fclose(f);
+    return text;
+}
+
+static void test_command_help(void)
+{
+    struct options o;
+
+    /* --help after a command asks for that command's help; alone, for all of it. */
+    CHECK_EQ_INT(parse(ARGV("resize", "--help"), &o), 0);
+    CHECK_EQ_INT(o.help_command, 1);
+    CHECK_EQ_INT(o.op, OP_RESIZE);
+    CHECK_EQ_INT(parse(ARGV("sepia", "in", "out", "-h"), &o), 0);
+    CHECK_EQ_INT(o.help_command, 1);
+    CHECK_EQ_INT(o.op, OP_SEPIA);
+    CHECK_EQ_INT(parse(ARGV("--help"), &o), 0);
+    CHECK_EQ_INT(o.help, 1);
+    CHECK_EQ_INT(o.help_command, 0);
+
+    /* Each command's help lists what it takes: the refusals of cli_parse. */
+    CHECK(cli_option_applies(OP_RESIZE, "size"));
+    CHECK(cli_option_applies(OP_THUMBNAIL, "size"));
+    CHECK(!cli_option_applies(OP_GRAYSCALE, "size"));
+    CHECK(!cli_option_applies(OP_SEPIA, "size"));
+    CHECK(cli_option_applies(OP_SEPIA, "fail-on"));
+    CHECK(cli_option_applies(OP_RESIZE, "incremental"));
+    CHECK(!cli_option_applies(OP_BENCH, "incremental"));
+    CHECK(!cli_option_applies(OP_BENCH, "shard"));
+    CHECK(cli_option_applies(OP_BENCH, "procs"));
+    CHECK(cli_option_applies(OP_BENCH, "jobs"));
+    CHECK(cli_option_applies(OP_BENCH, "help"));
+    CHECK(!cli_option_applies(OP_RESIZE, "procs"));
+    CHECK(!cli_option_applies(OP_THUMBNAIL, "op"));
+    CHECK(!cli_option_applies(OP_RESIZE, "progres")); /* a whole name, not a prefix */
+    CHECK(cli_option_applies(OP_RESIZE, "progress"));
+    CHECK(!cli_option_applies(OP_RESIZE, "no-such-option"));
+
+    char *resize = command_help(OP_RESIZE);
+    CHECK(strstr(resize, "usage: imgbatch resize ") == resize);
+    CHECK(strstr(resize, "--size") != NULL);
+    CHECK(strstr(resize, "--shard") != NULL);
+    CHECK(strstr(resize, "--procs") == NULL);
+    CHECK(strstr(resize, "bench options") == NULL);
+    free(resize);
+
+    char *gray = command_help(OP_GRAYSCALE);
+    CHECK(strstr(gray, "usage: imgbatch grayscale ") == gray);
+    CHECK(strstr(gray, "--size") == NULL);
+    CHECK(strstr(gray, "--quality") != NULL);
+    free(gray);
+
+    char *bench = command_help(OP_BENCH);
+    CHECK(strstr(bench, "--procs") != NULL);
+    CHECK(strstr(bench, "--jobs MAX") != NULL);
+    CHECK(strstr(bench, "--jobs N") == NULL);
+    CHECK(strstr(bench, "--incremental") == NULL);
+    CHECK(strstr(bench, "unattended") == NULL);
+    free(bench);
+}
+
 int main(void)
 {
     test_parse_size();
@@ -554,5 +717,8 @@ int main(void)
     test_unattended_options();
     test_bench_procs();
     test_repeated_calls();
+    test_suggest_distance();
+    test_suggestions();
+    test_command_help();
     return check_summary();
 }

@@ -1,0 +1,59 @@
+# bash completion for imgbatch(1): commands, each command's options, the values
+# of --format, --fail-on and --op, and files and directories for INPUT, OUTPUT
+# and the options that name a file.  Installed as
+# share/bash-completion/completions/imgbatch.
+
+_imgbatch()
+{
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+    local commands="resize grayscale sepia thumbnail bench"
+    # The options every command takes, those of the runs (not bench), and bench's own:
+    # the split imgbatch COMMAND --help shows.
+    local common="--jobs --quality --format --recursive --suffix --quiet --json --no-rotate
+                  --keep-metadata --timeout --max-pixels --max-memory --fail-on --help --version"
+    local runs="--incremental --wait --stats-file --metrics-file --progress --no-progress
+                --dry-run --files-from --null --shard"
+    local bench="--op --procs --repeat --csv --plot"
+
+    if ((COMP_CWORD == 1)); then
+        mapfile -t COMPREPLY < <(compgen -W "$commands --help --version" -- "$cur")
+        return
+    fi
+    case $prev in
+    -f | --format)
+        mapfile -t COMPREPLY < <(compgen -W "auto jpeg png webp tiff" -- "$cur")
+        return
+        ;;
+    --fail-on)
+        mapfile -t COMPREPLY < <(compgen -W "none truncated error warning" -- "$cur")
+        return
+        ;;
+    --op)
+        mapfile -t COMPREPLY < <(compgen -W "resize grayscale sepia thumbnail" -- "$cur")
+        return
+        ;;
+    --stats-file | --metrics-file | --files-from | --csv | --plot)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return
+        ;;
+    -j | --jobs | -s | --size | -q | --quality | --suffix | --timeout | --max-pixels | \
+        --max-memory | --shard | --procs | --repeat)
+        return # a number or a name of the user's own: nothing to offer
+        ;;
+    esac
+    if [[ $cur == -* ]]; then
+        local opts=$common
+        case ${COMP_WORDS[1]} in
+        resize | thumbnail) opts="$opts --size $runs" ;;
+        grayscale | greyscale | sepia) opts="$opts $runs" ;;
+        bench) opts="$opts --size $bench" ;;
+        esac
+        mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+        return
+    fi
+    # INPUT (a directory or one image) and OUTPUT (a directory).
+    compopt -o filenames 2>/dev/null
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+}
+complete -F _imgbatch imgbatch

@@ -1,0 +1,53 @@
+# fish completion for imgbatch(1): commands, each command's options, the values
+# of --format, --fail-on and --op, and files and directories.  Installed in
+# share/fish/vendor_completions.d.
+
+set -l commands resize grayscale greyscale sepia thumbnail bench
+set -l runs '__fish_seen_subcommand_from resize grayscale greyscale sepia thumbnail'
+set -l boxes '__fish_seen_subcommand_from resize thumbnail bench'
+set -l bench '__fish_seen_subcommand_from bench'
+
+# No file names before the command; INPUT and OUTPUT after it.
+complete -c imgbatch -f
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -F
+
+complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a resize -d 'fit inside WxH, keep aspect, never enlarge'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a grayscale -d 'full size, luminance only'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a sepia -d 'full size, sepia tone'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a thumbnail -d 'fill WxH exactly, centre crop'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a bench -d 'images/s against the number of processes'
+
+complete -c imgbatch -s h -l help -d 'show the help (of the command, after one)'
+complete -c imgbatch -s V -l version -d 'show the version and the libraries'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s j -l jobs -x -d 'worker processes'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s q -l quality -x -d 'JPEG/WebP quality 1..100'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s f -l format -x -a 'auto jpeg png webp tiff' -d 'output format'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s r -l recursive -d 'descend into subdirectories'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l suffix -x -d 'insert S before the output extension'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l quiet -d 'no success lines'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l json -d 'one JSON object per file, then a summary'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l no-rotate -d 'ignore the EXIF orientation'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l keep-metadata -d 'keep EXIF and XMP metadata'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l timeout -x -d 'fail a file that takes longer (seconds)'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l max-pixels -x -d 'refuse inputs above MP megapixels'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l max-memory -x -d "limit each worker's memory (MB)"
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l fail-on -x -a 'none truncated error warning' -d 'damage that fails a file'
+
+complete -c imgbatch -n $boxes -s s -l size -x -d 'target box WxH'
+
+complete -c imgbatch -n $runs -l incremental -d 'skip files whose output is up to date'
+complete -c imgbatch -n $runs -l wait -d 'if another run holds OUTPUT, wait for it'
+complete -c imgbatch -n $runs -l stats-file -r -F -d 'write the summary as JSON'
+complete -c imgbatch -n $runs -l metrics-file -r -F -d 'write the summary for Prometheus'
+complete -c imgbatch -n $runs -l progress -d 'show the progress line even if not a terminal'
+complete -c imgbatch -n $runs -l no-progress -d 'never show the progress line'
+complete -c imgbatch -n $runs -s n -l dry-run -d 'list what would be processed; write nothing'
+complete -c imgbatch -n $runs -l files-from -r -F -d 'process the files listed in F'
+complete -c imgbatch -n $runs -s 0 -l null -d 'names in the --files-from list end with NUL'
+complete -c imgbatch -n $runs -l shard -x -d 'process only shard K of N'
+
+complete -c imgbatch -n $bench -l op -x -a 'resize grayscale sepia thumbnail' -d 'operation to measure'
+complete -c imgbatch -n $bench -l procs -x -d 'process counts to try, e.g. 1,2,4,8'
+complete -c imgbatch -n $bench -l repeat -x -d 'runs per process count'
+complete -c imgbatch -n $bench -l csv -r -F -d 'also write the table as CSV'
+complete -c imgbatch -n $bench -l plot -r -F -d 'draw images/s against processes (SVG)'
