@@ -10,6 +10,7 @@
 #include "check.h"
 
 #include "cli.h"
+#include "shard.h"
 
 #include <string.h>
 
@@ -149,6 +150,30 @@ static void test_size_text(void)
         CHECK_EQ_INT(parse_size(cases[i].typed, &r), 0);
         size_text(&r, buf, sizeof(buf));
         CHECK_EQ_STR(buf, cases[i].text);
+    }
+}
+
+/* --incremental redoes files when the mode changes, and keeps a plain box's state as it was. */
+static void test_size_in_output_hash(void)
+{
+    struct options o;
+    static const char *sizes[] = {"200x150!", "200x150^", "200x150<", "50%", "25%", "30000@"};
+    uint64_t seen[sizeof(sizes) / sizeof(sizes[0])];
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", "200x150"), &o), 0);
+    uint64_t plain = cli_output_hash(&o);
+    /* The text hashed before --size had modes: a state file written then still matches. */
+    CHECK(plain == fnv1a64("op=resize size=200x150 quality=85 format=auto rotate=1 metadata=0 "
+                           "fail-on=error suffix="));
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", "200"), &o), 0);
+    CHECK(cli_output_hash(&o) == fnv1a64("op=resize size=200x0 quality=85 format=auto rotate=1 "
+                                         "metadata=0 fail-on=error suffix="));
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", (char *)sizes[i]), &o), 0);
+        seen[i] = cli_output_hash(&o);
+        CHECK(seen[i] != plain);
+        for (size_t j = 0; j < i; j++)
+            CHECK(seen[i] != seen[j]);
     }
 }
 
@@ -643,6 +668,7 @@ int main(void)
     test_parse_size();
     test_size_text();
     test_size_modes();
+    test_size_in_output_hash();
     test_defaults();
     test_limits();
     test_values();
