@@ -81,13 +81,14 @@ static void check_options(const struct options *o, const struct options *plain,
     else
         CHECK(o->output && o->output[0] && is_path_arg(o->output, a));
     CHECK(o->jobs >= 0 && o->jobs <= JOBS_MAX);
-    CHECK(o->width >= 0 && o->width <= SIDE_MAX && o->height >= 0 && o->height <= SIDE_MAX);
+    const struct size_request *r = &o->size;
+    CHECK(r->width >= 0 && r->width <= SIDE_MAX && r->height >= 0 && r->height <= SIDE_MAX);
     if (op == OP_RESIZE)
-        CHECK(o->width || o->height);
+        CHECK(r->width || r->height || r->mode == SIZE_PERCENT || r->mode == SIZE_AREA);
     if (op == OP_THUMBNAIL)
-        CHECK(o->width && o->height);
+        CHECK(r->width && r->height && r->mode == SIZE_FIT);
     if (op == OP_GRAYSCALE || op == OP_SEPIA)
-        CHECK(!o->width && !o->height);
+        CHECK(!r->width && !r->height && r->mode == SIZE_FIT);
     CHECK(o->quality >= 1 && o->quality <= 100);
     CHECK((unsigned)o->format <= FMT_TIFF);
     CHECK(o->suffix && !strchr(o->suffix, '/'));
@@ -124,11 +125,12 @@ static char *describe(int rc, const struct options *o, const char *err)
 {
     if (rc)
         return xasprintf("error: %s", err);
-    return xasprintf("op %d/%d in %s out %s j %d size %dx%d q %d f %d r %d quiet %d json %d "
+    return xasprintf("op %d/%d in %s out %s j %d size %dx%d/%d/%d/%lld q %d f %d r %d quiet %d json %d "
                      "norot %d meta %d suffix %s timeout %a mp %a mem %lld fail_on %d repeat %d "
                      "help %d version %d",
                      o->op, o->bench_op, o->input ? o->input : "-", o->output ? o->output : "-",
-                     o->jobs, o->width, o->height, o->quality, o->format, o->recursive, o->quiet,
+                     o->jobs, o->size.width, o->size.height, o->size.mode, o->size.percent,
+                     o->size.area, o->quality, o->format, o->recursive, o->quiet,
                      o->json, o->no_rotate, o->keep_metadata, o->suffix ? o->suffix : "-",
                      o->timeout_s, o->max_megapixels, o->max_memory_mb, o->fail_on, o->repeat,
                      o->help, o->version);
@@ -184,15 +186,29 @@ static void check_cli(const uint8_t *data, size_t size)
 static void check_size(const uint8_t *data, size_t size)
 {
     char *text = xstrndup((const char *)data, size);
-    int w = -1, h = -1;
+    size_t len = strlen(text);
+    struct size_request r = {.mode = SIZE_FIT, .width = -1, .height = -1};
 
-    if (parse_size(text, &w, &h) == 0) {
+    if (parse_size(text, &r) == 0) {
+        char last = text[len - 1]; /* "" is refused */
         const char *x = strpbrk(text, "xX");
-        CHECK(strspn(text, "0123456789xX") == strlen(text));
-        CHECK(w >= 0 && w <= SIDE_MAX && h >= 0 && h <= SIDE_MAX && (w || h));
-        CHECK(x == text ? w == 0 : (w >= 1 && w == strtol(text, NULL, 10)));
-        CHECK(x ? (h >= 1 && h == strtol(x + 1, NULL, 10)) : h == 0);
-        CHECK(!x || !strpbrk(x + 1, "xX"));
+        CHECK(strspn(text, "0123456789xX") >= len - 1);
+        if (r.mode == SIZE_PERCENT || r.mode == SIZE_AREA) {
+            CHECK(last == (r.mode == SIZE_PERCENT ? '%' : '@') && !x);
+            CHECK(r.mode == SIZE_PERCENT ? r.percent == strtol(text, NULL, 10)
+                                         : r.area == strtoll(text, NULL, 10));
+            CHECK(r.percent >= 0 && r.area >= 0 && (r.percent || r.area));
+        } else {
+            CHECK((r.mode == SIZE_FIT) == (strspn(text, "0123456789xX") == len));
+            CHECK(r.width >= 0 && r.width <= SIDE_MAX && r.height >= 0 && r.height <= SIDE_MAX &&
+                  (r.width || r.height));
+            CHECK(x == text ? r.width == 0 : (r.width >= 1 && r.width == strtol(text, NULL, 10)));
+            CHECK(x && x[1] >= '0' && x[1] <= '9' ? r.height == strtol(x + 1, NULL, 10)
+                                                   : r.height == 0);
+            CHECK(!x || !strpbrk(x + 1, "xX"));
+            if (r.mode == SIZE_COVER || r.mode == SIZE_EXACT)
+                CHECK(r.width && r.height);
+        }
     }
     free(text);
 }

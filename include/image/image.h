@@ -17,6 +17,7 @@
 
 #include "image/formats.h"
 #include "image/output_file.h"
+#include "image/size.h"
 #include "pool/message.h"
 
 enum image_op { IMAGE_RESIZE, IMAGE_GRAYSCALE, IMAGE_SEPIA, IMAGE_THUMBNAIL };
@@ -26,7 +27,7 @@ enum fail_on { FAIL_ON_NONE, FAIL_ON_TRUNCATED, FAIL_ON_ERROR, FAIL_ON_WARNING }
 
 struct image_settings {
     enum image_op op;
-    int width, height;  /* the box; 0 leaves a side free */
+    struct size_request size; /* resize: any mode; thumbnail: the box, SIZE_FIT */
     int quality;
     enum out_format format;
     int no_rotate;

@@ -187,8 +187,11 @@ static int bench_prepare(struct bench *b)
 static void describe_op(const struct options *o, char *buf, size_t len)
 {
     int n = snprintf(buf, len, "%s", op_name(o->op));
-    if (o->op == OP_RESIZE || o->op == OP_THUMBNAIL)
-        snprintf(buf + n, len - (size_t)n, " %dx%d", o->width, o->height);
+    if (o->op == OP_RESIZE || o->op == OP_THUMBNAIL) {
+        char size[48];
+        size_text(&o->size, size, sizeof(size));
+        snprintf(buf + n, len - (size_t)n, " %s", size);
+    }
 }
 
 /*

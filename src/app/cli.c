@@ -18,6 +18,8 @@
 #include <strings.h>
 
 #define SIZE_MAX_SIDE 100000
+#define SIZE_MAX_PERCENT 100000      /* N%: a thousandfold, which --max-pixels then bounds */
+#define SIZE_MAX_AREA 999999999999LL /* N@: 12 digits, which --max-pixels then bounds */
 
 static const struct {
     const char *name;
@@ -80,39 +82,109 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-/* Parses a decimal side of 1..SIZE_MAX_SIDE that fills the whole span [s, end). */
-static int parse_side(const char *s, const char *end, int *out)
+/* Parses a decimal of 1..max, at most digits long, that fills the whole span [s, end). */
+static int parse_count(const char *s, const char *end, int digits, long long max, long long *out)
 {
-    long v = 0;
+    long long v = 0;
 
-    if (s == end || end - s > 6)
+    if (s == end || end - s > digits)
         return -1;
     for (const char *p = s; p < end; p++) {
         if (*p < '0' || *p > '9')
             return -1;
         v = v * 10 + (*p - '0');
     }
-    if (v < 1 || v > SIZE_MAX_SIDE)
+    if (v < 1 || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_side(const char *s, const char *end, int *out)
+{
+    long long v;
+
+    if (parse_count(s, end, 6, SIZE_MAX_SIDE, &v))
         return -1;
     *out = (int)v;
     return 0;
 }
 
-int parse_size(const char *text, int *width, int *height)
+/* "W", "Wx", "xH" or "WxH" filling [s, end); a missing side is 0. */
+static int parse_box(const char *s, const char *end, int *w, int *h)
 {
-    const char *x = strpbrk(text, "xX");
-    const char *end = text + strlen(text);
-    int w = 0, h = 0;
+    const char *x = strpbrk(s, "xX");
 
-    if (!x)
-        return parse_side(text, end, &w) ? -1 : (*width = w, *height = 0, 0);
-    if (x == text) /* "xH" */
-        return parse_side(x + 1, end, &h) ? -1 : (*width = 0, *height = h, 0);
-    if (parse_side(text, x, &w) || parse_side(x + 1, end, &h))
+    *w = *h = 0;
+    if (!x || x >= end)
+        return parse_side(s, end, w);
+    if (x == s)
+        return parse_side(x + 1, end, h);
+    if (parse_side(s, x, w))
         return -1;
-    *width = w;
-    *height = h;
+    return x + 1 == end ? 0 : parse_side(x + 1, end, h);
+}
+
+/* ImageMagick's flag after a box: what it asks of the image. */
+static enum size_mode box_flag(char c)
+{
+    switch (c) {
+    case '>':
+        return SIZE_SHRINK;
+    case '<':
+        return SIZE_ENLARGE;
+    case '^':
+        return SIZE_COVER;
+    case '!':
+        return SIZE_EXACT;
+    default:
+        return SIZE_FIT;
+    }
+}
+
+int parse_size(const char *text, struct size_request *size)
+{
+    size_t len = strlen(text);
+    const char *end = text + len;
+    char last = len ? text[len - 1] : '\0';
+    struct size_request r = {.mode = SIZE_FIT};
+    long long n;
+
+    if (last == '%') {
+        if (parse_count(text, end - 1, 6, SIZE_MAX_PERCENT, &n))
+            return -1;
+        r.mode = SIZE_PERCENT;
+        r.percent = (int)n;
+    } else if (last == '@') {
+        if (parse_count(text, end - 1, 12, SIZE_MAX_AREA, &n))
+            return -1;
+        r.mode = SIZE_AREA;
+        r.area = n;
+    } else {
+        r.mode = box_flag(last);
+        if (parse_box(text, r.mode == SIZE_FIT ? end : end - 1, &r.width, &r.height))
+            return -1;
+        /* Covering or filling a box with a free side has no answer. */
+        if ((r.mode == SIZE_COVER || r.mode == SIZE_EXACT) && (!r.width || !r.height))
+            return -1;
+    }
+    *size = r;
     return 0;
+}
+
+void size_text(const struct size_request *r, char *buf, size_t len)
+{
+    static const char flags[] = {
+        [SIZE_FIT] = '\0', [SIZE_SHRINK] = '>', [SIZE_ENLARGE] = '<',
+        [SIZE_COVER] = '^', [SIZE_EXACT] = '!',
+    };
+
+    if (r->mode == SIZE_PERCENT)
+        snprintf(buf, len, "%d%%", r->percent);
+    else if (r->mode == SIZE_AREA)
+        snprintf(buf, len, "%lld@", r->area);
+    else
+        snprintf(buf, len, "%dx%d%.1s", r->width, r->height, &flags[r->mode]);
 }
 
 /* Whole-string integer in [lo, hi]. */
@@ -367,17 +439,17 @@ static void default_size(struct options *o, int size_given)
 
     if (size_given) {
         /* A thumbnail box needs both sides: "200" means 200x200. */
-        if (op == OP_THUMBNAIL && !o->width)
-            o->width = o->height;
-        if (op == OP_THUMBNAIL && !o->height)
-            o->height = o->width;
+        if (op == OP_THUMBNAIL && !o->size.width)
+            o->size.width = o->size.height;
+        if (op == OP_THUMBNAIL && !o->size.height)
+            o->size.height = o->size.width;
         return;
     }
     if (op == OP_RESIZE) {
-        o->width = 800;
-        o->height = 600;
+        o->size.width = 800;
+        o->size.height = 600;
     } else if (op == OP_THUMBNAIL) {
-        o->width = o->height = 150;
+        o->size.width = o->size.height = 150;
     }
 }
 
@@ -388,22 +460,55 @@ static void default_size(struct options *o, int size_given)
  * file to it.  resize never enlarges, and grayscale and sepia keep the
  * size, so their outputs are bounded by the input's own check.
  */
-static int check_output_pixels(const struct options *o, char *err, size_t errlen)
+static int check_output_pixels(const struct options *o, const char *typed, char *err,
+                               size_t errlen)
 {
     enum op op = o->op == OP_BENCH ? o->bench_op : o->op;
-    double megapixels = (double)o->width * o->height / 1e6;
+    const struct size_request *r = &o->size;
+    double megapixels = (double)r->width * r->height / 1e6;
 
-    if (op != OP_THUMBNAIL || o->max_megapixels <= 0 || megapixels <= o->max_megapixels)
+    if (o->max_megapixels <= 0)
         return 0;
-    return fail(err, errlen,
-                "--size %dx%d makes %.0f-megapixel thumbnails, above --max-pixels %g (give a "
-                "smaller --size, or a larger --max-pixels)",
-                o->width, o->height, megapixels, o->max_megapixels);
+    if (op == OP_THUMBNAIL && megapixels > o->max_megapixels)
+        return fail(err, errlen,
+                    "--size %dx%d makes %.0f-megapixel thumbnails, above --max-pixels %g (give "
+                    "a smaller --size, or a larger --max-pixels)",
+                    r->width, r->height, megapixels, o->max_megapixels);
+    /* What every file becomes: refused before any work.  The other modes depend on the file. */
+    if (r->mode == SIZE_AREA)
+        megapixels = (double)r->area / 1e6;
+    if ((r->mode == SIZE_EXACT || r->mode == SIZE_AREA) && megapixels > o->max_megapixels)
+        return fail(err, errlen,
+                    "--size %s makes %.0f-megapixel images, above --max-pixels %g (give a "
+                    "smaller --size, or a larger --max-pixels)",
+                    typed, megapixels, o->max_megapixels);
+    return 0;
+}
+
+/*
+ * A thumbnail always covers its box and crops the centre, which is what
+ * ImageMagick's "^" asks: WxH^ is accepted as WxH, and the other modes
+ * have no meaning there.
+ */
+static int thumbnail_size(struct options *o, const char *typed, char *err, size_t errlen)
+{
+    enum op op = o->op == OP_BENCH ? o->bench_op : o->op;
+
+    if (op != OP_THUMBNAIL || !typed || o->size.mode == SIZE_FIT)
+        return 0;
+    if (o->size.mode != SIZE_COVER)
+        return fail(err, errlen,
+                    "--size '%s' does not apply to thumbnail, which fills its box exactly "
+                    "(give W, Wx, xH, WxH or WxH^)",
+                    typed);
+    o->size.mode = SIZE_FIT;
+    return 0;
 }
 
 int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
-    int size_given = 0, bench_only_given = 0;
+    const char *size_given = NULL; /* --size as typed */
+    int bench_only_given = 0;
     const char *run_only_given = NULL; /* an option bench has no use for */
     char buf[3];
     int c;
@@ -439,11 +544,12 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
                             optarg);
             break;
         case 's':
-            if (parse_size(optarg, &o->width, &o->height))
+            if (parse_size(optarg, &o->size))
                 return fail(err, errlen,
-                            "--size wants WxH, W or xH with sides from 1 to %d, not '%s'",
-                            SIZE_MAX_SIDE, optarg);
-            size_given = 1;
+                            "--size '%s': not a size (W, Wx, xH, WxH, WxH>, WxH<, WxH^, WxH!, N%%, "
+                            "N@; sides from 1 to %d)",
+                            optarg, SIZE_MAX_SIDE);
+            size_given = optarg;
             break;
         case 'q':
             if (parse_int(optarg, 1, 100, &o->quality))
@@ -632,8 +738,10 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     o->output = wanted == 2 ? av[optind + 1] : NULL;
     if (!o->input[0] || (o->output && !o->output[0]))
         return fail(err, errlen, "empty path given");
-    default_size(o, size_given);
-    return check_output_pixels(o, err, errlen);
+    if (thumbnail_size(o, size_given, err, errlen))
+        return -1;
+    default_size(o, size_given != NULL);
+    return check_output_pixels(o, size_given, err, errlen);
 }
 
 /* Which commands an option of the help applies to: bits of enum op. */
@@ -659,7 +767,11 @@ static const struct help_section {
      {
          {FOR_RUNS,
           "  -j, --jobs N        worker processes (default: online CPUs, at most the files)\n"},
-         {FOR_BOX, "  -s, --size WxH      target box; W or xH alone constrain one side\n"},
+         {FOR_BOX, "  -s, --size WxH      target size, ImageMagick's geometry: W, Wx, xH or WxH fit\n"
+                   "                      inside (one side alone constrains that side); WxH> shrink\n"
+                   "                      only; WxH< enlarge only; WxH^ cover; WxH! exactly WxH;\n"
+                   "                      N% scale by N percent; N@ at most N pixels (thumbnail:\n"
+                   "                      W, Wx, xH, WxH or WxH^, all one centre-cropped box)\n"},
          {FOR_ALL, "  -q, --quality N     JPEG/WebP quality 1..100 (default 85)\n"},
          {FOR_ALL,
           "  -f, --format F      auto, jpeg, png, webp or tiff (default auto: JPEG, WebP and\n"
@@ -675,8 +787,9 @@ static const struct help_section {
                    "                      profile is always dropped, as pixels are sRGB)\n"},
          {FOR_ALL, "      --timeout SEC   fail a file that takes longer, killing its worker\n"
                    "                      (default 300; 0: no limit)\n"},
-         {FOR_ALL, "      --max-pixels MP refuse inputs above MP megapixels before decoding them\n"
-                   "                      (default 200; 0: no limit)\n"},
+         {FOR_ALL, "      --max-pixels MP refuse inputs above MP megapixels before decoding them,\n"
+                   "                      and outputs the size asked would make larger (default\n"
+                   "                      200; 0: no limit)\n"},
          {FOR_ALL, "      --max-memory MB limit each worker's memory: an image that needs more\n"
                    "                      fails alone (default: no limit)\n"},
          {FOR_ALL, "      --fail-on LEVEL damage that fails a file: none (decode what can be),\n"
@@ -843,9 +956,12 @@ struct scan_request cli_scan_request(const struct options *opts)
 uint64_t cli_output_hash(const struct options *o)
 {
     /* max-pixels, timeouts and memory limits decide whether a file fails, not its pixels. */
-    char *text = xasprintf("op=%s size=%dx%d quality=%d format=%s rotate=%d metadata=%d "
+    char size[48];
+
+    size_text(&o->size, size, sizeof(size)); /* "WxH" for a plain box, as before the modes */
+    char *text = xasprintf("op=%s size=%s quality=%d format=%s rotate=%d metadata=%d "
                            "fail-on=%s suffix=%s",
-                           op_name(o->op), o->width, o->height, o->quality, format_name(o->format),
+                           op_name(o->op), size, o->quality, format_name(o->format),
                            !o->no_rotate, o->keep_metadata, fail_on_name(o->fail_on), o->suffix);
     uint64_t h = fnv1a64(text);
 

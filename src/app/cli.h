@@ -50,7 +50,7 @@ struct options {
     const char *input;
     const char *output;      /* NULL for bench */
     int jobs;                /* 0: online CPUs, at most the number of files */
-    int width, height;       /* target box; 0 leaves that side free */
+    struct size_request size; /* --size; a box side 0 is free */
     int quality;
     enum out_format format;
     int recursive;
@@ -83,8 +83,15 @@ struct options {
     int version;
 };
 
-/* "WxH", "W" or "xH".  Missing sides are 0.  Returns 0, or -1 if malformed. */
-int parse_size(const char *text, int *width, int *height);
+/*
+ * ImageMagick's geometry: "W", "Wx", "xH", "WxH" (missing sides are 0),
+ * "WxH>", "WxH<" (W, Wx and xH too), "WxH^", "WxH!", "N%" and "N@".
+ * Returns 0, or -1 if malformed, leaving *size alone.
+ */
+int parse_size(const char *text, struct size_request *size);
+
+/* r as --size would take it: "WxH" (a free side 0), "WxH>", ..., "N%", "N@". */
+void size_text(const struct size_request *r, char *buf, size_t len);
 
 /*
  * "1,2,4,8": process counts from 1 to JOBS_MAX, at most BENCH_PROCS_MAX of

@@ -69,8 +69,7 @@ int worker_context_init(struct worker_context *w, const struct options *opts, ch
     memset(w, 0, sizeof(*w));
     w->input_root = w->output_root = -1;
     w->settings.op = image_op_for(opts);
-    w->settings.width = opts->width;
-    w->settings.height = opts->height;
+    w->settings.size = opts->size;
     w->settings.quality = opts->quality;
     w->settings.format = opts->format;
     w->settings.no_rotate = opts->no_rotate;

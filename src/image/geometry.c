@@ -56,6 +56,78 @@ void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch)
     *ch = y < box_h ? box_h : y;
 }
 
+/* v rounded to the nearest int, at least 1, saturating. */
+static int round_side(double v)
+{
+    int n = round_saturating(v);
+    return n < 1 ? 1 : n;
+}
+
+/* ImageMagick's "<": only an image smaller than the box on both sides, scaled up to fit it. */
+static void enlarge_to_fit(int w, int h, int box_w, int box_h, int *tw, int *th)
+{
+    double x = box_w > 0 ? box_w : (double)INT32_MAX;
+    double y = box_h > 0 ? box_h : (double)INT32_MAX;
+
+    *tw = w;
+    *th = h;
+    if (w >= x || h >= y)
+        return;
+    if (x / w <= y / h) {
+        *tw = box_w;
+        *th = round_side(h * x / w);
+    } else {
+        *tw = round_side(w * y / h);
+        *th = box_h;
+    }
+}
+
+static void scale_to_area(int w, int h, long long area, int *tw, int *th)
+{
+    double scale = sqrt((double)area / ((double)w * h));
+
+    *tw = round_side(w * scale);
+    *th = round_side(h * scale);
+    if ((double)*tw * *th > (double)area) {
+        *tw = round_side(floor(w * scale));
+        *th = round_side(floor(h * scale));
+    }
+    /* Still above: a thin side held at 1 pixel, which leaves the other the whole area. */
+    if ((double)*tw * *th > (double)area) {
+        if (*th == 1)
+            *tw = (int)area;
+        else
+            *th = (int)area;
+    }
+}
+
+void target_size(const struct size_request *r, int w, int h, int *tw, int *th)
+{
+    switch (r->mode) {
+    case SIZE_FIT:
+    case SIZE_SHRINK:
+        fit_inside(w, h, r->width, r->height, tw, th);
+        break;
+    case SIZE_ENLARGE:
+        enlarge_to_fit(w, h, r->width, r->height, tw, th);
+        break;
+    case SIZE_COVER:
+        cover_size(w, h, r->width, r->height, tw, th);
+        break;
+    case SIZE_EXACT:
+        *tw = r->width;
+        *th = r->height;
+        break;
+    case SIZE_PERCENT:
+        *tw = round_side((double)w * r->percent / 100);
+        *th = round_side((double)h * r->percent / 100);
+        break;
+    case SIZE_AREA:
+        scale_to_area(w, h, r->area, tw, th);
+        break;
+    }
+}
+
 int over_pixel_limit(double max_megapixels, int w, int h)
 {
     return max_megapixels > 0 && (double)w * h / 1e6 > max_megapixels;

@@ -8,6 +8,8 @@
 #ifndef IMGBATCH_IMAGE_GEOMETRY_H
 #define IMGBATCH_IMAGE_GEOMETRY_H
 
+#include "image/size.h"
+
 /*
  * Pillow's Image.thumbnail((box_w, box_h)) size for a w x h image: fit
  * inside the box keeping the aspect ratio, never enlarge; the constrained
@@ -23,6 +25,16 @@ void fit_inside(int w, int h, int box_w, int box_h, int *out_w, int *out_h);
  * ((cw - box_w) / 2, (ch - box_h) / 2), is the thumbnail.
  */
 void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch);
+
+/*
+ * resize's output size for a w x h image under r: SIZE_FIT and SIZE_SHRINK
+ * are exactly fit_inside(), SIZE_COVER is cover_size(); the other modes
+ * round each side to the nearest pixel, at least 1 (saturating at
+ * INT32_MAX), except that SIZE_AREA rounds down where the nearest would
+ * exceed the area, and never does.  The result may be larger than the
+ * image for ENLARGE, COVER, EXACT, PERCENT and AREA.
+ */
+void target_size(const struct size_request *r, int w, int h, int *tw, int *th);
 
 /* Whether a w x h image is above max_megapixels (0: no limit). */
 int over_pixel_limit(double max_megapixels, int w, int h);

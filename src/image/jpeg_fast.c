@@ -271,13 +271,12 @@ static int try_fast_path(const struct image_settings *s, const uint8_t *jpeg, si
         goto done;
     oriented_size(orientation, info.width, info.height, &uw, &uh);
 
-    if (s->op == IMAGE_RESIZE) {
-        fit_inside(uw, uh, s->width, s->height, &tw, &th);
-    } else if (s->op == IMAGE_THUMBNAIL) {
-        cover_size(uw, uh, s->width, s->height, &tw, &th);
-        if (tw > uw || th > uh)
-            goto done; /* enlarging: libvips' thumbnail does that */
-    }
+    if (s->op == IMAGE_RESIZE)
+        target_size(&s->size, uw, uh, &tw, &th);
+    else if (s->op == IMAGE_THUMBNAIL)
+        cover_size(uw, uh, s->size.width, s->size.height, &tw, &th);
+    if (tw > uw || th > uh)
+        goto done; /* enlarging, on either side: libvips' thumbnail does that */
     if (tw)
         scale = pick_scale(info.width, info.height, orientation, 2 * tw, 2 * th);
     if ((double)TJSCALED(info.width, scale) * TJSCALED(info.height, scale) >
@@ -309,8 +308,8 @@ static int try_fast_path(const struct image_settings *s, const uint8_t *jpeg, si
         break;
     }
 
-    int out_w = s->op == IMAGE_THUMBNAIL ? s->width : pm.w;
-    int out_h = s->op == IMAGE_THUMBNAIL ? s->height : pm.h;
+    int out_w = s->op == IMAGE_THUMBNAIL ? s->size.width : pm.w;
+    int out_h = s->op == IMAGE_THUMBNAIL ? s->size.height : pm.h;
     handled = 1;
     res->in_width = (uint32_t)uw;
     res->in_height = (uint32_t)uh;

@@ -206,14 +206,21 @@ static VipsImage *scale(const struct image_settings *s, const struct vips_input 
     int tw, th;
 
     if (s->op == IMAGE_RESIZE) {
-        fit_inside(w, h, s->width, s->height, &tw, &th);
+        target_size(&s->size, w, h, &tw, &th);
+        /* fit and shrink stay within the input's own limit; the other modes may not. */
+        if (over_pixel_limit(s->max_megapixels, tw, th)) {
+            job_result_fail(res, "image too large: --size scales this %dx%d image to %dx%d, "
+                                 "above --max-pixels %g",
+                            w, h, tw, th, s->max_megapixels);
+            return NULL;
+        }
     } else {
-        cover_size(w, h, s->width, s->height, &tw, &th);
+        cover_size(w, h, s->size.width, s->size.height, &tw, &th);
         /* The box is within --max-pixels (cli.c), but what covers it may not be. */
         if (over_pixel_limit(s->max_megapixels, tw, th)) {
             job_result_fail(res, "image too large: covering %dx%d scales this %dx%d image to "
                                  "%dx%d, above --max-pixels %.0f",
-                            s->width, s->height, w, h, tw, th, s->max_megapixels);
+                            s->size.width, s->size.height, w, h, tw, th, s->max_megapixels);
             return NULL;
         }
     }
@@ -222,11 +229,11 @@ static VipsImage *scale(const struct image_settings *s, const struct vips_input 
         fail_decoding(res, in->in->shown);
         return NULL;
     }
-    if (s->op == IMAGE_THUMBNAIL && (tw != s->width || th != s->height)) {
+    if (s->op == IMAGE_THUMBNAIL && (tw != s->size.width || th != s->size.height)) {
         /* The centre, cut exactly where the fast path cuts it (cover_size). */
         VipsImage *centre;
-        if (vips_extract_area(thumb, &centre, (tw - s->width) / 2, (th - s->height) / 2,
-                              s->width, s->height, NULL)) {
+        if (vips_extract_area(thumb, &centre, (tw - s->size.width) / 2, (th - s->size.height) / 2,
+                              s->size.width, s->size.height, NULL)) {
             fail_from_vips(res, "cannot crop");
             g_object_unref(thumb);
             return NULL;

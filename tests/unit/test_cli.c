@@ -10,6 +10,7 @@
 #include "check.h"
 
 #include "cli.h"
+#include "shard.h"
 #include "suggest.h"
 
 #include <stdlib.h>
@@ -60,48 +61,170 @@ static void expect_error(char **argv, const char *word1, const char *word2, int 
 
 #define EXPECT_ERROR(argv, w1, w2) expect_error(argv, w1, w2, __LINE__)
 
+/* parse_size(text) must give mode, width, height, percent and area. */
+static void expect_size(const char *text, enum size_mode mode, int w, int h, int percent,
+                        long long area, int line)
+{
+    struct size_request r = {.mode = SIZE_AREA, .width = -7, .height = -7, .percent = -7,
+                             .area = -7};
+
+    if (parse_size(text, &r) != 0 || r.mode != mode || r.width != w || r.height != h ||
+        r.percent != percent || r.area != area) {
+        fprintf(stderr, "line %d: parse_size(\"%s\") gave mode %d %dx%d %d%% %lld@\n", line, text,
+                r.mode, r.width, r.height, r.percent, r.area);
+        check_failed++;
+    } else {
+        check_passed++;
+    }
+}
+
+#define EXPECT_SIZE(text, mode, w, h, pct, area) expect_size(text, mode, w, h, pct, area, __LINE__)
+
 static void test_parse_size(void)
 {
-    int w = -7, h = -7;
+    EXPECT_SIZE("200x150", SIZE_FIT, 200, 150, 0, 0);
+    EXPECT_SIZE("200X150", SIZE_FIT, 200, 150, 0, 0);
+    EXPECT_SIZE("200", SIZE_FIT, 200, 0, 0, 0);
+    EXPECT_SIZE("200x", SIZE_FIT, 200, 0, 0, 0); /* "1920 wide", as ImageMagick reads it */
+    EXPECT_SIZE("x150", SIZE_FIT, 0, 150, 0, 0);
+    /* The largest side accepted, and the smallest. */
+    EXPECT_SIZE("100000x1", SIZE_FIT, 100000, 1, 0, 0);
+    EXPECT_SIZE("1x1", SIZE_FIT, 1, 1, 0, 0);
 
-    CHECK_EQ_INT(parse_size("200x150", &w, &h), 0);
-    CHECK_EQ_INT(w, 200);
-    CHECK_EQ_INT(h, 150);
+    /* ImageMagick's flags after a box. */
+    EXPECT_SIZE("200x150>", SIZE_SHRINK, 200, 150, 0, 0);
+    EXPECT_SIZE("200>", SIZE_SHRINK, 200, 0, 0, 0);
+    EXPECT_SIZE("x150>", SIZE_SHRINK, 0, 150, 0, 0);
+    EXPECT_SIZE("200x150<", SIZE_ENLARGE, 200, 150, 0, 0);
+    EXPECT_SIZE("200x<", SIZE_ENLARGE, 200, 0, 0, 0);
+    EXPECT_SIZE("x150<", SIZE_ENLARGE, 0, 150, 0, 0);
+    EXPECT_SIZE("200x150^", SIZE_COVER, 200, 150, 0, 0);
+    EXPECT_SIZE("200x150!", SIZE_EXACT, 200, 150, 0, 0);
+    EXPECT_SIZE("1x100000!", SIZE_EXACT, 1, 100000, 0, 0);
 
-    CHECK_EQ_INT(parse_size("200X150", &w, &h), 0);
-    CHECK_EQ_INT(w, 200);
-    CHECK_EQ_INT(h, 150);
-
-    w = h = -7;
-    CHECK_EQ_INT(parse_size("200", &w, &h), 0);
-    CHECK_EQ_INT(w, 200);
-    CHECK_EQ_INT(h, 0);
-
-    w = h = -7;
-    CHECK_EQ_INT(parse_size("x150", &w, &h), 0);
-    CHECK_EQ_INT(w, 0);
-    CHECK_EQ_INT(h, 150);
-
-    /* The largest side accepted, and one more. */
-    CHECK_EQ_INT(parse_size("100000x1", &w, &h), 0);
-    CHECK_EQ_INT(w, 100000);
-    CHECK_EQ_INT(h, 1);
-    CHECK_EQ_INT(parse_size("1x1", &w, &h), 0);
+    /* Percent and area. */
+    EXPECT_SIZE("50%", SIZE_PERCENT, 0, 0, 50, 0);
+    EXPECT_SIZE("1%", SIZE_PERCENT, 0, 0, 1, 0);
+    EXPECT_SIZE("10000%", SIZE_PERCENT, 0, 0, 10000, 0);
+    EXPECT_SIZE("100000%", SIZE_PERCENT, 0, 0, 100000, 0);
+    EXPECT_SIZE("1000000@", SIZE_AREA, 0, 0, 0, 1000000);
+    EXPECT_SIZE("1@", SIZE_AREA, 0, 0, 0, 1);
+    EXPECT_SIZE("999999999999@", SIZE_AREA, 0, 0, 0, 999999999999LL);
 
     static const char *bad[] = {
-        "0x5", "-1x5", "abcx5", "200x", "x", "", "1000000x1", " 200x150", "200x150 ",
-        "100001", "5x0", "200x150x3", "2e2x150", "+200x150", "200xx150", "0",
+        "0x5", "-1x5", "abcx5", "x", "", "1000000x1", " 200x150", "200x150 ", "100001",
+        "5x0", "200x150x3", "2e2x150", "+200x150", "200xx150", "0", "200y3",
+        /* flags: one, last, after a box; ^ and ! need both sides */
+        "200x150>>", ">", "x>", ">200x150", "200>x150", "200x150<>", "200^", "x150^", "200x^",
+        "200!", "x150!", "200x150?", "200x150#",
+        /* percent and area: a positive whole number alone */
+        "%", "0%", "-5%", "50.5%", "50%x50%", "50x50%", "100001%", "%50", "50%%", "@", "0@",
+        "1e6@", "1000x1000@", "1000000000000@", "50%@", "50@%",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        w = h = -7;
-        int r = parse_size(bad[i], &w, &h);
-        if (r != -1)
+        struct size_request r = {.mode = SIZE_AREA, .width = -7, .height = -7};
+        int rc = parse_size(bad[i], &r);
+        if (rc != -1)
             fprintf(stderr, "parse_size(\"%s\") accepted a malformed size\n", bad[i]);
-        CHECK_EQ_INT(r, -1);
+        CHECK_EQ_INT(rc, -1);
         /* A refused size leaves the caller's values alone. */
-        CHECK_EQ_INT(w, -7);
-        CHECK_EQ_INT(h, -7);
+        CHECK_EQ_INT(r.mode, SIZE_AREA);
+        CHECK_EQ_INT(r.width, -7);
+        CHECK_EQ_INT(r.height, -7);
     }
+}
+
+/* size_text writes --size back, a free side as 0: a plain box is "WxH", as the state hash had it. */
+static void test_size_text(void)
+{
+    static const struct {
+        const char *typed, *text;
+    } cases[] = {
+        {"200x150", "200x150"},   {"200", "200x0"},         {"200x", "200x0"},
+        {"x150", "0x150"},        {"200x150>", "200x150>"}, {"200<", "200x0<"},
+        {"200x150^", "200x150^"}, {"200x150!", "200x150!"}, {"50%", "50%"},
+        {"1000000@", "1000000@"},
+    };
+    char buf[48];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct size_request r = {0};
+        CHECK_EQ_INT(parse_size(cases[i].typed, &r), 0);
+        size_text(&r, buf, sizeof(buf));
+        CHECK_EQ_STR(buf, cases[i].text);
+    }
+}
+
+/* --incremental redoes files when the mode changes, and keeps a plain box's state as it was. */
+static void test_size_in_output_hash(void)
+{
+    struct options o;
+    static const char *sizes[] = {"200x150!", "200x150^", "200x150<", "50%", "25%", "30000@"};
+    uint64_t seen[sizeof(sizes) / sizeof(sizes[0])];
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", "200x150"), &o), 0);
+    uint64_t plain = cli_output_hash(&o);
+    /* The text hashed before --size had modes: a state file written then still matches. */
+    CHECK(plain == fnv1a64("op=resize size=200x150 quality=85 format=auto rotate=1 metadata=0 "
+                           "fail-on=error suffix="));
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", "200"), &o), 0);
+    CHECK(cli_output_hash(&o) == fnv1a64("op=resize size=200x0 quality=85 format=auto rotate=1 "
+                                         "metadata=0 fail-on=error suffix="));
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", (char *)sizes[i]), &o), 0);
+        seen[i] = cli_output_hash(&o);
+        CHECK(seen[i] != plain);
+        for (size_t j = 0; j < i; j++)
+            CHECK(seen[i] != seen[j]);
+    }
+}
+
+/* Every form of --size reaches struct options; the wrong ones are refused in words. */
+static void test_size_modes(void)
+{
+    struct options o;
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", "1500x1500^"), &o), 0);
+    CHECK_EQ_INT(o.size.mode, SIZE_COVER);
+    CHECK_EQ_INT(o.size.width, 1500);
+    CHECK_EQ_INT(o.size.height, 1500);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-s", "50%"), &o), 0);
+    CHECK_EQ_INT(o.size.mode, SIZE_PERCENT);
+    CHECK_EQ_INT(o.size.percent, 50);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-s", "1920x"), &o), 0);
+    CHECK_EQ_INT(o.size.mode, SIZE_FIT);
+    CHECK_EQ_INT(o.size.width, 1920);
+    CHECK_EQ_INT(o.size.height, 0);
+    /* A percentage above --max-pixels depends on the file: refused per file, not here. */
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-s", "10000%"), &o), 0);
+
+    /* thumbnail always covers: ^ is its plain box, the other modes mean nothing there. */
+    CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out", "--size", "64x48^"), &o), 0);
+    CHECK_EQ_INT(o.size.mode, SIZE_FIT);
+    CHECK_EQ_INT(o.size.width, 64);
+    CHECK_EQ_INT(o.size.height, 48);
+    CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out", "--size", "64x"), &o), 0);
+    CHECK_EQ_INT(o.size.width, 64);
+    CHECK_EQ_INT(o.size.height, 64);
+    EXPECT_ERROR(ARGV("thumbnail", "in", "out", "--size", "64x48!"), "64x48!", "thumbnail");
+    EXPECT_ERROR(ARGV("thumbnail", "in", "out", "--size", "50%"), "50%", "WxH^");
+    EXPECT_ERROR(ARGV("bench", "in", "--op", "thumbnail", "--size", "50@"), "50@", "thumbnail");
+
+    /* A malformed size names every accepted form. */
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--size", "200y3"), "--size '200y3': not a size",
+                 "(W, Wx, xH, WxH, WxH>, WxH<, WxH^, WxH!, N%, N@; sides from 1 to 100000)");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--size", "200^"), "'200^'", "WxH^");
+
+    /* What every file would become, above --max-pixels: refused before any work. */
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--size", "20000x10001!"), "20000x10001!",
+                 "above --max-pixels 200");
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", "20000x10000!"), &o), 0);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--size", "250000000@"), "250000000@",
+                 "250-megapixel");
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", "200000000@"), &o), 0);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--size", "200000001@"), "200000001@", NULL);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-s", "100000x100000!", "--max-pixels", "0"),
+                       &o), 0);
 }
 
 /* The robustness options: --fail-on levels, --max-memory in MB, --max-pixels in MP. */
@@ -139,8 +262,8 @@ static void test_defaults(void)
     CHECK_EQ_INT(o.op, OP_RESIZE);
     CHECK_EQ_STR(o.input, "in");
     CHECK_EQ_STR(o.output, "out");
-    CHECK_EQ_INT(o.width, 800);
-    CHECK_EQ_INT(o.height, 600);
+    CHECK_EQ_INT(o.size.width, 800);
+    CHECK_EQ_INT(o.size.height, 600);
     CHECK_EQ_INT(o.quality, 85);
     CHECK_EQ_INT(o.jobs, 0);
     CHECK_EQ_INT(o.format, FMT_AUTO);
@@ -157,8 +280,8 @@ static void test_defaults(void)
 
     CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out"), &o), 0);
     CHECK_EQ_INT(o.op, OP_THUMBNAIL);
-    CHECK_EQ_INT(o.width, 150);
-    CHECK_EQ_INT(o.height, 150);
+    CHECK_EQ_INT(o.size.width, 150);
+    CHECK_EQ_INT(o.size.height, 150);
     CHECK_EQ_INT(o.quality, 85);
     CHECK_EQ_INT(o.jobs, 0);
     CHECK_EQ_INT(o.format, FMT_AUTO);
@@ -176,8 +299,8 @@ static void test_defaults(void)
     CHECK_EQ_STR(o.input, "photos");
     CHECK(o.output == NULL);
     CHECK_EQ_INT(o.bench_op, OP_RESIZE);
-    CHECK_EQ_INT(o.width, 800);
-    CHECK_EQ_INT(o.height, 600);
+    CHECK_EQ_INT(o.size.width, 800);
+    CHECK_EQ_INT(o.size.height, 600);
 
     CHECK_EQ_STR(op_name(OP_RESIZE), "resize");
     CHECK_EQ_STR(op_name(OP_THUMBNAIL), "thumbnail");
@@ -190,27 +313,27 @@ static void test_values(void)
     struct options o;
 
     CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", "200x150"), &o), 0);
-    CHECK_EQ_INT(o.width, 200);
-    CHECK_EQ_INT(o.height, 150);
+    CHECK_EQ_INT(o.size.width, 200);
+    CHECK_EQ_INT(o.size.height, 150);
 
     /* resize with one side: the other stays free. */
     CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-s", "200"), &o), 0);
-    CHECK_EQ_INT(o.width, 200);
-    CHECK_EQ_INT(o.height, 0);
+    CHECK_EQ_INT(o.size.width, 200);
+    CHECK_EQ_INT(o.size.height, 0);
     CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size=x90"), &o), 0);
-    CHECK_EQ_INT(o.width, 0);
-    CHECK_EQ_INT(o.height, 90);
+    CHECK_EQ_INT(o.size.width, 0);
+    CHECK_EQ_INT(o.size.height, 90);
 
     /* A thumbnail box needs both sides: one side given means a square. */
     CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out", "--size", "200"), &o), 0);
-    CHECK_EQ_INT(o.width, 200);
-    CHECK_EQ_INT(o.height, 200);
+    CHECK_EQ_INT(o.size.width, 200);
+    CHECK_EQ_INT(o.size.height, 200);
     CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out", "--size", "x90"), &o), 0);
-    CHECK_EQ_INT(o.width, 90);
-    CHECK_EQ_INT(o.height, 90);
+    CHECK_EQ_INT(o.size.width, 90);
+    CHECK_EQ_INT(o.size.height, 90);
     CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out", "--size", "64x48"), &o), 0);
-    CHECK_EQ_INT(o.width, 64);
-    CHECK_EQ_INT(o.height, 48);
+    CHECK_EQ_INT(o.size.width, 64);
+    CHECK_EQ_INT(o.size.height, 48);
 
     CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-j", "1", "-q", "1"), &o), 0);
     CHECK_EQ_INT(o.jobs, 1);
@@ -251,8 +374,8 @@ static void test_values(void)
                        &o),
                  0);
     CHECK_EQ_INT(o.bench_op, OP_THUMBNAIL);
-    CHECK_EQ_INT(o.width, 150);
-    CHECK_EQ_INT(o.height, 150);
+    CHECK_EQ_INT(o.size.width, 150);
+    CHECK_EQ_INT(o.size.height, 150);
     CHECK_EQ_INT(o.jobs, 4);
     CHECK_EQ_INT(o.repeat, 5);
 }
@@ -266,8 +389,8 @@ static void test_order(void)
     CHECK_EQ_STR(o.input, "photos");
     CHECK_EQ_STR(o.output, "out");
     CHECK_EQ_INT(o.jobs, 4);
-    CHECK_EQ_INT(o.width, 10);
-    CHECK_EQ_INT(o.height, 20);
+    CHECK_EQ_INT(o.size.width, 10);
+    CHECK_EQ_INT(o.size.height, 20);
 
     /* Before them, and between them. */
     CHECK_EQ_INT(parse(ARGV("resize", "-j", "3", "photos", "out"), &o), 0);
@@ -293,8 +416,8 @@ static void test_order(void)
 
     /* The last --size wins. */
     CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-s", "10x10", "-s", "30x40"), &o), 0);
-    CHECK_EQ_INT(o.width, 30);
-    CHECK_EQ_INT(o.height, 40);
+    CHECK_EQ_INT(o.size.width, 30);
+    CHECK_EQ_INT(o.size.height, 40);
 }
 
 static void test_help_version(void)
@@ -706,6 +829,9 @@ static void test_command_help(void)
 int main(void)
 {
     test_parse_size();
+    test_size_text();
+    test_size_modes();
+    test_size_in_output_hash();
     test_defaults();
     test_limits();
     test_values();

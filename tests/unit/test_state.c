@@ -41,8 +41,8 @@ static struct options opts_for(const char *size_w)
 
     memset(&o, 0, sizeof(o));
     o.op = OP_RESIZE;
-    o.width = atoi(size_w);
-    o.height = 100;
+    o.size.width = atoi(size_w);
+    o.size.height = 100;
     o.quality = 85;
     o.suffix = "";
     o.fail_on = FAIL_ON_ERROR;
