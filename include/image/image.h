@@ -15,6 +15,9 @@
 #ifndef IMGBATCH_IMAGE_H
 #define IMGBATCH_IMAGE_H
 
+#include <stddef.h>
+#include <sys/stat.h>
+
 #include "image/formats.h"
 #include "image/output_file.h"
 #include "image/size.h"
@@ -24,6 +27,13 @@ enum image_op { IMAGE_RESIZE, IMAGE_GRAYSCALE, IMAGE_SEPIA, IMAGE_THUMBNAIL };
 
 /* How much damage fails a file, from nothing to any decoder warning (libvips' fail_on). */
 enum fail_on { FAIL_ON_NONE, FAIL_ON_TRUNCATED, FAIL_ON_ERROR, FAIL_ON_WARNING };
+
+/* "none", "truncated", "error", "warning": --fail-on's words, and libvips' nicknames. */
+static inline const char *fail_on_name(enum fail_on f)
+{
+    static const char *const names[] = {"none", "truncated", "error", "warning"};
+    return names[f];
+}
 
 struct image_settings {
     enum image_op op;
@@ -58,5 +68,13 @@ void image_library_shutdown(void);
 
 void image_process(const struct image_settings *s, const struct image_job *job,
                    struct job_result *res);
+
+/*
+ * Opens an input as a worker does: rel below root following no link (root
+ * -1: rel as given, for an INPUT named on the command line), never
+ * blocking on a FIFO, and only a regular file.  Returns the descriptor,
+ * or -1 with the refusal in err ("not a regular file: a FIFO").
+ */
+int image_open_input(int root, const char *rel, struct stat *st, char *err, size_t errlen);
 
 #endif

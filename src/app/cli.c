@@ -52,12 +52,6 @@ const char *format_name(enum out_format f)
     return names[f];
 }
 
-const char *fail_on_name(enum fail_on f)
-{
-    static const char *names[] = {"none", "truncated", "error", "warning"};
-    return names[f];
-}
-
 static int parse_fail_on(const char *s, enum fail_on *f)
 {
     for (int i = FAIL_ON_NONE; i <= FAIL_ON_WARNING; i++) {

@@ -108,7 +108,6 @@ int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t err
 
 const char *op_name(enum op op);
 const char *format_name(enum out_format f);
-const char *fail_on_name(enum fail_on f);
 
 /* The whole help: every command and option, and the exit statuses. */
 void cli_usage(FILE *out);

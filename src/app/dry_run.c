@@ -6,8 +6,8 @@
  * up as refused now rather than as a failure in the real run.  Decoding is
  * left to the real run: a dry run over a million files must stay cheap.
  */
-#include "base/beneath.h"
 #include "base/diag.h"
+#include "image/image.h"
 #include "json.h"
 #include "pool/message.h"
 #include "dry_run.h"
@@ -36,31 +36,13 @@ static const char *content_refusal(int input_root, const struct scan_entry *e, c
                                    size_t len)
 {
     unsigned char head[SNIFF_BYTES];
-    int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-    int fd = input_root < 0 ? open(e->input, flags)
-                            : open_file_beneath(input_root, e->rel, flags, 0, NULL, NULL);
     struct stat st;
-    ssize_t n;
+    int fd = input_root < 0 ? image_open_input(-1, e->input, &st, buf, len)
+                            : image_open_input(input_root, e->rel, &st, buf, len);
 
-    if (fd < 0) {
-        if (input_root >= 0 && (errno == ELOOP || errno == ENOTDIR))
-            snprintf(buf, len, "cannot open: a symbolic link is in the way (imgbatch follows "
-                               "none below INPUT)");
-        else
-            snprintf(buf, len, "cannot open: %s", strerror(errno));
+    if (fd < 0)
         return buf;
-    }
-    if (fstat(fd, &st) < 0) {
-        snprintf(buf, len, "cannot stat: %s", strerror(errno));
-        close(fd);
-        return buf;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(buf, len, "not a regular file: %s", file_type_words(st.st_mode));
-        close(fd);
-        return buf;
-    }
-    n = read_in_full(fd, head, sizeof(head));
+    ssize_t n = read_in_full(fd, head, sizeof(head));
     if (n < 0)
         snprintf(buf, len, "cannot read: %s", strerror(errno));
     close(fd);

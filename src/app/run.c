@@ -33,6 +33,7 @@ struct batch {
     struct report report;
     struct progress progress;
     struct run_state *state;      /* --incremental, else NULL */
+    struct lock_request lock;     /* OUTPUT and this run's split */
     int lock_fd;                  /* OUTPUT's lock, or -1 */
     double started_unix;          /* once OUTPUT is held: --wait is not the run's time */
     long long started_usec;
@@ -71,13 +72,6 @@ static void on_tick(void *ctx)
     progress_tick(&b->progress);
 }
 
-/* What OUTPUT's lock is asked for: this run's OUTPUT and split. */
-static struct lock_request lock_request_for(const struct options *opts)
-{
-    struct lock_request req = {opts->output, opts->shard_index, opts->shard_count};
-    return req;
-}
-
 /* 1 if both paths name one existing directory, whatever the spelling ("in", "./in/"). */
 static int same_directory(const char *a, const char *b)
 {
@@ -105,7 +99,7 @@ static int check_summary_file(const char *option, const char *path)
 }
 
 /* Creates OUTPUT and takes its lock: returns 0, or the exit status to leave with. */
-static int claim_output(const struct options *opts, int *lock_fd)
+static int claim_output(const struct options *opts, const struct lock_request *req, int *lock_fd)
 {
     char err[RESULT_ERROR_MAX]; /* a path and its cause */
     struct lock_holder holder;
@@ -114,8 +108,7 @@ static int claim_output(const struct options *opts, int *lock_fd)
         diag_errno("cannot create OUTPUT %s", opts->output);
         return EXIT_USAGE;
     }
-    struct lock_request req = lock_request_for(opts);
-    switch (output_lock(&req, opts->wait_for_lock, lock_fd, &holder, err, sizeof(err))) {
+    switch (output_lock(req, opts->wait_for_lock, lock_fd, &holder, err, sizeof(err))) {
     case LOCK_TAKEN:
         return 0;
     case LOCK_BUSY: {
@@ -189,13 +182,12 @@ static int check_input_and_output(const struct options *opts)
 static int prepare(struct batch *b)
 {
     const struct options *opts = b->opts;
-    struct lock_request lock = lock_request_for(opts);
     char err[RESULT_ERROR_MAX]; /* a path and its cause */
     int status = check_input_and_output(opts);
 
     if (status)
         return status;
-    if (!opts->dry_run && (status = claim_output(opts, &b->lock_fd)))
+    if (!opts->dry_run && (status = claim_output(opts, &b->lock, &b->lock_fd)))
         return status;
     /* After the claim, which made OUTPUT: a stats file may live in it. */
     if (!opts->dry_run &&
@@ -218,7 +210,7 @@ static int prepare(struct batch *b)
     }
     return 0;
 fail:
-    output_unlock(&lock, b->lock_fd);
+    output_unlock(&b->lock, b->lock_fd);
     b->lock_fd = -1;
     return EXIT_USAGE;
 }
@@ -327,6 +319,7 @@ int run_batch(const struct options *opts)
 
     memset(&b, 0, sizeof(b));
     b.opts = opts;
+    b.lock = (struct lock_request){opts->output, opts->shard_index, opts->shard_count};
     b.lock_fd = -1;
     int status = prepare(&b);
     if (status)
@@ -348,8 +341,7 @@ int run_batch(const struct options *opts)
         free(stats);
     }
     state_close(b.state, NULL, 0); /* saved by finish(); here only after a failed start */
-    struct lock_request req = lock_request_for(opts);
-    output_unlock(&req, b.lock_fd); /* after the state and the summary files: the run is over */
+    output_unlock(&b.lock, b.lock_fd); /* after the state and the summary files: the run is over */
     jobs_close(&b.jobs);
     scan_release(&b.scan);
     return status;

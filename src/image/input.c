@@ -29,31 +29,42 @@ static off_t largest_input_bytes(const struct image_settings *s)
     return (off_t)(s->max_megapixels * 1e6 * 8) + ((off_t)64 << 20);
 }
 
-/* Opens the input below its root without following a link, and checks what it is. */
-static int open_input(const struct image_job *job, struct stat *st, struct job_result *res)
+int image_open_input(int root, const char *rel, struct stat *st, char *err, size_t errlen)
 {
     /* O_NONBLOCK: a FIFO swapped in since the scan must not block the open. */
-    int fd = open_file_beneath(job->input_root, job->input_rel,
-                               O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, NULL, NULL);
+    int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY;
+    int fd = root < 0 ? open(rel, flags | O_CLOEXEC)
+                      : open_file_beneath(root, rel, flags, 0, NULL, NULL);
 
     if (fd < 0) {
-        if (errno == ELOOP)
-            job_result_fail(res, "cannot open: a symbolic link is in the way (imgbatch follows "
-                                 "none below INPUT)");
+        if (root >= 0 && errno == ELOOP)
+            snprintf(err, errlen, "cannot open: a symbolic link is in the way (imgbatch "
+                                  "follows none below INPUT)");
         else
-            job_result_fail(res, "cannot open: %s", strerror(errno));
+            snprintf(err, errlen, "cannot open: %s", strerror(errno));
         return -1;
     }
     if (fstat(fd, st) < 0) {
-        job_result_fail(res, "cannot stat: %s", strerror(errno));
+        snprintf(err, errlen, "cannot stat: %s", strerror(errno));
         close(fd);
         return -1;
     }
     if (!S_ISREG(st->st_mode)) {
-        job_result_fail(res, "not a regular file: %s", file_type_words(st->st_mode));
+        snprintf(err, errlen, "not a regular file: %s", file_type_words(st->st_mode));
         close(fd);
         return -1;
     }
+    return fd;
+}
+
+/* image_open_input for a job, its refusal as the job's failure. */
+static int open_input(const struct image_job *job, struct stat *st, struct job_result *res)
+{
+    char err[RESULT_ERROR_MAX];
+    int fd = image_open_input(job->input_root, job->input_rel, st, err, sizeof(err));
+
+    if (fd < 0)
+        job_result_fail(res, "%s", err);
     return fd;
 }
 

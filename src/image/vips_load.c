@@ -38,27 +38,12 @@ static VipsFailOn vips_fail_on(enum fail_on f)
     return VIPS_FAIL_ON_ERROR;
 }
 
-static const char *vips_fail_on_nick(enum fail_on f)
-{
-    switch (f) {
-    case FAIL_ON_NONE:
-        return "none";
-    case FAIL_ON_TRUNCATED:
-        return "truncated";
-    case FAIL_ON_WARNING:
-        return "warning";
-    case FAIL_ON_ERROR:
-        break;
-    }
-    return "error";
-}
-
 void vips_input_init(struct vips_input *vin, const struct image_input *in, enum fail_on fail_on)
 {
     vin->in = in;
     vin->fail_on = vips_fail_on(fail_on);
     snprintf(vin->fail_on_option, sizeof(vin->fail_on_option), "fail_on=%s",
-             vips_fail_on_nick(fail_on));
+             fail_on_name(fail_on));
 }
 
 /* Whether libvips is started in this process: 0 not yet, 1 started, -1 it failed. */

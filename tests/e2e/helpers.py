@@ -441,3 +441,20 @@ def wait_for(condition, timeout, interval=0.02):
         if time.monotonic() >= deadline:
             return None
         time.sleep(interval)
+
+
+# ---------------------------------------------------------------- fault injection
+
+FAULT_LIB = os.environ.get("IMGBATCH_FAULT_INJECT") or os.path.join(
+    REPO, "build", "tests", "libimgbatch_fault_inject.so")
+
+
+def fault_env(**extra):
+    """The environment for imgbatch with tests/fault/fault_inject.c preloaded, plus extra."""
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = FAULT_LIB
+    # A sanitizer build insists on being first in the library list; it is, for imgbatch.
+    env["ASAN_OPTIONS"] = ":".join(x for x in (env.get("ASAN_OPTIONS"),
+                                               "verify_asan_link_order=0") if x)
+    env.update(extra)
+    return env

@@ -18,21 +18,9 @@ import unittest
 from PIL import Image
 
 import helpers
-from helpers import ImgbatchTestCase
+from helpers import FAULT_LIB, ImgbatchTestCase, fault_env
 
-FAULT_LIB = os.environ.get("IMGBATCH_FAULT_INJECT") or os.path.join(
-    helpers.REPO, "build", "tests", "libimgbatch_fault_inject.so")
 WAIT = 60  # seconds: generous bailouts, never expected to be reached
-
-
-def fault_env(**extra):
-    env = dict(os.environ)
-    env["LD_PRELOAD"] = FAULT_LIB
-    # A sanitizer build insists on being first in the library list; it is, for imgbatch.
-    env["ASAN_OPTIONS"] = ":".join(x for x in (env.get("ASAN_OPTIONS"),
-                                               "verify_asan_link_order=0") if x)
-    env.update(extra)
-    return env
 
 
 class FaultTestCase(ImgbatchTestCase):

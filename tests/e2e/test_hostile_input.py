@@ -28,10 +28,8 @@ import unittest
 from PIL import Image
 
 import helpers
-from helpers import ImgbatchTestCase, describe
+from helpers import FAULT_LIB, ImgbatchTestCase, fault_env, describe
 
-FAULT_LIB = os.environ.get("IMGBATCH_FAULT_INJECT") or os.path.join(
-    helpers.REPO, "build", "tests", "libimgbatch_fault_inject.so")
 WAIT = 60
 
 RENAME_EXCHANGE = 2
@@ -66,15 +64,6 @@ def empty_jpeg(width, height, eoi=True):
     (length,) = struct.unpack(">H", data[sos + 2:sos + 4])
     head = bytes(data[:sos + 2 + length])
     return head + (b"\xff\xd9" if eoi else b"")
-
-
-def fault_env(**extra):
-    env = dict(os.environ)
-    env["LD_PRELOAD"] = FAULT_LIB
-    env["ASAN_OPTIONS"] = ":".join(x for x in (env.get("ASAN_OPTIONS"),
-                                               "verify_asan_link_order=0") if x)
-    env.update(extra)
-    return env
 
 
 class SwapRaceTest(ImgbatchTestCase):

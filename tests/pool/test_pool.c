@@ -15,6 +15,7 @@
  * an alarm ends the whole program if the pool itself hangs.
  */
 #include "check.h" /* the shared harness, in tests/unit */
+#include "shared.h"
 
 #include "pool/message.h"
 #include "pool/pool.h"
@@ -52,16 +53,6 @@ struct shared {
 };
 
 static struct shared *sh;
-
-static int load(int *p)
-{
-    return __atomic_load_n(p, __ATOMIC_SEQ_CST);
-}
-
-static int bump(int *p)
-{
-    return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
-}
 
 /* Waits until *p >= target; 0, or -1 after the bailout. */
 static int wait_for(int *p, int target)
@@ -720,11 +711,7 @@ int main(void)
     /* If the pool hangs, die loudly instead of waiting for ctest's timeout. */
     alarm(150);
 
-    sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (sh == MAP_FAILED) {
-        perror("mmap");
-        return 2;
-    }
+    sh = shared_alloc(sizeof(*sh));
     memset(sh, 0, sizeof(*sh));
 
     test_signal_names();

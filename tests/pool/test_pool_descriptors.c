@@ -11,6 +11,7 @@
  * in a file; what it saw comes back in shared memory.
  */
 #include "check.h" /* the shared harness, in tests/unit */
+#include "shared.h"
 
 #include "pool/pool.h"
 
@@ -99,15 +100,7 @@ static int run_limited(long nofile, int njobs, char *err, size_t errlen)
     CHECK_EQ_INT(waitpid(child, &status, 0), child);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-    FILE *f = fopen(errpath, "r");
-    size_t n = f ? fread(err, 1, errlen - 1, f) : 0;
-    int lines = 0;
-    if (f)
-        fclose(f);
-    err[n] = '\0';
-    for (size_t i = 0; i < n; i++)
-        lines += err[i] == '\n';
-    return lines;
+    return read_lines(errpath, err, errlen);
 }
 
 /* Room for two workers' pipes and not three: the run goes on with two. */
@@ -153,11 +146,7 @@ static void test_no_descriptors(void)
 int main(void)
 {
     alarm(120); /* the old pool could retry for a long time */
-    sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (sh == MAP_FAILED) {
-        perror("mmap");
-        return 2;
-    }
+    sh = shared_alloc(sizeof(*sh));
     snprintf(errpath, sizeof(errpath), "/tmp/test_pool_descriptors.%d.err", (int)getpid());
     test_too_few_descriptors();
     test_no_descriptors();

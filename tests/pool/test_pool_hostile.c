@@ -16,6 +16,7 @@
  * has a bailout, and an alarm ends a hung program.
  */
 #include "check.h" /* the shared harness, in tests/unit */
+#include "shared.h"
 
 #include "pool/message.h"
 #include "pool/pool.h"
@@ -50,16 +51,6 @@ struct shared {
 };
 
 static struct shared *sh;
-
-static int load(int *p)
-{
-    return __atomic_load_n(p, __ATOMIC_SEQ_CST);
-}
-
-static int bump(int *p)
-{
-    return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
-}
 
 static long long now_ms(void)
 {
@@ -230,21 +221,6 @@ static int wait_for(int *p, int target)
     return -1;
 }
 
-/* The child's stderr, and its number of lines. */
-static int read_errors(const char *errpath, char *buf, size_t len)
-{
-    FILE *f = fopen(errpath, "r");
-    size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-    int lines = 0;
-
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    for (size_t i = 0; i < n; i++)
-        lines += buf[i] == '\n';
-    return lines;
-}
-
 static char errpath[64];
 
 static void reset_shared(void)
@@ -298,7 +274,7 @@ static void test_released_worker_gets_no_job(void)
 
     reset_shared();
     CHECK_EQ_INT(wait_child(start_child(&pl, errpath), 30000), 1);
-    int lines = read_errors(errpath, err, sizeof(err));
+    int lines = read_lines(errpath, err, sizeof(err));
     CHECK_EQ_INT(sh->ret, 0);
     CHECK_EQ_INT(sh->results[0], 1);
     CHECK_EQ_INT(sh->results[1], 1);
@@ -325,7 +301,7 @@ static void test_garbage_counts_as_death(void)
         inputs[i] = "garbage";
     reset_shared();
     CHECK_EQ_INT(wait_child(start_child(&pl, errpath), 60000), 1);
-    read_errors(errpath, err, sizeof(err));
+    read_lines(errpath, err, sizeof(err));
     CHECK_EQ_INT(sh->ret, 0);
     CHECK_EQ_INT(sh->outcome.gave_up, 1);
     CHECK_EQ_INT(sh->outcome.completed, JOBS);
@@ -346,7 +322,7 @@ static void test_protocol_exit_counts_as_death(void)
         inputs[i] = "protocol-exit";
     reset_shared();
     CHECK_EQ_INT(wait_child(start_child(&pl, errpath), 60000), 1);
-    read_errors(errpath, err, sizeof(err));
+    read_lines(errpath, err, sizeof(err));
     CHECK_EQ_INT(sh->outcome.gave_up, 1);
     CHECK(sh->respawns <= 3);
     CHECK(strstr(sh->error[0], "worker 1 broke the protocol: it could not read the job") != NULL);
@@ -374,7 +350,7 @@ static void test_signal_after_give_up(void)
     kill(child, SIGINT);
     CHECK_EQ_INT(wait_child(child, 30000), 1);
     long long took = now_ms() - t0;
-    read_errors(errpath, err, sizeof(err));
+    read_lines(errpath, err, sizeof(err));
     CHECK(took < 10000); /* far below the grace period */
     CHECK_EQ_INT(sh->outcome.gave_up, 1);
     CHECK_EQ_INT(sh->outcome.signal, 0); /* the run was stopped by the give-up */
@@ -385,11 +361,7 @@ static void test_signal_after_give_up(void)
 int main(void)
 {
     alarm(170);
-    sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (sh == MAP_FAILED) {
-        perror("mmap");
-        return 2;
-    }
+    sh = shared_alloc(sizeof(*sh));
     snprintf(errpath, sizeof(errpath), "/tmp/test_pool_hostile.%d.err", (int)getpid());
 
     test_released_worker_gets_no_job();

@@ -16,6 +16,7 @@
  * bailout that turns into a failure, and an alarm ends a hung program.
  */
 #include "check.h" /* the shared harness, in tests/unit */
+#include "shared.h"
 
 #include "pool/message.h"
 #include "pool/pool.h"
@@ -48,16 +49,6 @@ struct shared {
 };
 
 static struct shared *sh;
-
-static int load(int *p)
-{
-    return __atomic_load_n(p, __ATOMIC_SEQ_CST);
-}
-
-static void bump(int *p)
-{
-    __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
-}
 
 static long long now_ms(void)
 {
@@ -437,11 +428,7 @@ int main(void)
     setrlimit(RLIMIT_CORE, &no_core);
     alarm(170);
 
-    sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (sh == MAP_FAILED) {
-        perror("mmap");
-        return 2;
-    }
+    sh = shared_alloc(sizeof(*sh));
     test_keeps_dying();
     test_crashes_between_successes();
     test_files_in_flight_finish();
