@@ -63,7 +63,7 @@ struct pool_worker_info {
 typedef int (*pool_init_fn)(void *ctx);
 /* Runs in the worker for each job.  res arrives with id set and ok = 1. */
 typedef void (*pool_work_fn)(void *ctx, const struct job_request *req, struct job_result *res);
-/* Runs in the worker before it exits normally. */
+/* Runs in the worker before it exits normally, or after a result nobody took. */
 typedef void (*pool_fini_fn)(void *ctx);
 /*
  * Runs in the worker when its result cannot be sent because the master is

@@ -172,8 +172,16 @@ static void worker_undelivered(void *ctx, const struct job_request *req,
 
 static void worker_fini(void *ctx)
 {
-    (void)ctx;
+    const struct worker_context *w = ctx;
+
     image_library_shutdown();
+    /*
+     * The last worker out removes the run's scratch directory once it is
+     * empty (rmdir refuses otherwise), so a master killed with SIGKILL, which
+     * cannot, leaves nothing in the temporary directory either.
+     */
+    if (w->scratch)
+        (void)rmdir(w->scratch);
 }
 
 void worker_configure_pool(struct pool_config *cfg, struct worker_context *w,

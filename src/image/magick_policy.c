@@ -62,9 +62,16 @@ int magick_policy_install(const char *scratch)
                           (long)getpid());
 
     if (!mkdtemp(dir)) {
+        free(dir);
+        /*
+         * Gone: the other workers ended and the last removed it (worker.c),
+         * and this one replaces a worker that died.  A directory of its own
+         * in $TMPDIR instead, which it removes as it ends.
+         */
+        if (errno == ENOENT && scratch)
+            return magick_policy_install(NULL);
         diag_errno("cannot create a directory for ImageMagick in %s",
                    scratch ? scratch : "the temporary directory");
-        free(dir);
         return -1;
     }
     policy_dir = dir;

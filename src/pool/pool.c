@@ -154,12 +154,12 @@ static void worker_loop(const struct pool_config *cfg, int in_fd, int out_fd)
         outbuf.len = 0;
         job_result_encode(&outbuf, &res);
         /* EPIPE: the master is gone, and nobody will take this result. */
-        if (write_in_full(out_fd, outbuf.data, outbuf.len) < 0) {
-            if (cfg->undelivered)
-                cfg->undelivered(cfg->ctx, &req, &res);
-            _exit(0);
-        }
+        int delivered = write_in_full(out_fd, outbuf.data, outbuf.len) >= 0;
+        if (!delivered && cfg->undelivered)
+            cfg->undelivered(cfg->ctx, &req, &res);
         job_request_release(&req);
+        if (!delivered)
+            break; /* and end as after the last job: fini tidies up */
     }
     if (cfg->fini)
         cfg->fini(cfg->ctx);

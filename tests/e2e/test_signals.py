@@ -286,13 +286,17 @@ class MasterKilledTest(SignalTestCase):
         to rename, and what is in OUTPUT is whole."""
         giants = self.add_giants(2)
         self.add_small(4)
-        p = self.start(["sepia", self.inp, self.out, "-j", "2"])
+        tmpdir = self.mkdir("tmp")
+        p = self.start(["sepia", self.inp, self.out, "-j", "2"],
+                       env=dict(os.environ, TMPDIR=tmpdir))
         busy = self.busy_workers(p, giants, 2)
         os.kill(p.pid, signal.SIGKILL)
         p.communicate(timeout=EXIT_TIMEOUT)
         for pid in busy:
             self.assertTrue(helpers.wait_for(lambda: not helpers.alive(pid), EXIT_TIMEOUT),
                             "orphaned worker %d still running" % pid)
+        # The run's private temporary directory goes with the last orphan.
+        self.assertEqual(os.listdir(tmpdir), [], "left in the temporary directory")
         # Nobody is left to rename what the orphans wrote: they remove it themselves.
         # The killed master could not remove its lock file; it no longer locks anything.
         left = [f for f in helpers.hidden_files(self.out) if f != ".imgbatch.lock"]
