@@ -6,7 +6,7 @@
 _imgbatch()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local commands="resize grayscale sepia thumbnail bench"
+    local commands="resize grayscale sepia thumbnail convert bench"
     # The options every command takes, those of the runs (not bench), and bench's own:
     # the split imgbatch COMMAND --help shows.
     local common="--jobs --quality --format --recursive --suffix --quiet --json --no-rotate
@@ -29,7 +29,7 @@ _imgbatch()
         return
         ;;
     --op)
-        mapfile -t COMPREPLY < <(compgen -W "resize grayscale sepia thumbnail" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "resize grayscale sepia thumbnail convert" -- "$cur")
         return
         ;;
     --stats-file | --metrics-file | --files-from | --csv | --plot)
@@ -46,13 +46,13 @@ _imgbatch()
         local opts=$common
         case ${COMP_WORDS[1]} in
         resize | thumbnail) opts="$opts --size $runs" ;;
-        grayscale | greyscale | sepia) opts="$opts $runs" ;;
+        grayscale | greyscale | sepia | convert) opts="$opts $runs" ;;
         bench) opts="$opts --size $bench" ;;
         esac
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
         return
     fi
-    # INPUT (a directory or one image) and OUTPUT (a directory).
+    # INPUTs (directories or images) and OUTPUT (a directory, or one image file).
     compopt -o filenames 2>/dev/null
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 }

@@ -2,12 +2,12 @@
 # of --format, --fail-on and --op, and files and directories.  Installed in
 # share/fish/vendor_completions.d.
 
-set -l commands resize grayscale greyscale sepia thumbnail bench
-set -l runs '__fish_seen_subcommand_from resize grayscale greyscale sepia thumbnail'
+set -l commands resize grayscale greyscale sepia thumbnail convert bench
+set -l runs '__fish_seen_subcommand_from resize grayscale greyscale sepia thumbnail convert'
 set -l boxes '__fish_seen_subcommand_from resize thumbnail bench'
 set -l bench '__fish_seen_subcommand_from bench'
 
-# No file names before the command; INPUT and OUTPUT after it.
+# No file names before the command; INPUTs and OUTPUT after it.
 complete -c imgbatch -f
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -F
 
@@ -15,6 +15,7 @@ complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a resize -d
 complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a grayscale -d 'full size, luminance only'
 complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a sepia -d 'full size, sepia tone'
 complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a thumbnail -d 'fill WxH exactly, centre crop'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a convert -d 'full size, another format, upright, sRGB'
 complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a bench -d 'images/s against the number of processes'
 
 complete -c imgbatch -s h -l help -d 'show the help (of the command, after one)'
@@ -46,7 +47,7 @@ complete -c imgbatch -n $runs -l files-from -r -F -d 'process the files listed i
 complete -c imgbatch -n $runs -s 0 -l null -d 'names in the --files-from list end with NUL'
 complete -c imgbatch -n $runs -l shard -x -d 'process only shard K of N'
 
-complete -c imgbatch -n $bench -l op -x -a 'resize grayscale sepia thumbnail' -d 'operation to measure'
+complete -c imgbatch -n $bench -l op -x -a 'resize grayscale sepia thumbnail convert' -d 'operation to measure'
 complete -c imgbatch -n $bench -l procs -x -d 'process counts to try, e.g. 1,2,4,8'
 complete -c imgbatch -n $bench -l repeat -x -d 'runs per process count'
 complete -c imgbatch -n $bench -l csv -r -F -d 'also write the table as CSV'

@@ -23,7 +23,8 @@
 #include "image/size.h"
 #include "pool/message.h"
 
-enum image_op { IMAGE_RESIZE, IMAGE_GRAYSCALE, IMAGE_SEPIA, IMAGE_THUMBNAIL };
+/* convert keeps the size and the colours: the output is the input, upright, in another format. */
+enum image_op { IMAGE_RESIZE, IMAGE_GRAYSCALE, IMAGE_SEPIA, IMAGE_THUMBNAIL, IMAGE_CONVERT };
 
 /* How much damage fails a file, from nothing to any decoder warning (libvips' fail_on). */
 enum fail_on { FAIL_ON_NONE, FAIL_ON_TRUNCATED, FAIL_ON_ERROR, FAIL_ON_WARNING };

@@ -1,7 +1,8 @@
 /*
  * message: the two messages of the master/worker protocol, as frame bodies.
  *
- *   JOB    'J'  u32 id, u32 len + input path, u32 len + output path, u64 tag
+ *   JOB    'J'  u32 id, u32 len + input path, u32 len + output path, u64 tag,
+ *               u32 root
  *   RESULT 'R'  u32 id, u8 ok, u32 in_w, in_h, out_w, out_h, u64 usec,
  *               u32 len + error text
  *
@@ -36,6 +37,7 @@ struct job_request {
     char *input;  /* owned by the request after decode */
     char *output;
     uint64_t tag; /* the caller's, passed through: imgbatch names the temporary file by it */
+    uint32_t root; /* the caller's too: which of its input folders input is below */
 };
 
 struct job_result {
@@ -48,7 +50,7 @@ struct job_result {
 };
 
 void job_request_encode(struct bytebuf *out, uint32_t id, const char *input, const char *output,
-                        uint64_t tag);
+                        uint64_t tag, uint32_t root);
 /* 0 on success (free with job_request_release), -1 if the body is malformed. */
 int job_request_decode(const uint8_t *body, size_t len, struct job_request *req);
 void job_request_release(struct job_request *req);

@@ -49,7 +49,8 @@
 struct pool_job {
     const char *input;
     const char *output;
-    uint64_t tag; /* passed to the worker as is (job_request.tag) */
+    uint64_t tag;  /* passed to the worker as is (job_request.tag) */
+    uint32_t root; /* likewise (job_request.root) */
 };
 
 /* Where a result came from. */

@@ -155,7 +155,7 @@ static int bench_prepare(struct bench *b)
         diag("%s", err);
         return EXIT_USAGE;
     }
-    b->o.output = b->scratch;
+    b->o.output = b->o.output_dir = b->scratch;
     struct scan_request scan = cli_scan_request(&b->o);
     if (scan_inputs(&scan, &b->scan, err, sizeof(err)) < 0) {
         diag("%s", err);

@@ -26,7 +26,8 @@ static const struct {
     enum op op;
 } ops[] = {
     {"resize", OP_RESIZE},       {"grayscale", OP_GRAYSCALE}, {"greyscale", OP_GRAYSCALE},
-    {"sepia", OP_SEPIA},         {"thumbnail", OP_THUMBNAIL}, {"bench", OP_BENCH},
+    {"sepia", OP_SEPIA},         {"thumbnail", OP_THUMBNAIL}, {"convert", OP_CONVERT},
+    {"bench", OP_BENCH},
 };
 
 const char *op_name(enum op op)
@@ -40,6 +41,8 @@ const char *op_name(enum op op)
         return "sepia";
     case OP_THUMBNAIL:
         return "thumbnail";
+    case OP_CONVERT:
+        return "convert";
     case OP_BENCH:
         return "bench";
     }
@@ -299,11 +302,13 @@ static const struct {
 } op_synonyms[] = {
     {"grey", "grayscale"},  {"gray", "grayscale"}, {"greyscal", "grayscale"},
     {"thumb", "thumbnail"}, {"scale", "resize"},   {"shrink", "resize"},
+    {"mogrify", "convert"}, {"transcode", "convert"},
 };
 
 const char *cli_suggest_command(const char *word)
 {
-    static const char *const names[] = {"resize", "grayscale", "sepia", "thumbnail", "bench"};
+    static const char *const names[] = {"resize",  "grayscale", "sepia",
+                                        "thumbnail", "convert", "bench"};
 
     for (size_t i = 0; i < sizeof(op_synonyms) / sizeof(op_synonyms[0]); i++)
         if (!strcasecmp(word, op_synonyms[i].typed))
@@ -613,7 +618,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             bench_only_given = 1;
             if (lookup_op(optarg, &o->bench_op) || o->bench_op == OP_BENCH)
                 return fail(err, errlen,
-                            "--op wants resize, grayscale, sepia or thumbnail, not '%s'", optarg);
+                            "--op wants resize, grayscale, sepia, thumbnail or convert, not '%s'",
+                            optarg);
             break;
         case OPT_REPEAT:
             bench_only_given = 1;
@@ -708,12 +714,13 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         }
     }
 
-    if ((o->op == OP_BENCH) != 0 && (o->bench_op == OP_GRAYSCALE || o->bench_op == OP_SEPIA) &&
+    if ((o->op == OP_BENCH) != 0 &&
+        (o->bench_op == OP_GRAYSCALE || o->bench_op == OP_SEPIA || o->bench_op == OP_CONVERT) &&
         size_given)
         return fail(err, errlen, "--size does not apply to %s", op_name(o->bench_op));
-    if ((o->op == OP_GRAYSCALE || o->op == OP_SEPIA) && size_given)
-        return fail(err, errlen, "--size does not apply to %s (it keeps the full size)",
-                    op_name(o->op));
+    if ((o->op == OP_GRAYSCALE || o->op == OP_SEPIA || o->op == OP_CONVERT) && size_given)
+        return fail(err, errlen, "--size does not apply to %s (it keeps the full size%s)",
+                    op_name(o->op), o->op == OP_CONVERT ? "; 'imgbatch resize' changes it" : "");
     if (o->op != OP_BENCH && bench_only_given)
         return fail(err, errlen, "--op, --repeat, --procs, --csv and --plot are for 'imgbatch bench'");
     if (o->op == OP_BENCH && run_only_given)
@@ -721,17 +728,32 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     if (o->null_separated && !o->files_from)
         return fail(err, errlen, "--null (-0) goes with --files-from");
 
+    /* As cp: every operand but the last is an INPUT, the last is OUTPUT.  bench has no OUTPUT. */
     int positional = ac - optind;
-    int wanted = o->op == OP_BENCH ? 1 : 2;
-    if (positional < wanted)
+    if (o->op == OP_BENCH) {
+        if (positional < 1)
+            return fail(err, errlen, "bench needs an INPUT");
+        if (positional > 1)
+            return fail(err, errlen, "unexpected argument '%s' (bench measures one INPUT)",
+                        av[optind + 1]);
+    } else if (positional < 2) {
         return fail(err, errlen, "%s needs %s", op_name(o->op),
-                    wanted == 1 ? "an INPUT" : "an INPUT and an OUTPUT");
-    if (positional > wanted)
-        return fail(err, errlen, "unexpected argument '%s'", av[optind + wanted]);
-    o->input = av[optind];
-    o->output = wanted == 2 ? av[optind + 1] : NULL;
-    if (!o->input[0] || (o->output && !o->output[0]))
+                    positional ? "an OUTPUT after the INPUT (a folder, or one image file)"
+                               : "an INPUT and an OUTPUT");
+    }
+    o->inputs = (const char *const *)&av[optind];
+    o->ninputs = (size_t)(o->op == OP_BENCH ? positional : positional - 1);
+    o->input = o->inputs[0];
+    o->output = o->op == OP_BENCH ? NULL : av[ac - 1];
+    o->output_dir = o->output;
+    for (size_t i = 0; i < o->ninputs; i++)
+        if (!o->inputs[i][0])
+            return fail(err, errlen, "empty path given");
+    if (o->output && !o->output[0])
         return fail(err, errlen, "empty path given");
+    if (o->files_from && o->ninputs > 1)
+        return fail(err, errlen, "--files-from names files below one INPUT folder, not %zu",
+                    o->ninputs);
     if (thumbnail_size(o, size_given, err, errlen))
         return -1;
     default_size(o, size_given != NULL);
@@ -740,7 +762,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 
 /* Which commands an option of the help applies to: bits of enum op. */
 #define FOR(op) (1u << (op))
-#define FOR_RUNS (FOR(OP_RESIZE) | FOR(OP_GRAYSCALE) | FOR(OP_SEPIA) | FOR(OP_THUMBNAIL))
+#define FOR_RUNS \
+    (FOR(OP_RESIZE) | FOR(OP_GRAYSCALE) | FOR(OP_SEPIA) | FOR(OP_THUMBNAIL) | FOR(OP_CONVERT))
 #define FOR_ALL (FOR_RUNS | FOR(OP_BENCH))
 #define FOR_BOX (FOR(OP_RESIZE) | FOR(OP_THUMBNAIL) | FOR(OP_BENCH))
 
@@ -773,7 +796,9 @@ static const struct help_section {
          {FOR_ALL,
           "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
          {FOR_ALL,
-          "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg)\n"},
+          "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg);\n"
+          "                      with S or --format, OUTPUT may be INPUT: the outputs go\n"
+          "                      beside the inputs, and are never taken as inputs\n"},
          {FOR_ALL, "      --quiet         no success lines: failures and the summary only\n"},
          {FOR_ALL, "      --json          one JSON object per file, then a summary object\n"},
          {FOR_ALL, "      --no-rotate     ignore the EXIF orientation\n"},
@@ -836,26 +861,38 @@ static const struct help_section {
 
 /* One command: its usage line and what it does, for "imgbatch COMMAND --help". */
 static const char *const command_help[] = {
-    [OP_RESIZE] = "usage: imgbatch resize INPUT OUTPUT [--size WxH] [options]\n"
+    [OP_RESIZE] = "usage: imgbatch resize INPUT... OUTPUT [--size WxH] [options]\n"
                   "\n"
                   "Fit each image inside WxH (default 800x600), keeping its aspect ratio;\n"
                   "an image already smaller is never enlarged.\n",
-    [OP_GRAYSCALE] = "usage: imgbatch grayscale INPUT OUTPUT [options]\n"
+    [OP_GRAYSCALE] = "usage: imgbatch grayscale INPUT... OUTPUT [options]\n"
                      "\n"
                      "Keep each image at full size, luminance only (BT.601).\n",
-    [OP_SEPIA] = "usage: imgbatch sepia INPUT OUTPUT [options]\n"
+    [OP_SEPIA] = "usage: imgbatch sepia INPUT... OUTPUT [options]\n"
                  "\n"
                  "Keep each image at full size, in sepia tone.\n",
-    [OP_THUMBNAIL] = "usage: imgbatch thumbnail INPUT OUTPUT [--size WxH] [options]\n"
+    [OP_THUMBNAIL] = "usage: imgbatch thumbnail INPUT... OUTPUT [--size WxH] [options]\n"
                      "\n"
                      "Fill WxH exactly (default 150x150): scale to cover the box, then crop\n"
                      "its centre.  --size 200 means 200x200.\n",
+    [OP_CONVERT] = "usage: imgbatch convert INPUT... OUTPUT [--format F] [options]\n"
+                   "\n"
+                   "Keep each image at full size: upright, 8-bit sRGB, metadata stripped\n"
+                   "(--keep-metadata keeps it), in the format --format or OUTPUT's extension\n"
+                   "names (a.png b.webp).\n",
     [OP_BENCH] = "usage: imgbatch bench INPUT [--op OP] [--procs LIST] [options]\n"
                  "\n"
                  "Measure images/s against the number of worker processes: run --op (default\n"
                  "resize) on every image of INPUT with each process count, --repeat times,\n"
                  "and print the medians.  Nothing is written but --csv and --plot.\n",
 };
+
+/* What INPUT and OUTPUT may be, for the whole help and a command's. */
+static const char operands_help[] =
+    "INPUT is an image or a folder, and there may be several.  OUTPUT is a folder,\n"
+    "created if missing; for one INPUT image it may be an image file (out.webp),\n"
+    "written in the format its extension names.  An existing folder, or a name\n"
+    "ending in /, is always a folder.\n";
 
 /* Whether an entry of the help describes --name (and not a longer name it begins). */
 static int entry_describes(const struct help_entry *e, const char *name)
@@ -897,19 +934,20 @@ static void print_options(FILE *out, unsigned for_ops)
 void cli_usage(FILE *out)
 {
     fputs(
-        "usage: imgbatch COMMAND INPUT OUTPUT [options]\n"
+        "usage: imgbatch COMMAND INPUT... OUTPUT [options]\n"
         "\n"
         "commands:\n"
-        "  resize    INPUT OUTPUT [--size WxH]   fit inside WxH, keep aspect, never enlarge\n"
-        "                                        (default 800x600)\n"
-        "  grayscale INPUT OUTPUT                full size, luminance only (BT.601)\n"
-        "  sepia     INPUT OUTPUT                full size, sepia tone\n"
-        "  thumbnail INPUT OUTPUT [--size WxH]   fill WxH exactly, centre crop (default 150x150)\n"
-        "  bench     INPUT [--op OP] [--procs LIST] images/s against the number of processes\n"
-        "\n"
-        "INPUT is a directory or one image; OUTPUT is a directory, created if missing.\n"
-        "'imgbatch COMMAND --help' shows one command and its options.\n",
+        "  resize    [--size WxH]         fit inside WxH, keep aspect, never enlarge\n"
+        "                                 (default 800x600)\n"
+        "  grayscale                      full size, luminance only (BT.601)\n"
+        "  sepia                          full size, sepia tone\n"
+        "  thumbnail [--size WxH]         fill WxH exactly, centre crop (default 150x150)\n"
+        "  convert   [--format F]         full size: another format, upright, sRGB\n"
+        "  bench INPUT [--op OP] [--procs LIST]  images/s against the number of processes\n"
+        "\n",
         out);
+    fputs(operands_help, out);
+    fputs("'imgbatch COMMAND --help' shows one command and its options.\n", out);
     print_options(out, FOR_ALL);
     fputs("\n"
           "exit status: 0 all files ok, 1 some file failed, 2 usage or setup error,\n"
@@ -923,10 +961,8 @@ void cli_usage(FILE *out)
 void cli_command_usage(FILE *out, enum op op)
 {
     fputs(command_help[op], out);
-    fputs(op == OP_BENCH ? "\nINPUT is a directory or one image.\n"
-                         : "\nINPUT is a directory or one image; OUTPUT is a directory, created "
-                           "if missing.\n",
-          out);
+    fputs("\n", out);
+    fputs(op == OP_BENCH ? "INPUT is a folder or one image.\n" : operands_help, out);
     print_options(out, FOR(op));
     fputs("\n'imgbatch --help' shows every command and the exit statuses.\n", out);
 }
@@ -934,8 +970,10 @@ void cli_command_usage(FILE *out, enum op op)
 struct scan_request cli_scan_request(const struct options *opts)
 {
     struct scan_request req = {
-        .input = opts->input,
-        .output = opts->output,
+        .inputs = opts->inputs,
+        .ninputs = opts->ninputs,
+        .output = opts->output_dir,
+        .output_file = opts->output_name ? opts->output : NULL,
         .recursive = opts->recursive,
         .files_from = opts->files_from,
         .null_separated = opts->null_separated,

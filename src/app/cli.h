@@ -20,8 +20,8 @@
 /* Exit status for a usage or setup error (bad option, unreadable INPUT...). */
 #define EXIT_USAGE 2
 
-/* The commands: the four image operations, and bench. */
-enum op { OP_RESIZE, OP_GRAYSCALE, OP_SEPIA, OP_THUMBNAIL, OP_BENCH };
+/* The commands: the five image operations, and bench. */
+enum op { OP_RESIZE, OP_GRAYSCALE, OP_SEPIA, OP_THUMBNAIL, OP_CONVERT, OP_BENCH };
 
 /*
  * The default pixel limit: above the largest camera sensors sold (about
@@ -47,8 +47,17 @@ enum op { OP_RESIZE, OP_GRAYSCALE, OP_SEPIA, OP_THUMBNAIL, OP_BENCH };
 struct options {
     enum op op;
     enum op bench_op;        /* the operation bench measures */
-    const char *input;
-    const char *output;      /* NULL for bench */
+    const char *const *inputs; /* the INPUT operands, in argv (bench: exactly one) */
+    size_t ninputs;
+    const char *input;       /* inputs[0]: the INPUT of bench and of --files-from */
+    const char *output;      /* OUTPUT as given; NULL for bench */
+    /*
+     * Where outputs go (operands.h): output_dir is OUTPUT, or for file to
+     * file the directory of OUTPUT, whose name there is output_name (NULL
+     * when OUTPUT is a folder).
+     */
+    const char *output_dir;
+    char *output_name;
     int jobs;                /* 0: online CPUs, at most the number of files */
     struct size_request size; /* --size; a box side 0 is free */
     int quality;

@@ -26,19 +26,32 @@ struct dry_counts {
     size_t process, skipped, up_to_date, refused;
 };
 
+/* The root of e open, as a worker keeps it: the last one stays open. */
+struct open_root {
+    int fd;
+    unsigned index;
+};
+
 /*
  * NULL if the worker would get past the signature check, else why not (in
- * buf).  The file is opened as a worker opens it: below INPUT (input_root,
- * or the path itself for a file INPUT, -1), following no link, never
- * blocking on a FIFO swapped in since the scan, and only a regular file.
+ * buf).  The file is opened as a worker opens it: below its INPUT (the
+ * scan's root), following no link, never blocking on a FIFO swapped in
+ * since the scan, and only a regular file.
  */
-static const char *content_refusal(int input_root, const struct scan_entry *e, char *buf,
-                                   size_t len)
+static const char *content_refusal(const struct scan_result *scan, struct open_root *root,
+                                   const struct scan_entry *e, char *buf, size_t len)
 {
     unsigned char head[SNIFF_BYTES];
     struct stat st;
-    int fd = input_root < 0 ? image_open_input(-1, e->input, &st, buf, len)
-                            : image_open_input(input_root, e->rel, &st, buf, len);
+
+    if (root->fd < 0 || root->index != e->root) {
+        close_quietly(root->fd);
+        root->index = e->root;
+        root->fd = scan_open_root(&scan->roots[e->root], buf, len);
+        if (root->fd < 0)
+            return buf;
+    }
+    int fd = image_open_input(root->fd, scan_open_name(e), &st, buf, len);
 
     if (fd < 0)
         return buf;
@@ -109,13 +122,9 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
 {
     struct dry_counts c = {0, 0, 0, 0};
     char buf[RESULT_ERROR_MAX];
-    struct stat in_st;
-    /* Files below a directory INPUT are opened below it, as the workers would. */
-    int input_root = stat(opts->input, &in_st) == 0 && S_ISDIR(in_st.st_mode)
-                         ? open(opts->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                         : -1;
+    struct open_root root = {-1, 0};
 
-    scan_check_outputs(scan, opts->output);
+    scan_check_outputs(scan, opts->output_dir);
     /* For a person reading the list: by name, not in the real run's largest-first order. */
     if (scan->count > 1)
         qsort(scan->entries, scan->count, sizeof(*scan->entries), by_input);
@@ -130,7 +139,7 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
         /* The state first: an up-to-date file is not even opened. */
         int current = !e->error && state && state_is_up_to_date(state, e);
         const char *refusal =
-            e->error ? e->error : current ? NULL : content_refusal(input_root, e, buf, sizeof(buf));
+            e->error ? e->error : current ? NULL : content_refusal(scan, &root, e, buf, sizeof(buf));
         if (refusal) {
             c.refused++;
             put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);
@@ -148,7 +157,7 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
         fflush(stdout);
     }
     put_summary(opts, &c);
-    close_quietly(input_root);
+    close_quietly(root.fd);
     if (fflush(stdout) == EOF || ferror(stdout)) {
         if (errno == EPIPE)
             return 128 + SIGPIPE;

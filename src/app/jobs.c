@@ -12,7 +12,7 @@ int jobs_open(struct jobs *j, const struct options *opts, struct scan_result *sc
               size_t errlen)
 {
     memset(j, 0, sizeof(*j));
-    if (worker_context_init(&j->workers, opts, err, errlen) < 0)
+    if (worker_context_init(&j->workers, opts, scan, err, errlen) < 0)
         return -1;
     scan_create_output_dirs(scan, j->workers.output_root);
     j->entries = xcalloc(scan->count ? scan->count : 1, sizeof(*j->entries));

@@ -2,10 +2,10 @@
  * jobs: the pool jobs of a run or of a bench, built from its scan the one
  * way both need them.
  *
- * INPUT and OUTPUT are opened for the workers (worker.h), the outputs'
- * directories made below OUTPUT, and each file to do becomes a pool job
- * naming its input and output below them, with a fresh random tag for its
- * temporary file.  When a result comes in, jobs_settle puts the output in
+ * OUTPUT is opened for the workers (worker.h), the outputs' directories
+ * made below OUTPUT, and each file to do becomes a pool job naming its
+ * input below its INPUT and its output below OUTPUT, with a fresh random
+ * tag for its temporary file.  When a result comes in, jobs_settle puts the output in
  * place (output_file.h).
  */
 #ifndef IMGBATCH_JOBS_H
@@ -28,7 +28,7 @@ struct jobs {
 };
 
 /*
- * Opens INPUT and OUTPUT for the workers and makes the entries' output
+ * Opens OUTPUT for the workers and makes the entries' output
  * directories (an entry whose directory cannot be made gets that as its
  * error).  Returns 0, or -1 with why in err and nothing to release.
  */

@@ -8,6 +8,7 @@
 #include "image/versions.h"
 #include "pool/message.h"
 #include "bench.h"
+#include "operands.h"
 #include "run.h"
 
 #include <fcntl.h>
@@ -80,5 +81,11 @@ int main(int argc, char **argv)
     }
     if (opts.op == OP_BENCH)
         return run_bench(&opts);
-    return run_batch(&opts);
+    if (operands_resolve(&opts, err, sizeof(err)) < 0) {
+        diag("%s", err);
+        return EXIT_USAGE;
+    }
+    int status = run_batch(&opts);
+    operands_release(&opts);
+    return status;
 }

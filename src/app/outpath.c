@@ -17,6 +17,23 @@ char *output_relpath(const char *rel, enum out_format requested, const char *suf
     return xasprintf("%.*s%s%s", stem_len, rel, suffix, new_ext);
 }
 
+int is_output_name(const char *name, enum out_format requested, const char *suffix)
+{
+    enum input_kind kind = input_kind_of(name);
+    const char *ext = file_extension(name);
+    size_t stem_len = ext ? (size_t)(ext - name) : strlen(name);
+    size_t suffix_len = strlen(suffix);
+
+    if (kind == IN_NONE || (requested == FMT_AUTO && !suffix_len))
+        return 0;
+    if (suffix_len && (stem_len < suffix_len || memcmp(name + stem_len - suffix_len, suffix,
+                                                       suffix_len)))
+        return 0;
+    if (requested == FMT_AUTO)
+        return kind != IN_GIF && kind != IN_BMP;
+    return format_keeps_kind(kind, requested);
+}
+
 char *path_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');

@@ -17,6 +17,16 @@
  */
 char *output_relpath(const char *rel, enum out_format requested, const char *suffix);
 
+/*
+ * Whether the file name could be an output of a command writing format
+ * requested with suffix: its stem ends with the suffix, and its extension
+ * is one such outputs have (with no --format: .jpg .png .webp .tif, never
+ * .gif or .bmp; with one, that format's).  Outputs written beside their
+ * inputs are told apart so, and never taken as inputs by a later run.
+ * Always 0 when neither is given: such outputs cannot be beside their inputs.
+ */
+int is_output_name(const char *name, enum out_format requested, const char *suffix);
+
 /* The directory part of path: "a/b" for "a/b/c", "/" for "/c", "." for "c".  malloc'd. */
 char *path_dir(const char *path);
 

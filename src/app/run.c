@@ -104,6 +104,12 @@ static int claim_output(const struct options *opts, const struct lock_request *r
     char err[RESULT_ERROR_MAX]; /* a path and its cause */
     struct lock_holder holder;
 
+    /*
+     * An OUTPUT file's folder exists (operands.h), and holds no state to
+     * guard: its one output is renamed into place like any other.
+     */
+    if (opts->output_name)
+        return 0;
     if (make_dirs(opts->output) < 0) {
         diag_errno("cannot create OUTPUT %s", opts->output);
         return EXIT_USAGE;
@@ -151,24 +157,29 @@ static int write_summary_files(struct run_record *rec)
     return rec->exit_status;
 }
 
-/* INPUT and OUTPUT as given make sense together; 0, or the exit status with a line said. */
-static int check_input_and_output(const struct options *opts)
+/* The INPUTs and OUTPUT as given make sense together; 0, or the exit status with a line said. */
+static int check_inputs_and_output(const struct options *opts)
 {
-    struct stat st;
+    int names_differ = opts->suffix[0] || opts->format != FMT_AUTO;
 
-    if (stat(opts->input, &st) < 0) {
-        diag_errno("cannot read INPUT %s", opts->input);
-        return EXIT_USAGE;
-    }
-    if (S_ISDIR(st.st_mode) && same_directory(opts->input, opts->output)) {
-        diag("OUTPUT %s is INPUT: the outputs would replace the inputs or be taken as inputs "
-             "by the next run; choose another directory",
-             opts->output);
-        return EXIT_USAGE;
-    }
-    if (opts->files_from && !S_ISDIR(st.st_mode)) {
-        diag("--files-from needs INPUT to be a directory, and %s is not", opts->input);
-        return EXIT_USAGE;
+    for (size_t i = 0; i < opts->ninputs; i++) {
+        const char *input = opts->inputs[i];
+        struct stat st;
+        if (stat(input, &st) < 0) {
+            diag_errno("cannot read INPUT %s", input);
+            return EXIT_USAGE;
+        }
+        if (S_ISDIR(st.st_mode) && !names_differ && !opts->output_name &&
+            same_directory(input, opts->output_dir)) {
+            diag("OUTPUT %s is INPUT %s: the outputs would replace the inputs; give --suffix "
+                 "or --format to write them beside the inputs, or another OUTPUT",
+                 opts->output, input);
+            return EXIT_USAGE;
+        }
+        if (opts->files_from && !S_ISDIR(st.st_mode)) {
+            diag("--files-from needs INPUT to be a directory, and %s is not", input);
+            return EXIT_USAGE;
+        }
     }
     return 0;
 }
@@ -183,7 +194,7 @@ static int prepare(struct batch *b)
 {
     const struct options *opts = b->opts;
     char err[RESULT_ERROR_MAX]; /* a path and its cause */
-    int status = check_input_and_output(opts);
+    int status = check_inputs_and_output(opts);
 
     if (status)
         return status;
@@ -228,7 +239,7 @@ static int plan(struct batch *b)
         diag("%s", err);
         return EXIT_USAGE;
     }
-    scan_check_outputs(&b->scan, b->opts->output);
+    scan_check_outputs(&b->scan, b->opts->output_dir);
     scan_sort_largest_first(&b->scan);
     struct report_style style = {b->opts->json, b->opts->quiet, op_name(b->opts->op),
                                  b->opts->shard_index, b->opts->shard_count};

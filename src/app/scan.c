@@ -37,8 +37,19 @@ struct walk {
     dev_t out_dev;
     ino_t out_ino;
     int have_out;
-    int depth; /* directories entered below INPUT */
+    int depth;     /* directories entered below INPUT */
+    unsigned root; /* the INPUT being walked: r->roots[root] */
 };
+
+/* rel below the root being walked, as the report shows it. */
+static char *shown_path(const struct walk *w, const char *rel)
+{
+    const char *shown = w->r->roots[w->root].shown;
+
+    if (!rel[0])
+        return xstrdup(shown[0] ? shown : ".");
+    return shown[0] ? path_join(shown, rel) : xstrdup(rel);
+}
 
 static struct scan_entry *add_entry(struct scan_result *r)
 {
@@ -68,7 +79,7 @@ static void add_skipped(struct walk *w, const char *rel, const char *reason)
         r->skipped_cap = r->skipped_cap ? r->skipped_cap * 2 : 16;
         r->skipped = xrealloc(r->skipped, r->skipped_cap * sizeof(*r->skipped));
     }
-    r->skipped[r->skipped_count].input = path_join(w->req->input, rel);
+    r->skipped[r->skipped_count].input = shown_path(w, rel);
     r->skipped[r->skipped_count].reason = reason;
     r->skipped_count++;
 }
@@ -76,12 +87,17 @@ static void add_skipped(struct walk *w, const char *rel, const char *reason)
 static void fill_entry(struct scan_entry *e, const struct scan_request *req, const char *rel,
                        char *input, const struct stat *st)
 {
-    char *out_rel = output_relpath(rel, req->format, req->suffix);
-
+    if (req->output_file) {
+        /* One input, one output file: exactly the name given. */
+        const char *slash = strrchr(req->output_file, '/');
+        e->out_rel = xstrdup(slash ? slash + 1 : req->output_file);
+        e->output = xstrdup(req->output_file);
+    } else {
+        e->out_rel = output_relpath(rel, req->format, req->suffix);
+        e->output = req->output ? path_join(req->output, e->out_rel) : xstrdup(e->out_rel);
+    }
     e->rel = xstrdup(rel);
     e->input = input;
-    e->output = req->output ? path_join(req->output, out_rel) : xstrdup(out_rel);
-    e->out_rel = out_rel;
     e->size = st->st_size;
     e->dev = st->st_dev;
     e->ino = st->st_ino;
@@ -97,8 +113,18 @@ static void add_file(struct walk *w, const char *rel, const struct stat *st)
 {
     struct scan_entry *e = add_entry(w->r);
 
-    fill_entry(e, w->req, rel, path_join(w->req->input, rel), st);
+    fill_entry(e, w->req, rel, shown_path(w, rel), st);
+    e->root = w->root;
     e->other_shard = !ours(w, rel);
+}
+
+/*
+ * Where outputs go beside their inputs, a file named as one of them is
+ * one, of an earlier run: taking it as an input would make a_small_small.jpg.
+ */
+static int earlier_output(const struct walk *w, const char *rel)
+{
+    return w->r->roots[w->root].beside && is_output_name(rel, w->req->format, w->req->suffix);
 }
 
 /* A directory that cannot be read fails like a file, so the exit code tells. */
@@ -110,7 +136,8 @@ static void add_failure_text(struct walk *w, const char *rel, char *error)
     }
     struct scan_entry *e = add_entry(w->r);
     e->rel = xstrdup(rel);
-    e->input = rel[0] ? path_join(w->req->input, rel) : xstrdup(w->req->input);
+    e->root = w->root;
+    e->input = shown_path(w, rel);
     e->output = xstrdup("");
     e->error = error;
 }
@@ -172,7 +199,9 @@ static void consider(struct walk *w, int dirfd, const char *name, const char *re
             add_skipped(w, rel, "a directory (-r descends into directories)");
         }
     } else if (S_ISREG(st.st_mode)) {
-        if (named_image)
+        if (named_image && earlier_output(w, rel))
+            add_skipped(w, rel, "named as an output of this command, beside its input");
+        else if (named_image)
             add_file(w, rel, &st);
         else
             add_skipped(w, rel, "not an image file by its extension");
@@ -300,66 +329,170 @@ static int scan_listed(struct walk *w, int input_fd, char *err, size_t errlen)
     return 0;
 }
 
+/* A new root for path, seen as st; its index. */
+static unsigned add_root(struct walk *w, const char *path, const char *shown, const struct stat *st,
+                         int files)
+{
+    struct scan_result *r = w->r;
+
+    r->roots = xrealloc(r->roots, (r->root_count + 1) * sizeof(*r->roots));
+    struct scan_root *root = &r->roots[r->root_count];
+    memset(root, 0, sizeof(*root));
+    root->path = xstrdup(path);
+    root->shown = xstrdup(shown);
+    root->dev = st->st_dev;
+    root->ino = st->st_ino;
+    root->files = files;
+    /* Beside: not for an OUTPUT file, whose one name is exactly what was asked. */
+    root->beside = w->have_out && !w->req->output_file && st->st_dev == w->out_dev &&
+                   st->st_ino == w->out_ino;
+    return (unsigned)r->root_count++;
+}
+
+/*
+ * The root of INPUT files in dir: one per folder, so "*.jpg" is one.  The
+ * newest is tried first, as a shell's glob lists a folder's files together.
+ */
+static int files_root(struct walk *w, const char *dir, const char *shown, char *err, size_t errlen)
+{
+    struct scan_result *r = w->r;
+    struct stat st;
+
+    for (size_t i = r->root_count; i-- > 0;)
+        if (r->roots[i].files && !r->roots[i].file_shown && !strcmp(r->roots[i].path, dir))
+            return (int)i;
+    if (stat(dir, &st) < 0) {
+        snprintf(err, errlen, "cannot read INPUT folder %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return (int)add_root(w, dir, shown, &st, 1);
+}
+
+/*
+ * An INPUT file.  The user named it, so a link there is followed, once,
+ * here: the workers open what it leads to, below its real folder, and
+ * show the name given.
+ */
+static int scan_file_operand(struct walk *w, const char *input, const struct stat *st, char *err,
+                             size_t errlen)
+{
+    const char *slash = strrchr(input, '/');
+    const char *base = slash ? slash + 1 : input;
+    struct stat lst;
+    int root;
+    char *open_name = NULL;
+
+    if (input_kind_of(base) == IN_NONE) {
+        snprintf(err, errlen,
+                 "INPUT %s is not an image by its extension "
+                 "(.jpg .jpeg .png .gif .bmp .webp .tif .tiff)",
+                 input);
+        return -1;
+    }
+    if (lstat(input, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        char *real = realpath(input, NULL);
+        if (!real) {
+            snprintf(err, errlen, "cannot read INPUT %s: %s", input, strerror(errno));
+            return -1;
+        }
+        char *dir = path_dir(real);
+        struct stat dir_st;
+        int ok = stat(dir, &dir_st) == 0;
+        if (ok) {
+            root = (int)add_root(w, dir, "", &dir_st, 1);
+            w->r->roots[root].file_shown = xstrdup(input);
+            open_name = xstrdup(strrchr(real, '/') + 1);
+        } else {
+            snprintf(err, errlen, "cannot read INPUT %s: %s", input, strerror(errno));
+        }
+        free(dir);
+        free(real);
+        if (!ok)
+            return -1;
+    } else {
+        char *dir = path_dir(input);
+        char *shown = slash ? xstrndup(input, (size_t)(slash - input) + (slash == input)) : xstrdup("");
+        root = files_root(w, dir, shown, err, errlen);
+        free(dir);
+        free(shown);
+        if (root < 0)
+            return -1;
+    }
+    w->root = (unsigned)root;
+    if (earlier_output(w, base)) {
+        add_skipped(w, base, "named as an output of this command, beside its input");
+        free(open_name);
+        return 0;
+    }
+    struct scan_entry *e = add_entry(w->r);
+    fill_entry(e, w->req, base, xstrdup(input), st);
+    e->root = w->root;
+    e->open_name = open_name;
+    e->other_shard = !ours(w, base);
+    return 0;
+}
+
+/* An INPUT folder: walked, or the --files-from list read below it. */
+static int scan_folder_operand(struct walk *w, const char *input, const struct stat *st,
+                               char *err, size_t errlen)
+{
+    int fd = open(input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot read INPUT %s: %s", input, strerror(errno));
+        return -1;
+    }
+    w->root = add_root(w, input, input, st, 0);
+    if (w->req->files_from) {
+        int ret = scan_listed(w, fd, err, errlen);
+        close(fd);
+        return ret;
+    }
+    walk_dir(w, fd, ""); /* closes fd */
+    return 0;
+}
+
 static void mark_clashes(struct scan_result *r);
+static void drop_duplicates(struct scan_result *r);
 static void drop_other_shards(struct scan_result *r);
 static void remember_inputs(struct scan_result *r);
 
 int scan_inputs(const struct scan_request *req, struct scan_result *r, char *err, size_t errlen)
 {
-    struct walk w = {req, r, 0, 0, 0, 0};
-    struct stat st, out_st;
+    struct walk w = {req, r, 0, 0, 0, 0, 0};
+    struct stat out_st;
 
     memset(r, 0, sizeof(*r));
-    if (stat(req->input, &st) < 0) {
-        snprintf(err, errlen, "cannot read INPUT %s: %s", req->input, strerror(errno));
-        return -1;
-    }
     if (req->output && stat(req->output, &out_st) == 0) {
         w.out_dev = out_st.st_dev;
         w.out_ino = out_st.st_ino;
         w.have_out = 1;
     }
-
-    if (S_ISREG(st.st_mode)) {
-        const char *base = strrchr(req->input, '/');
-        base = base ? base + 1 : req->input;
-        if (input_kind_of(base) == IN_NONE) {
-            snprintf(err, errlen,
-                     "INPUT %s is not an image by its extension "
-                     "(.jpg .jpeg .png .gif .bmp .webp .tif .tiff)",
-                     req->input);
-            return -1;
-        }
-        if (req->files_from) {
+    for (size_t i = 0; i < req->ninputs; i++) {
+        const char *input = req->inputs[i];
+        struct stat st;
+        int ret;
+        if (stat(input, &st) < 0) {
+            snprintf(err, errlen, "cannot read INPUT %s: %s", input, strerror(errno));
+            ret = -1;
+        } else if (S_ISDIR(st.st_mode)) {
+            ret = scan_folder_operand(&w, input, &st, err, errlen);
+        } else if (!S_ISREG(st.st_mode)) {
+            snprintf(err, errlen, "INPUT %s is neither a directory nor a file", input);
+            ret = -1;
+        } else if (req->files_from) {
             snprintf(err, errlen, "--files-from needs INPUT to be a directory, and %s is a file",
-                     req->input);
+                     input);
+            ret = -1;
+        } else {
+            ret = scan_file_operand(&w, input, &st, err, errlen);
+        }
+        if (ret < 0) {
+            scan_release(r); /* an INPUT that cannot be used: nothing is done */
             return -1;
         }
-        if (ours(&w, base))
-            fill_entry(add_entry(r), req, base, xstrdup(req->input), &st);
-        remember_inputs(r);
-        return 0;
     }
-    if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "INPUT %s is neither a directory nor a file", req->input);
-        return -1;
-    }
-    int fd = open(req->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot read INPUT %s: %s", req->input, strerror(errno));
-        return -1;
-    }
-    int ret = 0;
-    if (req->files_from) {
-        ret = scan_listed(&w, fd, err, errlen);
-        close(fd);
-    } else {
-        walk_dir(&w, fd, ""); /* closes fd */
-    }
-    if (ret < 0) {
-        scan_release(r); /* a list that cannot be used: nothing of it is kept */
-        return -1;
-    }
+    drop_duplicates(r);
     /* Before other shards' images go: two inputs of one output may hash apart. */
     remember_inputs(r);
     mark_clashes(r);
@@ -405,11 +538,59 @@ static void mark_clashes(struct scan_result *r)
 
 static void release_entry(struct scan_entry *e)
 {
+    free(e->open_name);
     free(e->rel);
     free(e->out_rel);
     free(e->input);
     free(e->output);
     free(e->error);
+}
+
+static int by_identity_then_output(const void *a, const void *b)
+{
+    const struct scan_entry *x = *(const struct scan_entry *const *)a;
+    const struct scan_entry *y = *(const struct scan_entry *const *)b;
+
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    if (x->ino != y->ino)
+        return x->ino < y->ino ? -1 : 1;
+    return strcmp(x->output, y->output);
+}
+
+/*
+ * One file reached twice for one output ("photos photos/a.jpg", or a
+ * folder given twice) is one job, not a clash with itself.  The one found
+ * first is kept.
+ */
+static void drop_duplicates(struct scan_result *r)
+{
+    struct scan_entry **sorted = xcalloc(r->count ? r->count : 1, sizeof(*sorted));
+    char *drop = xcalloc(r->count ? r->count : 1, 1);
+    size_t n = 0, kept = 0;
+
+    for (size_t i = 0; i < r->count; i++)
+        if (!r->entries[i].error)
+            sorted[n++] = &r->entries[i];
+    if (n > 1)
+        qsort(sorted, n, sizeof(*sorted), by_identity_then_output);
+    for (size_t i = 1; i < n; i++) {
+        if (by_identity_then_output(&sorted[i - 1], &sorted[i]))
+            continue;
+        /* Drop the later of the two in scan order, keeping the first. */
+        struct scan_entry *later = sorted[i] > sorted[i - 1] ? sorted[i] : sorted[i - 1];
+        drop[later - r->entries] = 1;
+        sorted[i] = later == sorted[i] ? sorted[i - 1] : sorted[i];
+    }
+    for (size_t i = 0; i < r->count; i++) {
+        if (drop[i])
+            release_entry(&r->entries[i]);
+        else
+            r->entries[kept++] = r->entries[i];
+    }
+    r->count = kept;
+    free(sorted);
+    free(drop);
 }
 
 /* Keeps this shard's entries only, once the clash check has seen every shard's. */
@@ -586,8 +767,33 @@ void scan_sort_largest_first(struct scan_result *r)
     qsort(r->entries, r->count, sizeof(*r->entries), largest_first);
 }
 
+int scan_open_root(const struct scan_root *root, char *err, size_t errlen)
+{
+    struct stat st;
+    const char *shown = root->file_shown ? root->file_shown : root->path;
+    int fd = open(root->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot read INPUT %s: %s", shown, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || st.st_dev != root->dev || st.st_ino != root->ino) {
+        snprintf(err, errlen, "INPUT folder %s was replaced since the scan: not read",
+                 root->path);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 void scan_release(struct scan_result *r)
 {
+    for (size_t i = 0; i < r->root_count; i++) {
+        free(r->roots[i].path);
+        free(r->roots[i].shown);
+        free(r->roots[i].file_shown);
+    }
+    free(r->roots);
     for (size_t i = 0; i < r->count; i++)
         release_entry(&r->entries[i]);
     free(r->entries);

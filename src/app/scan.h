@@ -1,7 +1,8 @@
 /*
- * scan: turns INPUT into the list of jobs, before any work starts.
+ * scan: turns the INPUTs into the list of jobs, before any work starts.
  *
- * It walks INPUT (one level, or the whole tree with -r), keeps the files
+ * It walks each INPUT folder (one level, or the whole tree with -r) and
+ * takes each INPUT file, keeps the files
  * whose extension names an image format, skips hidden files and the OUTPUT
  * directory itself, and maps each input to its output.  Other files are
  * listed as skipped.  Files that must not run (two inputs sharing one
@@ -18,8 +19,25 @@
 
 #include "image/formats.h"
 
+/*
+ * A folder the workers read inputs below: an INPUT folder, or the folder
+ * of INPUT files.  A worker opens it by path and checks it is still the
+ * folder the scan saw (scan_open_root).
+ */
+struct scan_root {
+    char *path;       /* as opened */
+    char *shown;      /* what an input's path below it is shown joined to; "" for none */
+    char *file_shown; /* an INPUT file given as a link: its one file, as given; else NULL */
+    dev_t dev;
+    ino_t ino;
+    int files;        /* it holds INPUT files, not an INPUT folder */
+    int beside;       /* it is OUTPUT too: outputs go beside their inputs */
+};
+
 struct scan_entry {
     char *rel;    /* the path relative to INPUT (its base name when INPUT is a file) */
+    unsigned root; /* the scan_root it is below */
+    char *open_name; /* its name below the root when not rel (an INPUT file's real name) */
     char *input;  /* INPUT joined with rel: as shown, and as opened */
     char *output; /* OUTPUT joined with out_rel */
     char *out_rel; /* the output path relative to OUTPUT */
@@ -57,12 +75,16 @@ struct scan_result {
     struct scan_skip *skipped;
     size_t skipped_count;
     size_t skipped_cap;
+    struct scan_root *roots;
+    size_t root_count;
 };
 
 /* What to scan, and how its outputs are named: the command line's choices. */
 struct scan_request {
-    const char *input;
-    const char *output;     /* never scanned as input when inside INPUT; NULL: none */
+    const char *const *inputs; /* the INPUT operands: folders and files */
+    size_t ninputs;
+    const char *output;     /* OUTPUT's folder: never scanned as input when inside INPUT; NULL: none */
+    const char *output_file; /* OUTPUT as given when it is one file (in output); else NULL */
     int recursive;          /* -r */
     const char *files_from; /* --files-from: the list instead of a walk, or NULL */
     int null_separated;     /* -0: the list's names end with NUL */
@@ -72,15 +94,30 @@ struct scan_request {
 };
 
 /*
- * Scans req->input into r, or, with --files-from, takes the files listed
- * (names relative to INPUT, which must then be a directory).  With --shard
- * only the files of that shard are kept, skipped and failed ones alike.
- * Two inputs of one output both get an error here, whatever their shards.
- * Returns 0, or -1 with a reason in err when INPUT cannot be used at all
+ * Scans req->inputs into r, or, with --files-from, takes the files listed
+ * (names relative to the one INPUT, which must then be a directory).  With
+ * --shard only the files of that shard are kept, skipped and failed ones
+ * alike.  Two inputs of one output both get an error here, whatever their
+ * shards; one file reached twice with one output is taken once.  Where
+ * OUTPUT is an INPUT folder (or the folder of INPUT files), the files named
+ * like this command's outputs (is_output_name) are skipped as such.
+ * Returns 0, or -1 with a reason in err when an INPUT cannot be used at all
  * (missing, unreadable, not an image, an unreadable list); r is empty then.
  * OUTPUT should exist already, so that it is never scanned as input.
  */
 int scan_inputs(const struct scan_request *req, struct scan_result *r, char *err, size_t errlen);
+
+/*
+ * Opens root as the scan saw it: the same folder (device and inode), or
+ * -1 with why in err ("INPUT photos was replaced since the scan").
+ */
+int scan_open_root(const struct scan_root *root, char *err, size_t errlen);
+
+/* e's input as it is opened below its root: rel, or an INPUT file's real name. */
+static inline const char *scan_open_name(const struct scan_entry *e)
+{
+    return e->open_name ? e->open_name : e->rel;
+}
 
 /* Whether the file dev/ino is among the scan's images (of any shard); inputs must be filled. */
 int scan_has_input(const struct scan_result *r, dev_t dev, ino_t ino);

@@ -39,8 +39,15 @@ static void put_stats(FILE *out, const void *ctx)
     const struct run_record *rec = ctx;
 
     putc('{', out);
+    /* "input": the first, as before there were several; "inputs": every one. */
     json_put_path_field(out, "input", rec->opts->input);
-    putc(',', out);
+    fputs(",\"inputs\":[", out);
+    for (size_t i = 0; i < rec->opts->ninputs; i++) {
+        if (i)
+            putc(',', out);
+        json_put_string(out, rec->opts->inputs[i]);
+    }
+    fputs("],", out);
     json_put_path_field(out, "output", rec->opts->output);
     fputs(",\"started_at\":", out);
     put_iso_time(out, rec->started_unix);

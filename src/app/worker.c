@@ -17,33 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/*
- * A file INPUT is read from its directory: the user named it, so a link
- * there is followed once, here, and the worker opens what it led to.
- */
-static int open_file_input(struct worker_context *w, const char *input, char *err,
-                           size_t errlen)
-{
-    char *real = realpath(input, NULL);
-
-    if (!real) {
-        snprintf(err, errlen, "cannot read INPUT %s: %s", input, strerror(errno));
-        return -1;
-    }
-    char *dir = path_dir(real);
-    const char *slash = strrchr(real, '/');
-    w->file_input = xstrdup(slash ? slash + 1 : real);
-    w->input_root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int saved = errno;
-    free(dir);
-    free(real);
-    if (w->input_root < 0) {
-        snprintf(err, errlen, "cannot read INPUT %s: %s", input, strerror(saved));
-        return -1;
-    }
-    return 0;
-}
-
 /* The engine's operation for a command: bench measures the one --op names. */
 static enum image_op image_op_for(const struct options *opts)
 {
@@ -54,6 +27,8 @@ static enum image_op image_op_for(const struct options *opts)
         return IMAGE_SEPIA;
     case OP_THUMBNAIL:
         return IMAGE_THUMBNAIL;
+    case OP_CONVERT:
+        return IMAGE_CONVERT;
     case OP_RESIZE:
     case OP_BENCH:
         break;
@@ -61,13 +36,11 @@ static enum image_op image_op_for(const struct options *opts)
     return IMAGE_RESIZE;
 }
 
-int worker_context_init(struct worker_context *w, const struct options *opts, char *err,
-                        size_t errlen)
+int worker_context_init(struct worker_context *w, const struct options *opts,
+                        const struct scan_result *scan, char *err, size_t errlen)
 {
-    struct stat st;
-
     memset(w, 0, sizeof(*w));
-    w->input_root = w->output_root = -1;
+    w->open_root = w->output_root = -1;
     w->settings.op = image_op_for(opts);
     w->settings.size = opts->size;
     w->settings.quality = opts->quality;
@@ -77,25 +50,14 @@ int worker_context_init(struct worker_context *w, const struct options *opts, ch
     w->settings.max_megapixels = opts->max_megapixels;
     w->settings.fail_on = opts->fail_on;
     w->settings.max_memory_mb = opts->max_memory_mb;
-    w->input_shown = opts->input;
-    w->output_shown = opts->output;
+    w->roots = scan->roots;
+    w->root_count = scan->root_count;
+    w->output_shown = opts->output_dir;
+    w->output_file = opts->output_name ? opts->output : NULL;
 
-    if (stat(opts->input, &st) < 0) {
-        snprintf(err, errlen, "cannot read INPUT %s: %s", opts->input, strerror(errno));
-        return -1;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        w->input_root = open(opts->input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (w->input_root < 0) {
-            snprintf(err, errlen, "cannot read INPUT %s: %s", opts->input, strerror(errno));
-            return -1;
-        }
-    } else if (open_file_input(w, opts->input, err, errlen) < 0) {
-        return -1;
-    }
-    w->output_root = open(opts->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    w->output_root = open(opts->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (w->output_root < 0) {
-        snprintf(err, errlen, "cannot open OUTPUT %s: %s", opts->output, strerror(errno));
+        snprintf(err, errlen, "cannot open OUTPUT %s: %s", opts->output_dir, strerror(errno));
         worker_context_release(w);
         return -1;
     }
@@ -110,21 +72,21 @@ int worker_context_init(struct worker_context *w, const struct options *opts, ch
 
 void worker_context_release(struct worker_context *w)
 {
-    close_quietly(w->input_root);
+    close_quietly(w->open_root);
     close_quietly(w->output_root);
-    free(w->file_input);
     run_scratch_remove(w->scratch); /* after the workers: what a killed one left goes too */
-    w->input_root = w->output_root = -1;
-    w->file_input = NULL;
+    w->open_root = w->output_root = -1;
     w->scratch = NULL;
 }
 
 void worker_job_for(const struct worker_context *w, const struct scan_entry *e,
                     struct pool_job *job)
 {
-    job->input = w->file_input ? w->file_input : e->rel;
+    (void)w;
+    job->input = scan_open_name(e);
     job->output = e->out_rel;
     job->tag = random_u64();
+    job->root = e->root;
 }
 
 struct output_target worker_output_of(const struct worker_context *w, const struct pool_job *job,
@@ -134,21 +96,53 @@ struct output_target worker_output_of(const struct worker_context *w, const stru
     return o;
 }
 
+/* The job's root, open (the last one stays open for the next job); -1 with why in res. */
+static int root_for(struct worker_context *w, const struct job_request *req,
+                    struct job_result *res)
+{
+    char err[RESULT_ERROR_MAX];
+
+    if (req->root >= w->root_count) {
+        job_result_fail(res, "no such INPUT (root %u): a broken job", (unsigned)req->root);
+        return -1;
+    }
+    if (w->open_root >= 0 && w->open_root_index == req->root)
+        return w->open_root;
+    close_quietly(w->open_root);
+    w->open_root = scan_open_root(&w->roots[req->root], err, sizeof(err));
+    w->open_root_index = req->root;
+    if (w->open_root < 0)
+        job_result_fail(res, "%s", err);
+    return w->open_root;
+}
+
+/* How the report shows the job's input: its root's shown path joined with it. */
+static char *input_shown(const struct scan_root *root, const char *rel)
+{
+    if (root->file_shown)
+        return xstrdup(root->file_shown);
+    return root->shown[0] ? path_join(root->shown, rel) : xstrdup(rel);
+}
+
 static void worker_work(void *ctx, const struct job_request *req, struct job_result *res)
 {
-    const struct worker_context *w = ctx;
-    char *input_shown = w->file_input ? xstrdup(w->input_shown)
-                                      : path_join(w->input_shown, req->input);
-    char *output_shown = path_join(w->output_shown, req->output);
+    struct worker_context *w = ctx;
+    int root = root_for(w, req, res);
+
+    if (root < 0)
+        return;
+    char *shown = input_shown(&w->roots[req->root], req->input);
+    char *output_shown = w->output_file ? xstrdup(w->output_file)
+                                        : path_join(w->output_shown, req->output);
     struct image_job job = {
-        .input_root = w->input_root,
+        .input_root = root,
         .input_rel = req->input,
-        .input_shown = input_shown,
+        .input_shown = shown,
         .output = {w->output_root, req->output, output_shown, req->tag},
     };
 
     image_process(&w->settings, &job, res);
-    free(input_shown);
+    free(shown);
     free(output_shown);
     /*
      * libvips would not start (on the first file that needed it): this

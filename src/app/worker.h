@@ -2,15 +2,19 @@
  * worker: the pool callbacks that run the image operations in a worker.
  *
  * The context is filled by the master before the fork and inherited by
- * every worker, INPUT's and OUTPUT's open descriptors included: a job
- * names its input and output relative to them (scan_entry's rel and
- * out_rel), and the worker opens both below them without following a link
- * (beneath.h).  libvips is started only in the worker, after the fork.
+ * every worker, OUTPUT's open descriptor and the scan's roots included: a
+ * job names its input below one of the roots (the INPUT folders, and the
+ * folders of INPUT files) and its output below OUTPUT, and the worker
+ * opens both below them without following a link (beneath.h).  A worker
+ * opens a root when a job needs it, checking it is the folder the scan
+ * saw, and keeps the last one open.  libvips is started only in the
+ * worker, after the fork.
  */
 #ifndef IMGBATCH_WORKER_H
 #define IMGBATCH_WORKER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cli.h"
 #include "image/image.h"
@@ -19,23 +23,26 @@
 
 struct worker_context {
     struct image_settings settings;
-    int input_root;          /* INPUT, or the directory of a file INPUT, open */
-    int output_root;         /* OUTPUT, open */
-    const char *input_shown; /* INPUT as given: a job's input is shown joined to it */
-    const char *output_shown;
-    char *file_input;        /* a file INPUT: its name in input_root (links resolved) */
+    const struct scan_root *roots; /* the scan's, which outlives the pool */
+    size_t root_count;
+    int open_root;           /* in a worker: roots[open_root_index] open, or -1 */
+    uint32_t open_root_index;
+    int output_root;         /* OUTPUT's folder, open */
+    const char *output_shown; /* OUTPUT's folder as given: a job's output is shown joined to it */
+    const char *output_file; /* OUTPUT as given when it is one file; else NULL */
     char *scratch;           /* the run's private directory (run_scratch.h) */
 };
 
 /*
- * Fills w from opts and opens INPUT and OUTPUT (which must exist) and the
- * run's scratch directory.  Returns 0, or -1 with "why" in err.
+ * Fills w from opts and the scan's roots, and opens OUTPUT's folder (which
+ * must exist) and the run's scratch directory.  Returns 0, or -1 with
+ * "why" in err.
  */
-int worker_context_init(struct worker_context *w, const struct options *opts, char *err,
-                        size_t errlen);
+int worker_context_init(struct worker_context *w, const struct options *opts,
+                        const struct scan_result *scan, char *err, size_t errlen);
 void worker_context_release(struct worker_context *w);
 
-/* The pool job for scan entry e: its paths below INPUT and OUTPUT and a fresh random tag. */
+/* The pool job for scan entry e: its root, its paths below it and OUTPUT, a fresh random tag. */
 void worker_job_for(const struct worker_context *w, const struct scan_entry *e,
                     struct pool_job *job);
 

@@ -303,6 +303,8 @@ static int try_fast_path(const struct image_settings *s, const uint8_t *jpeg, si
         break;
     case IMAGE_GRAYSCALE:
         break; /* the decoder gave luminance */
+    case IMAGE_CONVERT:
+        break; /* upright is all it asks */
     case IMAGE_SEPIA:
         rgb_to_sepia(pm.px, (size_t)pm.w * pm.h);
         break;

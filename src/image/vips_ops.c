@@ -151,7 +151,7 @@ static int check_limit(const struct image_settings *s, VipsImage *im, struct job
     return 0;
 }
 
-/* Full-size operations: load, upright, sRGB, matrix. */
+/* Full-size operations: load, upright, sRGB, then the matrix of grayscale or sepia. */
 static VipsImage *filter_full_size(const struct image_settings *s, const struct vips_input *in,
                                    VipsImage *header, struct job_result *res)
 {
@@ -176,8 +176,12 @@ static VipsImage *filter_full_size(const struct image_settings *s, const struct 
         upright = header;
     }
 
-    int ok = !to_srgb8(upright, &srgb, s->op == IMAGE_GRAYSCALE);
-    if (ok && s->op == IMAGE_GRAYSCALE)
+    /* convert keeps a grey image grey, like resize; sepia needs colour channels. */
+    int ok = !to_srgb8(upright, &srgb, s->op != IMAGE_SEPIA);
+    if (ok && s->op == IMAGE_CONVERT) {
+        g_object_ref(srgb);
+        out = srgb;
+    } else if (ok && s->op == IMAGE_GRAYSCALE)
         ok = srgb->Bands - vips_image_hasalpha(srgb) == 1
                  ? (g_object_ref(srgb), out = srgb, 1) /* grey already is luminance */
                  : !apply_matrix(srgb, &grey_matrix, &out);

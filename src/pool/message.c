@@ -87,7 +87,7 @@ static char *get_path(struct reader *r)
 }
 
 void job_request_encode(struct bytebuf *out, uint32_t id, const char *input, const char *output,
-                        uint64_t tag)
+                        uint64_t tag, uint32_t root)
 {
     struct bytebuf body = {0};
 
@@ -95,6 +95,7 @@ void job_request_encode(struct bytebuf *out, uint32_t id, const char *input, con
     put_str(&body, input);
     put_str(&body, output);
     put_u64(&body, tag);
+    put_u32(&body, root);
     frame_encode(out, MSG_JOB, body.data, body.len);
     bytebuf_release(&body);
 }
@@ -108,6 +109,7 @@ int job_request_decode(const uint8_t *body, size_t len, struct job_request *req)
     req->input = get_path(&r);
     req->output = get_path(&r);
     req->tag = get_u64(&r);
+    req->root = get_u32(&r);
     if (r.bad || r.left) {
         job_request_release(req);
         return -1;

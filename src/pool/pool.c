@@ -441,7 +441,8 @@ static void slot_dispatch(struct pool *p, struct slot *s)
     struct bytebuf out = {0};
     size_t j = take_job(p);
 
-    job_request_encode(&out, (uint32_t)j, p->jobs[j].input, p->jobs[j].output, p->jobs[j].tag);
+    job_request_encode(&out, (uint32_t)j, p->jobs[j].input, p->jobs[j].output, p->jobs[j].tag,
+                       p->jobs[j].root);
     s->state = SLOT_BUSY;
     s->job = j;
     s->started_usec = now_usec();

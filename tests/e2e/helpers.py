@@ -62,7 +62,7 @@ def unquote_name(text):
             raise ValueError("unknown escape \\%s in %r" % (e, text))
     return out.decode("utf-8", "surrogateescape")
 SUMMARY_RE = re.compile(
-    r"^(?P<op>resize|grayscale|sepia|thumbnail): (?P<ok>\d+) ok, (?P<failed>\d+) failed, "
+    r"^(?P<op>resize|grayscale|sepia|thumbnail|convert): (?P<ok>\d+) ok, (?P<failed>\d+) failed, "
     r"(?P<skipped>\d+) skipped in (?P<rest>.*)$"
 )
 WORKER_RE = re.compile(r"^  worker (?P<no>\d+): (?P<files>\d+) files?, busy (?P<busy>\d+)%")

@@ -304,6 +304,7 @@ class ReportTestCase(ImgbatchTestCase):
             self.assertIs(type(stats[key]), int, "%s is not an integer\n%s" % (key, msg))
         self.assertEqual(stats["op"], s.group("op"), msg)
         self.assertEqual(stats["input"], inp, msg)
+        self.assertEqual(stats["inputs"], [inp], msg)
         self.assertEqual(stats["output"], out, msg)
         self.assertEqual(stats["shard"], shard, msg)
         self.assertEqual(stats["ok"], int(s.group("ok")), msg)

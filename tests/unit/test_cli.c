@@ -294,6 +294,21 @@ static void test_defaults(void)
     CHECK_EQ_INT(parse(ARGV("sepia", "in", "out"), &o), 0);
     CHECK_EQ_INT(o.op, OP_SEPIA);
 
+    CHECK_EQ_INT(parse(ARGV("convert", "in", "out.webp"), &o), 0);
+    CHECK_EQ_INT(o.op, OP_CONVERT);
+    CHECK_EQ_STR(op_name(o.op), "convert");
+
+    /* As cp: every operand but the last is an INPUT, wherever the options stand. */
+    CHECK_EQ_INT(parse(ARGV("resize", "a.jpg", "-s", "10x10", "b.jpg", "photos", "out/"), &o), 0);
+    CHECK_EQ_INT(o.ninputs, 3);
+    CHECK_EQ_STR(o.inputs[0], "a.jpg");
+    CHECK_EQ_STR(o.inputs[1], "b.jpg");
+    CHECK_EQ_STR(o.inputs[2], "photos");
+    CHECK_EQ_STR(o.input, "a.jpg");
+    CHECK_EQ_STR(o.output, "out/");
+    CHECK_EQ_STR(o.output_dir, "out/");
+    CHECK(o.output_name == NULL);
+
     CHECK_EQ_INT(parse(ARGV("bench", "photos"), &o), 0);
     CHECK_EQ_INT(o.op, OP_BENCH);
     CHECK_EQ_STR(o.input, "photos");
@@ -472,8 +487,10 @@ static void test_errors(void)
     EXPECT_ERROR(ARGV("resize", "in"), "OUTPUT", NULL);
     EXPECT_ERROR(ARGV("resize"), "INPUT", NULL);
     EXPECT_ERROR(ARGV("bench"), "INPUT", NULL);
-    EXPECT_ERROR(ARGV("resize", "in", "out", "extra"), "unexpected argument", "extra");
     EXPECT_ERROR(ARGV("bench", "in", "out"), "unexpected argument", "out");
+    EXPECT_ERROR(ARGV("resize", "a.jpg", "", "out"), "empty", NULL);
+    EXPECT_ERROR(ARGV("resize", "a", "b", "out", "--files-from", "list"), "--files-from", "one");
+    EXPECT_ERROR(ARGV("convert", "in", "out", "-s", "10x10"), "--size does not apply", "resize");
     EXPECT_ERROR(ARGV("resize", "", "out"), "empty", NULL);
 
     EXPECT_ERROR(ARGV("resize", "in", "out", "-j", "0"), "--jobs", "'0'");

@@ -565,7 +565,7 @@ static int job_round_trip(uint32_t id, const char *in, const char *out, struct j
     struct frame f;
     int r = -1;
 
-    job_request_encode(&b, id, in, out, 0x0123456789abcdefULL);
+    job_request_encode(&b, id, in, out, 0x0123456789abcdefULL, id ^ 5u);
     frame_decoder_init(&d);
     frame_decoder_feed(&d, b.data, b.len);
     if (frame_decoder_next(&d, &f, 1) == FRAME_OK && f.type == MSG_JOB)
@@ -599,6 +599,7 @@ static void test_job_round_trip(void)
         CHECK_EQ_STR(req.input, paths[i]);
         CHECK_EQ_STR(req.output, "out/x.jpg");
         CHECK(req.tag == 0x0123456789abcdefULL);
+        CHECK_EQ_INT(req.root, (uint32_t)i ^ 5u);
         job_request_release(&req);
         CHECK(req.input == NULL && req.output == NULL);
     }
@@ -619,7 +620,10 @@ static void test_job_round_trip(void)
     free(longp);
 }
 
-/* A job body by hand: id, then two (length, bytes) pairs with the given lengths, then the tag. */
+/*
+ * A job body by hand: id, then two (length, bytes) pairs with the given
+ * lengths, then the tag and the root.
+ */
 static void raw_job(struct bytebuf *b, uint32_t len1, const char *p1, size_t n1, uint32_t len2,
                     const char *p2, size_t n2)
 {
@@ -631,6 +635,7 @@ static void raw_job(struct bytebuf *b, uint32_t len1, const char *p1, size_t n1,
     bytebuf_append(b, p2, n2);
     append_u32(b, 0xfeedface);
     append_u32(b, 7);
+    append_u32(b, 3);
 }
 
 static void test_job_decode_rejects(void)
@@ -645,6 +650,7 @@ static void test_job_decode_rejects(void)
     CHECK_EQ_STR(req.input, "in.jp");
     CHECK_EQ_STR(req.output, "o.j");
     CHECK(req.tag == (0xfeedfaceULL << 32 | 7));
+    CHECK_EQ_INT(req.root, 3);
     job_request_release(&req);
 
     /* ...and every shorter prefix of it is refused. */

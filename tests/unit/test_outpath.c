@@ -181,8 +181,32 @@ static void test_path_dir(void)
     expect_dir("a/b/c", "a/b");
 }
 
+/* The names a command's outputs have, which beside their inputs are never inputs. */
+static void test_is_output_name(void)
+{
+    /* With a suffix: the stem ends with it, and the extension is one outputs have. */
+    CHECK(is_output_name("a_small.jpg", FMT_AUTO, "_small"));
+    CHECK(is_output_name("sub/a_small.JPEG", FMT_AUTO, "_small"));
+    CHECK(is_output_name("a_small.png", FMT_AUTO, "_small"));
+    CHECK(is_output_name("a_small.webp", FMT_AUTO, "_small"));
+    CHECK(!is_output_name("a_small.gif", FMT_AUTO, "_small")); /* a GIF becomes a PNG */
+    CHECK(!is_output_name("a.jpg", FMT_AUTO, "_small"));
+    CHECK(!is_output_name("_small/a.jpg", FMT_AUTO, "_small")); /* the stem, not the folder */
+    CHECK(!is_output_name("a_small", FMT_AUTO, "_small"));      /* not an image */
+    CHECK(is_output_name("_small.jpg", FMT_AUTO, "_small"));
+    /* With a format: that format's files. */
+    CHECK(is_output_name("a.webp", FMT_WEBP, ""));
+    CHECK(!is_output_name("a.png", FMT_WEBP, ""));
+    CHECK(is_output_name("a-w.webp", FMT_WEBP, "-w"));
+    CHECK(!is_output_name("a-w.jpg", FMT_WEBP, "-w"));
+    CHECK(!is_output_name("a.webp", FMT_WEBP, "-w"));
+    /* Neither: outputs keep the inputs' names, and cannot be beside them. */
+    CHECK(!is_output_name("a.jpg", FMT_AUTO, ""));
+}
+
 int main(void)
 {
+    test_is_output_name();
     test_input_kind();
     test_output_format();
     test_output_relpath();

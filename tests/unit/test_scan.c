@@ -319,16 +319,30 @@ static void test_overwrite(void)
     CHECK_EQ_INT(errors_in(&r), 0);
     scan_release(&r);
 
-    /* ...unless a suffixed name is itself one of the inputs: x.jpg -> x_p.jpg. */
+    /*
+     * ...and a name such an output has, beside the inputs, is an output of an
+     * earlier run: skipped, never an input (x_p.jpg would make x_p_p.jpg).
+     */
     make_file("same/x_p.jpg", 4);
     options_for(&o, dir, dir, "--suffix", "_p", NULL);
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
-    CHECK_EQ_INT(r.count, 4);
+    CHECK_EQ_INT(r.count, 3);
+    CHECK(find(&r, "same/x_p.jpg") == NULL);
+    CHECK_EQ_INT(r.skipped_count, 1);
+    CHECK(r.skipped_count == 1 && strstr(r.skipped[0].input, "same/x_p.jpg") &&
+          strstr(r.skipped[0].reason, "output of this command"));
     scan_check_outputs(&r, o.output);
-    const struct scan_entry *x = find(&r, "same/x.jpg");
-    CHECK(x && x->error && strstr(x->error, "would overwrite an input"));
-    CHECK_EQ_INT(errors_in(&r), 1);
+    CHECK_EQ_INT(errors_in(&r), 0);
     scan_release(&r);
+
+    /* Elsewhere the same name is an input like any other. */
+    char *elsewhere = pathf("elsewhere_out");
+    options_for(&o, dir, elsewhere, "--suffix", "_p", NULL);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 4);
+    CHECK(find(&r, "same/x_p.jpg") != NULL);
+    scan_release(&r);
+    free(elsewhere);
 
     /* An existing output that is not an input is simply replaced: no error. */
     make_dir("fresh_out");
@@ -459,6 +473,134 @@ static void test_links(void)
     CHECK_EQ_INT(r.count, 3);
     scan_release(&r);
     free(in);
+    free(out);
+}
+
+/* scan_inputs() over several INPUTs into OUTPUT (a NULL-terminated list). */
+static int scan_operands(struct scan_result *r, const char *output, const char **inputs,
+                         char *err, size_t errlen)
+{
+    struct options o;
+    size_t n = 0;
+
+    options_for(&o, inputs[0], output, NULL);
+    while (inputs[n])
+        n++;
+    o.inputs = inputs;
+    o.ninputs = n;
+    o.output = o.output_dir = output;
+    return scan_options(&o, r, err, errlen);
+}
+
+static void test_several_inputs(void)
+{
+    struct scan_result r;
+    char err[512] = "";
+
+    make_dir("multi");
+    make_dir("multi/a");
+    make_dir("multi/b");
+    make_file("multi/one.jpg", 1);
+    make_file("multi/two.png", 2);
+    make_file("multi/a/x.jpg", 3);
+    make_file("multi/a/only_a.jpg", 4);
+    make_file("multi/b/x.jpg", 5);
+    make_link("one.jpg", "multi/alias.jpg");
+    char *one = pathf("multi/one.jpg"), *two = pathf("multi/two.png");
+    char *a = pathf("multi/a"), *b = pathf("multi/b"), *alias = pathf("multi/alias.jpg");
+    char *out = pathf("multi_out");
+
+    /* Files of one folder share one root, as "*.jpg" gives them. */
+    const char *files[] = {one, two, NULL};
+    CHECK_EQ_INT(scan_operands(&r, out, files, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 2);
+    CHECK_EQ_INT(r.root_count, 1);
+    const struct scan_entry *e = find(&r, "multi/one.jpg");
+    CHECK(e && !e->error && !strcmp(e->out_rel, "one.jpg") && e->root == 0);
+    char *folder = pathf("multi");
+    CHECK(!strcmp(r.roots[0].shown, folder));
+    free(folder);
+    scan_release(&r);
+
+    /* Folders and files together: a folder's images go into OUTPUT as its own would. */
+    const char *mixed[] = {a, one, NULL};
+    CHECK_EQ_INT(scan_operands(&r, out, mixed, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 3);
+    CHECK_EQ_INT(r.root_count, 2);
+    e = find(&r, "multi/a/only_a.jpg");
+    CHECK(e && !strcmp(e->out_rel, "only_a.jpg") && e->root == 0 && !e->error);
+    e = find(&r, "multi/one.jpg");
+    CHECK(e && e->root == 1 && !e->error);
+    scan_release(&r);
+
+    /* Two folders with one name: both files fail, each naming the other. */
+    const char *folders[] = {a, b, NULL};
+    CHECK_EQ_INT(scan_operands(&r, out, folders, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 3);
+    e = find(&r, "multi/a/x.jpg");
+    CHECK(e && e->error && strstr(e->error, "clash") && strstr(e->error, "multi/b/x.jpg"));
+    e = find(&r, "multi/b/x.jpg");
+    CHECK(e && e->error && strstr(e->error, "multi/a/x.jpg"));
+    scan_release(&r);
+
+    /* One file reached twice, for one output, is one job. */
+    const char *twice[] = {a, a, pathf("multi/a/x.jpg"), NULL};
+    CHECK_EQ_INT(scan_operands(&r, out, twice, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 2);
+    CHECK_EQ_INT(errors_in(&r), 0);
+    scan_release(&r);
+    free((char *)twice[2]);
+
+    /* A link named on the command line is followed, once: opened by its real name. */
+    const char *linked[] = {alias, NULL};
+    CHECK_EQ_INT(scan_operands(&r, out, linked, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 1);
+    CHECK(r.count == 1 && !strcmp(r.entries[0].input, alias) &&
+          !strcmp(r.entries[0].out_rel, "alias.jpg") &&
+          !strcmp(scan_open_name(&r.entries[0]), "one.jpg"));
+    CHECK(r.root_count == 1 && !strcmp(r.roots[0].file_shown, alias));
+    int fd = scan_open_root(&r.roots[0], err, sizeof(err));
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    scan_release(&r);
+
+    /* A missing INPUT among several: nothing is scanned, and the error names it. */
+    char *missing = pathf("multi/missing.jpg");
+    const char *with_missing[] = {one, missing, NULL};
+    CHECK_EQ_INT(scan_operands(&r, out, with_missing, err, sizeof(err)), -1);
+    CHECK(strstr(err, "missing.jpg") != NULL);
+    CHECK_EQ_INT(r.count, 0);
+    free(missing);
+
+    free(one);
+    free(two);
+    free(a);
+    free(b);
+    free(alias);
+    free(out);
+}
+
+/* A root replaced after the scan is not read: the worker checks it is the folder seen. */
+static void test_root_replaced(void)
+{
+    struct scan_result r;
+    char err[512] = "";
+
+    make_dir("swap");
+    make_file("swap/s.jpg", 1);
+    char *in = pathf("swap"), *moved = pathf("swap_moved"), *out = pathf("swap_out");
+    const char *inputs[] = {in, NULL};
+    CHECK_EQ_INT(scan_operands(&r, out, inputs, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.root_count, 1);
+    CHECK(rename(in, moved) == 0);
+    make_dir("swap");
+    int fd = scan_open_root(&r.roots[0], err, sizeof(err));
+    CHECK_EQ_INT(fd, -1);
+    CHECK(strstr(err, "replaced") != NULL);
+    scan_release(&r);
+    free(in);
+    free(moved);
     free(out);
 }
 
@@ -679,6 +821,8 @@ int main(void)
     test_largest_first();
     test_output_inside_input();
     test_links();
+    test_several_inputs();
+    test_root_replaced();
     test_input_errors();
     test_odd_names();
     test_special_files();
