@@ -45,7 +45,7 @@ static int output_file(struct options *o, enum input_kind kind, char *err, size_
     enum out_format named = output_format_for(FMT_AUTO, kind);
     struct stat st;
 
-    if (kind == IN_GIF || kind == IN_BMP)
+    if (!input_kind_written(kind))
         return fail(err, errlen,
                     "OUTPUT %s: imgbatch writes JPEG, PNG, WebP and TIFF, not %s (name a .jpg, "
                     ".png, .webp or .tif file, or a folder)",

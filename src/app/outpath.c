@@ -30,7 +30,7 @@ int is_output_name(const char *name, enum out_format requested, const char *suff
                                                        suffix_len)))
         return 0;
     if (requested == FMT_AUTO)
-        return kind != IN_GIF && kind != IN_BMP;
+        return input_kind_written(kind);
     return format_keeps_kind(kind, requested);
 }
 

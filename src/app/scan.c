@@ -383,10 +383,8 @@ static int scan_file_operand(struct walk *w, const char *input, const struct sta
     char *open_name = NULL;
 
     if (input_kind_of(base) == IN_NONE) {
-        snprintf(err, errlen,
-                 "INPUT %s is not an image by its extension "
-                 "(.jpg .jpeg .png .gif .bmp .webp .tif .tiff)",
-                 input);
+        snprintf(err, errlen, "INPUT %s is not an image by its extension (%s)", input,
+                 input_extensions());
         return -1;
     }
     if (lstat(input, &lst) == 0 && S_ISLNK(lst.st_mode)) {

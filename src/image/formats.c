@@ -1,6 +1,7 @@
 /* formats: the image formats imgbatch reads and writes; see include/image/formats.h. */
 #include "image/formats.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -8,6 +9,55 @@
 static int starts_with(const unsigned char *p, size_t n, const void *sig, size_t len)
 {
     return n >= len && !memcmp(p, sig, len);
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int brand_in(const unsigned char *brand, const char *const *list)
+{
+    for (; *list; list++)
+        if (!memcmp(brand, *list, 4))
+            return 1;
+    return 0;
+}
+
+/*
+ * HEIF and AVIF open with an ISO BMFF ftyp box: its size, "ftyp", a major
+ * brand, a minor version, then compatible brands.  A file is ours when one
+ * of those brands is a HEIF or AVIF brand.  mif1 and msf1 (any HEIF still
+ * image or sequence) say nothing of the codec, so a file whose brands name
+ * AV1 is AVIF whatever else they say, and HEIF otherwise: the two only
+ * differ in the messages, as libheif reads both.  MP4, QuickTime and 3GP
+ * videos, and Canon's CR3 raw files, have ftyp boxes too, and none of
+ * these brands.
+ */
+static enum input_kind sniff_iso_bmff(const unsigned char *p, size_t n)
+{
+    static const char *const avif_brands[] = {"avif", "avis", NULL};
+    static const char *const heif_brands[] = {"heic", "heix", "heim", "heis", "hevc", "hevx",
+                                              "hevm", "hevs", "mif1", "msf1", NULL};
+    int heif = 0;
+
+    if (n < 16 || memcmp(p + 4, "ftyp", 4))
+        return IN_NONE;
+    /* libvips' own bound on the box, and whole brands only. */
+    uint32_t box = be32(p);
+    if (box < 16 || box > 2048 || box % 4)
+        return IN_NONE;
+    size_t end = box < n ? box : n;
+    if (end > SNIFF_BYTES)
+        end = SNIFF_BYTES;
+    for (size_t at = 8; at + 4 <= end; at += 4) {
+        if (at == 12)
+            continue; /* the minor version, not a brand */
+        if (brand_in(p + at, avif_brands))
+            return IN_AVIF;
+        heif |= brand_in(p + at, heif_brands);
+    }
+    return heif ? IN_HEIF : IN_NONE;
 }
 
 enum input_kind sniff_format(const unsigned char *p, size_t n)
@@ -24,9 +74,41 @@ enum input_kind sniff_format(const unsigned char *p, size_t n)
     if (starts_with(p, n, "II*\0", 4) || starts_with(p, n, "MM\0*", 4) ||
         starts_with(p, n, "II+\0", 4) || starts_with(p, n, "MM\0+", 4))
         return IN_TIFF;
+    /* JPEG XL: a bare codestream, or the codestream in its ISO BMFF container. */
+    if (starts_with(p, n, "\xff\x0a", 2) || starts_with(p, n, "\0\0\0\x0cJXL \r\n\x87\x0a", 12))
+        return IN_JXL;
+    enum input_kind bmff = sniff_iso_bmff(p, n);
+    if (bmff != IN_NONE)
+        return bmff;
     if (starts_with(p, n, "BM", 2))
         return IN_BMP;
     return IN_NONE;
+}
+
+int iso_bmff_cut_short(const unsigned char *p, size_t n)
+{
+    size_t at = 0;
+
+    while (at < n) {
+        if (n - at < 8)
+            return 1; /* a box header cut in two */
+        uint64_t size = be32(p + at);
+        size_t header = 8;
+        if (size == 1) { /* a 64-bit size follows the type */
+            if (n - at < 16)
+                return 1;
+            size = (uint64_t)be32(p + at + 8) << 32 | be32(p + at + 12);
+            header = 16;
+        }
+        if (size == 0)
+            return 0; /* the last box, to the end of the file, however long */
+        if (size < header)
+            return 0; /* no size a box can have: damage, not a cut */
+        if (size > n - at)
+            return 1;
+        at += (size_t)size;
+    }
+    return 0;
 }
 
 const char *input_kind_label(enum input_kind kind)
@@ -44,10 +126,30 @@ const char *input_kind_label(enum input_kind kind)
         return "WebP";
     case IN_TIFF:
         return "TIFF";
+    case IN_HEIF:
+        return "HEIF";
+    case IN_AVIF:
+        return "AVIF";
+    case IN_JXL:
+        return "JPEG XL";
     case IN_NONE:
         break;
     }
     return "image";
+}
+
+const char *input_kind_article(enum input_kind kind)
+{
+    /* "A-vif" and "image" start with a vowel; "heef", "jay-peg", "ping" and the rest do not. */
+    return kind == IN_AVIF || kind == IN_NONE ? "an" : "a";
+}
+
+/* A file of brand b: its four bytes, as text a report line may hold. */
+static void put_brand(char *out, const unsigned char *b)
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = b[i] >= 0x20 && b[i] < 0x7f && b[i] != '\'' ? (char)b[i] : '?';
+    out[4] = '\0';
 }
 
 int sniff_refusal(const char *path, const unsigned char *head, size_t n, char *buf, size_t len)
@@ -56,14 +158,24 @@ int sniff_refusal(const char *path, const unsigned char *head, size_t n, char *b
         snprintf(buf, len, "empty file (0 bytes)");
         return -1;
     }
-    if (sniff_format(head, n) == IN_NONE) {
+    if (sniff_format(head, n) != IN_NONE)
+        return 0;
+    enum input_kind named = input_kind_of(path);
+    if (n >= 12 && !memcmp(head + 4, "ftyp", 4)) {
+        /* A video, a CR3 raw file, a JPEG 2000 part 2...: say which, by its brand. */
+        char brand[5];
+        put_brand(brand, head + 8);
         snprintf(buf, len,
-                 "not a %s file (its content is none of the formats imgbatch reads: "
-                 "JPEG, PNG, GIF, WebP, TIFF, BMP)",
-                 input_kind_label(input_kind_of(path)));
+                 "not %s %s file (an ISO media file of brand '%s': a video, or a kind of image "
+                 "imgbatch does not read)",
+                 input_kind_article(named), input_kind_label(named), brand);
         return -1;
     }
-    return 0;
+    snprintf(buf, len,
+             "not %s %s file (its content is none of the formats imgbatch reads: "
+             "JPEG, PNG, GIF, WebP, TIFF, BMP, HEIF, AVIF, JPEG XL)",
+             input_kind_article(named), input_kind_label(named));
+    return -1;
 }
 
 /* The extension of the last path component, with its dot, or NULL. */
@@ -79,23 +191,31 @@ const char *file_extension(const char *name)
     return dot;
 }
 
+static const struct {
+    const char *ext;
+    enum input_kind kind;
+} read_extensions[] = {
+    {".jpg", IN_JPEG},  {".jpeg", IN_JPEG}, {".png", IN_PNG},  {".gif", IN_GIF},
+    {".bmp", IN_BMP},   {".webp", IN_WEBP}, {".tif", IN_TIFF}, {".tiff", IN_TIFF},
+    {".heic", IN_HEIF}, {".heif", IN_HEIF}, {".hif", IN_HEIF}, /* Canon's and Fujifilm's HEIF */
+    {".avif", IN_AVIF}, {".jxl", IN_JXL},
+};
+
 enum input_kind input_kind_of(const char *name)
 {
-    static const struct {
-        const char *ext;
-        enum input_kind kind;
-    } table[] = {
-        {".jpg", IN_JPEG}, {".jpeg", IN_JPEG}, {".png", IN_PNG},   {".gif", IN_GIF},
-        {".bmp", IN_BMP},  {".webp", IN_WEBP}, {".tif", IN_TIFF}, {".tiff", IN_TIFF},
-    };
     const char *ext = file_extension(name);
 
     if (!ext)
         return IN_NONE;
-    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-        if (!strcasecmp(ext, table[i].ext))
-            return table[i].kind;
+    for (size_t i = 0; i < sizeof(read_extensions) / sizeof(read_extensions[0]); i++)
+        if (!strcasecmp(ext, read_extensions[i].ext))
+            return read_extensions[i].kind;
     return IN_NONE;
+}
+
+const char *input_extensions(void)
+{
+    return ".jpg .jpeg .png .gif .bmp .webp .tif .tiff .heic .heif .hif .avif .jxl";
 }
 
 enum out_format output_format_for(enum out_format requested, enum input_kind kind)
@@ -109,6 +229,13 @@ enum out_format output_format_for(enum out_format requested, enum input_kind kin
         return FMT_WEBP;
     case IN_TIFF:
         return FMT_TIFF;
+    case IN_HEIF:
+        /* A phone's photo: JPEG, as an iPhone itself hands it out when asked to be compatible. */
+        return FMT_JPEG;
+    case IN_AVIF:
+    case IN_JXL:
+        /* The web's newer formats, often with transparency: WebP keeps it, lossy like them. */
+        return FMT_WEBP;
     default:
         return FMT_PNG; /* PNG, GIF and BMP */
     }
@@ -133,4 +260,9 @@ int format_keeps_kind(enum input_kind kind, enum out_format f)
 {
     return (kind == IN_JPEG && f == FMT_JPEG) || (kind == IN_PNG && f == FMT_PNG) ||
            (kind == IN_WEBP && f == FMT_WEBP) || (kind == IN_TIFF && f == FMT_TIFF);
+}
+
+int input_kind_written(enum input_kind kind)
+{
+    return kind == IN_JPEG || kind == IN_PNG || kind == IN_WEBP || kind == IN_TIFF;
 }

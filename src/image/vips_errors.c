@@ -3,6 +3,7 @@
  */
 #include "vips_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Strips "VipsForeignLoadJpeg: " style prefixes; libvips names its classes so. */
@@ -58,6 +59,15 @@ void vips_warnings_reset(void)
     vips_error_clear();
 }
 
+/* "(2.100)": libheif's error code and subcode, as libvips appends them to its words. */
+static int is_heif_code(const char *text)
+{
+    size_t n = strlen(text);
+
+    return n >= 5 && text[0] == '(' && text[n - 1] == ')' && strchr(text, '.') &&
+           strspn(text + 1, "0123456789.") == n - 2;
+}
+
 /*
  * libvips' error buffer as one line: class prefixes stripped, repeats and
  * the saver's echo of a failed decode ("unable to write to target
@@ -73,9 +83,20 @@ static GString *vips_errors_one_line(void)
         if (!*text || strstr(msg->str, text) || strstr(text, ".imgbatch-") ||
             strstr(text, "unable to write to target"))
             continue; /* libvips often says the same thing at several levels */
+        /*
+         * libheif's error codes on a line of their own ("(2.100)"), and the
+         * seeks its reader tried past the end of a cut file: noise beside
+         * the reason, which libheif gives in words.
+         */
+        if (g_str_has_prefix(text, "bad seek to ") || is_heif_code(text))
+            continue;
+        const char *code = strrchr(text, '(');
+        size_t len = strlen(text);
+        if (code && code > text && code[-1] == ' ' && is_heif_code(code))
+            len = (size_t)(code - 1 - text); /* "No 'meta' box (2.104)" */
         if (msg->len)
             g_string_append(msg, "; ");
-        g_string_append(msg, text);
+        g_string_append_len(msg, text, (gssize)len);
     }
     g_strfreev(lines);
     vips_error_clear();
@@ -92,29 +113,57 @@ void fail_from_vips(struct job_result *res, const char *what)
     g_string_free(msg, TRUE);
 }
 
-static const char *format_label(const char *path)
+/*
+ * libheif's own bound on an image (libvips 8.14 asks for 16384 pixels a
+ * side), met in the header like --max-pixels, and above it whatever
+ * --max-pixels says.
+ */
+static void fail_heif_limit(struct job_result *res, const char *m)
 {
-    return input_kind_label(input_kind_of(path));
+    const char *size = strstr(m, "Image size ");
+    int w, h, mw, mh;
+
+    if (size && sscanf(size, "Image size %dx%d exceeds the maximum image size %dx%d", &w, &h, &mw,
+                       &mh) == 4)
+        job_result_fail(res, "image too large: %dx%d, above the %dx%d libheif reads at most", w, h,
+                        mw, mh);
+    else
+        job_result_fail(res, "image too large: %s", m);
 }
 
-void fail_decoding(struct job_result *res, const char *path)
+/* Whether the input's boxes say it was cut, where libheif or libjxl only say a part is missing. */
+static int boxes_cut_short(const struct image_input *in)
+{
+    int boxes = in->kind == IN_HEIF || in->kind == IN_AVIF ||
+                (in->kind == IN_JXL && in->length >= 2 && in->data[0] == 0);
+
+    return boxes && iso_bmff_cut_short(in->data, in->length);
+}
+
+void fail_decoding(struct job_result *res, const struct image_input *in)
 {
     GString *msg = vips_errors_one_line();
     const char *m = msg->str;
     const char *damage = "corrupt";
+    enum input_kind kind = in->kind;
 
     if (strstr(m, "Premature end") || strstr(m, "runcated") || strstr(m, "end of file") ||
-        strstr(m, "Not enough"))
+        strstr(m, "Not enough") || boxes_cut_short(in))
         damage = "truncated";
+    else if (strstr(m, "JxlDecoderProcessInput"))
+        /* libjxl says no more than that it stopped, for a cut codestream and a damaged one. */
+        damage = "corrupt or truncated";
     if (strstr(m, "out of memory") || strstr(m, "Error creating thread"))
         /* Not damage: the file needs more memory than this worker may have. */
-        job_result_fail(res, "out of memory decoding %s (%s)", format_label(path), m);
+        job_result_fail(res, "out of memory decoding %s (%s)", input_kind_label(kind), m);
     else if (strstr(m, "not a known file format") || strstr(m, "is not in a known format"))
         /* libvips' text repeats the path, which the report line already shows. */
-        job_result_fail(res, "not a %s file (its content matches no supported format)",
-                        format_label(path));
+        job_result_fail(res, "not %s %s file (its content matches no supported format)",
+                        input_kind_article(kind), input_kind_label(kind));
+    else if (strstr(m, "Security limit exceeded"))
+        fail_heif_limit(res, m);
     else
-        job_result_fail(res, "%s %s (%s)", damage, format_label(path), m);
+        job_result_fail(res, "%s %s (%s)", damage, input_kind_label(kind), m);
     g_string_free(msg, TRUE);
 }
 

@@ -53,10 +53,12 @@ int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey);
 
 /*
  * Writes img in format fmt into the output's temporary file (output_file.h),
- * for the master to rename; input names the input in decode errors.
+ * for the master to rename; in, the input, words decode errors (the pixels
+ * are decoded while they are written).
  */
-int image_save_atomic(VipsImage *img, const char *input, const struct output_target *output,
-                      enum out_format fmt, const struct image_settings *s, struct job_result *res);
+int image_save_atomic(VipsImage *img, const struct image_input *in,
+                      const struct output_target *output, enum out_format fmt,
+                      const struct image_settings *s, struct job_result *res);
 
 /* ---- vips_errors.c */
 
@@ -66,11 +68,13 @@ void vips_warnings_catch(void);
 /*
  * Copies libvips' error buffer into res as one line and clears it.  what
  * says which step failed ("cannot open"); for decode errors, pass the
- * input's path instead and the message names the format and the damage:
- * "truncated JPEG (Premature end of JPEG file)".
+ * input instead and the message names the format it was sniffed as
+ * (whatever the file's name says) and the damage: "truncated JPEG
+ * (Premature end of JPEG file)", "truncated HEIF (...)" for a HEIC cut
+ * short and named .jpg.
  */
 void fail_from_vips(struct job_result *res, const char *what);
-void fail_decoding(struct job_result *res, const char *path);
+void fail_decoding(struct job_result *res, const struct image_input *in);
 
 /*
  * The decoder's word that the data ended before the image did, if it said

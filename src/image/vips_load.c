@@ -11,6 +11,10 @@
  * blocked, so a file named .jpg that really holds SVG, PDF or a Matlab file
  * is refused instead of reaching a loader nobody meant to expose; and for
  * each file, every loader but its sniffed format's.
+ *
+ * HEIF, AVIF and JPEG XL are loaded by name too, never found by libvips'
+ * search: its HEIF loader only knows files by their major brand, where the
+ * sniff (formats.c) also reads the compatible ones.
  */
 #include "vips_internal.h"
 
@@ -52,8 +56,9 @@ static int library_state;
 int vips_library_start(void)
 {
     static const char *allowed[] = {
-        "VipsForeignLoadJpeg", "VipsForeignLoadPng",  "VipsForeignLoadNsgif",
-        "VipsForeignLoadWebp", "VipsForeignLoadTiff", "VipsForeignLoadMagickBuffer",
+        "VipsForeignLoadJpeg",       "VipsForeignLoadPng",       "VipsForeignLoadNsgif",
+        "VipsForeignLoadWebp",       "VipsForeignLoadTiff",      "VipsForeignLoadMagickBuffer",
+        "VipsForeignLoadHeifBuffer", "VipsForeignLoadJxlBuffer",
     };
 
     if (library_state)
@@ -111,6 +116,11 @@ static const char *loader_class(enum input_kind kind)
     case IN_BMP:
         /* No libvips loader of its own: ImageMagick, under its policy (magick_policy.c). */
         return "VipsForeignLoadMagickBuffer";
+    case IN_HEIF:
+    case IN_AVIF:
+        return "VipsForeignLoadHeifBuffer"; /* libheif, with libde265 and dav1d or aom */
+    case IN_JXL:
+        return "VipsForeignLoadJxlBuffer";
     case IN_NONE:
         break;
     }
@@ -155,11 +165,38 @@ VipsImage *vips_input_load(const struct vips_input *vin, VipsAccess access)
         r = vips_magickload_buffer(in->data, in->length, &out, "access", access, "fail_on",
                                    vin->fail_on, NULL);
         break;
+    case IN_HEIF:
+    case IN_AVIF:
+        /*
+         * libheif applies the rotation and mirroring stored in the file
+         * (irot, imir) and libvips then drops the EXIF orientation, which
+         * the HEIF standard makes informative only: the image comes out
+         * upright, with orientation 1, and is turned once, not twice.
+         */
+        r = vips_heifload_buffer(in->data, in->length, &out, "access", access, "fail_on",
+                                 vin->fail_on, NULL);
+        break;
+    case IN_JXL:
+        /* libjxl applies the codestream's orientation itself and reports 1. */
+        r = vips_jxlload_buffer(in->data, in->length, &out, "access", access, "fail_on",
+                                vin->fail_on, NULL);
+        break;
     case IN_NONE:
         vips_error("imgbatch", "not a known file format");
         break;
     }
     return r ? NULL : out;
+}
+
+/*
+ * Whether libvips' thumbnail shrinks this format while decoding: JPEG by
+ * DCT scaling, WebP, TIFF and GIF in their own ways.  libheif and libjxl
+ * decode the whole image whatever the size asked (libvips' HEIF thumbnail
+ * would take the small preview some files carry, which is not the image).
+ */
+static int shrinks_on_load(enum input_kind kind)
+{
+    return kind != IN_HEIF && kind != IN_AVIF && kind != IN_JXL;
 }
 
 VipsImage *vips_input_thumbnail(const struct vips_input *vin, int width, int height,
@@ -170,6 +207,18 @@ VipsImage *vips_input_thumbnail(const struct vips_input *vin, int width, int hei
     /* libvips 8.14 honours an embedded profile only when asked to export to one. */
     const char *profile_option = to_srgb ? "export_profile" : NULL;
 
+    if (!shrinks_on_load(in->kind)) {
+        /* Its loader by name (see the top of this file), then the same thumbnail. */
+        VipsImage *whole = vips_input_load(vin, VIPS_ACCESS_SEQUENTIAL);
+        int r;
+        if (!whole)
+            return NULL;
+        r = vips_thumbnail_image(whole, &out, width, "height", height, "size", VIPS_SIZE_FORCE,
+                                 "no_rotate", no_rotate, "fail_on", vin->fail_on, profile_option,
+                                 "srgb", NULL);
+        g_object_unref(whole);
+        return r ? NULL : out;
+    }
     /* vips_thumbnail_buffer picks its loader by asking them all: only the sniffed one may answer. */
     allow_only_loader(in->kind);
     if (vips_thumbnail_buffer(in->data, in->length, &out, width, "height", height, "size",

@@ -162,7 +162,7 @@ static VipsImage *filter_full_size(const struct image_settings *s, const struct 
     if (orientation > 1) {
         loaded = vips_input_load(in, VIPS_ACCESS_RANDOM);
         if (!loaded) {
-            fail_decoding(res, in->in->shown);
+            fail_decoding(res, in->in);
             return NULL;
         }
         if (vips_autorot(loaded, &upright, NULL)) {
@@ -230,7 +230,7 @@ static VipsImage *scale(const struct image_settings *s, const struct vips_input 
     }
     thumb = vips_input_thumbnail(in, tw, th, s->no_rotate, colour);
     if (!thumb) {
-        fail_decoding(res, in->in->shown);
+        fail_decoding(res, in->in);
         return NULL;
     }
     if (s->op == IMAGE_THUMBNAIL && (tw != s->size.width || th != s->size.height)) {
@@ -264,7 +264,7 @@ void vips_process(const struct image_settings *s, const struct image_input *in,
     vips_warnings_reset();
     header = vips_input_load(&vin, VIPS_ACCESS_SEQUENTIAL);
     if (!header) {
-        fail_decoding(res, in->shown);
+        fail_decoding(res, in);
         return;
     }
     if (check_limit(s, header, res) < 0) {
@@ -283,7 +283,7 @@ void vips_process(const struct image_settings *s, const struct image_input *in,
     g_object_unref(header);
 
     /* The pixels are computed now, while saving: decode errors surface here. */
-    if (out && image_save_atomic(out, in->shown, &job->output, fmt, s, res) == 0) {
+    if (out && image_save_atomic(out, in, &job->output, fmt, s, res) == 0) {
         res->out_width = (uint32_t)out->Xsize;
         res->out_height = (uint32_t)out->Ysize;
     }

@@ -108,7 +108,7 @@ static gint64 sink_seek(VipsTargetCustom *t, gint64 offset, int whence, struct s
     return at;
 }
 
-static int write_pixels(VipsImage *img, int fd, const char *input,
+static int write_pixels(VipsImage *img, int fd, const struct image_input *in,
                         const struct output_target *output, enum out_format fmt,
                         const struct image_settings *s, struct job_result *res)
 {
@@ -131,13 +131,14 @@ static int write_pixels(VipsImage *img, int fd, const char *input,
         if (strstr(vips_error_buffer(), "write error") || strstr(vips_error_buffer(), "ENOSPC"))
             fail_from_vips(res, "cannot write");
         else
-            fail_decoding(res, input);
+            fail_decoding(res, in);
     }
     return r;
 }
 
-int image_save_atomic(VipsImage *img, const char *input, const struct output_target *output,
-                      enum out_format fmt, const struct image_settings *s, struct job_result *res)
+int image_save_atomic(VipsImage *img, const struct image_input *in,
+                      const struct output_target *output, enum out_format fmt,
+                      const struct image_settings *s, struct job_result *res)
 {
     VipsImage *flat = NULL, *clean = NULL;
     struct temp_output t;
@@ -159,7 +160,7 @@ int image_save_atomic(VipsImage *img, const char *input, const struct output_tar
         job_result_fail(res, "%s", err);
         goto done;
     }
-    if (write_pixels(clean, t.fd, input, output, fmt, s, res)) {
+    if (write_pixels(clean, t.fd, in, output, fmt, s, res)) {
         temp_output_abandon(&t);
         goto done;
     }

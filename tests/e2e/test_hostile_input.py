@@ -121,7 +121,7 @@ class SwapRaceTest(ImgbatchTestCase):
                     else:
                         self.assertEqual(rec["error"], "not a BMP file (its content is none "
                                          "of the formats imgbatch reads: JPEG, PNG, GIF, WebP, "
-                                         "TIFF, BMP)", describe(r.proc))
+                                         "TIFF, BMP, HEIF, AVIF, JPEG XL)", describe(r.proc))
         finally:
             stop.set()
             t.join()

@@ -15,7 +15,7 @@ import helpers
 from helpers import ImgbatchTestCase, corpus, run_json, run_text
 
 NOT_OURS = ("its content is none of the formats imgbatch reads: "
-            "JPEG, PNG, GIF, WebP, TIFF, BMP)")
+            "JPEG, PNG, GIF, WebP, TIFF, BMP, HEIF, AVIF, JPEG XL)")
 SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
        b'<rect width="8" height="8"/></svg>')
 
@@ -68,7 +68,9 @@ class OddInputTest(ImgbatchTestCase):
     def test_empty_and_not_images(self):
         self.assertEqual(self.error_of("empty.jpg"), "empty file (0 bytes)")
         self.assertEqual(self.error_of("text.jpg"), "not a JPEG file (" + NOT_OURS)
-        self.assertEqual(self.error_of("heif.jpg"), "not a JPEG file (" + NOT_OURS)
+        # A HEIF signature with nothing after it: read as HEIF, as a PNG named .jpg is
+        # read as PNG, and failed as one.
+        self.assertEqual(self.error_of("heif.jpg"), "corrupt HEIF (Invalid input: No 'meta' box)")
 
     def test_svg_and_pdf_never_reach_a_loader(self):
         """An SVG or PDF parser would run on untrusted input: refused on the signature,

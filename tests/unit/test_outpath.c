@@ -57,6 +57,21 @@ static void test_input_kind(void)
     CHECK_EQ_INT(input_kind_of("photos.jpg/readme"), IN_NONE);
     CHECK_EQ_INT(input_kind_of("a.b/c.png"), IN_PNG);
     CHECK_EQ_INT(input_kind_of("sub/dir/x.GIF"), IN_GIF);
+
+    /* HEIF (an iPhone's .HEIC, a camera's .HIF), AVIF, JPEG XL. */
+    CHECK_EQ_INT(input_kind_of("IMG_0001.HEIC"), IN_HEIF);
+    CHECK_EQ_INT(input_kind_of("a.heif"), IN_HEIF);
+    CHECK_EQ_INT(input_kind_of("A0001.HIF"), IN_HEIF);
+    CHECK_EQ_INT(input_kind_of("a.avif"), IN_AVIF);
+    CHECK_EQ_INT(input_kind_of("a.jxl"), IN_JXL);
+    CHECK_EQ_INT(input_kind_of("a.heics"), IN_NONE); /* a sequence */
+    CHECK_EQ_INT(input_kind_of("a.avifs"), IN_NONE);
+}
+
+static void test_extension_list(void)
+{
+    /* The extensions a message lists are the ones read. */
+    CHECK(strstr(input_extensions(), ".heic .heif .hif .avif .jxl") != NULL);
 }
 
 static void test_output_format(void)
@@ -67,6 +82,18 @@ static void test_output_format(void)
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_PNG), FMT_PNG);
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_GIF), FMT_PNG);
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_BMP), FMT_PNG);
+    /* A phone's HEIC becomes JPEG; AVIF and JPEG XL, which may hold transparency, WebP. */
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_HEIF), FMT_JPEG);
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_AVIF), FMT_WEBP);
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_JXL), FMT_WEBP);
+    CHECK_EQ_INT(output_format_for(FMT_PNG, IN_HEIF), FMT_PNG);
+    CHECK(!format_keeps_kind(IN_HEIF, FMT_JPEG));
+    CHECK(!format_keeps_kind(IN_AVIF, FMT_WEBP));
+    CHECK(input_kind_written(IN_JPEG) && input_kind_written(IN_PNG));
+    CHECK(input_kind_written(IN_WEBP) && input_kind_written(IN_TIFF));
+    CHECK(!input_kind_written(IN_GIF) && !input_kind_written(IN_BMP));
+    CHECK(!input_kind_written(IN_HEIF) && !input_kind_written(IN_AVIF));
+    CHECK(!input_kind_written(IN_JXL) && !input_kind_written(IN_NONE));
     CHECK_EQ_INT(output_format_for(FMT_JPEG, IN_PNG), FMT_JPEG);
     CHECK_EQ_INT(output_format_for(FMT_WEBP, IN_JPEG), FMT_WEBP);
 
@@ -102,6 +129,13 @@ static void test_output_relpath(void)
     EXPECT_RELPATH("a.TIF", FMT_AUTO, "", "a.TIF");
     EXPECT_RELPATH("a.jpg", FMT_JPEG, "", "a.jpg");
     EXPECT_RELPATH("a.JPG", FMT_JPEG, "", "a.JPG");
+
+    /* HEIF becomes JPEG, AVIF and JPEG XL WebP. */
+    EXPECT_RELPATH("IMG_0001.HEIC", FMT_AUTO, "", "IMG_0001.jpg");
+    EXPECT_RELPATH("a.hif", FMT_AUTO, "", "a.jpg");
+    EXPECT_RELPATH("a.avif", FMT_AUTO, "", "a.webp");
+    EXPECT_RELPATH("a.jxl", FMT_AUTO, "_small", "a_small.webp");
+    EXPECT_RELPATH("a.heic", FMT_PNG, "", "a.png");
 
     /* GIF and BMP become PNG. */
     EXPECT_RELPATH("a.gif", FMT_AUTO, "", "a.png");
@@ -190,6 +224,9 @@ static void test_is_output_name(void)
     CHECK(is_output_name("a_small.png", FMT_AUTO, "_small"));
     CHECK(is_output_name("a_small.webp", FMT_AUTO, "_small"));
     CHECK(!is_output_name("a_small.gif", FMT_AUTO, "_small")); /* a GIF becomes a PNG */
+    CHECK(!is_output_name("a_small.heic", FMT_AUTO, "_small")); /* a HEIF becomes a JPEG */
+    CHECK(!is_output_name("a_small.avif", FMT_AUTO, "_small"));
+    CHECK(!is_output_name("a_small.jxl", FMT_AUTO, "_small"));
     CHECK(!is_output_name("a.jpg", FMT_AUTO, "_small"));
     CHECK(!is_output_name("_small/a.jpg", FMT_AUTO, "_small")); /* the stem, not the folder */
     CHECK(!is_output_name("a_small", FMT_AUTO, "_small"));      /* not an image */
@@ -208,6 +245,7 @@ int main(void)
 {
     test_is_output_name();
     test_input_kind();
+    test_extension_list();
     test_output_format();
     test_output_relpath();
     test_path_join();
