@@ -40,6 +40,14 @@ const char *file_extension(const char *name);
 /* The kind an input file name announces by its extension, case-insensitive. */
 enum input_kind input_kind_of(const char *name);
 
+/*
+ * For a name whose extension announces a kind of image imgbatch does not
+ * read (.psd, .svg, .cr2...): why it is not read, one static line ("a
+ * Photoshop document, a kind of image imgbatch does not read").  NULL for
+ * the kinds it reads and for names that announce no image.
+ */
+const char *unread_image_kind(const char *name);
+
 /* The extensions input_kind_of knows, for messages: ".jpg .jpeg .png ...". */
 const char *input_extensions(void);
 

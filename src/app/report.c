@@ -79,6 +79,19 @@ void report_skipped(struct report *r, const char *input, const char *reason)
     end_line(r);
 }
 
+void report_not_read(struct report *r, const char *input, const char *reason)
+{
+    if (!r->json && !r->quiet && !r->reader_gone) {
+        begin_line(r);
+        text_put_file(r->out, "-", input, NULL);
+        fputs(": skipped: ", r->out);
+        text_put_message(r->out, reason);
+        putc('\n', r->out);
+        end_line(r);
+    }
+    report_skipped(r, input, reason);
+}
+
 void report_up_to_date(struct report *r, const char *input, const char *output)
 {
     r->skipped++;

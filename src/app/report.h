@@ -51,6 +51,13 @@ void report_ok(struct report *r, const char *input, const char *output,
 /* A file not processed, and why: counted; a line only with --json. */
 void report_skipped(struct report *r, const char *input, const char *reason);
 
+/*
+ * A file skipped as an image of a kind imgbatch does not read (.psd, .cr2):
+ * as report_skipped, and a line in the text report too, for the user may
+ * have expected it done.
+ */
+void report_not_read(struct report *r, const char *input, const char *reason);
+
 /* A file skipped by --incremental: its output is up to date.  Counted as skipped. */
 void report_up_to_date(struct report *r, const char *input, const char *output);
 

@@ -244,8 +244,13 @@ static int plan(struct batch *b)
     struct report_style style = {b->opts->json, b->opts->quiet, op_name(b->opts->op),
                                  b->opts->shard_index, b->opts->shard_count};
     report_init(&b->report, stdout, &style);
-    for (size_t i = 0; i < b->scan.skipped_count; i++)
-        report_skipped(&b->report, b->scan.skipped[i].input, b->scan.skipped[i].reason);
+    for (size_t i = 0; i < b->scan.skipped_count; i++) {
+        const struct scan_skip *skip = &b->scan.skipped[i];
+        if (skip->not_read)
+            report_not_read(&b->report, skip->input, skip->reason);
+        else
+            report_skipped(&b->report, skip->input, skip->reason);
+    }
     for (size_t i = 0; i < b->scan.count; i++) {
         struct scan_entry *e = &b->scan.entries[i];
         if (e->error)

@@ -69,19 +69,29 @@ static int ours(const struct walk *w, const char *rel)
     return shard_contains(rel, w->req->shard_index, w->req->shard_count);
 }
 
-static void add_skipped(struct walk *w, const char *rel, const char *reason)
+static struct scan_skip *add_skipped(struct walk *w, const char *rel, const char *reason)
 {
     struct scan_result *r = w->r;
 
     if (!ours(w, rel))
-        return;
+        return NULL;
     if (r->skipped_count == r->skipped_cap) {
         r->skipped_cap = r->skipped_cap ? r->skipped_cap * 2 : 16;
         r->skipped = xrealloc(r->skipped, r->skipped_cap * sizeof(*r->skipped));
     }
     r->skipped[r->skipped_count].input = shown_path(w, rel);
     r->skipped[r->skipped_count].reason = reason;
-    r->skipped_count++;
+    r->skipped[r->skipped_count].not_read = 0;
+    return &r->skipped[r->skipped_count++];
+}
+
+/* A file named as an image of a kind imgbatch does not read: skipped, and said so. */
+static void add_not_read(struct walk *w, const char *rel, const char *why)
+{
+    struct scan_skip *skip = add_skipped(w, rel, why);
+
+    if (skip)
+        skip->not_read = 1;
 }
 
 static void fill_entry(struct scan_entry *e, const struct scan_request *req, const char *rel,
@@ -203,6 +213,8 @@ static void consider(struct walk *w, int dirfd, const char *name, const char *re
             add_skipped(w, rel, "named as an output of this command, beside its input");
         else if (named_image)
             add_file(w, rel, &st);
+        else if (unread_image_kind(base ? base + 1 : rel))
+            add_not_read(w, rel, unread_image_kind(base ? base + 1 : rel));
         else
             add_skipped(w, rel, "not an image file by its extension");
     } else if (named_image || listed) {
@@ -383,8 +395,11 @@ static int scan_file_operand(struct walk *w, const char *input, const struct sta
     char *open_name = NULL;
 
     if (input_kind_of(base) == IN_NONE) {
-        snprintf(err, errlen, "INPUT %s is not an image by its extension (%s)", input,
-                 input_extensions());
+        if (unread_image_kind(base))
+            snprintf(err, errlen, "INPUT %s is %s", input, unread_image_kind(base));
+        else
+            snprintf(err, errlen, "INPUT %s is not an image by its extension (%s)", input,
+                     input_extensions());
         return -1;
     }
     if (lstat(input, &lst) == 0 && S_ISLNK(lst.st_mode)) {

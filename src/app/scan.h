@@ -5,10 +5,12 @@
  * takes each INPUT file, keeps the files
  * whose extension names an image format, skips hidden files and the OUTPUT
  * directory itself, and maps each input to its output.  Other files are
- * listed as skipped.  Files that must not run (two inputs sharing one
- * output, an output that is an input, a FIFO or a dangling link named like
- * an image) get an error here, so they are reported without any work done
- * and no worker ever opens a FIFO and blocks.
+ * listed as skipped, those named as images of a kind imgbatch does not read
+ * (.psd, .cr2: unread_image_kind) marked so, to be told.  Files that must
+ * not run (two inputs sharing one output, an output that is an input, a
+ * FIFO or a dangling link named like an image) get an error here, so they
+ * are reported without any work done and no worker ever opens a FIFO and
+ * blocks.
  */
 #ifndef IMGBATCH_SCAN_H
 #define IMGBATCH_SCAN_H
@@ -53,6 +55,7 @@ struct scan_entry {
 struct scan_skip {
     char *input;        /* as shown */
     const char *reason; /* static text */
+    int not_read;       /* an image of a kind imgbatch does not read: told in every report */
 };
 
 /* A file by identity, whatever its name. */

@@ -218,6 +218,55 @@ const char *input_extensions(void)
     return ".jpg .jpeg .png .gif .bmp .webp .tif .tiff .heic .heif .hif .avif .jxl";
 }
 
+/*
+ * Images of the kinds people keep beside the ones imgbatch reads: a
+ * camera's raw files beside its JPEGs, the layered documents beside their
+ * exports, vector drawings, icons.  Skipping them is right (a raw file is
+ * not a damaged JPEG, and a run should not fail for it every night), but
+ * not silently: the user may have expected them done.
+ */
+static const struct {
+    const char *exts; /* space-separated, each with its dot */
+    const char *why;
+} unread_kinds[] = {
+    {".dng .cr2 .cr3 .crw .nef .nrw .arw .srf .sr2 .orf .rw2 .raf .pef .srw .x3f .3fr .iiq "
+     ".erf .mrw .kdc .dcr .mos .rwl .raw",
+     "a camera raw image, a kind imgbatch does not read (export it as JPEG or TIFF first)"},
+    {".psd .psb", "a Photoshop document, a kind of image imgbatch does not read"},
+    {".xcf", "a GIMP image, a kind imgbatch does not read"},
+    {".kra .ora", "a layered painting (Krita, OpenRaster), a kind of image imgbatch does not read"},
+    {".svg .svgz", "an SVG drawing, a kind of image imgbatch does not read"},
+    {".pdf", "a PDF document, a kind of image imgbatch does not read"},
+    {".eps .ps .ai", "a PostScript or Illustrator drawing, a kind of image imgbatch does not read"},
+    {".wmf .emf", "a Windows metafile, a kind of image imgbatch does not read"},
+    {".ico .cur .icns", "an icon file, a kind of image imgbatch does not read"},
+    {".jp2 .j2k .j2c .jpf .jpx .jpm", "a JPEG 2000 image, a kind imgbatch does not read"},
+    {".jxr .hdp .wdp", "a JPEG XR image, a kind imgbatch does not read"},
+    {".heics .avifs", "an image sequence, a kind of image imgbatch does not read"},
+    {".exr .hdr", "a high dynamic range image (OpenEXR, Radiance), a kind imgbatch does not read"},
+    {".tga .pcx .dds .qoi .ppm .pgm .pbm .pnm .pam .pfm .fits .fit .djvu",
+     "an image in a format imgbatch does not read"},
+};
+
+const char *unread_image_kind(const char *name)
+{
+    const char *ext = file_extension(name);
+    size_t len = ext ? strlen(ext) : 0;
+
+    if (len < 2)
+        return NULL;
+    for (size_t i = 0; i < sizeof(unread_kinds) / sizeof(unread_kinds[0]); i++) {
+        for (const char *e = unread_kinds[i].exts; *e;) {
+            size_t n = strcspn(e, " ");
+            if (n == len && !strncasecmp(e, ext, n))
+                return unread_kinds[i].why;
+            e += n;
+            e += *e == ' ';
+        }
+    }
+    return NULL;
+}
+
 enum out_format output_format_for(enum out_format requested, enum input_kind kind)
 {
     if (requested != FMT_AUTO)

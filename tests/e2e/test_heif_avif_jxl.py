@@ -2,7 +2,8 @@
 (tests/data/formats, README.md there): the sizes, every operation, the colours against
 the JPEG of the same picture, orientation stored as HEIF's irot, as EXIF only and in a
 JPEG XL codestream, a Display P3 profile, transparency, a 10-bit HEIF, --max-pixels
-read from the header, files named for another format, and damaged files.
+read from the header, files named for another format, damaged files, and images of
+kinds imgbatch does not read, which are skipped with a line saying so.
 """
 
 import io
@@ -13,7 +14,7 @@ import unittest
 from PIL import Image, ImageCms, ImageStat
 
 import helpers
-from helpers import ImgbatchTestCase, corpus, open_loaded, run_json, run_text
+from helpers import ImgbatchTestCase, corpus, open_loaded, run, run_json, run_text
 
 FORMATS = os.path.join(helpers.TEST_DATA, "formats")
 EXTENSIONS = ("heic", "avif", "jxl")
@@ -375,6 +376,74 @@ class DamagedTest(FormatsTestCase):
         status = {os.path.basename(x["input"]): x["status"] for x in r.records}
         self.assertEqual(status, {"photo.heic": "would_process", "photo.avif": "would_process",
                                   "x.jxl": "would_process", "text.heic": "refused"})
+
+
+class NotReadTest(ImgbatchTestCase):
+    """Images of kinds imgbatch does not read: skipped, as before, but said so, in the
+    text report too; the run still succeeds (a camera's raw files beside its JPEGs are
+    no failure, and must not fail a nightly run for ever)."""
+
+    NOT_READ = {"IMG_0001.CR2": "camera raw", "DSC_0002.nef": "camera raw",
+                "layers.psd": "Photoshop", "logo.svg": "SVG", "scan.pdf": "PDF",
+                "favicon.ico": "icon"}
+
+    def make(self):
+        inp = self.mkdir("in")
+        helpers.solid(os.path.join(inp, "photo.jpg"), (20, 10), (200, 30, 30))
+        for name in self.NOT_READ:
+            with open(os.path.join(inp, name), "wb") as f:
+                f.write(b"not read\n")
+        with open(os.path.join(inp, "notes.txt"), "w") as f:
+            f.write("no image\n")
+        return inp
+
+    def test_text_report_says_why(self):
+        inp = self.make()
+        p = run(["resize", inp, self.path("out")])
+        self.assertExit(p, 0)
+        lines = [l for l in p.out.split("\n") if l.startswith("- ")]
+        told = {}
+        for line in lines:
+            path, _, why = line[2:].partition(": skipped: ")
+            told[os.path.basename(path)] = why
+        self.assertEqual(sorted(told), sorted(self.NOT_READ), helpers.describe(p))
+        for name, kind in self.NOT_READ.items():
+            self.assertIn(kind, told[name])
+            self.assertIn("imgbatch does not read", told[name])
+        self.assertIn(os.path.join(inp, "IMG_0001.CR2") + ": skipped: a camera raw image",
+                      p.out)
+        self.assertNotIn("notes.txt", p.out)  # not an image at all: nothing to say
+        self.assertRegex(p.out, r"resize: 1 ok, 0 failed, %d skipped" % (len(self.NOT_READ) + 1))
+
+    def test_json_and_quiet(self):
+        inp = self.make()
+        r = run_json(["resize", inp, self.path("out")])
+        self.assertExit(r.proc, 0)
+        recs = r.by_name()
+        for name, kind in self.NOT_READ.items():
+            self.assertEqual(recs[name]["status"], "skipped")
+            self.assertIn(kind, recs[name]["reason"])
+        self.assertEqual(recs["notes.txt"]["reason"], "not an image file by its extension")
+        p = run(["resize", inp, self.path("out2"), "--quiet"])
+        self.assertExit(p, 0)
+        self.assertNotIn("skipped: ", p.out + p.err)
+
+    def test_dry_run_lists_them(self):
+        inp = self.make()
+        p = run(["resize", inp, self.path("out"), "--dry-run"])
+        self.assertExit(p, 0)
+        self.assertRegex(p.out, r"(?m)^skip +.*layers\.psd: a Photoshop document")
+
+    def test_named_input_file(self):
+        inp = self.make()
+        p = run(["resize", os.path.join(inp, "layers.psd"), self.path("out")])
+        self.assertExit(p, 2)
+        self.assertIn("layers.psd is a Photoshop document, a kind of image imgbatch does not "
+                      "read", p.err)
+        p = run(["resize", os.path.join(inp, "notes.txt"), self.path("out")])
+        self.assertExit(p, 2)
+        self.assertIn("notes.txt is not an image by its extension (.jpg .jpeg .png .gif .bmp "
+                      ".webp .tif .tiff .heic .heif .hif .avif .jxl)", p.err)
 
 
 if __name__ == "__main__":

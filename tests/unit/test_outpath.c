@@ -68,8 +68,40 @@ static void test_input_kind(void)
     CHECK_EQ_INT(input_kind_of("a.avifs"), IN_NONE);
 }
 
-static void test_extension_list(void)
+static void test_unread_kinds(void)
 {
+    /* Images of kinds imgbatch does not read: named, so that the report can say so. */
+    CHECK(unread_image_kind("a.psd") != NULL);
+    CHECK(strstr(unread_image_kind("a.psd"), "Photoshop") != NULL);
+    CHECK(strstr(unread_image_kind("IMG_0001.CR2"), "camera raw") != NULL);
+    CHECK(strstr(unread_image_kind("DSC_0001.NEF"), "camera raw") != NULL);
+    CHECK(strstr(unread_image_kind("a.dng"), "camera raw") != NULL);
+    CHECK(strstr(unread_image_kind("x/a.arw"), "camera raw") != NULL);
+    CHECK(strstr(unread_image_kind("logo.svg"), "SVG") != NULL);
+    CHECK(strstr(unread_image_kind("doc.pdf"), "PDF") != NULL);
+    CHECK(strstr(unread_image_kind("favicon.ico"), "icon") != NULL);
+    CHECK(strstr(unread_image_kind("a.jp2"), "JPEG 2000") != NULL);
+    CHECK(strstr(unread_image_kind("a.xcf"), "GIMP") != NULL);
+    CHECK(strstr(unread_image_kind("a.eps"), "PostScript") != NULL);
+    CHECK(strstr(unread_image_kind("live.heics"), "sequence") != NULL);
+    CHECK(unread_image_kind("a.tga") != NULL);
+    /* Every reason says that imgbatch does not read it. */
+    CHECK(strstr(unread_image_kind("a.tga"), "imgbatch does not read") != NULL);
+    CHECK(strstr(unread_image_kind("a.raw"), "imgbatch does not read") != NULL);
+
+    /* Not images, images it reads, and near misses: nothing to say. */
+    CHECK(unread_image_kind("notes.txt") == NULL);
+    CHECK(unread_image_kind("a.jpg") == NULL);
+    CHECK(unread_image_kind("a.heic") == NULL);
+    CHECK(unread_image_kind("a.jxl") == NULL);
+    CHECK(unread_image_kind("psd") == NULL);
+    CHECK(unread_image_kind(".psd") == NULL); /* hidden, no extension */
+    CHECK(unread_image_kind("a.ps2") == NULL);
+    CHECK(unread_image_kind("a.p") == NULL);
+    CHECK(unread_image_kind("a.") == NULL);
+    CHECK(unread_image_kind("a.psd.txt") == NULL);
+    CHECK(unread_image_kind("photos.psd/readme") == NULL);
+
     /* The extensions a message lists are the ones read. */
     CHECK(strstr(input_extensions(), ".heic .heif .hif .avif .jxl") != NULL);
 }
@@ -245,7 +277,7 @@ int main(void)
 {
     test_is_output_name();
     test_input_kind();
-    test_extension_list();
+    test_unread_kinds();
     test_output_format();
     test_output_relpath();
     test_path_join();
