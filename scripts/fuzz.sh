@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-300}
-targets=(frame cli jpeg_markers)
+targets=(frame cli jpeg_markers sniff)
 BUILD_DIR=build-fuzz CC=clang scripts/setup.sh -DIMGBATCH_FUZZ=ON
 
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
