@@ -791,8 +791,9 @@ static const struct help_section {
                    "                      W, Wx, xH, WxH or WxH^, all one centre-cropped box)\n"},
          {FOR_ALL, "  -q, --quality N     JPEG/WebP quality 1..100 (default 85)\n"},
          {FOR_ALL,
-          "  -f, --format F      auto, jpeg, png, webp or tiff (default auto: JPEG, WebP and\n"
-          "                      TIFF keep their format; PNG, GIF and BMP become PNG)\n"},
+          "  -f, --format F      auto, jpeg, png, webp or tiff (default auto: JPEG, PNG,\n"
+          "                      WebP and TIFF keep their format; GIF and BMP become PNG,\n"
+          "                      HEIF becomes JPEG, AVIF and JPEG XL become WebP)\n"},
          {FOR_ALL,
           "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
          {FOR_ALL,
@@ -892,7 +893,8 @@ static const char operands_help[] =
     "INPUT is an image or a folder, and there may be several.  OUTPUT is a folder,\n"
     "created if missing; for one INPUT image it may be an image file (out.webp),\n"
     "written in the format its extension names.  An existing folder, or a name\n"
-    "ending in /, is always a folder.\n";
+    "ending in /, is always a folder.  Images are read by their content: JPEG,\n"
+    "PNG, GIF, WebP, TIFF, BMP, HEIF (HEIC), AVIF and JPEG XL.\n";
 
 /* Whether an entry of the help describes --name (and not a longer name it begins). */
 static int entry_describes(const struct help_entry *e, const char *name)

@@ -1,7 +1,7 @@
 """The documentation cannot drift from the program: every option `imgbatch --help` prints
 is documented in the man page's OPTIONS section and in README.md, every option the man
 page documents exists in --help, and so do the commands, the exit statuses and the
-version. The man page renders without a groff warning, and `cmake --install` puts the
+version; the three name the formats read and the extensions taken as the program does. The man page renders without a groff warning, and `cmake --install` puts the
 program and its man page where they belong.
 
 The build directory comes from IMGBATCH_BUILD_DIR, else the directory of $IMGBATCH.
@@ -160,6 +160,57 @@ class OptionsDocumentedTest(unittest.TestCase):
         self.assertEqual(len(th), 1, "one .TH line")
         self.assertIn('"%s"' % p.out.split("\n")[0], th[0],
                       ".TH names another version than imgbatch --version")
+
+
+def format_list(text):
+    """"JPEG, PNG and BMP, HEIF (HEIC), AVIF and JPEG XL" as a set of names."""
+    text = re.sub(r"\s*\([^)]*\)", "", " ".join(text.split()))
+    return {name.strip() for name in re.split(r",| and ", text) if name.strip()}
+
+
+class FormatsDocumentedTest(ImgbatchTestCase):
+    """--help, the man page and README.md name the formats imgbatch reads and the
+    extensions it takes as it does."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.help = help_text()
+        cls.man = plain_troff(read(MAN_PAGE))
+        cls.readme = read(README)
+
+    def test_formats_read(self):
+        # The program's own list: the refusal of a file that is none of them.
+        inp = self.mkdir("in")
+        with open(os.path.join(inp, "notes.jpg"), "w") as f:
+            f.write("no image\n")
+        p = run(["resize", inp, self.path("out")])
+        m = re.search(r"formats imgbatch reads: ([^)]*)\)", p.out + p.err)
+        self.assertIsNotNone(m, describe(p))
+        program = format_list(m.group(1))
+        self.assertIn("JPEG XL", program)
+        documented = {
+            "--help": re.search(r"read by their content: (.*?)\.\n", self.help, re.S),
+            "the man page": re.search(r"Files are then read by their content: only (.*?) ever "
+                                      r"reach a decoder", self.man, re.S),
+            "README.md": re.search(r"^It reads (.*?),\s+and writes", self.readme, re.S | re.M),
+        }
+        for where, found in documented.items():
+            self.assertIsNotNone(found, "%s lists no formats read" % where)
+            self.assertEqual(format_list(found.group(1)), program, where)
+
+    def test_extensions(self):
+        with open(self.path("notes.txt"), "w") as f:
+            f.write("no image\n")
+        p = run(["resize", self.path("notes.txt"), self.path("out")])
+        m = re.search(r"not an image by its extension \(([^)]*)\)", p.err)
+        self.assertIsNotNone(m, describe(p))
+        program = m.group(1).split()
+        self.assertIn(".heic", program)
+        for where, text in (("the man page", self.man), ("README.md", self.readme)):
+            found = re.search(r"Files are chosen by extension, case-insensitive\w*:(.*?)\.\s",
+                              text, re.S)
+            self.assertIsNotNone(found, "%s lists no extensions" % where)
+            self.assertEqual(found.group(1).split(), program, where)
 
 
 class ManPageRendersTest(unittest.TestCase):
