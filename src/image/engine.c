@@ -47,6 +47,16 @@ void image_library_shutdown(void)
     magick_policy_remove();
 }
 
+/*
+ * libheif reports an allocation that failed as whatever step it was in
+ * ("Unsupported color conversion", "Decoder plugin generated an error"),
+ * which reads as damage.
+ */
+static int hides_out_of_memory(enum input_kind kind)
+{
+    return kind == IN_HEIF || kind == IN_AVIF;
+}
+
 void image_process(const struct image_settings *s, const struct image_job *job,
                    struct job_result *res)
 {
@@ -55,6 +65,7 @@ void image_process(const struct image_settings *s, const struct image_job *job,
 
     if (image_input_read(&in, job, s, res) < 0)
         return;
+    enum input_kind kind = in.kind;
     if (in.kind == IN_JPEG && jpeg_fast_process(s, &in, &job->output, fmt, res)) {
         /* done, well or not, by TurboJPEG */
     } else if (image_library_start(s) < 0) {
@@ -68,5 +79,13 @@ void image_process(const struct image_settings *s, const struct image_job *job,
         memcpy(why, res->error, sizeof(why));
         job_result_fail(res, "%s; the limit is %lld MB per worker (--max-memory)", why,
                         s->max_memory_mb);
+    } else if (!res->ok && s->max_memory_mb > 0 && hides_out_of_memory(kind) &&
+               !strncmp(res->error, "corrupt ", 8)) {
+        char why[sizeof(res->error)];
+        memcpy(why, res->error, sizeof(why));
+        job_result_fail(res,
+                        "%s, or out of memory: libheif words both alike, and the limit is "
+                        "%lld MB per worker (--max-memory)",
+                        why, s->max_memory_mb);
     }
 }

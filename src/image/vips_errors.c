@@ -153,15 +153,17 @@ void fail_decoding(struct job_result *res, const struct image_input *in)
     else if (strstr(m, "JxlDecoderProcessInput"))
         /* libjxl says no more than that it stopped, for a cut codestream and a damaged one. */
         damage = "corrupt or truncated";
-    if (strstr(m, "out of memory") || strstr(m, "Error creating thread"))
+    if (strstr(m, "Security limit exceeded"))
+        /* Before the memory test: libheif files its limit under "Memory allocation error". */
+        fail_heif_limit(res, m);
+    else if (strstr(m, "out of memory") || strstr(m, "Error creating thread") ||
+             strstr(m, "Cannot allocate memory"))
         /* Not damage: the file needs more memory than this worker may have. */
         job_result_fail(res, "out of memory decoding %s (%s)", input_kind_label(kind), m);
     else if (strstr(m, "not a known file format") || strstr(m, "is not in a known format"))
         /* libvips' text repeats the path, which the report line already shows. */
         job_result_fail(res, "not %s %s file (its content matches no supported format)",
                         input_kind_article(kind), input_kind_label(kind));
-    else if (strstr(m, "Security limit exceeded"))
-        fail_heif_limit(res, m);
     else
         job_result_fail(res, "%s %s (%s)", damage, input_kind_label(kind), m);
     g_string_free(msg, TRUE);
