@@ -298,8 +298,13 @@ static void test_defaults(void)
     CHECK_EQ_INT(o.op, OP_CONVERT);
     CHECK_EQ_STR(op_name(o.op), "convert");
 
-    /* As cp: every operand but the last is an INPUT, wherever the options stand. */
-    CHECK_EQ_INT(parse(ARGV("resize", "a.jpg", "-s", "10x10", "b.jpg", "photos", "out/"), &o), 0);
+    /*
+     * As cp: every operand but the last is an INPUT, wherever the options stand.
+     * o.inputs points into argv, so argv must outlive the checks (an ARGV inside
+     * CHECK_EQ_INT's block would not: AddressSanitizer's stack-use-after-scope).
+     */
+    char **cp_argv = ARGV("resize", "a.jpg", "-s", "10x10", "b.jpg", "photos", "out/");
+    CHECK_EQ_INT(parse(cp_argv, &o), 0);
     CHECK_EQ_INT(o.ninputs, 3);
     CHECK_EQ_STR(o.inputs[0], "a.jpg");
     CHECK_EQ_STR(o.inputs[1], "b.jpg");
