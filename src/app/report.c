@@ -83,7 +83,7 @@ void report_not_read(struct report *r, const char *input, const char *reason)
 {
     if (!r->json && !r->quiet && !r->reader_gone) {
         begin_line(r);
-        text_put_file(r->out, "-", input, NULL);
+        text_put_file(r->out, "?", input, NULL);
         fputs(": skipped: ", r->out);
         text_put_message(r->out, reason);
         putc('\n', r->out);

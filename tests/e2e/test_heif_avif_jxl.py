@@ -401,7 +401,7 @@ class NotReadTest(ImgbatchTestCase):
         inp = self.make()
         p = run(["resize", inp, self.path("out")])
         self.assertExit(p, 0)
-        lines = [l for l in p.out.split("\n") if l.startswith("- ")]
+        lines = [l for l in p.out.split("\n") if l.startswith("? ")]
         told = {}
         for line in lines:
             path, _, why = line[2:].partition(": skipped: ")
