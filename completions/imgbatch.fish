@@ -24,7 +24,7 @@ complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s q -l quality 
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s f -l format -x -a 'auto jpeg png webp tiff' -d 'output format'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s r -l recursive -d 'descend into subdirectories'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l suffix -x -d 'insert S before the output extension'
-complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l quiet -d 'no success lines'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l quiet -d 'nothing but failures'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l json -d 'one JSON object per file, then a summary'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l no-rotate -d 'ignore the EXIF orientation'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l keep-metadata -d 'keep EXIF and XMP metadata'

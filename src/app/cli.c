@@ -774,7 +774,8 @@ static const struct help_section {
           "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
          {FOR_ALL,
           "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg)\n"},
-         {FOR_ALL, "      --quiet         no success lines: failures and the summary only\n"},
+         {FOR_ALL, "      --quiet         nothing but failures: no success lines, and no summary\n"
+                   "                      when nothing failed\n"},
          {FOR_ALL, "      --json          one JSON object per file, then a summary object\n"},
          {FOR_ALL, "      --no-rotate     ignore the EXIF orientation\n"},
          {FOR_ALL, "      --keep-metadata keep EXIF and XMP metadata (default: stripped; the ICC\n"

@@ -7,10 +7,11 @@
 #include <signal.h>
 #include <string.h>
 
-void report_init(struct report *r, FILE *out, const struct report_style *style)
+void report_init(struct report *r, FILE *out, FILE *err, const struct report_style *style)
 {
     memset(r, 0, sizeof(*r));
     r->out = out;
+    r->err = err;
     r->json = style->json;
     r->quiet = style->quiet;
     r->op = style->op;
@@ -25,14 +26,25 @@ static void begin_line(struct report *r)
 }
 
 /*
- * Flushes the line just written.  A reader that went away (EPIPE: "imgbatch
- * ... | head") is remembered, so the caller can stop the run and nothing
- * more is written; other errors (a full disk) are seen at the end.
+ * Flushes the line just written to stream.  A reader that went away (EPIPE:
+ * "imgbatch ... | head") is remembered, so the caller can stop the run and
+ * nothing more is written; other errors (a full disk) are seen at the end.
  */
+static void end_line_on(struct report *r, FILE *stream)
+{
+    if (fflush(stream) == EOF && errno == EPIPE)
+        r->reader_gone = 1;
+}
+
 static void end_line(struct report *r)
 {
-    if (fflush(r->out) == EOF && errno == EPIPE)
-        r->reader_gone = 1;
+    end_line_on(r, r->out);
+}
+
+FILE *report_failure_stream(const struct report *r)
+{
+    /* JSON is one stream a program reads whole; text keeps failures apart from successes. */
+    return r->json ? r->out : r->err;
 }
 
 int report_reader_gone(const struct report *r)
@@ -98,24 +110,26 @@ void report_up_to_date(struct report *r, const char *input, const char *output)
 
 void report_failed(struct report *r, const char *input, const char *error, int worker)
 {
+    FILE *out = report_failure_stream(r);
+
     r->failed++;
     if (r->reader_gone)
         return;
     begin_line(r);
     if (r->json) {
-        json_begin_file(r->out, input, NULL);
-        fputs(",\"status\":\"failed\",\"error\":", r->out);
-        json_put_string(r->out, error);
+        json_begin_file(out, input, NULL);
+        fputs(",\"status\":\"failed\",\"error\":", out);
+        json_put_string(out, error);
         if (worker > 0)
-            fprintf(r->out, ",\"worker\":%d", worker);
-        fputs("}\n", r->out);
+            fprintf(out, ",\"worker\":%d", worker);
+        fputs("}\n", out);
     } else {
-        text_put_file(r->out, "\u2717", input, NULL);
-        fputs(": ", r->out);
-        text_put_message(r->out, error);
-        putc('\n', r->out);
+        text_put_file(out, "\u2717", input, NULL);
+        fputs(": ", out);
+        text_put_message(out, error);
+        putc('\n', out);
     }
-    end_line(r);
+    end_line_on(r, out);
 }
 
 static double share(long long part, long long whole)
@@ -176,13 +190,30 @@ void report_put_summary_fields(FILE *out, const struct report *r, const struct r
     putc(']', out);
 }
 
+/* Nothing failed and nothing cut the run short: what --quiet keeps silent about. */
+static int all_went_well(const struct report *r, const struct pool_outcome *o)
+{
+    return r->failed == 0 && !o->signal && !o->gave_up;
+}
+
 void report_summary(struct report *r, const struct report_totals *t)
 {
     const struct pool_outcome *o = t->outcome;
 
-    if (r->reader_gone)
+    if (r->reader_gone || (r->quiet && all_went_well(r, o)))
         return;
     begin_line(r);
+    if (r->quiet && !r->json) {
+        /*
+         * The failures are on stderr already; an interrupted run says so
+         * there too ("stopped: ..." was said when the pool gave up).
+         */
+        if (o->signal)
+            fprintf(r->err, "imgbatch: interrupted by %s: %zu file%s not started\n",
+                    pool_signal_name(o->signal), o->not_started, o->not_started == 1 ? "" : "s");
+        end_line_on(r, r->err);
+        return;
+    }
     if (r->json) {
         fputs("{\"summary\":{", r->out);
         report_put_summary_fields(r->out, r, t);

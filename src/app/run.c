@@ -232,7 +232,7 @@ static int plan(struct batch *b)
     scan_sort_largest_first(&b->scan);
     struct report_style style = {b->opts->json, b->opts->quiet, op_name(b->opts->op),
                                  b->opts->shard_index, b->opts->shard_count};
-    report_init(&b->report, stdout, &style);
+    report_init(&b->report, stdout, stderr, &style);
     for (size_t i = 0; i < b->scan.skipped_count; i++)
         report_skipped(&b->report, b->scan.skipped[i].input, b->scan.skipped[i].reason);
     for (size_t i = 0; i < b->scan.count; i++) {
@@ -273,7 +273,7 @@ static int work(struct batch *b, struct pool_worker_stats *stats, int workers,
     } else if (n > 0 && pool_run(&cfg, b->jobs.list, n, stats, outcome) < 0) {
         status = EXIT_USAGE;
     }
-    progress_finish(&b->progress, stdout);
+    progress_finish(&b->progress, report_failure_stream(&b->report));
     if (outcome->gave_up)
         diag("stopped: %s", outcome->gave_up_reason);
     return status;

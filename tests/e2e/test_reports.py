@@ -449,7 +449,7 @@ class StatsFileTest(ReportTestCase):
         self.assertEqual(r.summary["ok"], "3", describe(r.proc))
         self.assertEqual(r.summary["failed"], "1", describe(r.proc))
         self.assertEqual(r.summary["skipped"], "1", describe(r.proc))
-        self.assertEqual(r.proc.err, "")
+        self.assertEqual(r.err_other, [], describe(r.proc))
         stats = self.load_stats(self.stats, r.proc)
         self.check_stats(stats, r, t0, t1, self.inp, self.out)
         self.assertEqual((stats["ok"], stats["failed"], stats["skipped"], stats["total"]),
@@ -800,7 +800,15 @@ class ProgressTest(ReportTestCase):
         self.assertRegex(p.err, r"resize \d+/41 \d+% \| [0-9.]+ images/s \| ETA [^|\r]*\| "
                                 r"1 failed")
         self.assertNotIn("0 failed", p.err)
-        # The report went to a pipe: the terminal is told, in one line, once the line is gone.
+        # The failure line itself is on the terminal (the progress line, if drawn yet,
+        # erased before it).
+        self.assertRegex(p.err, r"(?:^|\r\x1b\[K)\u2717 [^\r\n]*broken\.jpg: [^\r\n]*\n")
+        self.assertEqual(p.err.count("\n"), 1, repr(p.err[-200:]))
+        self.assertEqual(p.err[p.err.rfind("\r") + 1:], "\x1b[K", repr(p.err[-300:]))
+        # With --json the failures went to the pipe with the rest: the terminal is told, in
+        # one line, once the line is gone.
+        p = run_pty(self.args + ["--json"])
+        self.assertExit(p, 1)
         self.assertTrue(p.err.endswith("\r\x1b[Kimgbatch: resize: 1 of 41 files failed "
                                        "(see the report)\n"), repr(p.err[-200:]))
         self.assertEqual(p.err.count("\n"), 1, repr(p.err[-200:]))

@@ -303,7 +303,7 @@ class SplitTest(ShardTestCase):
                 self.assertEqual(r.summary["shard"], "%d/4" % k)
 
     def test_text_summary_names_the_shard(self):
-        p = run(["resize", self.inp, self.path("out"), "-j", "1", "-r", "--quiet",
+        p = run(["resize", self.inp, self.path("out"), "-j", "1", "-r",
                  "--shard", "3/4"] + SIZE)
         self.assertExit(p, self.expected_exit(3, 4))
         lines = p.out.splitlines()
@@ -315,8 +315,8 @@ class SplitTest(ShardTestCase):
         self.assertEqual(int(m.group(1)), len(mine & self.images))
         self.assertEqual(int(m.group(2)), len(mine & self.failing))
         self.assertEqual(int(m.group(3)), len(mine & self.non_images))
-        # failure lines only for this shard's failures
-        failed = [l for l in lines if l.startswith("\u2717 ")]
+        # failure lines (on stderr) only for this shard's failures
+        failed = [l for l in p.err.splitlines() if l.startswith("\u2717 ")]
         self.assertEqual(len(failed), len(mine & self.failing), describe(p))
 
 
