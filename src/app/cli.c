@@ -347,6 +347,7 @@ enum {
     OPT_PROCS,
     OPT_CSV,
     OPT_PLOT,
+    OPT_RETRY_FAILED,
 };
 
 static const struct option long_options[] = {
@@ -370,6 +371,7 @@ static const struct option long_options[] = {
     {"csv", required_argument, NULL, OPT_CSV},
     {"plot", required_argument, NULL, OPT_PLOT},
     {"incremental", no_argument, NULL, OPT_INCREMENTAL},
+    {"retry-failed", no_argument, NULL, OPT_RETRY_FAILED},
     {"wait", no_argument, NULL, OPT_WAIT},
     {"stats-file", required_argument, NULL, OPT_STATS_FILE},
     {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
@@ -625,6 +627,10 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             run_only_given = "--incremental";
             o->incremental = 1;
             break;
+        case OPT_RETRY_FAILED:
+            run_only_given = "--retry-failed";
+            o->retry_failed = 1;
+            break;
         case OPT_WAIT:
             run_only_given = "--wait";
             o->wait_for_lock = 1;
@@ -720,6 +726,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         return fail(err, errlen, "%s is not for 'imgbatch bench'", run_only_given);
     if (o->null_separated && !o->files_from)
         return fail(err, errlen, "--null (-0) goes with --files-from");
+    if (o->retry_failed && !o->incremental)
+        return fail(err, errlen, "--retry-failed goes with --incremental");
 
     int positional = ac - optind;
     int wanted = o->op == OP_BENCH ? 1 : 2;
@@ -797,6 +805,9 @@ static const struct help_section {
          {FOR_RUNS,
           "      --incremental   skip files whose output is up to date for the same\n"
           "                      operation and options (state in OUTPUT/.imgbatch-state)\n"},
+         {FOR_RUNS,
+          "      --retry-failed  with --incremental, redo the files that failed before and\n"
+          "                      have not changed since (default: skipped, not a failure)\n"},
          {FOR_RUNS,
           "      --wait          if another run holds OUTPUT, wait for it (default: exit 75)\n"},
          {FOR_RUNS,
@@ -966,7 +977,14 @@ uint64_t cli_output_hash(const struct options *o)
 
 struct state_request cli_state_request(const struct options *opts)
 {
-    struct state_request req = {opts->output, opts->shard_index, opts->shard_count,
-                                cli_output_hash(opts)};
+    /* A file that failed may pass with a higher limit or a longer timeout. */
+    uint64_t output = cli_output_hash(opts);
+    char *text = xasprintf("output=%016llx max-pixels=%.17g max-memory=%lld timeout=%.17g",
+                           (unsigned long long)output, opts->max_megapixels,
+                           opts->max_memory_mb, opts->timeout_s);
+    struct state_request req = {opts->output, opts->shard_index, opts->shard_count, output,
+                                fnv1a64(text), opts->input};
+
+    free(text);
     return req;
 }

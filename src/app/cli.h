@@ -69,6 +69,7 @@ struct options {
     const char *csv_file;    /* bench: the table as CSV; NULL: none */
     const char *plot_file;   /* bench: images/s against processes as SVG; NULL: none */
     int incremental;         /* skip files whose output is up to date */
+    int retry_failed;        /* with incremental: redo files that failed before, unchanged */
     int wait_for_lock;       /* OUTPUT in use by another run: wait instead of exiting */
     const char *stats_file;  /* summary as JSON; NULL: none */
     const char *metrics_file; /* summary for Prometheus; NULL: none */

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 struct dry_counts {
-    size_t process, skipped, up_to_date, refused;
+    size_t process, skipped, up_to_date, failed_before, refused;
 };
 
 /*
@@ -51,8 +51,15 @@ static const char *content_refusal(int input_root, const struct scan_entry *e, c
     return sniff_refusal(e->input, head, (size_t)n, buf, len) < 0 ? buf : NULL;
 }
 
-static void put_line(const struct options *opts, const char *word, const char *status,
-                     const char *input, const char *output, const char *key, const char *text)
+/* A line's optional second field: a failed-before file's reason, with --json. */
+struct line_extra {
+    const char *key;
+    const char *text;
+};
+
+static void put_line_extra(const struct options *opts, const char *word, const char *status,
+                           const char *input, const char *output, const char *key,
+                           const char *text, const struct line_extra *extra)
 {
     FILE *out = stdout;
 
@@ -62,6 +69,10 @@ static void put_line(const struct options *opts, const char *word, const char *s
         if (key) {
             fprintf(out, ",\"%s\":", key);
             json_put_string(out, text);
+        }
+        if (extra) {
+            fprintf(out, ",\"%s\":", extra->key);
+            json_put_string(out, extra->text);
         }
         fputs("}\n", out);
         return;
@@ -73,7 +84,17 @@ static void put_line(const struct options *opts, const char *word, const char *s
         fputs(": ", out);
         text_put_message(out, text);
     }
+    if (extra) {
+        fputs(": ", out);
+        text_put_message(out, extra->text);
+    }
     putc('\n', out);
+}
+
+static void put_line(const struct options *opts, const char *word, const char *status,
+                     const char *input, const char *output, const char *key, const char *text)
+{
+    put_line_extra(opts, word, status, input, output, key, text, NULL);
 }
 
 static void put_summary(const struct options *opts, const struct dry_counts *c)
@@ -87,16 +108,20 @@ static void put_summary(const struct options *opts, const struct dry_counts *c)
         else
             fputs("null", stdout);
         printf(",\"total\":%zu,\"would_process\":%zu,\"skipped\":%zu,\"up_to_date\":%zu,"
-               "\"refused\":%zu}}\n",
-               total, c->process, c->skipped, c->up_to_date, c->refused);
+               "\"failed_before\":%zu,\"refused\":%zu}}\n",
+               total, c->process, c->skipped, c->up_to_date, c->failed_before, c->refused);
         return;
     }
     fputs("dry run", stdout);
     if (opts->shard_count)
         printf(" (shard %u/%u)", opts->shard_index, opts->shard_count);
     printf(": %zu to process, %zu to skip", c->process, c->skipped);
-    if (c->up_to_date)
+    if (c->up_to_date && c->failed_before)
+        printf(" (%zu up to date, %zu failed before)", c->up_to_date, c->failed_before);
+    else if (c->up_to_date)
         printf(" (%zu up to date)", c->up_to_date);
+    else if (c->failed_before)
+        printf(" (%zu failed before)", c->failed_before);
     printf(", %zu refused; nothing written\n", c->refused);
 }
 
@@ -105,9 +130,9 @@ static int by_input(const void *a, const void *b)
     return strcmp(((const struct scan_entry *)a)->input, ((const struct scan_entry *)b)->input);
 }
 
-int run_dry(const struct options *opts, struct scan_result *scan, const struct run_state *state)
+int run_dry(const struct options *opts, struct scan_result *scan, struct run_state *state)
 {
-    struct dry_counts c = {0, 0, 0, 0};
+    struct dry_counts c = {0, 0, 0, 0, 0};
     char buf[RESULT_ERROR_MAX];
     struct stat in_st;
     /* Files below a directory INPUT are opened below it, as the workers would. */
@@ -127,10 +152,15 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
     }
     for (size_t i = 0; i < scan->count && !ferror(stdout); i++) {
         const struct scan_entry *e = &scan->entries[i];
-        /* The state first: an up-to-date file is not even opened. */
+        /* The state first: an up-to-date or failed-before file is not even opened. */
         int current = !e->error && state && state_is_up_to_date(state, e);
-        const char *refusal =
-            e->error ? e->error : current ? NULL : content_refusal(input_root, e, buf, sizeof(buf));
+        const char *failed_before = !e->error && !current && state && !opts->retry_failed
+                                        ? state_failed_before(state, e)
+                                        : NULL;
+        const char *refusal = e->error                  ? e->error
+                              : current || failed_before ? NULL
+                                                         : content_refusal(input_root, e, buf,
+                                                                           sizeof(buf));
         if (refusal) {
             c.refused++;
             put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);
@@ -139,6 +169,17 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
             c.up_to_date++;
             if (!opts->quiet)
                 put_line(opts, "skip", "skipped", e->input, e->output, "reason", "up to date");
+        } else if (failed_before) {
+            struct line_extra why = {"error", failed_before};
+            c.skipped++;
+            c.failed_before++;
+            if (!opts->quiet && opts->json)
+                put_line_extra(opts, "skip", "skipped", e->input, NULL, "reason", "failed before",
+                               &why);
+            else if (!opts->quiet)
+                put_line_extra(opts, "skip", "skipped", e->input, NULL, "reason",
+                               "failed before, unchanged since (--retry-failed retries it)",
+                               &why);
         } else {
             c.process++;
             if (!opts->quiet)

@@ -108,6 +108,27 @@ void report_up_to_date(struct report *r, const char *input, const char *output)
     end_line(r);
 }
 
+void report_failed_before(struct report *r, const char *input, const char *error)
+{
+    r->skipped++;
+    r->failed_before++;
+    if (r->quiet || r->reader_gone)
+        return;
+    begin_line(r);
+    if (r->json) {
+        json_begin_file(r->out, input, NULL);
+        fputs(",\"status\":\"skipped\",\"reason\":\"failed before\",\"error\":", r->out);
+        json_put_string(r->out, error);
+        fputs("}\n", r->out);
+    } else {
+        text_put_file(r->out, "=", input, NULL);
+        fputs(" (failed before, unchanged since; --retry-failed retries it): ", r->out);
+        text_put_message(r->out, error);
+        putc('\n', r->out);
+    }
+    end_line(r);
+}
+
 void report_failed(struct report *r, const char *input, const char *error, int worker)
 {
     FILE *out = report_failure_stream(r);
@@ -161,10 +182,10 @@ void report_put_summary_fields(FILE *out, const struct report *r, const struct r
         fputs("null", out);
     fprintf(out,
             ",\"workers\":%d,\"total\":%zu,\"ok\":%zu,\"failed\":%zu,\"skipped\":%zu,"
-            "\"up_to_date\":%zu,\"not_started\":%zu,\"input_bytes\":%lld,\"output_bytes\":%lld,"
-            "\"seconds\":",
-            t->workers, total, r->ok, r->failed, r->skipped, r->up_to_date, o->not_started,
-            r->input_bytes, r->output_bytes);
+            "\"up_to_date\":%zu,\"failed_before\":%zu,\"not_started\":%zu,"
+            "\"input_bytes\":%lld,\"output_bytes\":%lld,\"seconds\":",
+            t->workers, total, r->ok, r->failed, r->skipped, r->up_to_date, r->failed_before,
+            o->not_started, r->input_bytes, r->output_bytes);
     json_put_number(out, (double)o->wall_usec / 1e6, 3);
     fputs(",\"images_per_sec\":", out);
     json_put_number(out, report_images_per_sec(r, o), 2);
@@ -226,8 +247,12 @@ void report_summary(struct report *r, const struct report_totals *t)
     if (r->shard_count)
         fprintf(r->out, " (shard %u/%u)", r->shard_index, r->shard_count);
     fprintf(r->out, ": %zu ok, %zu failed, %zu skipped", r->ok, r->failed, r->skipped);
-    if (r->up_to_date)
+    if (r->up_to_date && r->failed_before)
+        fprintf(r->out, " (%zu up to date, %zu failed before)", r->up_to_date, r->failed_before);
+    else if (r->up_to_date)
         fprintf(r->out, " (%zu up to date)", r->up_to_date);
+    else if (r->failed_before)
+        fprintf(r->out, " (%zu failed before)", r->failed_before);
     fprintf(r->out, " in %.2f s: %.1f images/s, %.1f MP/s, %d worker%s\n",
             (double)o->wall_usec / 1e6, report_images_per_sec(r, o),
             report_megapixels_per_sec(r, o), t->workers, t->workers == 1 ? "" : "s");

@@ -30,6 +30,7 @@ struct report {
     size_t failed;
     size_t skipped;
     size_t up_to_date;       /* of the skipped: --incremental found the output current */
+    size_t failed_before;    /* of the skipped: --incremental found it failed, unchanged since */
     double input_megapixels; /* of the files that succeeded */
     long long input_bytes;   /* of the files that succeeded, and of their outputs */
     long long output_bytes;
@@ -63,6 +64,13 @@ void report_skipped(struct report *r, const char *input, const char *reason);
 
 /* A file skipped by --incremental: its output is up to date.  Counted as skipped. */
 void report_up_to_date(struct report *r, const char *input, const char *output);
+
+/*
+ * A file skipped by --incremental: it failed last time, for error, and
+ * has not changed since.  Counted as skipped; a line on stdout naming
+ * --retry-failed.
+ */
+void report_failed_before(struct report *r, const char *input, const char *error);
 
 /* A file failed (on the failure stream); worker is 0 when it failed before reaching one. */
 void report_failed(struct report *r, const char *input, const char *error, int worker);

@@ -57,6 +57,9 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
         }
         report_ok(&b->report, e->input, e->output, res, worker->no);
     } else {
+        /* Only a failure the input itself caused would recur unchanged: remember those. */
+        if (b->state && !res->ok && res->input_fault)
+            state_record_failure(b->state, e, failure);
         report_failed(&b->report, e->input, failure, worker->no);
     }
     progress_file_done(&b->progress, failure != NULL, (long long)e->size);
@@ -237,10 +240,14 @@ static int plan(struct batch *b)
         report_skipped(&b->report, b->scan.skipped[i].input, b->scan.skipped[i].reason);
     for (size_t i = 0; i < b->scan.count; i++) {
         struct scan_entry *e = &b->scan.entries[i];
+        const char *failed_before = NULL;
         if (e->error)
             report_failed(&b->report, e->input, e->error, 0);
         else if (b->state && state_is_up_to_date(b->state, e))
             report_up_to_date(&b->report, e->input, e->output);
+        else if (b->state && !b->opts->retry_failed &&
+                 (failed_before = state_failed_before(b->state, e)))
+            report_failed_before(&b->report, e->input, failed_before);
         else
             jobs_add(&b->jobs, e);
     }
@@ -290,6 +297,9 @@ static int finish(struct batch *b, const struct pool_worker_stats *stats,
     char err[RESULT_ERROR_MAX];
     int state_lost = 0;
 
+    /* Workers that kept dying say nothing of the files they failed. */
+    if (b->state && outcome->gave_up)
+        state_drop_new_failures(b->state);
     if (b->state && state_close(b->state, err, sizeof(err)) < 0) {
         diag("cannot save the incremental state: %s", err);
         state_lost = 1;

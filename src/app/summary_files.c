@@ -184,6 +184,10 @@ static void put_metrics(FILE *out, const void *ctx)
     put_gauge(out, rec, "imgbatch_files_up_to_date",
               "Files of the last run skipped by --incremental, part of the skipped.",
               (double)r->up_to_date, 0);
+    put_gauge(out, rec, "imgbatch_files_failed_before",
+              "Files of the last run skipped by --incremental because they failed before and "
+              "have not changed, part of the skipped.",
+              (double)r->failed_before, 0);
     put_gauge(out, rec, "imgbatch_input_bytes",
               "Bytes of the inputs processed successfully in the last run.",
               (double)r->input_bytes, 0);
