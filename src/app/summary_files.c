@@ -163,7 +163,7 @@ static double previous_success(const char *path)
 /* The metrics file's content: the run, and when the last run that exited 0 finished. */
 struct metrics {
     const struct run_record *rec;
-    double last_success; /* < 0: none known */
+    double last_success; /* < 0: none known, written as 0 */
 };
 
 static void put_metrics(FILE *out, const void *ctx)
@@ -207,10 +207,14 @@ static void put_metrics(FILE *out, const void *ctx)
               (double)rec->exit_status, 0);
     put_gauge(out, rec, "imgbatch_last_run_timestamp_seconds",
               "When the last run finished, in seconds since the epoch.", rec->finished_unix, 3);
-    if (last_success >= 0)
-        put_gauge(out, rec, "imgbatch_last_success_timestamp_seconds",
-                  "When the last run that exited 0 finished, in seconds since the epoch.",
-                  last_success, 3);
+    /*
+     * Always there, 0 before any success: an alert on time() minus it must
+     * fire for a job that never succeeded, and an absent series never fires.
+     */
+    put_gauge(out, rec, "imgbatch_last_success_timestamp_seconds",
+              "When the last run that exited 0 finished, in seconds since the epoch "
+              "(0: none yet).",
+              last_success >= 0 ? last_success : 0, 3);
 }
 
 int write_metrics_file(const char *path, const struct run_record *rec, char *err, size_t errlen)

@@ -387,11 +387,15 @@ class ReportTestCase(ImgbatchTestCase):
                 self.assertIsNone(smp.timestamp, text)
 
     def check_metric_shapes(self, text, fams, base, last_success):
-        """Every metric a gauge with HELP; labels exactly base (+ status for files)."""
-        want = set(METRICS) | ({LAST_SUCCESS} if last_success else set())
+        """Every metric a gauge with HELP; labels exactly base (+ status for files). The
+        last success is always there (an alert on it must fire for a job that never
+        succeeded): 0 when no success has been seen (last_success false)."""
+        want = set(METRICS) | {LAST_SUCCESS}
         self.assertEqual(want - set(fams), set(), "metrics missing\n" + text)
         if not last_success:
-            self.assertNotIn(LAST_SUCCESS, fams, text)
+            self.assertEqual(self.value(fams, LAST_SUCCESS), 0, text)
+        else:
+            self.assertGreater(self.value(fams, LAST_SUCCESS), 0, text)
         for name, fam in fams.items():
             self.assertTrue(name.startswith("imgbatch_"), text)
             self.assertEqual(fam["type"], "gauge", "%s\n%s" % (name, text))
@@ -565,8 +569,9 @@ class MetricsFileTest(ReportTestCase):
         self.check_stats(stats, r, t0, t1, self.inp, self.out)
         text, fams = self.read_metrics(self.metrics)
         base = {"op": "resize", "output": self.out}
-        # this is the first run and it failed: no success has been seen yet
+        # this is the first run and it failed: no success has been seen yet, which says 0
         self.check_metric_shapes(text, fams, base, last_success=False)
+        self.assertIn('\n%s{op="resize",output="%s"} 0.000\n' % (LAST_SUCCESS, self.out), text)
         self.check_metrics_against_stats(text, fams, stats)
         self.assertEqual(self.value(fams, "imgbatch_files", "ok"), 3, text)
         self.assertEqual(self.value(fams, "imgbatch_files", "failed"), 1, text)
