@@ -37,7 +37,7 @@ complete -c imgbatch -n $boxes -s s -l size -x -d 'target box WxH'
 
 complete -c imgbatch -n $runs -l incremental -d 'skip files whose output is up to date'
 complete -c imgbatch -n $runs -l retry-failed -d 'with --incremental, redo the files that failed before'
-complete -c imgbatch -n $runs -l wait -d 'if another run holds OUTPUT, wait for it'
+complete -c imgbatch -n $runs -l wait -d 'if another run holds OUTPUT, wait for it (--wait=SECONDS: at most that long)'
 complete -c imgbatch -n $runs -l stats-file -r -F -d 'write the summary as JSON'
 complete -c imgbatch -n $runs -l metrics-file -r -F -d 'write the summary for Prometheus'
 complete -c imgbatch -n $runs -l progress -d 'show the progress line even if not a terminal'

@@ -372,7 +372,8 @@ static const struct option long_options[] = {
     {"plot", required_argument, NULL, OPT_PLOT},
     {"incremental", no_argument, NULL, OPT_INCREMENTAL},
     {"retry-failed", no_argument, NULL, OPT_RETRY_FAILED},
-    {"wait", no_argument, NULL, OPT_WAIT},
+    /* Optional: "--wait=30" limits the wait, "--wait 30" is --wait and an operand. */
+    {"wait", optional_argument, NULL, OPT_WAIT},
     {"stats-file", required_argument, NULL, OPT_STATS_FILE},
     {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
     {"progress", no_argument, NULL, OPT_PROGRESS},
@@ -634,6 +635,13 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         case OPT_WAIT:
             run_only_given = "--wait";
             o->wait_for_lock = 1;
+            o->wait_limit_s = 0;
+            if (optarg && (parse_positive(optarg, &o->wait_limit_s) ||
+                           o->wait_limit_s < 0.001 || o->wait_limit_s > 2000000))
+                return fail(err, errlen,
+                            "--wait=SECONDS wants seconds from 0.001 to 2000000 (--wait alone "
+                            "waits as long as it takes), not '%s'",
+                            optarg);
             break;
         case OPT_STATS_FILE:
             run_only_given = "--stats-file";
@@ -809,7 +817,8 @@ static const struct help_section {
           "      --retry-failed  with --incremental, redo the files that failed before and\n"
           "                      have not changed since (default: skipped, not a failure)\n"},
          {FOR_RUNS,
-          "      --wait          if another run holds OUTPUT, wait for it (default: exit 75)\n"},
+          "      --wait[=SEC]    if another run holds OUTPUT, wait for it, at most SEC\n"
+          "                      seconds if given (default: exit 75 at once)\n"},
          {FOR_RUNS,
           "      --stats-file F  write the summary to F as JSON, atomically ('-': stdout,\n"
           "                      after the report)\n"},

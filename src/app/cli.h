@@ -71,6 +71,7 @@ struct options {
     int incremental;         /* skip files whose output is up to date */
     int retry_failed;        /* with incremental: redo files that failed before, unchanged */
     int wait_for_lock;       /* OUTPUT in use by another run: wait instead of exiting */
+    double wait_limit_s;     /* --wait=SECONDS: at most this long; 0: as long as it takes */
     const char *stats_file;  /* summary as JSON; NULL: none */
     const char *metrics_file; /* summary for Prometheus; NULL: none */
     int progress;            /* PROGRESS_AUTO, PROGRESS_ON or PROGRESS_OFF */

@@ -6,12 +6,16 @@
 #include "base/beneath.h"
 #include "outpath.h"
 
+#include "base/xio.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +38,24 @@ _Static_assert(SPLIT_BASE > GATE_BYTE && SPLIT_BASE + SHARDS_MAX < SHARD_BASE,
 #define GATE_TRIES 1000
 #define GATE_PAUSE_NS 2000000L
 
+/*
+ * --wait=SECONDS waits in the kernel (F_SETLKW) like --wait, and a timer
+ * interrupts the wait at the deadline, or sooner, at least this often: a
+ * timer that fires just before the wait begins costs one period, never
+ * the deadline.
+ */
+#define WAIT_TICK_USEC 250000LL
+
+/* The next interruption: at the deadline, left usec from now, or one tick if sooner. */
+static int arm_wait_timer(long long left)
+{
+    long long first = left < WAIT_TICK_USEC ? (left > 1000 ? left : 1000) : WAIT_TICK_USEC;
+    struct itimerval t = {{0, (suseconds_t)WAIT_TICK_USEC},
+                          {(time_t)(first / 1000000), (suseconds_t)(first % 1000000)}};
+
+    return setitimer(ITIMER_REAL, &t, NULL);
+}
+
 /* What one try at the lock ended in. */
 enum step { STEP_TAKEN, STEP_BUSY, STEP_AGAIN, STEP_ERROR };
 
@@ -41,6 +63,7 @@ struct attempt {
     const struct lock_request *req;
     int fd;
     int wait;
+    long long deadline_usec; /* --wait=SECONDS: when to give up (now_usec); 0: never */
     int gate_tries;
     struct lock_holder *holder;
     char *err;
@@ -67,6 +90,38 @@ static int set_lock(int fd, int cmd, short type, off_t start, off_t len)
             return 0;
         if (errno != EINTR || cmd != F_SETLKW)
             return -1;
+    }
+}
+
+/*
+ * Takes a lock on the range: at once or not at all (-1 with EAGAIN or
+ * EACCES), or with --wait, waiting for it, until the deadline if there is
+ * one (then -1 with EAGAIN, as if refused at once).
+ */
+static int take_lock(struct attempt *a, short type, off_t start, off_t len)
+{
+    struct flock fl;
+
+    if (!a->wait)
+        return set_lock(a->fd, F_SETLK, type, start, len);
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = start;
+    fl.l_len = len;
+    for (;;) {
+        if (fcntl(a->fd, F_SETLKW, &fl) == 0)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+        if (!a->deadline_usec)
+            continue;
+        long long left = a->deadline_usec - now_usec();
+        if (left <= 0) {
+            errno = EAGAIN;
+            return -1;
+        }
+        (void)arm_wait_timer(left); /* if it fails, the ticks still come */
     }
 }
 
@@ -164,7 +219,7 @@ static enum step refused(struct attempt *a, short type, off_t start, off_t len)
 /* A run without --shard: the whole file, which excludes every other run. */
 static enum step lock_whole(struct attempt *a)
 {
-    if (set_lock(a->fd, a->wait ? F_SETLKW : F_SETLK, F_WRLCK, 0, 0) == 0)
+    if (take_lock(a, F_WRLCK, 0, 0) == 0)
         return STEP_TAKEN;
     if (!is_busy(errno))
         return failed(a, "lock");
@@ -183,7 +238,7 @@ static enum step lock_shard(struct attempt *a)
     struct flock c;
     int found;
 
-    if (set_lock(a->fd, a->wait ? F_SETLKW : F_SETLK, F_WRLCK, GATE_BYTE, 1) < 0)
+    if (take_lock(a, F_WRLCK, GATE_BYTE, 1) < 0)
         return is_busy(errno) ? refused(a, F_WRLCK, GATE_BYTE, 1) : failed(a, "lock");
     found = find_other_split(a->fd, n, &c);
     if (found < 0)
@@ -197,9 +252,14 @@ static enum step lock_shard(struct attempt *a)
          * --wait: out of the gate, wait for that split to end (a write lock
          * on its byte is granted once its last run has let go), then start over.
          */
-        if (set_lock(a->fd, F_SETLK, F_UNLCK, GATE_BYTE, 1) < 0 ||
-            set_lock(a->fd, F_SETLKW, F_WRLCK, c.l_start, c.l_len) < 0)
+        if (set_lock(a->fd, F_SETLK, F_UNLCK, GATE_BYTE, 1) < 0)
             return failed(a, "lock");
+        if (take_lock(a, F_WRLCK, c.l_start, c.l_len) < 0) {
+            if (!is_busy(errno))
+                return failed(a, "lock");
+            describe_holder(a->fd, &c, a->holder); /* --wait=SECONDS ran out */
+            return STEP_BUSY;
+        }
         return STEP_AGAIN;
     }
     /* Refused only while a --wait run of another split briefly holds N's byte. */
@@ -207,7 +267,7 @@ static enum step lock_shard(struct attempt *a)
         return is_busy(errno) ? refused(a, F_RDLCK, SPLIT_BASE + n, 1) : failed(a, "lock");
     if (set_lock(a->fd, F_SETLK, F_UNLCK, GATE_BYTE, 1) < 0)
         return failed(a, "unlock the gate of");
-    if (set_lock(a->fd, a->wait ? F_SETLKW : F_SETLK, F_WRLCK, SHARD_BASE + k, 1) == 0)
+    if (take_lock(a, F_WRLCK, SHARD_BASE + k, 1) == 0)
         return STEP_TAKEN;
     if (errno == EDEADLK && a->wait)
         return STEP_AGAIN; /* the kernel saw a cycle of waiting runs: let go and retry */
@@ -259,10 +319,63 @@ static int still_there(int dir, int fd)
            by_name.st_dev == by_fd.st_dev && by_name.st_ino == by_fd.st_ino;
 }
 
+static void on_alarm(int sig)
+{
+    (void)sig; /* only there to interrupt F_SETLKW */
+}
+
+/* What a deadline changes while waiting, to put back afterwards. */
+struct wait_timer {
+    int armed;
+    struct sigaction old_action;
+    sigset_t old_mask;
+};
+
+/*
+ * Starts the timer that interrupts the waits (SIGALRM, no SA_RESTART, let
+ * through the signal mask), left usec before the deadline.  Returns 0, or
+ * -1 with errno.
+ */
+static int start_wait_timer(struct wait_timer *t, long long left)
+{
+    struct sigaction sa;
+    sigset_t alarm;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_alarm;
+    sigemptyset(&alarm);
+    sigaddset(&alarm, SIGALRM);
+    if (sigaction(SIGALRM, &sa, &t->old_action) < 0)
+        return -1;
+    if (sigprocmask(SIG_UNBLOCK, &alarm, &t->old_mask) < 0 || arm_wait_timer(left) < 0) {
+        int saved = errno;
+        sigaction(SIGALRM, &t->old_action, NULL);
+        errno = saved;
+        return -1;
+    }
+    t->armed = 1;
+    return 0;
+}
+
+static void stop_wait_timer(struct wait_timer *t)
+{
+    struct itimerval off;
+
+    if (!t->armed)
+        return;
+    memset(&off, 0, sizeof(off));
+    setitimer(ITIMER_REAL, &off, NULL);
+    sigprocmask(SIG_SETMASK, &t->old_mask, NULL);
+    sigaction(SIGALRM, &t->old_action, NULL);
+    t->armed = 0;
+}
+
 enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
                              struct lock_holder *holder, char *err, size_t errlen)
 {
-    struct attempt a = {req, -1, wait, 0, holder, err, errlen};
+    struct attempt a = {req, -1, wait, 0, 0, holder, err, errlen};
+    struct wait_timer timer = {0};
     enum step step = STEP_AGAIN;
     int dir = open(req->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -270,6 +383,16 @@ enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
     if (dir < 0) {
         snprintf(err, errlen, "cannot open OUTPUT %s: %s", req->output, strerror(errno));
         return LOCK_ERROR;
+    }
+    if (wait && req->wait_limit_s > 0) {
+        long long left = (long long)(req->wait_limit_s * 1e6);
+        a.deadline_usec = now_usec() + left;
+        if (start_wait_timer(&timer, left) < 0) {
+            snprintf(err, errlen, "cannot time the wait for OUTPUT %s: %s", req->output,
+                     strerror(errno));
+            close(dir);
+            return LOCK_ERROR;
+        }
     }
     while (step == STEP_AGAIN) {
         a.fd = open_lock_file(&a, dir);
@@ -287,6 +410,7 @@ enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
         if (step != STEP_TAKEN)
             close(a.fd); /* drops whatever part of the lock this try held */
     }
+    stop_wait_timer(&timer);
     close(dir);
     if (step == STEP_TAKEN) {
         *fd = a.fd;

@@ -64,17 +64,20 @@ struct lock_holder {
     unsigned shard_count;
 };
 
-/*
- * Locks OUTPUT for this run; waits for it when wait is set.  LOCK_TAKEN
- * sets *fd (keep it open for the run).  LOCK_BUSY describes the run holding
- * it in *holder.  LOCK_ERROR leaves a reason in err.
- */
 /* Which OUTPUT, and which split's shard (both 0: not sharded). */
 struct lock_request {
     const char *output;
     unsigned shard_index, shard_count;
+    double wait_limit_s; /* --wait=SECONDS: give up waiting after this long; 0: never */
 };
 
+/*
+ * Locks OUTPUT for this run; waits for it when wait is set, for at most
+ * req->wait_limit_s if that is set (a timer's SIGALRM interrupts the wait
+ * meanwhile).  LOCK_TAKEN sets *fd (keep it open for the run).  LOCK_BUSY
+ * describes the run holding it in *holder, also when the wait ran out.
+ * LOCK_ERROR leaves a reason in err.
+ */
 enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
                              struct lock_holder *holder, char *err, size_t errlen);
 

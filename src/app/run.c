@@ -106,6 +106,7 @@ static int claim_output(const struct options *opts, const struct lock_request *r
 {
     char err[RESULT_ERROR_MAX]; /* a path and its cause */
     struct lock_holder holder;
+    long long asked = now_usec();
 
     if (make_dirs(opts->output) < 0) {
         diag_errno("cannot create OUTPUT %s", opts->output);
@@ -122,8 +123,13 @@ static int claim_output(const struct options *opts, const struct lock_request *r
                      holder.shard_index, holder.shard_count);
         else if (holder.pid > 0)
             snprintf(who, sizeof(who), " (pid %ld)", (long)holder.pid);
-        diag("OUTPUT %s is in use by another imgbatch run%s; not started (--wait waits for it)",
-             opts->output, who);
+        /* Only --wait=SECONDS comes back busy from a wait: say how long it waited. */
+        char waited[96] = " (--wait waits for it)";
+        if (opts->wait_for_lock)
+            snprintf(waited, sizeof(waited), " after waiting %.1f s (--wait=%g)",
+                     (double)(now_usec() - asked) / 1e6, opts->wait_limit_s);
+        diag("OUTPUT %s is in use by another imgbatch run%s; not started%s", opts->output, who,
+             waited);
         return EXIT_OUTPUT_BUSY;
     }
     case LOCK_ERROR:
@@ -329,7 +335,8 @@ int run_batch(const struct options *opts)
 
     memset(&b, 0, sizeof(b));
     b.opts = opts;
-    b.lock = (struct lock_request){opts->output, opts->shard_index, opts->shard_count};
+    b.lock = (struct lock_request){opts->output, opts->shard_index, opts->shard_count,
+                                   opts->wait_limit_s};
     b.lock_fd = -1;
     int status = prepare(&b);
     if (status)
