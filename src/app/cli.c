@@ -348,6 +348,7 @@ enum {
     OPT_CSV,
     OPT_PLOT,
     OPT_RETRY_FAILED,
+    OPT_STATE_DIR,
 };
 
 static const struct option long_options[] = {
@@ -372,6 +373,7 @@ static const struct option long_options[] = {
     {"plot", required_argument, NULL, OPT_PLOT},
     {"incremental", no_argument, NULL, OPT_INCREMENTAL},
     {"retry-failed", no_argument, NULL, OPT_RETRY_FAILED},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     /* Optional: "--wait=30" limits the wait, "--wait 30" is --wait and an operand. */
     {"wait", optional_argument, NULL, OPT_WAIT},
     {"stats-file", required_argument, NULL, OPT_STATS_FILE},
@@ -632,6 +634,12 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             run_only_given = "--retry-failed";
             o->retry_failed = 1;
             break;
+        case OPT_STATE_DIR:
+            run_only_given = "--state-dir";
+            if (!optarg[0])
+                return fail(err, errlen, "--state-dir wants a directory");
+            o->state_dir = optarg;
+            break;
         case OPT_WAIT:
             run_only_given = "--wait";
             o->wait_for_lock = 1;
@@ -820,6 +828,9 @@ static const struct help_section {
           "      --wait[=SEC]    if another run holds OUTPUT, wait for it, at most SEC\n"
           "                      seconds if given (default: exit 75 at once)\n"},
          {FOR_RUNS,
+          "      --state-dir DIR keep the lock and the --incremental state in DIR, named\n"
+          "                      after OUTPUT, instead of in OUTPUT\n"},
+         {FOR_RUNS,
           "      --stats-file F  write the summary to F as JSON, atomically ('-': stdout,\n"
           "                      after the report)\n"},
          {FOR_RUNS,
@@ -984,15 +995,15 @@ uint64_t cli_output_hash(const struct options *o)
     return h;
 }
 
-struct state_request cli_state_request(const struct options *opts)
+struct state_request cli_state_request(const struct options *opts, const struct kept_files *kept)
 {
     /* A file that failed may pass with a higher limit or a longer timeout. */
     uint64_t output = cli_output_hash(opts);
     char *text = xasprintf("output=%016llx max-pixels=%.17g max-memory=%lld timeout=%.17g",
                            (unsigned long long)output, opts->max_megapixels,
                            opts->max_memory_mb, opts->timeout_s);
-    struct state_request req = {opts->output, opts->shard_index, opts->shard_count, output,
-                                fnv1a64(text), opts->input};
+    struct state_request req = {opts->output, kept->dir,     kept->state_name,
+                                output,       fnv1a64(text), opts->input};
 
     free(text);
     return req;

@@ -1,4 +1,4 @@
-/* output_lock: fcntl record locks on OUTPUT/.imgbatch.lock; see output_lock.h. */
+/* output_lock: fcntl record locks on OUTPUT/.imgbatch.lock (or in --state-dir); see output_lock.h. */
 #include "output_lock.h"
 #include "shard.h"
 #include "base/diag.h"
@@ -18,8 +18,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-#define LOCK_NAME ".imgbatch.lock"
 
 /* The regions of the file; see output_lock.h. */
 #define GATE_BYTE 0
@@ -188,7 +186,7 @@ static enum step failed(struct attempt *a, const char *what)
 {
     int saved = errno;
 
-    snprintf(a->err, a->errlen, "cannot %s %s/%s: %s", what, a->req->output, LOCK_NAME,
+    snprintf(a->err, a->errlen, "cannot %s %s/%s: %s", what, a->req->dir, a->req->name,
              strerror(saved));
     errno = saved;
     return STEP_ERROR;
@@ -276,24 +274,33 @@ static enum step lock_shard(struct attempt *a)
     return refused(a, F_WRLCK, SHARD_BASE + k, 1);
 }
 
+/* 1 if the lock file is in OUTPUT itself, not in a --state-dir. */
+static int in_output(const struct lock_request *req)
+{
+    return req->dir == req->output || !strcmp(req->dir, req->output);
+}
+
 /*
- * Opens (creating) the lock file inside OUTPUT, never through a link, never
- * blocking on a FIFO: fd, or -1 with a message.  dir is OUTPUT, open.
+ * Opens (creating) the lock file inside its directory (OUTPUT, or the
+ * --state-dir), never through a link, never blocking on a FIFO: fd, or -1
+ * with a message.  dir is that directory, open.
  */
 static int open_lock_file(struct attempt *a, int dir)
 {
     struct stat st;
     /* 0666 less the umask: the users who may write OUTPUT may all take its lock. */
-    int fd = openat(dir, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+    int fd =
+        openat(dir, a->req->name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
 
-    if (fd < 0 && errno == ELOOP) {
-        snprintf(a->err, a->errlen, "the lock file %s/%s is a symbolic link; remove it",
-                 a->req->output, LOCK_NAME);
+    if (fd < 0 && (errno == ELOOP || errno == EISDIR)) {
+        snprintf(a->err, a->errlen, "the lock file %s/%s is %s; remove it", a->req->dir,
+                 a->req->name, errno == ELOOP ? "a symbolic link" : "a directory");
         return -1;
     }
     if (fd < 0) {
-        snprintf(a->err, a->errlen, "cannot write into OUTPUT %s (its lock file %s): %s",
-                 a->req->output, LOCK_NAME, strerror(errno));
+        snprintf(a->err, a->errlen, "cannot write into %s %s (%s lock file %s): %s",
+                 in_output(a->req) ? "OUTPUT" : "--state-dir", a->req->dir,
+                 in_output(a->req) ? "its" : "OUTPUT's", a->req->name, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) < 0) {
@@ -303,7 +310,7 @@ static int open_lock_file(struct attempt *a, int dir)
     }
     if (!S_ISREG(st.st_mode)) {
         snprintf(a->err, a->errlen, "the lock file %s/%s is %s, not a regular file; remove it",
-                 a->req->output, LOCK_NAME, file_type_words(st.st_mode));
+                 a->req->dir, a->req->name, file_type_words(st.st_mode));
         close(fd);
         return -1;
     }
@@ -311,11 +318,11 @@ static int open_lock_file(struct attempt *a, int dir)
 }
 
 /* 1 if OUTPUT's lock file is still the one open on fd: it was not removed while we waited. */
-static int still_there(int dir, int fd)
+static int still_there(int dir, const char *name, int fd)
 {
     struct stat by_name, by_fd;
 
-    return fstatat(dir, LOCK_NAME, &by_name, AT_SYMLINK_NOFOLLOW) == 0 && fstat(fd, &by_fd) == 0 &&
+    return fstatat(dir, name, &by_name, AT_SYMLINK_NOFOLLOW) == 0 && fstat(fd, &by_fd) == 0 &&
            by_name.st_dev == by_fd.st_dev && by_name.st_ino == by_fd.st_ino;
 }
 
@@ -377,11 +384,12 @@ enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
     struct attempt a = {req, -1, wait, 0, 0, holder, err, errlen};
     struct wait_timer timer = {0};
     enum step step = STEP_AGAIN;
-    int dir = open(req->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir = open(req->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     memset(holder, 0, sizeof(*holder));
     if (dir < 0) {
-        snprintf(err, errlen, "cannot open OUTPUT %s: %s", req->output, strerror(errno));
+        snprintf(err, errlen, "cannot open %s %s: %s", in_output(req) ? "OUTPUT" : "--state-dir",
+                 req->dir, strerror(errno));
         return LOCK_ERROR;
     }
     if (wait && req->wait_limit_s > 0) {
@@ -402,7 +410,7 @@ enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
         }
         step = req->shard_count ? lock_shard(&a) : lock_whole(&a);
         /* The run before removed the file after we opened it: lock the file now there. */
-        if (step == STEP_TAKEN && !still_there(dir, a.fd))
+        if (step == STEP_TAKEN && !still_there(dir, req->name, a.fd))
             step = STEP_AGAIN;
         /* ESTALE: on NFS, the file was removed while we waited. */
         if (step == STEP_ERROR && errno == ESTALE)
@@ -430,7 +438,7 @@ void output_unlock(const struct lock_request *req, int fd)
      * a moment, and a shard starting in that moment would be turned away.
      */
     if (!req->shard_count) {
-        char *path = path_join(req->output, LOCK_NAME);
+        char *path = path_join(req->dir, req->name);
         if (unlink(path) < 0 && errno != ENOENT)
             diag_errno("cannot remove %s", path);
         free(path);

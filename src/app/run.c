@@ -4,6 +4,7 @@
 #include "run.h"
 #include "dry_run.h"
 #include "jobs.h"
+#include "kept_files.h"
 #include "base/diag.h"
 #include "outpath.h"
 #include "output_lock.h"
@@ -33,6 +34,7 @@ struct batch {
     struct report report;
     struct progress progress;
     struct run_state *state;      /* --incremental, else NULL */
+    struct kept_files kept;       /* where the lock and the state are (kept.dir NULL: unknown) */
     struct lock_request lock;     /* OUTPUT and this run's split */
     int lock_fd;                  /* OUTPUT's lock, or -1 */
     double started_unix;          /* once OUTPUT is held: --wait is not the run's time */
@@ -101,9 +103,33 @@ static int check_summary_file(const char *option, const char *path)
     return ok ? 0 : -1;
 }
 
-/* Creates OUTPUT and takes its lock: returns 0, or the exit status to leave with. */
-static int claim_output(const struct options *opts, const struct lock_request *req, int *lock_fd)
+/*
+ * Names the files kept for OUTPUT (kept_files.h): 0, or -1 with a line said
+ * unless quiet (a dry run before OUTPUT exists has none yet).
+ */
+static int locate_kept_files(struct batch *b, int quiet)
 {
+    const struct options *opts = b->opts;
+    char err[RESULT_ERROR_MAX];
+
+    if (kept_files_locate(&b->kept, opts->output, opts->state_dir, opts->shard_index,
+                          opts->shard_count, err, sizeof(err)) == 0) {
+        b->lock.dir = b->kept.dir;
+        b->lock.name = b->kept.lock_name;
+        return 0;
+    }
+    if (!quiet)
+        diag("%s", err);
+    return -1;
+}
+
+/*
+ * Creates OUTPUT (and --state-dir) and takes the lock: returns 0, or the
+ * exit status to leave with.
+ */
+static int claim_output(struct batch *b)
+{
+    const struct options *opts = b->opts;
     char err[RESULT_ERROR_MAX]; /* a path and its cause */
     struct lock_holder holder;
     long long asked = now_usec();
@@ -112,7 +138,13 @@ static int claim_output(const struct options *opts, const struct lock_request *r
         diag_errno("cannot create OUTPUT %s", opts->output);
         return EXIT_USAGE;
     }
-    switch (output_lock(req, opts->wait_for_lock, lock_fd, &holder, err, sizeof(err))) {
+    if (opts->state_dir && make_dirs(opts->state_dir) < 0) {
+        diag_errno("cannot create --state-dir %s", opts->state_dir);
+        return EXIT_USAGE;
+    }
+    if (locate_kept_files(b, 0) < 0)
+        return EXIT_USAGE;
+    switch (output_lock(&b->lock, opts->wait_for_lock, &b->lock_fd, &holder, err, sizeof(err))) {
     case LOCK_TAKEN:
         return 0;
     case LOCK_BUSY: {
@@ -196,8 +228,11 @@ static int prepare(struct batch *b)
 
     if (status)
         return status;
-    if (!opts->dry_run && (status = claim_output(opts, &b->lock, &b->lock_fd)))
+    if (!opts->dry_run && (status = claim_output(b)))
         return status;
+    /* A dry run writes nothing, so may meet an OUTPUT not made yet: then no state either. */
+    if (opts->dry_run)
+        (void)locate_kept_files(b, 1);
     /* After the claim, which made OUTPUT: a stats file may live in it. */
     if (!opts->dry_run &&
         ((opts->stats_file && check_summary_file("--stats-file", opts->stats_file) < 0) ||
@@ -210,9 +245,11 @@ static int prepare(struct batch *b)
         diag("%s", err);
         goto fail;
     }
-    struct state_request state = cli_state_request(opts);
-    if (check_report_paths(opts, &b->scan, err, sizeof(err)) < 0 ||
-        (opts->incremental && !(b->state = state_open(&state, !opts->dry_run, err, sizeof(err))))) {
+    struct state_request state = cli_state_request(opts, &b->kept);
+    const struct kept_files *kept = b->kept.dir ? &b->kept : NULL;
+    if (check_report_paths(opts, kept, &b->scan, err, sizeof(err)) < 0 ||
+        (opts->incremental && kept &&
+         !(b->state = state_open(&state, !opts->dry_run, err, sizeof(err))))) {
         diag("%s", err);
         scan_release(&b->scan);
         goto fail;
@@ -335,16 +372,19 @@ int run_batch(const struct options *opts)
 
     memset(&b, 0, sizeof(b));
     b.opts = opts;
-    b.lock = (struct lock_request){opts->output, opts->shard_index, opts->shard_count,
-                                   opts->wait_limit_s};
+    b.lock = (struct lock_request){opts->output, NULL, NULL, opts->shard_index,
+                                   opts->shard_count, opts->wait_limit_s};
     b.lock_fd = -1;
     int status = prepare(&b);
-    if (status)
+    if (status) {
+        kept_files_release(&b.kept);
         return status;
+    }
     if (opts->dry_run) {
         status = run_dry(opts, &b.scan, b.state);
         state_close(b.state, NULL, 0);
         scan_release(&b.scan);
+        kept_files_release(&b.kept);
         return status;
     }
     status = plan(&b);
@@ -361,5 +401,6 @@ int run_batch(const struct options *opts)
     output_unlock(&b.lock, b.lock_fd); /* after the state and the summary files: the run is over */
     jobs_close(&b.jobs);
     scan_release(&b.scan);
+    kept_files_release(&b.kept);
     return status;
 }

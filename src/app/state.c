@@ -41,7 +41,6 @@
 #include <unistd.h>
 
 #define STATE_HEADER "imgbatch-state 1\n"
-#define STATE_NAME ".imgbatch-state"
 
 /*
  * The largest state file read.  A record is about 120 bytes plus twice
@@ -87,21 +86,9 @@ struct run_state {
     int dirty;   /* the file differs from the compacted records: rewrite it at the end */
 };
 
-/* The state file's name inside OUTPUT (malloc'd). */
-static char *state_name_for(const struct state_request *req)
-{
-    if (req->shard_count)
-        return xasprintf("%s.%u-of-%u", STATE_NAME, req->shard_index, req->shard_count);
-    return xstrdup(STATE_NAME);
-}
-
 char *state_path_for(const struct state_request *req)
 {
-    char *name = state_name_for(req);
-    char *path = path_join(req->output, name);
-
-    free(name);
-    return path;
+    return path_join(req->dir, req->name);
 }
 
 static int hex_digit(char c)
@@ -509,25 +496,24 @@ static int load(struct run_state *s, int fd, size_t size, char *err, size_t errl
 }
 
 /*
- * Opens the state file inside OUTPUT, never through a link, a FIFO never
- * blocking: fd, -1 with no file (ENOENT, nothing to read), or -2 with a
- * message.  With record, it is created if missing and opened to append.
+ * Opens the state file inside its directory (OUTPUT or --state-dir, opened
+ * as named), never through a link, a FIFO never blocking: fd, -1 with no
+ * file (ENOENT, nothing to read), or -2 with a message.  With record, it is
+ * created if missing and opened to append.
  */
 static int open_state_file(struct run_state *s, const struct state_request *req, int record,
                            char *err, size_t errlen)
 {
     int flags =
         (record ? O_RDWR | O_APPEND | O_CREAT : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-    char *name = state_name_for(req);
-    int dir = open(req->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir = open(req->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int fd = -1;
 
     if (dir >= 0) {
         /* 0666 less the umask: the users who may write OUTPUT may all run it. */
-        fd = openat(dir, name, flags, 0666);
+        fd = openat(dir, req->name, flags, 0666);
         close_quietly(dir);
     }
-    free(name);
     if (fd >= 0)
         return fd;
     if (errno == ENOENT && !record)

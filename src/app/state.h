@@ -3,7 +3,7 @@
  *
  * For each output written, a record in OUTPUT/.imgbatch-state (for shard
  * K of N, .imgbatch-state.K-of-N, so shards sharing OUTPUT never write one
- * file) holds the input it came from, the input's size, mtime, ctime and
+ * file; or in --state-dir: kept_files.h) holds the input it came from, the input's size, mtime, ctime and
  * inode when it was read, a hash of the options that shape the output, and
  * the output's own size, mtime and inode.  A file is up to date when all of
  * them still match: an edited, replaced or touched input, other options, or
@@ -24,7 +24,7 @@
  * included, is ignored: the worst a damaged state file does is redo files.
  *
  * OUTPUT may be writable by others, so the file is opened inside OUTPUT
- * without following a link and without blocking on a FIFO, must be a
+ * (or the state directory) without following a link and without blocking on a FIFO, must be a
  * regular file with one link (appends into a hard link would write another
  * file), and is read up to a bound (256 MiB; more was never written by
  * imgbatch).  The final rewrite goes through write_file_atomically.
@@ -43,14 +43,15 @@ struct run_state;
 
 /* Whose state: OUTPUT's, this split's, for outputs shaped by these options. */
 struct state_request {
-    const char *output;
-    unsigned shard_index, shard_count; /* --shard K/N, or 0 and 0 */
+    const char *output; /* whose outputs the records name */
+    const char *dir;    /* where the file is: OUTPUT, or --state-dir (kept_files.h) */
+    const char *name;   /* its name there */
     uint64_t options; /* the options that shape an output, hashed (cli_output_hash) */
     uint64_t failure_options; /* those, and the ones that decide whether a file fails */
     const char *input; /* INPUT as given; NULL: records say no INPUT */
 };
 
-/* OUTPUT's state file path for this request (malloc'd). */
+/* The state file's path for this request (malloc'd). */
 char *state_path_for(const struct state_request *req);
 
 /*

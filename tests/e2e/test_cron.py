@@ -12,6 +12,10 @@ what it cleans up.
 - --wait=SECONDS: gives up with status 75 and says how long it waited; a lock let go
   within the time lets the run go on; "--wait 30" is --wait and an operand.
 - --metrics-file: the last success is there on the first, failing run, as 0.
+- --state-dir DIR: OUTPUT holds nothing of imgbatch's; DIR holds NAME-HASH.lock and
+  NAME-HASH.state[.K-of-N], distinct for OUTPUTs that share DIR, the same for one OUTPUT
+  however spelled; links, FIFOs and directories planted at those names are refused and
+  left as they are; the lock there keeps runs apart; report files may not name them.
 """
 
 import fcntl
@@ -76,9 +80,9 @@ class CronTestCase(ImgbatchTestCase):
         self.procs = []
         self.addCleanup(helpers.reap_processes, self.procs)
 
-    def argv(self, *extra, out=None):
-        return ["resize", self.inp, out or self.out, "-s", "8x8", "-j", "2", "--incremental",
-                "--quiet"] + list(extra)
+    def argv(self, *extra, out=None, quiet=True):
+        return ["resize", self.inp, out or self.out, "-s", "8x8", "-j", "2", "--incremental"] + \
+            (["--quiet"] if quiet else []) + list(extra)
 
     def cron(self, *extra, expect=0, **kw):
         p = run(self.argv(*extra), **kw)
@@ -147,6 +151,150 @@ class WaitLimitTest(CronTestCase):
                 p = run(self.argv("--wait=" + value))
                 self.assertExit(p, 2)
                 self.assertIn("--wait=SECONDS", p.err)
+
+
+def stem_of(output):
+    """What kept_files.c names OUTPUT's files in a --state-dir: its last component tamed,
+    and the 64-bit FNV-1a hash of its real path."""
+    real = os.path.realpath(output).encode()
+    h = 0xcbf29ce484222325
+    for b in real:
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    base = real.rsplit(b"/", 1)[-1][:32]
+    text = "".join(chr(c) if (chr(c).isascii() and (chr(c).isalnum() or chr(c) in "_-"))
+                   or (chr(c) == "." and i > 0) else "_" for i, c in enumerate(base))
+    return "%s-%016x" % (text or "root", h)
+
+
+class StateDirTest(CronTestCase):
+    def setUp(self):
+        super().setUp()
+        self.dir = self.path("var", "lib", "imgbatch")
+
+    def images_in(self, out):
+        return sorted(n for n in os.listdir(out) if n.endswith(".png"))
+
+    def test_nothing_of_imgbatch_in_output(self):
+        self.cron("--state-dir", self.dir)
+        self.assertEqual(helpers.hidden_files(self.out), [], "imgbatch's files in OUTPUT")
+        self.assertEqual(len(self.images_in(self.out)), 5)
+        stem = stem_of(self.out)
+        # the lock file of a run without --shard goes at its end, as in OUTPUT
+        self.assertEqual(os.listdir(self.dir), [stem + ".state"])
+        # the second run finds its state there: silent, nothing redone
+        before = {n: os.stat(os.path.join(self.out, n)).st_ino for n in self.images_in(self.out)}
+        self.assertSilent(self.cron("--state-dir", self.dir))
+        p = run(self.argv("--state-dir", self.dir, "--json", quiet=False))
+        j = helpers.JsonRun(p)
+        self.assertEqual(j.summary["up_to_date"], 5, describe(p))
+        self.assertEqual(before, {n: os.stat(os.path.join(self.out, n)).st_ino
+                                  for n in self.images_in(self.out)})
+        # the state in OUTPUT, if any, is another one: without --state-dir all is redone
+        p = run(self.argv("--json", quiet=False))
+        self.assertEqual(helpers.JsonRun(p).summary["ok"], 5, describe(p))
+
+    def test_outputs_sharing_the_directory(self):
+        """Two OUTPUTs with the same last component, and one OUTPUT spelled two ways."""
+        out_a = self.path("a", "small")
+        out_b = self.path("b", "small")
+        for out in (out_a, out_b):
+            p = run(self.argv("--state-dir", self.dir, out=out))
+            self.assertSilent(p)
+        names = sorted(os.listdir(self.dir))
+        self.assertEqual(names, sorted([stem_of(out_a) + ".state", stem_of(out_b) + ".state"]))
+        self.assertTrue(all(n.startswith("small-") for n in names), names)
+        spelled = self.path("a", ".", "..", "a", "small") + "/"
+        p = run(self.argv("--state-dir", self.dir, "--json", out=spelled, quiet=False))
+        self.assertEqual(helpers.JsonRun(p).summary["up_to_date"], 5, describe(p))
+        # shards: one lock for the OUTPUT, a state per split
+        for k in (1, 2):
+            self.assertExit(run(self.argv("--state-dir", self.dir, "--shard", "%d/2" % k,
+                                          out=out_a)), 0)
+        stem = stem_of(out_a)
+        self.assertEqual(sorted(n for n in os.listdir(self.dir) if n.startswith(stem)),
+                         sorted([stem + ".lock", stem + ".state", stem + ".state.1-of-2",
+                                 stem + ".state.2-of-2"]))
+
+    def test_lock_in_the_directory(self):
+        """A run holds DIR's lock file for OUTPUT: another run on that OUTPUT with the
+        same DIR is turned away; one on the same OUTPUT keeping its lock in OUTPUT is not
+        (they are separate worlds, which is why a cron job must keep one setting)."""
+        os.makedirs(self.dir)
+        os.makedirs(self.out)
+        lock = os.path.join(self.dir, stem_of(self.out) + ".lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            p = run(self.argv("--state-dir", self.dir))
+            self.assertExit(p, EX_TEMPFAIL)
+            self.assertIn("in use by another imgbatch run (pid %d)" % os.getpid(), p.err)
+            self.assertEqual(os.listdir(self.out), [])
+        finally:
+            os.close(fd)
+        self.assertSilent(self.cron("--state-dir", self.dir))
+
+    def test_planted_files_refused(self):
+        """A link, a FIFO or a directory at a name of DIR stops the run (status 2, one
+        line) and stays what it was; the link's target is untouched."""
+        os.makedirs(self.dir)
+        os.makedirs(self.out)
+        stem = stem_of(self.out)
+        victim = self.path("victim")
+        with open(victim, "w") as f:
+            f.write("precious\n")
+        for name, plant in ((".state", "link"), (".state", "fifo"), (".lock", "link"),
+                            (".lock", "fifo"), (".lock", "dir"), (".state", "dir")):
+            with self.subTest(name=name, plant=plant):
+                target = os.path.join(self.dir, stem + name)
+                if plant == "link":
+                    os.symlink(victim, target)
+                elif plant == "fifo":
+                    os.mkfifo(target)
+                else:
+                    os.mkdir(target)
+                try:
+                    p = run(self.argv("--state-dir", self.dir), timeout=60)
+                    self.assertExit(p, 2)
+                    self.assertEqual(len(p.err.splitlines()), 1, describe(p))
+                    self.assertIn(target, p.err)
+                    self.assertEqual(os.path.islink(target), plant == "link")
+                    self.assertEqual(os.path.isdir(target) and not os.path.islink(target),
+                                     plant == "dir")
+                    with open(victim) as f:
+                        self.assertEqual(f.read(), "precious\n")
+                finally:
+                    (os.rmdir if plant == "dir" else os.unlink)(target)
+        self.assertEqual(self.images_in(self.out), [])
+
+    def test_report_files_may_not_name_them(self):
+        self.cron("--state-dir", self.dir, "--shard", "1/1")
+        stem = stem_of(self.out)
+        for option in ("--stats-file", "--metrics-file"):
+            for name in (".lock", ".state", ".state.1-of-1", ".state.2-of-3"):
+                with self.subTest(option=option, name=name):
+                    target = os.path.join(self.dir, stem + name)
+                    p = run(self.argv("--state-dir", self.dir, "--shard", "1/1", option,
+                                      target))
+                    self.assertExit(p, 2)
+                    self.assertIn("keeps in --state-dir", p.err)
+
+    def test_dry_run_writes_nothing(self):
+        """A dry run creates neither OUTPUT nor DIR, and reads the state once there."""
+        p = run(self.argv("--state-dir", self.dir, "--dry-run", quiet=False))
+        self.assertExit(p, 0)
+        self.assertFalse(os.path.exists(self.dir))
+        self.assertFalse(os.path.exists(self.out))
+        self.cron("--state-dir", self.dir)
+        p = run(["resize", self.inp, self.out, "-s", "8x8", "--incremental", "--state-dir",
+                 self.dir, "-n"])
+        self.assertExit(p, 0)
+        self.assertIn("5 to skip (5 up to date)", p.out)
+
+    def test_without_incremental_the_lock_alone(self):
+        self.assertExit(run(["resize", self.inp, self.out, "-s", "8x8", "--state-dir",
+                             self.dir, "--shard", "1/1", "--quiet"]), 0)
+        self.assertEqual(os.listdir(self.dir), [stem_of(self.out) + ".lock"])
+        self.assertEqual(helpers.hidden_files(self.out), [])
 
 
 if __name__ == "__main__":

@@ -23,14 +23,25 @@
 /* The state these options mean, as run.c opens it. */
 static struct run_state *open_for(const struct options *o, int record, char *err, size_t len)
 {
-    struct state_request req = cli_state_request(o);
-    return state_open(&req, record, err, len);
+    struct kept_files kept;
+    CHECK(kept_files_locate(&kept, o->output, o->state_dir, o->shard_index, o->shard_count, err,
+                            len) == 0);
+    struct state_request req = cli_state_request(o, &kept);
+    struct run_state *s = state_open(&req, record, err, len);
+    kept_files_release(&kept);
+    return s;
 }
 
 static char *path_of(const struct options *o)
 {
-    struct state_request req = cli_state_request(o);
-    return state_path_for(&req);
+    char err[256];
+    struct kept_files kept;
+    CHECK(kept_files_locate(&kept, o->output, o->state_dir, o->shard_index, o->shard_count, err,
+                            sizeof(err)) == 0);
+    struct state_request req = cli_state_request(o, &kept);
+    char *path = state_path_for(&req);
+    kept_files_release(&kept);
+    return path;
 }
 
 static char dir[] = "/tmp/imgbatch-test-state-XXXXXX";
@@ -315,7 +326,8 @@ static void test_failures(void)
     s = open_for(&bigger, 0, err, sizeof(err));
     CHECK(s && state_failed_before(s, &g) == NULL);
     state_close(s, NULL, 0);
-    struct state_request a = cli_state_request(&o), b = cli_state_request(&bigger);
+    struct kept_files kept = {0};
+    struct state_request a = cli_state_request(&o, &kept), b = cli_state_request(&bigger, &kept);
     CHECK(a.options == b.options && a.failure_options != b.failure_options);
 
     /* The input touched: tried again. */
@@ -501,6 +513,60 @@ static void test_shard_files_apart(void)
     free(sharded);
 }
 
+/*
+ * --state-dir: the files are named after OUTPUT's real path, so OUTPUTs that
+ * share the directory never share a file, and one OUTPUT however spelled
+ * always finds its own.
+ */
+static void test_state_dir_names(void)
+{
+    char err[256];
+    struct kept_files a, b, c, d, e;
+    char *out_a = xasprintf("%s/out a\n\xff", dir), *out_b = xasprintf("%s/sub/out a", dir);
+    char *spelled = xasprintf("%s/./sub/../out a\n\xff/", dir);
+    char *sub = xasprintf("%s/sub", dir), *states = xasprintf("%s/states", dir);
+
+    CHECK(mkdir(out_a, 0755) == 0 && mkdir(sub, 0755) == 0 && mkdir(out_b, 0755) == 0);
+    CHECK_EQ_INT(kept_files_locate(&a, out_a, states, 0, 0, err, sizeof(err)), 0);
+    CHECK_EQ_INT(kept_files_locate(&b, out_b, states, 0, 0, err, sizeof(err)), 0);
+    CHECK_EQ_INT(kept_files_locate(&c, spelled, states, 3, 8, err, sizeof(err)), 0);
+    CHECK_EQ_STR(a.dir, states);
+    /* The last component, tamed, and the hash of the whole real path. */
+    CHECK(!strncmp(a.lock_name, "out_a__-", 8) && strlen(a.lock_name) == 8 + 16 + 5);
+    CHECK(!strcmp(a.lock_name + 24, ".lock"));
+    CHECK(strcmp(a.lock_name, b.lock_name) != 0); /* same base name, other OUTPUT */
+    CHECK_EQ_STR(a.lock_name, c.lock_name);       /* same OUTPUT, one lock for every split */
+    CHECK(strncmp(c.state_name, a.state_name, strlen(a.state_name)) == 0);
+    CHECK(!strcmp(c.state_name + strlen(a.state_name), ".3-of-8"));
+    CHECK_EQ_STR(a.state_prefix, c.state_prefix);
+    /* Without --state-dir: in OUTPUT, as always. */
+    CHECK_EQ_INT(kept_files_locate(&d, out_a, NULL, 0, 0, err, sizeof(err)), 0);
+    CHECK_EQ_STR(d.dir, out_a);
+    CHECK_EQ_STR(d.lock_name, ".imgbatch.lock");
+    CHECK_EQ_STR(d.state_name, ".imgbatch-state");
+    /* An OUTPUT that does not resolve cannot be named in DIR. */
+    char *missing = xasprintf("%s/missing", dir);
+    CHECK_EQ_INT(kept_files_locate(&e, missing, states, 0, 0, err, sizeof(err)), -1);
+    CHECK(strstr(err, missing) != NULL);
+    /* A stem never hides (no leading dot) and is never empty. */
+    char *stem = kept_files_stem("/srv/.hidden");
+    CHECK(stem[0] == '_');
+    free(stem);
+    stem = kept_files_stem("/");
+    CHECK(!strncmp(stem, "root-", 5));
+    free(stem);
+    kept_files_release(&a);
+    kept_files_release(&b);
+    kept_files_release(&c);
+    kept_files_release(&d);
+    free(missing);
+    free(out_a);
+    free(out_b);
+    free(spelled);
+    free(sub);
+    free(states);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -510,6 +576,7 @@ int main(void)
     test_round_trip_and_changes();
     test_torn_and_garbage();
     test_shard_files_apart();
+    test_state_dir_names();
     test_parse_buffer();
     test_failures();
     test_inputs();
