@@ -37,6 +37,7 @@ complete -c imgbatch -n $boxes -s s -l size -x -d 'target box WxH'
 
 complete -c imgbatch -n $runs -l incremental -d 'skip files whose output is up to date'
 complete -c imgbatch -n $runs -l retry-failed -d 'with --incremental, redo the files that failed before'
+complete -c imgbatch -n $runs -l prune -d 'with --incremental, remove the outputs of inputs that are gone'
 complete -c imgbatch -n $runs -l wait -d 'if another run holds OUTPUT, wait for it (--wait=SECONDS: at most that long)'
 complete -c imgbatch -n $runs -l state-dir -x -a '(__fish_complete_directories)' -d 'keep the lock and the state in DIR, not in OUTPUT'
 complete -c imgbatch -n $runs -l stats-file -r -F -d 'write the summary as JSON'

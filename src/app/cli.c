@@ -349,6 +349,7 @@ enum {
     OPT_PLOT,
     OPT_RETRY_FAILED,
     OPT_STATE_DIR,
+    OPT_PRUNE,
 };
 
 static const struct option long_options[] = {
@@ -373,6 +374,7 @@ static const struct option long_options[] = {
     {"plot", required_argument, NULL, OPT_PLOT},
     {"incremental", no_argument, NULL, OPT_INCREMENTAL},
     {"retry-failed", no_argument, NULL, OPT_RETRY_FAILED},
+    {"prune", no_argument, NULL, OPT_PRUNE},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     /* Optional: "--wait=30" limits the wait, "--wait 30" is --wait and an operand. */
     {"wait", optional_argument, NULL, OPT_WAIT},
@@ -634,6 +636,10 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             run_only_given = "--retry-failed";
             o->retry_failed = 1;
             break;
+        case OPT_PRUNE:
+            run_only_given = "--prune";
+            o->prune = 1;
+            break;
         case OPT_STATE_DIR:
             run_only_given = "--state-dir";
             if (!optarg[0])
@@ -744,6 +750,9 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         return fail(err, errlen, "--null (-0) goes with --files-from");
     if (o->retry_failed && !o->incremental)
         return fail(err, errlen, "--retry-failed goes with --incremental");
+    if (o->prune && !o->incremental)
+        return fail(err, errlen,
+                    "--prune goes with --incremental (it removes what the state records)");
 
     int positional = ac - optind;
     int wanted = o->op == OP_BENCH ? 1 : 2;
@@ -824,6 +833,9 @@ static const struct help_section {
          {FOR_RUNS,
           "      --retry-failed  with --incremental, redo the files that failed before and\n"
           "                      have not changed since (default: skipped, not a failure)\n"},
+         {FOR_RUNS,
+          "      --prune         with --incremental, remove the outputs it made for inputs\n"
+          "                      that are gone (nothing else)\n"},
          {FOR_RUNS,
           "      --wait[=SEC]    if another run holds OUTPUT, wait for it, at most SEC\n"
           "                      seconds if given (default: exit 75 at once)\n"},

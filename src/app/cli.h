@@ -71,6 +71,7 @@ struct options {
     const char *plot_file;   /* bench: images/s against processes as SVG; NULL: none */
     int incremental;         /* skip files whose output is up to date */
     int retry_failed;        /* with incremental: redo files that failed before, unchanged */
+    int prune;               /* with incremental: remove the outputs of inputs that are gone */
     int wait_for_lock;       /* OUTPUT in use by another run: wait instead of exiting */
     double wait_limit_s;     /* --wait=SECONDS: at most this long; 0: as long as it takes */
     const char *state_dir;   /* --state-dir: the lock and the state there, not in OUTPUT; NULL */

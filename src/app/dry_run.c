@@ -11,6 +11,8 @@
 #include "json.h"
 #include "pool/message.h"
 #include "dry_run.h"
+#include "outpath.h"
+#include "prune.h"
 #include "image/formats.h"
 #include "base/xio.h"
 
@@ -23,7 +25,7 @@
 #include <unistd.h>
 
 struct dry_counts {
-    size_t process, skipped, up_to_date, failed_before, refused;
+    size_t process, skipped, up_to_date, failed_before, refused, prune;
 };
 
 /*
@@ -108,8 +110,9 @@ static void put_summary(const struct options *opts, const struct dry_counts *c)
         else
             fputs("null", stdout);
         printf(",\"total\":%zu,\"would_process\":%zu,\"skipped\":%zu,\"up_to_date\":%zu,"
-               "\"failed_before\":%zu,\"refused\":%zu}}\n",
-               total, c->process, c->skipped, c->up_to_date, c->failed_before, c->refused);
+               "\"failed_before\":%zu,\"refused\":%zu,\"would_prune\":%zu}}\n",
+               total, c->process, c->skipped, c->up_to_date, c->failed_before, c->refused,
+               c->prune);
         return;
     }
     fputs("dry run", stdout);
@@ -122,7 +125,28 @@ static void put_summary(const struct options *opts, const struct dry_counts *c)
         printf(" (%zu up to date)", c->up_to_date);
     else if (c->failed_before)
         printf(" (%zu failed before)", c->failed_before);
+    if (c->prune)
+        printf(", %zu to prune", c->prune);
     printf(", %zu refused; nothing written\n", c->refused);
+}
+
+/* What --prune would remove, for the listing. */
+struct dry_prune {
+    const struct options *opts;
+    struct dry_counts *counts;
+};
+
+static void on_would_prune(void *ctx, const char *in_rel, const char *out_rel)
+{
+    struct dry_prune *d = ctx;
+    char *input = path_join(d->opts->input, in_rel);
+    char *output = path_join(d->opts->output, out_rel);
+
+    d->counts->prune++;
+    if (!d->opts->quiet)
+        put_line(d->opts, "prune", "would_prune", input, output, NULL, NULL);
+    free(input);
+    free(output);
 }
 
 static int by_input(const void *a, const void *b)
@@ -132,7 +156,7 @@ static int by_input(const void *a, const void *b)
 
 int run_dry(const struct options *opts, struct scan_result *scan, struct run_state *state)
 {
-    struct dry_counts c = {0, 0, 0, 0, 0};
+    struct dry_counts c = {0, 0, 0, 0, 0, 0};
     char buf[RESULT_ERROR_MAX];
     struct stat in_st;
     /* Files below a directory INPUT are opened below it, as the workers would. */
@@ -188,6 +212,13 @@ int run_dry(const struct options *opts, struct scan_result *scan, struct run_sta
         /* Line by line, so that a reader that left ("| head") stops the walk through the files. */
         fflush(stdout);
     }
+    int prune_trouble = 0;
+    if (state && opts->prune) {
+        struct prune_request prune = {opts->input, opts->output, scan, opts->shard_index,
+                                      opts->shard_count, 1};
+        struct dry_prune d = {opts, &c};
+        prune_outputs(state, &prune, on_would_prune, &d, &prune_trouble);
+    }
     put_summary(opts, &c);
     close_quietly(input_root);
     if (fflush(stdout) == EOF || ferror(stdout)) {
@@ -196,5 +227,5 @@ int run_dry(const struct options *opts, struct scan_result *scan, struct run_sta
         diag_errno("cannot write the report");
         return 1;
     }
-    return c.refused ? 1 : 0;
+    return c.refused || prune_trouble ? 1 : 0;
 }

@@ -129,6 +129,22 @@ void report_failed_before(struct report *r, const char *input, const char *error
     end_line(r);
 }
 
+void report_pruned(struct report *r, const char *input, const char *output)
+{
+    r->pruned++;
+    if (r->quiet || r->reader_gone)
+        return;
+    begin_line(r);
+    if (r->json) {
+        json_begin_file(r->out, input, output);
+        fputs(",\"status\":\"pruned\"}\n", r->out);
+    } else {
+        text_put_file(r->out, "-", input, output);
+        fputs(" (removed: its input is gone)\n", r->out);
+    }
+    end_line(r);
+}
+
 void report_failed(struct report *r, const char *input, const char *error, int worker)
 {
     FILE *out = report_failure_stream(r);
@@ -182,10 +198,10 @@ void report_put_summary_fields(FILE *out, const struct report *r, const struct r
         fputs("null", out);
     fprintf(out,
             ",\"workers\":%d,\"total\":%zu,\"ok\":%zu,\"failed\":%zu,\"skipped\":%zu,"
-            "\"up_to_date\":%zu,\"failed_before\":%zu,\"not_started\":%zu,"
+            "\"up_to_date\":%zu,\"failed_before\":%zu,\"not_started\":%zu,\"pruned\":%zu,"
             "\"input_bytes\":%lld,\"output_bytes\":%lld,\"seconds\":",
             t->workers, total, r->ok, r->failed, r->skipped, r->up_to_date, r->failed_before,
-            o->not_started, r->input_bytes, r->output_bytes);
+            o->not_started, r->pruned, r->input_bytes, r->output_bytes);
     json_put_number(out, (double)o->wall_usec / 1e6, 3);
     fputs(",\"images_per_sec\":", out);
     json_put_number(out, report_images_per_sec(r, o), 2);
@@ -253,6 +269,8 @@ void report_summary(struct report *r, const struct report_totals *t)
         fprintf(r->out, " (%zu up to date)", r->up_to_date);
     else if (r->failed_before)
         fprintf(r->out, " (%zu failed before)", r->failed_before);
+    if (r->pruned)
+        fprintf(r->out, ", %zu pruned", r->pruned);
     fprintf(r->out, " in %.2f s: %.1f images/s, %.1f MP/s, %d worker%s\n",
             (double)o->wall_usec / 1e6, report_images_per_sec(r, o),
             report_megapixels_per_sec(r, o), t->workers, t->workers == 1 ? "" : "s");

@@ -31,6 +31,7 @@ struct report {
     size_t skipped;
     size_t up_to_date;       /* of the skipped: --incremental found the output current */
     size_t failed_before;    /* of the skipped: --incremental found it failed, unchanged since */
+    size_t pruned;           /* outputs --prune removed: not files of this run, not in total */
     double input_megapixels; /* of the files that succeeded */
     long long input_bytes;   /* of the files that succeeded, and of their outputs */
     long long output_bytes;
@@ -71,6 +72,9 @@ void report_up_to_date(struct report *r, const char *input, const char *output);
  * --retry-failed.
  */
 void report_failed_before(struct report *r, const char *input, const char *error);
+
+/* --prune removed output, made from input, which is gone.  A line on stdout. */
+void report_pruned(struct report *r, const char *input, const char *output);
 
 /* A file failed (on the failure stream); worker is 0 when it failed before reaching one. */
 void report_failed(struct report *r, const char *input, const char *error, int worker);

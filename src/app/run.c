@@ -5,6 +5,7 @@
 #include "dry_run.h"
 #include "jobs.h"
 #include "kept_files.h"
+#include "prune.h"
 #include "base/diag.h"
 #include "outpath.h"
 #include "output_lock.h"
@@ -37,6 +38,7 @@ struct batch {
     struct kept_files kept;       /* where the lock and the state are (kept.dir NULL: unknown) */
     struct lock_request lock;     /* OUTPUT and this run's split */
     int lock_fd;                  /* OUTPUT's lock, or -1 */
+    int prune_trouble;            /* --prune could not remove or look at something */
     double started_unix;          /* once OUTPUT is held: --wait is not the run's time */
     long long started_usec;
 };
@@ -211,6 +213,10 @@ static int check_input_and_output(const struct options *opts)
         diag("--files-from needs INPUT to be a directory, and %s is not", opts->input);
         return EXIT_USAGE;
     }
+    if (opts->prune && !S_ISDIR(st.st_mode)) {
+        diag("--prune needs INPUT to be a directory, and %s is not", opts->input);
+        return EXIT_USAGE;
+    }
     return 0;
 }
 
@@ -261,9 +267,22 @@ fail:
     return EXIT_USAGE;
 }
 
+/* --prune's line for an output removed. */
+static void on_pruned(void *ctx, const char *in_rel, const char *out_rel)
+{
+    struct batch *b = ctx;
+    char *input = path_join(b->opts->input, in_rel);
+    char *output = path_join(b->opts->output, out_rel);
+
+    report_pruned(&b->report, input, output);
+    free(input);
+    free(output);
+}
+
 /*
  * The jobs: files skipped, files that cannot run and files up to date are
- * reported before any work starts; the rest become jobs, largest first.
+ * reported before any work starts, and --prune's removals; the rest become
+ * jobs, largest first.
  */
 static int plan(struct batch *b)
 {
@@ -293,6 +312,11 @@ static int plan(struct batch *b)
             report_failed_before(&b->report, e->input, failed_before);
         else
             jobs_add(&b->jobs, e);
+    }
+    if (b->state && b->opts->prune) {
+        struct prune_request prune = {b->opts->input, b->opts->output, &b->scan,
+                                      b->opts->shard_index, b->opts->shard_count, 0};
+        prune_outputs(b->state, &prune, on_pruned, b, &b->prune_trouble);
     }
     return 0;
 }
@@ -352,7 +376,7 @@ static int finish(struct batch *b, const struct pool_worker_stats *stats,
     struct report_totals totals = {outcome->workers, stats, outcome};
     report_summary(&b->report, &totals);
     int status = report_exit_status(&b->report, outcome);
-    if (state_lost && status == 0)
+    if ((state_lost || b->prune_trouble) && status == 0)
         status = 1;
     struct run_record rec = {
         .opts = b->opts,

@@ -188,6 +188,9 @@ static void put_metrics(FILE *out, const void *ctx)
               "Files of the last run skipped by --incremental because they failed before and "
               "have not changed, part of the skipped.",
               (double)r->failed_before, 0);
+    put_gauge(out, rec, "imgbatch_outputs_pruned",
+              "Outputs of inputs that are gone, removed by --prune in the last run.",
+              (double)r->pruned, 0);
     put_gauge(out, rec, "imgbatch_input_bytes",
               "Bytes of the inputs processed successfully in the last run.",
               (double)r->input_bytes, 0);

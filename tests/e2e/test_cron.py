@@ -12,6 +12,12 @@ what it cleans up.
 - --wait=SECONDS: gives up with status 75 and says how long it waited; a lock let go
   within the time lets the run go on; "--wait 30" is --wait and an operand.
 - --metrics-file: the last success is there on the first, failing run, as 0.
+- --prune (with --incremental): removes the outputs it recorded for inputs that are gone,
+  one stdout line each ("- IN -> OUT (removed: its input is gone)"), counted in the
+  summary, the stats and the metrics; and nothing else: not an input it merely did not
+  see (no -r, --files-from, another shard), not another INPUT's outputs, not a file it
+  did not write, not a link, a directory, an edited or a replaced output at that name,
+  not through a directory turned into a link, never a directory.  --dry-run lists them.
 - --state-dir DIR: OUTPUT holds nothing of imgbatch's; DIR holds NAME-HASH.lock and
   NAME-HASH.state[.K-of-N], distinct for OUTPUTs that share DIR, the same for one OUTPUT
   however spelled; links, FIFOs and directories planted at those names are refused and
@@ -19,6 +25,7 @@ what it cleans up.
 """
 
 import fcntl
+import json
 import os
 import re
 import resource
@@ -151,6 +158,222 @@ class WaitLimitTest(CronTestCase):
                 p = run(self.argv("--wait=" + value))
                 self.assertExit(p, 2)
                 self.assertIn("--wait=SECONDS", p.err)
+
+
+class PruneTest(CronTestCase):
+    """The five PNGs of CronTestCase, and two more in sub/ (runs use -r)."""
+
+    def setUp(self):
+        super().setUp()
+        for i in range(2):
+            png(self.path("in", "sub", "s%d.png" % i), (30, 20 + i), (200, i * 100, 0))
+        self.victim_dir = self.mkdir("victims")
+        self.victim = os.path.join(self.victim_dir, "p1.png")
+        with open(self.victim, "w") as f:
+            f.write("not imgbatch's\n")
+
+    def argv(self, *extra, out=None, quiet=True):
+        return super().argv("-r", *extra, out=out, quiet=quiet)
+
+    def prune(self, *extra, expect=0):
+        """A --prune run, not quiet: {input rel: output path} of the lines, and the run."""
+        p = run(self.argv("--prune", *extra, quiet=False))
+        self.assertExit(p, expect)
+        pruned = {}
+        for line in p.out.splitlines():
+            m = re.match(r"^- (.*) -> (.*) \(removed: its input is gone\)$", line)
+            if m:
+                pruned[os.path.relpath(m.group(1), self.inp)] = m.group(2)
+        return pruned, p
+
+    def outputs(self):
+        return sorted(helpers.all_files(self.out))
+
+    def test_outputs_of_gone_inputs_removed(self):
+        self.assertSilent(self.cron())
+        os.unlink(self.path("in", "p2.png"))
+        os.unlink(self.path("in", "sub", "s1.png"))
+        pruned, p = self.prune()
+        self.assertEqual(pruned, {"p2.png": os.path.join(self.out, "p2.png"),
+                                  os.path.join("sub", "s1.png"):
+                                      os.path.join(self.out, "sub", "s1.png")}, describe(p))
+        self.assertRegex(p.out, r"(?m)^resize: 0 ok, 0 failed, 5 skipped \(5 up to date\), "
+                                r"2 pruned in ")
+        self.assertEqual(p.err, "")
+        visible = [f for f in self.outputs() if not f.startswith(".")]
+        self.assertEqual(visible, ["p0.png", "p1.png", "p3.png", "p4.png",
+                                   os.path.join("sub", "s0.png")])
+        self.assertTrue(os.path.isdir(os.path.join(self.out, "sub")), "a directory removed")
+        # done: the records went with the outputs
+        pruned, p = self.prune()
+        self.assertEqual(pruned, {}, describe(p))
+        self.assertNotIn("pruned", p.out)
+
+    def test_counted_in_json_stats_and_metrics(self):
+        self.cron()
+        os.unlink(self.path("in", "p0.png"))
+        stats, metrics = self.path("stats.json"), self.path("m.prom")
+        p = run(self.argv("--prune", "--json", "--stats-file", stats, "--metrics-file",
+                          metrics, quiet=False))
+        self.assertExit(p, 0)
+        j = helpers.JsonRun(p)
+        self.assertEqual(j.by_status("pruned"),
+                         [{"input": self.path("in", "p0.png"),
+                           "output": os.path.join(self.out, "p0.png"), "status": "pruned"}])
+        self.assertEqual((j.summary["pruned"], j.summary["total"]), (1, 6), j.summary)
+        with open(stats) as f:
+            self.assertEqual(json.load(f)["pruned"], 1)
+        with open(metrics) as f:
+            self.assertRegex(f.read(), r'(?m)^imgbatch_outputs_pruned\{op="resize",'
+                                       r'output="[^"]*"\} 1$')
+
+    def test_quiet_and_dry_run(self):
+        self.cron()
+        os.unlink(self.path("in", "p3.png"))
+        before = self.outputs()
+        p = run(self.argv("--prune", "-n", quiet=False))
+        self.assertExit(p, 0)
+        self.assertIn("prune    %s -> %s" % (self.path("in", "p3.png"),
+                                              os.path.join(self.out, "p3.png")), p.out)
+        self.assertRegex(p.out, r"(?m)^dry run: 0 to process, 6 to skip \(6 up to date\), "
+                                r"1 to prune, 0 refused; nothing written$")
+        j = helpers.JsonRun(run(self.argv("--prune", "-n", "--json", quiet=False)))
+        self.assertEqual(j.summary["would_prune"], 1, j.summary)
+        self.assertEqual([r["status"] for r in j.records if r["input"].endswith("p3.png")],
+                         ["would_prune"])
+        self.assertEqual(self.outputs(), before, "the dry run removed something")
+        # --quiet: removed without a word, as nothing failed
+        self.assertSilent(self.cron("--prune"))
+        self.assertNotIn("p3.png", self.outputs())
+
+    def test_needs_incremental_and_a_directory(self):
+        p = run(["resize", self.inp, self.out, "--prune"])
+        self.assertExit(p, 2)
+        self.assertIn("--prune goes with --incremental", p.err)
+        p = run(["resize", self.path("in", "p0.png"), self.out, "--incremental", "--prune"])
+        self.assertExit(p, 2)
+        self.assertIn("--prune needs INPUT to be a directory", p.err)
+        self.assertFalse(os.path.exists(self.out))
+
+    def test_inputs_not_seen_are_not_gone(self):
+        """A run that does not see some inputs (no -r, --files-from) removes nothing of
+        theirs: an input is gone only when nothing is at its name."""
+        self.cron()
+        before = self.outputs()
+        p = run(["resize", self.inp, self.out, "-s", "8x8", "--incremental", "--prune"])
+        self.assertExit(p, 0)
+        self.assertNotIn("pruned", p.out)
+        listing = self.path("list")
+        with open(listing, "w") as f:
+            f.write("p0.png\n")
+        p = run(self.argv("--prune", "--files-from", listing))
+        self.assertExit(p, 0)
+        self.assertEqual(self.outputs(), before)
+        # an input replaced by a directory, a link or a FIFO is still something there
+        os.unlink(self.path("in", "p1.png"))
+        os.mkdir(self.path("in", "p1.png"))
+        os.unlink(self.path("in", "p2.png"))
+        os.symlink("p0.png", self.path("in", "p2.png"))
+        os.unlink(self.path("in", "p3.png"))
+        os.mkfifo(self.path("in", "p3.png"))
+        pruned, p = self.prune(expect=1)  # the link and the FIFO fail, as files the scan refuses
+        self.assertEqual(pruned, {}, describe(p))
+        self.assertEqual(self.outputs(), before)
+
+    def test_other_shards_and_other_inputs_left_alone(self):
+        # shard 1 of 2 prunes only what its own state recorded
+        for k in (1, 2):
+            self.assertExit(run(self.argv("--shard", "%d/2" % k)), 0)
+        for i in range(5):
+            os.unlink(self.path("in", "p%d.png" % i))
+        pruned1, p = self.prune("--shard", "1/2")
+        pruned2, p = self.prune("--shard", "2/2")
+        self.assertEqual(set(pruned1) | set(pruned2), {"p%d.png" % i for i in range(5)})
+        self.assertEqual(set(pruned1) & set(pruned2), set())
+        for rel in pruned1:
+            self.assertEqual(subprocess_shard(rel, 2), 1, rel)
+        # another INPUT writing the same OUTPUT: its outputs are not this INPUT's to prune
+        other = self.mkdir("other")
+        png(os.path.join(other, "o.png"))
+        p = run(["resize", other, self.out, "-s", "8x8", "--incremental"])
+        self.assertExit(p, 0)
+        pruned, p = self.prune()
+        self.assertEqual(pruned, {}, describe(p))
+        self.assertIn("o.png", self.outputs())
+
+    def test_what_imgbatch_did_not_write_is_left_alone(self):
+        """At the name of an output whose input is gone: a link (to a victim, and the
+        victim itself), a directory, an edited file, another file moved in; a directory
+        on the way turned into a link; and files of someone else's in OUTPUT."""
+        self.cron()
+        for name in ("p0.png", "p1.png", "p2.png", "p3.png", os.path.join("sub", "s0.png"),
+                     os.path.join("sub", "s1.png")):
+            os.unlink(self.path("in", name))
+        out = lambda *parts: os.path.join(self.out, *parts)
+        os.unlink(out("p0.png"))
+        os.mkdir(out("p0.png"))                      # a directory
+        os.unlink(out("p1.png"))
+        os.symlink(self.victim, out("p1.png"))       # a link to a victim
+        with open(out("p2.png"), "ab") as f:         # edited since imgbatch wrote it
+            f.write(b"more")
+        os.unlink(out("p3.png"))
+        os.link(self.victim, out("p3.png"))          # another file, moved (linked) in
+        os.rename(out("sub"), self.path("moved-sub"))
+        os.symlink(self.path("moved-sub"), out("sub"))  # a directory on the way, now a link
+        with open(out("notes.txt"), "w") as f:
+            f.write("someone else's\n")
+        before = {f: os.lstat(out(f)) for f in os.listdir(self.out)}
+        pruned, p = self.prune()
+        self.assertEqual(pruned, {}, describe(p))
+        self.assertEqual(p.err, "", describe(p))
+        self.assertEqual(sorted(os.listdir(self.out)), sorted(before))
+        self.assertTrue(os.path.islink(out("p1.png")) and os.path.isdir(out("p0.png")))
+        self.assertTrue(os.path.exists(os.path.join(self.path("moved-sub"), "s0.png")))
+        with open(self.victim) as f:
+            self.assertEqual(f.read(), "not imgbatch's\n")
+        # and their records are forgotten: a later run does not come back to them
+        os.unlink(out("p1.png"))
+        png(out("p1.png"))
+        pruned, p = self.prune()
+        self.assertEqual(pruned, {}, describe(p))
+        self.assertTrue(os.path.exists(out("p1.png")))
+
+    def test_output_name_taken_by_a_new_input(self):
+        """a.gif made a.png; a.gif goes and an a.png input comes: the output is the new
+        file's, made again, not removed."""
+        Image.new("RGB", (20, 20), (0, 0, 255)).save(self.path("in", "a.gif"))
+        self.cron()
+        os.unlink(self.path("in", "a.gif"))
+        png(self.path("in", "a.png"), (20, 20), (255, 0, 0))
+        pruned, p = self.prune()
+        self.assertEqual(pruned, {}, describe(p))
+        with Image.open(os.path.join(self.out, "a.png")) as im:
+            self.assertEqual(im.convert("RGB").getpixel((4, 4))[0] > 200, True)
+
+    def test_state_from_before_inputs_were_recorded(self):
+        """A state written before records named their INPUT: an output is pruned only once
+        a run has seen its input (and so knows the record is this INPUT's)."""
+        self.cron()
+        state = os.path.join(self.out, STATE)
+        with open(state) as f:
+            lines = [l for l in f if not l.startswith("input ")]
+        with open(state, "w") as f:
+            f.writelines(lines)
+        os.unlink(self.path("in", "p0.png"))
+        pruned, p = self.prune()
+        self.assertEqual(pruned, {}, describe(p))     # unknown INPUT: left alone
+        self.assertIn("p0.png", self.outputs())
+        os.unlink(self.path("in", "p1.png"))          # seen by the last run: now known
+        pruned, p = self.prune()
+        self.assertEqual(list(pruned), ["p1.png"], describe(p))
+
+
+def subprocess_shard(rel, n):
+    """The shard of an INPUT-relative path, as shard.c computes it."""
+    h = 0xcbf29ce484222325
+    for b in rel.encode():
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return h % n + 1
 
 
 def stem_of(output):

@@ -1112,7 +1112,7 @@ class DryRunTest(IncrementalTestCase):
         self.assertIsNone(summary.pop("shard", None), j.summary)   # "K/N" when sharded
         self.assertEqual(summary, {"dry_run": True, "op": "resize", "total": 25,
                                      "would_process": 1, "skipped": 24, "up_to_date": 24,
-                                     "failed_before": 0, "refused": 0})
+                                     "failed_before": 0, "refused": 0, "would_prune": 0})
         self.assertEqual(snapshot(self.out), before)
 
     def test_dry_run_fresh_output_is_not_created(self):

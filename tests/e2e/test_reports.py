@@ -34,12 +34,13 @@ except ImportError:  # Debian package python3-prometheus-client
 STATS_KEYS = {
     "op", "input", "output", "shard", "started_at", "finished_at", "started_unix",
     "finished_unix", "seconds", "exit_status", "workers", "total", "ok", "failed",
-    "skipped", "up_to_date", "failed_before", "not_started", "input_bytes", "output_bytes",
+    "skipped", "up_to_date", "failed_before", "not_started", "pruned", "input_bytes",
+    "output_bytes",
     "images_per_sec", "megapixels_per_sec", "interrupted_by", "gave_up", "per_worker",
 }
 METRICS = {
     "imgbatch_files", "imgbatch_files_up_to_date", "imgbatch_files_failed_before",
-    "imgbatch_input_bytes",
+    "imgbatch_outputs_pruned", "imgbatch_input_bytes",
     "imgbatch_output_bytes", "imgbatch_duration_seconds", "imgbatch_images_per_second",
     "imgbatch_megapixels_per_second", "imgbatch_workers", "imgbatch_exit_status",
     "imgbatch_last_run_timestamp_seconds",
@@ -422,6 +423,7 @@ class ReportTestCase(ImgbatchTestCase):
             self.assertEqual(v("imgbatch_files", status), stats[status], text)
         self.assertEqual(v("imgbatch_files_up_to_date"), stats["up_to_date"], text)
         self.assertEqual(v("imgbatch_files_failed_before"), stats["failed_before"], text)
+        self.assertEqual(v("imgbatch_outputs_pruned"), stats["pruned"], text)
         self.assertEqual(v("imgbatch_input_bytes"), stats["input_bytes"], text)
         self.assertEqual(v("imgbatch_output_bytes"), stats["output_bytes"], text)
         self.assertEqual(v("imgbatch_workers"), stats["workers"], text)

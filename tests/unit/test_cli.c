@@ -659,10 +659,22 @@ static void test_wait_limit(void)
     EXPECT_ERROR(ARGV("bench", "in", "--wait=3"), "--wait", "bench");
 }
 
-/* --retry-failed is a refinement of --incremental. */
+/* --retry-failed and --prune are refinements of --incremental; --state-dir names a directory. */
 static void test_retry_failed(void)
 {
     struct options o;
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--incremental", "--prune", "--state-dir",
+                            "/var/lib/imgbatch"),
+                       &o),
+                 0);
+    CHECK_EQ_INT(o.prune, 1);
+    CHECK_EQ_STR(o.state_dir, "/var/lib/imgbatch");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--prune"), "--prune", "--incremental");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--state-dir", ""), "--state-dir", NULL);
+    EXPECT_ERROR(ARGV("bench", "in", "--state-dir", "d"), "--state-dir", "bench");
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--state-dir", "d"), &o), 0);
+    CHECK_EQ_INT(o.incremental, 0); /* the lock alone goes there */
 
     CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--incremental", "--retry-failed"), &o), 0);
     CHECK_EQ_INT(o.retry_failed, 1);
