@@ -51,9 +51,10 @@ struct job_result {
     /*
      * With !ok: the input itself fails, and would fail again the same way
      * until it changes (its content or its size against the limits, a
-     * decoder that crashed or hung on it), so --incremental may remember
-     * it.  Never set for a write error, a stop, or a worker that could not
-     * start: those say nothing about the input.  Whoever fails a job marks
+     * decoder that hung on it past the timeout), so --incremental may
+     * remember it.  Never set for a write error, a stop, or a worker that
+     * died (it may have died of its library, the machine or the kernel):
+     * those say nothing sure about the input.  Whoever fails a job marks
      * it; job_result_fail leaves it as it is.
      */
     int input_fault;

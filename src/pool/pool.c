@@ -410,12 +410,13 @@ static void slot_reap(struct pool *p, struct slot *s)
         res.id = (uint32_t)s->job;
         job_result_fail(&res, "%s", why);
         /*
-         * The file's own doing: a decoder that hung on it, or crashed on it
-         * (a signal the master did not send; SIGKILL is more likely the
-         * kernel's out-of-memory killer, which says nothing about the file).
+         * The file's own doing: a decoder that hung on it past the timeout.
+         * Not a crash: a worker also dies of an image library that cannot
+         * start, of the kernel's out-of-memory killer or of an allocation
+         * the machine refused, none of which is the file's, and the pool
+         * cannot tell those from a decoder crashing on it.
          */
-        res.input_fault = s->timed_out || (!s->kill_reason[0] && WIFSIGNALED(status) &&
-                                           WTERMSIG(status) != SIGKILL);
+        res.input_fault = s->timed_out;
         deliver(p, s, &res, 1);
     }
     s->state = SLOT_FREE;

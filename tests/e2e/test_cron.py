@@ -6,9 +6,10 @@ what it cleans up.
   file makes exactly one line, on stderr; the next run is silent again (the file failed
   before and has not changed) and exits 0.
 - Failures remembered (--incremental): only failures that are the input's own (its
-  content, a limit, a decoder crash or timeout on it) are recorded; a write error or a
-  run whose workers kept dying records nothing.  A changed file, other limits or
-  --retry-failed try it again.
+  content, a limit, a decoder that outlasts --timeout on it) are recorded; a write
+  error, a worker's death (its library's doing as much as the file's) or a run whose
+  workers kept dying records nothing.  A changed file, other limits or --retry-failed
+  try it again.
 - --wait=SECONDS: gives up with status 75 and says how long it waited; a lock let go
   within the time lets the run go on; "--wait 30" is --wait and an operand.
 - --metrics-file: the last success is there on the first, failing run, as 0.
@@ -105,6 +106,152 @@ class CronTestCase(ImgbatchTestCase):
         fd = os.open(os.path.join(out, LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return fd
+
+
+class QuietCronTest(CronTestCase):
+    def test_cron_pair(self):
+        """The complaint: cron mailed every run.  Now: silent when clean; a new bad upload
+        makes one stderr line and exit 1; the next run is silent again and exits 0."""
+        self.assertSilent(self.cron())
+        self.assertSilent(self.cron())
+        truncated_jpeg(self.path("in", "upload.jpg"))
+        p = self.cron(expect=1)
+        self.assertEqual(p.out, "", describe(p))
+        lines = p.err.splitlines()
+        self.assertEqual(len(lines), 1, describe(p))
+        self.assertRegex(lines[0], r"^\u2717 .*/upload\.jpg: truncated JPEG")
+        self.assertSilent(self.cron())
+        self.assertSilent(self.cron())
+        # without --quiet the run says why it skips it, on stdout, and names the option
+        p = run(self.argv(quiet=False))
+        self.assertExit(p, 0)
+        self.assertEqual(p.err, "")
+        self.assertRegex(p.out, r"(?m)^= .*/upload\.jpg \(failed before, unchanged since; "
+                                r"--retry-failed retries it\): truncated JPEG")
+        self.assertRegex(p.out, r"(?m)^resize: 0 ok, 0 failed, 6 skipped \(5 up to date, "
+                                r"1 failed before\) in ")
+        # replaced by a good upload of the same name: processed, silently
+        png(self.path("in", "upload.jpg"))
+        os.rename(self.path("in", "upload.jpg"), self.path("in", "upload.png"))
+        self.assertSilent(self.cron())
+        self.assertIn("upload.png", os.listdir(self.out))
+
+    def test_interrupted_quiet_run_says_so(self):
+        """--quiet, and SIGTERM while a file is in flight: one stderr line says the run was
+        interrupted (its status says it too), stdout stays empty."""
+        env = helpers.fault_env(IMGBATCH_FAULT_MARKS=self.mkdir("marks"))
+        os.rename(self.path("in", "p0.png"), self.path("in", "p0-hang-in-decoder.png"))
+        p = subprocess.Popen([helpers.BIN] + self.argv("-j", "1"), env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.procs.append(p)
+        self.assertTrue(helpers.wait_for(lambda: os.listdir(self.path("marks")), 60),
+                        "the hanging file never started")
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=helpers.RUN_TIMEOUT)
+        self.assertEqual(p.returncode, 128 + signal.SIGTERM, err)
+        self.assertEqual(out, b"")
+        self.assertRegex(err.decode(), r"(?m)^imgbatch: interrupted by SIGTERM: \d+ files? "
+                                       r"not started$")
+
+
+class FailureMemoryTest(CronTestCase):
+    """Which failures a later run leaves be, and what tries them again."""
+
+    def test_limits_and_changes_retry(self):
+        png(self.path("in", "big.png"), (300, 200))
+        p = self.cron("--max-pixels", "0.05", expect=1)       # 0.06 MP: too large
+        self.assertIn("image too large", p.err)
+        self.assertSilent(self.cron("--max-pixels", "0.05"))  # same limit: left be
+        self.assertSilent(self.cron())                        # default limit: it passes
+        self.assertIn("big.png", os.listdir(self.out))
+        # a file that fails, then changes (touched): tried again
+        truncated_jpeg(self.path("in", "cut.jpg"))
+        self.cron(expect=1)
+        self.assertSilent(self.cron())
+        st = os.stat(self.path("in", "cut.jpg"))
+        os.utime(self.path("in", "cut.jpg"), ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        p = self.cron(expect=1)
+        self.assertIn("cut.jpg", p.err)
+        # --retry-failed: tried again, unchanged
+        p = self.cron("--retry-failed", expect=1)
+        self.assertIn("cut.jpg", p.err)
+        # other options that shape the output: tried again too
+        p = run(self.argv()[:-1] + ["-s", "6x6", "--quiet"])
+        self.assertExit(p, 1)
+        self.assertIn("cut.jpg", p.err)
+
+    def test_write_error_not_remembered(self):
+        """A failure writing the output says nothing about the input: retried next run."""
+        def small_files():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+
+        p = run(self.argv(), preexec_fn=small_files)
+        self.assertExit(p, 1)
+        self.assertIn("File too large", p.err)
+        self.assertSilent(self.cron())
+        self.assertEqual(len([n for n in os.listdir(self.out) if n.endswith(".png")]), 5)
+
+    def test_worker_deaths_not_remembered(self):
+        """A worker that dies may have died of its image library or of the machine, not of
+        the file: a library that crashes as it starts fails every PNG once, and the next,
+        healthy run does them all.  So a decoder that really crashes on a file is tried
+        again on every run."""
+        env = helpers.fault_env(IMGBATCH_FAULT_INIT="crash")
+        p = self.cron(expect=1, env=env)
+        self.assertEqual(len(re.findall(r"(?m)^\u2717 .*: worker \d+ died: SIGSEGV$", p.err)),
+                         5, describe(p))
+        self.assertSilent(self.cron())
+        self.assertEqual(len([n for n in os.listdir(self.out) if n.endswith(".png")]), 5)
+        png(self.path("in", "x-crash-in-decoder.png"))
+        for _ in range(2):
+            p = self.cron(expect=1, env=helpers.fault_env())
+            self.assertRegex(p.err, r"x-crash-in-decoder\.png: worker \d+ died: SIGSEGV")
+
+    def test_timeout_remembered(self):
+        """A decoder that outlasts --timeout on a file would again: left be with the same
+        --timeout, tried again with another."""
+        env = helpers.fault_env()
+        png(self.path("in", "x-hang-in-decoder.png"))
+        p = self.cron("--timeout", "0.5", expect=1, env=env)
+        self.assertRegex(p.err, r"x-hang-in-decoder\.png: timed out after 0\.5 s")
+        self.assertSilent(self.cron("--timeout", "0.5", env=env))
+        p = self.cron("--timeout", "0.6", expect=1, env=env)
+        self.assertIn("timed out after 0.6 s", p.err)
+
+    def test_a_run_that_gave_up_records_nothing(self):
+        """A file refused on its content by the first worker, then every other worker dies
+        as its image library starts: the run gives up (status 3), and forgets even that
+        one failure, as workers that kept dying cast doubt on the whole run."""
+        with open(self.path("in", "text.png"), "wb") as f:
+            f.write(b"plain text, not a PNG\n" * 20000)   # the largest: first
+        for i in range(12):
+            png(self.path("in", "more%02d.png" % i))
+        env = helpers.fault_env(IMGBATCH_FAULT_INIT="crash")
+        p = run(self.argv("-j", "1"), env=env)
+        self.assertExit(p, 3)
+        self.assertRegex(p.err, r"text\.png: not a PNG file")
+        p = self.cron(expect=1)                   # healthy: text.png fails again, once
+        self.assertEqual([l for l in p.err.splitlines() if "text.png" in l and
+                          l.startswith("\u2717")], [l for l in p.err.splitlines()], describe(p))
+        self.assertSilent(self.cron())
+
+
+class LastSuccessTest(CronTestCase):
+    def test_zero_before_any_success(self):
+        metrics = self.path("m.prom")
+        truncated_jpeg(self.path("in", "cut.jpg"))
+        self.cron("--metrics-file", metrics, expect=1)
+        with open(metrics) as f:
+            text = f.read()
+        self.assertRegex(text, r'(?m)^imgbatch_last_success_timestamp_seconds\{op="resize",'
+                               r'output="[^"]*"\} 0\.000$')
+        # the next run (the bad file left be) succeeds: now it is its finish
+        self.cron("--metrics-file", metrics)
+        with open(metrics) as f:
+            m = re.search(r"(?m)^imgbatch_last_success_timestamp_seconds\{.*\} (\S+)$",
+                          f.read())
+        self.assertGreater(float(m.group(1)), 1e9)
 
 
 class WaitLimitTest(CronTestCase):

@@ -400,11 +400,11 @@ static void test_crashes(void)
         char who[32];
         snprintf(who, sizeof(who), "worker %d", r.c.no[i]);
         /*
-         * The input's fault: a crash on it, or the worker's own verdict; not an
-         * exit, nor a SIGKILL the master did not send (the out-of-memory killer).
+         * The input's fault: the worker's own verdict; not a death of any kind
+         * (a crash may be the library's or the machine's, a SIGKILL the master
+         * did not send the out-of-memory killer's).
          */
-        int input_fault = !strcmp(in, "crash") || !strcmp(in, "abort") ||
-                          !strcmp(in, "fail_input");
+        int input_fault = !strcmp(in, "fail_input");
         CHECK_EQ_INT(r.c.input_fault[i], input_fault);
         if (!strcmp(in, "ok") || !strcmp(in, "liar")) {
             CHECK_EQ_INT(r.c.ok[i], 1);
