@@ -13,10 +13,13 @@ folder, then runs, as a cron job would,
      first run's (the ratio first/second);
   3. one input touched (mtime + 10 s): exactly 1 file redone, N-1 up to date;
   4. --size 24x24: every file redone;
-  5. two concurrent runs on a fresh OUTPUT: the second is started once the first holds
+  5. a damaged upload: one stderr line and exit 1, then, unchanged, left be: silent and
+     exit 0; an upload processed then deleted: --prune removes its output and nothing
+     else;
+  6. two concurrent runs on a fresh OUTPUT: the second is started once the first holds
      the lock (seen in /proc/locks, or its state file appears); the second exits 75
      with one stderr line and no stdout, the first exits 0 with N ok;
-  6. the second run is faster than the first by at least --min-ratio.
+  7. the second run is faster than the first by at least --min-ratio.
 
 The counts come from each run's --stats-file (with --quiet a run that goes well prints
 nothing). Each check is printed as PASS or FAIL, then "RESULT: PASS" or "RESULT: FAIL";
@@ -265,7 +268,34 @@ def main():
         rep.check("--size 24x24 again: all up to date",
                   p.returncode == 0 and counts(p) == (0, 0, n, n, 0), show(p))
 
-        # 5. two concurrent runs on a fresh OUTPUT
+        # 5. a damaged upload is reported once; a deleted input's output is pruned
+        with open(os.path.join(inp, "img%05d.jpg" % 0), "rb") as f:
+            whole = f.read()
+        damaged = os.path.join(inp, "zz-damaged.jpg")
+        with open(damaged, "wb") as f:
+            f.write(whole[:len(whole) // 2])
+        p = run(a.binary, ["resize", inp, out] + opts, work)
+        rep.check("a damaged upload: exit 1, one stderr line",
+                  p.returncode == 1 and p.out == "" and len(p.err.splitlines()) == 1
+                  and "zz-damaged.jpg" in p.err, show(p))
+        p = run(a.binary, ["resize", inp, out] + opts, work)
+        rep.check("  ... then left be: exit 0, silent",
+                  p.returncode == 0 and p.out == "" and p.err == ""
+                  and counts(p) == (0, 0, n + 1, n, 0) and p.summary["failed_before"] == 1,
+                  show(p))
+        gone = "zz-deleted.jpg"
+        with open(os.path.join(inp, gone), "wb") as f:
+            f.write(whole)
+        run(a.binary, ["resize", inp, out] + opts, work)
+        os.unlink(os.path.join(inp, gone))
+        before = set(output_stats(out))
+        p = run(a.binary, ["resize", inp, out] + opts + ["--prune"], work)
+        rep.check("--prune: a deleted input's output removed, nothing else",
+                  p.returncode == 0 and p.summary is not None and p.summary["pruned"] == 1
+                  and gone in before and set(output_stats(out)) == before - {gone}, show(p))
+        os.unlink(damaged)
+
+        # 6. two concurrent runs on a fresh OUTPUT
         out2 = os.path.join(work, "out2")
         p1, p2, overlapped, how = concurrent(a.binary, inp, out2, base, work)
         print("  concurrent: second started after: %s; first still running when the "
@@ -284,7 +314,7 @@ def main():
         rep.check("concurrent: afterwards all up to date",
                   p.returncode == 0 and counts(p) == (0, 0, n, n, 0), show(p))
 
-        # 6. the point of it all
+        # 7. the point of it all
         rep.check("second run >= %.1fx faster than the first" % a.min_ratio,
                   ratio >= a.min_ratio, "%.1fx" % ratio)
         print()
