@@ -157,9 +157,9 @@ static int claim_output(struct batch *b)
                      holder.shard_index, holder.shard_count);
         else if (holder.pid > 0)
             snprintf(who, sizeof(who), " (pid %ld)", (long)holder.pid);
-        /* Only --wait=SECONDS comes back busy from a wait: say how long it waited. */
+        /* --wait=SECONDS comes back busy from a wait: say how long it waited. */
         char waited[96] = " (--wait waits for it)";
-        if (opts->wait_for_lock)
+        if (opts->wait_for_lock && opts->wait_limit_s > 0)
             snprintf(waited, sizeof(waited), " after waiting %.1f s (--wait=%g)",
                      (double)(now_usec() - asked) / 1e6, opts->wait_limit_s);
         diag("OUTPUT %s is in use by another imgbatch run%s; not started%s", opts->output, who,
