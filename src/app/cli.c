@@ -650,8 +650,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             run_only_given = "--wait";
             o->wait_for_lock = 1;
             o->wait_limit_s = 0;
-            if (optarg && (parse_positive(optarg, &o->wait_limit_s) ||
-                           o->wait_limit_s < 0.001 || o->wait_limit_s > 2000000))
+            if (optarg && (parse_positive(optarg, &o->wait_limit_s) || o->wait_limit_s < 0.001 ||
+                           o->wait_limit_s > 2000000))
                 return fail(err, errlen,
                             "--wait=SECONDS wants seconds from 0.001 to 2000000 (--wait alone "
                             "waits as long as it takes), not '%s'",
@@ -836,9 +836,8 @@ static const struct help_section {
          {FOR_RUNS,
           "      --prune         with --incremental, remove the outputs it made for inputs\n"
           "                      that are gone (nothing else)\n"},
-         {FOR_RUNS,
-          "      --wait[=SEC]    if another run holds OUTPUT, wait for it, at most SEC\n"
-          "                      seconds if given (default: exit 75 at once)\n"},
+         {FOR_RUNS, "      --wait[=SEC]    if another run holds OUTPUT, wait for it, at most SEC\n"
+                    "                      seconds if given (default: exit 75 at once)\n"},
          {FOR_RUNS,
           "      --state-dir DIR keep the lock and the --incremental state in DIR, named\n"
           "                      after OUTPUT, instead of in OUTPUT\n"},
@@ -1012,8 +1011,8 @@ struct state_request cli_state_request(const struct options *opts, const struct 
     /* A file that failed may pass with a higher limit or a longer timeout. */
     uint64_t output = cli_output_hash(opts);
     char *text = xasprintf("output=%016llx max-pixels=%.17g max-memory=%lld timeout=%.17g",
-                           (unsigned long long)output, opts->max_megapixels,
-                           opts->max_memory_mb, opts->timeout_s);
+                           (unsigned long long)output, opts->max_megapixels, opts->max_memory_mb,
+                           opts->timeout_s);
     struct state_request req = {opts->output, kept->dir,     kept->state_name,
                                 output,       fnv1a64(text), opts->input};
 

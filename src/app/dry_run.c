@@ -60,8 +60,8 @@ struct line_extra {
 };
 
 static void put_line_extra(const struct options *opts, const char *word, const char *status,
-                           const char *input, const char *output, const char *key,
-                           const char *text, const struct line_extra *extra)
+                           const char *input, const char *output, const char *key, const char *text,
+                           const struct line_extra *extra)
 {
     FILE *out = stdout;
 
@@ -181,10 +181,10 @@ int run_dry(const struct options *opts, struct scan_result *scan, struct run_sta
         const char *failed_before = !e->error && !current && state && !opts->retry_failed
                                         ? state_failed_before(state, e)
                                         : NULL;
-        const char *refusal = e->error                  ? e->error
-                              : current || failed_before ? NULL
-                                                         : content_refusal(input_root, e, buf,
-                                                                           sizeof(buf));
+        const char *refusal = e->error ? e->error
+                              : current || failed_before
+                                  ? NULL
+                                  : content_refusal(input_root, e, buf, sizeof(buf));
         if (refusal) {
             c.refused++;
             put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);
@@ -202,8 +202,7 @@ int run_dry(const struct options *opts, struct scan_result *scan, struct run_sta
                                &why);
             else if (!opts->quiet)
                 put_line_extra(opts, "skip", "skipped", e->input, NULL, "reason",
-                               "failed before, unchanged since (--retry-failed retries it)",
-                               &why);
+                               "failed before, unchanged since (--retry-failed retries it)", &why);
         } else {
             c.process++;
             if (!opts->quiet)
@@ -214,8 +213,8 @@ int run_dry(const struct options *opts, struct scan_result *scan, struct run_sta
     }
     int prune_trouble = 0;
     if (state && opts->prune) {
-        struct prune_request prune = {opts->input, opts->output, scan, opts->shard_index,
-                                      opts->shard_count, 1};
+        struct prune_request prune = {opts->input,       opts->output,      scan,
+                                      opts->shard_index, opts->shard_count, 1};
         struct dry_prune d = {opts, &c};
         prune_outputs(state, &prune, on_would_prune, &d, &prune_trouble);
     }

@@ -1,4 +1,4 @@
-/* output_lock: fcntl record locks on OUTPUT/.imgbatch.lock (or in --state-dir); see output_lock.h. */
+/* output_lock: fcntl record locks on OUTPUT/.imgbatch.lock or in --state-dir; see output_lock.h. */
 #include "output_lock.h"
 #include "shard.h"
 #include "base/diag.h"

@@ -67,9 +67,9 @@ struct lock_holder {
 
 /* Which OUTPUT, and which split's shard (both 0: not sharded). */
 struct lock_request {
-    const char *output;  /* for messages */
-    const char *dir;     /* where the lock file is: OUTPUT, or --state-dir */
-    const char *name;    /* its name there (kept_files.h) */
+    const char *output; /* for messages */
+    const char *dir;    /* where the lock file is: OUTPUT, or --state-dir */
+    const char *name;   /* its name there (kept_files.h) */
     unsigned shard_index, shard_count;
     double wait_limit_s; /* --wait=SECONDS: give up waiting after this long; 0: never */
 };

@@ -91,8 +91,7 @@ static int remove_output(struct pruning *p, const struct state_output *o)
         p->found(p->ctx, o->in_rel, o->out_rel);
         p->removed++;
     } else if (errno != ENOENT) {
-        diag_errno("--prune: cannot remove %s/%s (its input is gone)", p->req->output,
-                   o->out_rel);
+        diag_errno("--prune: cannot remove %s/%s (its input is gone)", p->req->output, o->out_rel);
         p->trouble = 1;
         forget = 0; /* tried again next time */
     }

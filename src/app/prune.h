@@ -38,7 +38,7 @@ struct prune_request {
     const char *output; /* OUTPUT */
     const struct scan_result *scan;
     unsigned shard_index, shard_count; /* --shard K/N, or 0 and 0 */
-    int dry_run;        /* list, remove nothing, forget nothing */
+    int dry_run;                       /* list, remove nothing, forget nothing */
 };
 
 /* Told of each output removed (or, in a dry run, that would be): INPUT- and OUTPUT-relative. */

@@ -314,7 +314,7 @@ static int plan(struct batch *b)
             jobs_add(&b->jobs, e);
     }
     if (b->state && b->opts->prune) {
-        struct prune_request prune = {b->opts->input, b->opts->output, &b->scan,
+        struct prune_request prune = {b->opts->input,       b->opts->output,      &b->scan,
                                       b->opts->shard_index, b->opts->shard_count, 0};
         prune_outputs(b->state, &prune, on_pruned, b, &b->prune_trouble);
     }
@@ -396,8 +396,8 @@ int run_batch(const struct options *opts)
 
     memset(&b, 0, sizeof(b));
     b.opts = opts;
-    b.lock = (struct lock_request){opts->output, NULL, NULL, opts->shard_index,
-                                   opts->shard_count, opts->wait_limit_s};
+    b.lock = (struct lock_request){
+        opts->output, NULL, NULL, opts->shard_index, opts->shard_count, opts->wait_limit_s};
     b.lock_fd = -1;
     int status = prepare(&b);
     if (status) {

@@ -66,7 +66,7 @@ struct record {
     const char *input; /* INPUT's real path (one of run_state's inputs), NULL: not known */
     size_t seq;        /* order of appearance: the last record of an output wins */
     int forgotten;     /* dropped at the next compaction (pruned, or superseded) */
-    int fresh;         /* a failure of this run: not yet in the file (see state_drop_new_failures) */
+    int fresh;         /* a failure of this run, not in the file yet: state_drop_new_failures */
 };
 
 struct run_state {
@@ -77,13 +77,13 @@ struct run_state {
     struct record *records;
     size_t count, cap;
     size_t seq;
-    char **inputs;       /* the INPUT paths the records name, each once per "input" line */
+    char **inputs; /* the INPUT paths the records name, each once per "input" line */
     size_t ninputs, inputs_cap;
-    const char *input;   /* this run's INPUT, one of inputs; NULL: none known */
-    int journal; /* appended to while the run goes; -1 when not recording */
+    const char *input;  /* this run's INPUT, one of inputs; NULL: none known */
+    int journal;        /* appended to while the run goes; -1 when not recording */
     int journal_tagged; /* this run's "input" line is in the journal */
-    int torn;    /* the file ends in a line a killed run did not finish */
-    int dirty;   /* the file differs from the compacted records: rewrite it at the end */
+    int torn;           /* the file ends in a line a killed run did not finish */
+    int dirty;          /* the file differs from the compacted records: rewrite it at the end */
 };
 
 char *state_path_for(const struct state_request *req)

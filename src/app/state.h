@@ -3,9 +3,9 @@
  *
  * For each output written, a record in OUTPUT/.imgbatch-state (for shard
  * K of N, .imgbatch-state.K-of-N, so shards sharing OUTPUT never write one
- * file; or in --state-dir: kept_files.h) holds the input it came from, the input's size, mtime, ctime and
- * inode when it was read, a hash of the options that shape the output, and
- * the output's own size, mtime and inode.  A file is up to date when all of
+ * file; or in --state-dir: kept_files.h) holds the input it came from, the
+ * input's size, mtime, ctime and inode when it was read, a hash of the
+ * options that shape the output, and the output's own size, mtime and inode.  A file is up to date when all of
  * them still match: an edited, replaced or touched input, other options, or
  * an output deleted, edited or replaced by anything else all redo the file.
  *
@@ -43,12 +43,12 @@ struct run_state;
 
 /* Whose state: OUTPUT's, this split's, for outputs shaped by these options. */
 struct state_request {
-    const char *output; /* whose outputs the records name */
-    const char *dir;    /* where the file is: OUTPUT, or --state-dir (kept_files.h) */
-    const char *name;   /* its name there */
-    uint64_t options; /* the options that shape an output, hashed (cli_output_hash) */
+    const char *output;       /* whose outputs the records name */
+    const char *dir;          /* where the file is: OUTPUT, or --state-dir (kept_files.h) */
+    const char *name;         /* its name there */
+    uint64_t options;         /* the options that shape an output, hashed (cli_output_hash) */
     uint64_t failure_options; /* those, and the ones that decide whether a file fails */
-    const char *input; /* INPUT as given; NULL: records say no INPUT */
+    const char *input;        /* INPUT as given; NULL: records say no INPUT */
 };
 
 /* The state file's path for this request (malloc'd). */
