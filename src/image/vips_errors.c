@@ -106,15 +106,18 @@ void fail_decoding(struct job_result *res, const char *path)
     if (strstr(m, "Premature end") || strstr(m, "runcated") || strstr(m, "end of file") ||
         strstr(m, "Not enough"))
         damage = "truncated";
-    if (strstr(m, "out of memory") || strstr(m, "Error creating thread"))
+    if (strstr(m, "out of memory") || strstr(m, "Error creating thread")) {
         /* Not damage: the file needs more memory than this worker may have. */
         job_result_fail(res, "out of memory decoding %s (%s)", format_label(path), m);
-    else if (strstr(m, "not a known file format") || strstr(m, "is not in a known format"))
+    } else if (strstr(m, "not a known file format") || strstr(m, "is not in a known format")) {
         /* libvips' text repeats the path, which the report line already shows. */
         job_result_fail(res, "not a %s file (its content matches no supported format)",
                         format_label(path));
-    else
+        res->input_fault = 1;
+    } else {
         job_result_fail(res, "%s %s (%s)", damage, format_label(path), m);
+        res->input_fault = 1;
+    }
     g_string_free(msg, TRUE);
 }
 
