@@ -187,13 +187,13 @@ int run_dry(const struct options *opts, struct scan_result *scan, struct run_sta
         const struct scan_entry *e = &scan->entries[i];
         /* The state first: an up-to-date or failed-before file is not even opened. */
         int current = !e->error && state && state_is_up_to_date(state, e);
-        const char *failed_before = !e->error && !current && state && !opts->retry_failed
+        const char *failed_before = (!e->error || e->own_fault) && !current && state &&
+                                            !opts->retry_failed
                                         ? state_failed_before(state, e)
                                         : NULL;
-        const char *refusal = e->error ? e->error
-                              : current || failed_before
-                                  ? NULL
-                                  : content_refusal(scan, &root, e, buf, sizeof(buf));
+        const char *refusal = current || failed_before ? NULL
+                              : e->error               ? e->error
+                                                       : content_refusal(scan, &root, e, buf, sizeof(buf));
         if (refusal) {
             c.refused++;
             put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);

@@ -316,9 +316,16 @@ static int plan(struct batch *b)
     for (size_t i = 0; i < b->scan.count; i++) {
         struct scan_entry *e = &b->scan.entries[i];
         const char *failed_before = NULL;
-        if (e->error)
+        int remembered = e->own_fault && b->state && !b->opts->retry_failed &&
+                         (failed_before = state_failed_before(b->state, e));
+        if (remembered) {
+            report_failed_before(&b->report, e->input, failed_before);
+        } else if (e->error) {
             report_failed(&b->report, e->input, e->error, 0);
-        else if (b->state && state_is_up_to_date(b->state, e))
+            /* A link or a FIFO named like an image stays one: said once, like a bad file. */
+            if (e->own_fault && b->state)
+                state_record_failure(b->state, e, e->error);
+        } else if (b->state && state_is_up_to_date(b->state, e))
             report_up_to_date(&b->report, e->input, e->output);
         else if (b->state && !b->opts->retry_failed &&
                  (failed_before = state_failed_before(b->state, e)))

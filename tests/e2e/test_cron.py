@@ -136,6 +136,29 @@ class QuietCronTest(CronTestCase):
         self.assertSilent(self.cron())
         self.assertIn("upload.png", os.listdir(self.out))
 
+    def test_planted_link_and_fifo_said_once(self):
+        """A link or a FIFO named like an image, planted in an upload folder, fails at the
+        scan: once, like a bad upload, then silence until it changes; --retry-failed
+        reports it again."""
+        self.cron()
+        os.symlink("/etc/passwd", self.path("in", "evil.jpg"))
+        os.mkfifo(self.path("in", "pipe.png"))
+        p = self.cron(expect=1)
+        self.assertEqual(p.out, "", describe(p))
+        self.assertEqual(sorted(l.split(":")[0] for l in p.err.splitlines()),
+                         ["\u2717 " + self.path("in", "evil.jpg"),
+                          "\u2717 " + self.path("in", "pipe.png")], describe(p))
+        self.assertSilent(self.cron())
+        p = self.cron("--retry-failed", expect=1)
+        self.assertEqual(len(p.err.splitlines()), 2, describe(p))
+        # another link in its place is a change: said again
+        os.unlink(self.path("in", "evil.jpg"))
+        os.symlink("/etc/shadow", self.path("in", "evil.jpg"))
+        p = self.cron(expect=1)
+        self.assertEqual(len(p.err.splitlines()), 1, describe(p))
+        self.assertIn("symbolic link", p.err)
+        self.assertNotIn("evil.jpg", os.listdir(self.out))
+
     def test_interrupted_quiet_run_says_so(self):
         """--quiet, and SIGTERM while a file is in flight: one stderr line says the run was
         interrupted (its status says it too), stdout stays empty."""
