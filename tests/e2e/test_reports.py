@@ -12,6 +12,7 @@ import pty
 import random
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import termios
@@ -798,6 +799,57 @@ class ProgressTest(ReportTestCase):
         r = helpers.TextRun(p)
         self.assertEqual(len(r.ok), 40, describe(p))
         self.assertEqual(r.other, [], describe(p))
+
+    def test_window_resized_during_the_run(self):
+        """The width is read again on SIGWINCH: once the window narrows from 200 columns to
+        40, every redraw fits in 39, the rate gone first.  Two files that take a second each
+        (the fault library's slow decoder) keep the run going while the window changes."""
+        for n in ("slow-decoder-1.png", "slow-decoder-2.png"):
+            png(self.path("in", n), (400, 300), (200, 30, 30))
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+        attrs = termios.tcgetattr(slave)
+        attrs[1] &= ~termios.OPOST
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        chunks = []
+
+        def pump():
+            while True:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                chunks.append(data)
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        p = subprocess.Popen([BIN] + self.args, stdout=subprocess.PIPE, stderr=slave,
+                             env=helpers.fault_env(TERM="xterm"))
+        try:
+            wide = helpers.wait_for(lambda: b"images/s" in b"".join(chunks), 30)
+            self.assertTrue(wide, "no progress line drawn")
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 40, 0, 0))
+            narrowed_at = len(b"".join(chunks))
+            os.kill(p.pid, signal.SIGWINCH)
+            out, _ = p.communicate(timeout=RUN_TIMEOUT)
+        finally:
+            os.close(slave)
+            helpers.reap_processes([p])
+        reader.join(timeout=30)
+        os.close(master)
+        self.assertEqual(p.returncode, 0, out)
+        before = b"".join(chunks)[:narrowed_at].decode()
+        after = b"".join(chunks)[narrowed_at:].decode()
+        self.assertRegex(before, r"resize \d+/42 \d+% \| [0-9.]+ images/s \| ETA")
+        draws = [d for d in re.split(r"\r\x1b\[K", after) if d]
+        self.assertTrue(draws, repr(after[:300]))
+        for d in draws:
+            self.assertLessEqual(len(d), 39, repr(d))
+            self.assertNotIn("images/s", d)
+        self.assertTrue(any(re.match(r"resize \d+/42 \d+% \| ETA", d) for d in draws),
+                        repr(after[:300]))
 
     def test_report_unchanged_by_progress(self):
         with_progress = run_pty(self.args)
