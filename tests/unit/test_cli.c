@@ -299,7 +299,9 @@ static void test_defaults(void)
     CHECK_EQ_STR(op_name(o.op), "convert");
 
     /* As cp: every operand but the last is an INPUT, wherever the options stand. */
-    CHECK_EQ_INT(parse(ARGV("resize", "a.jpg", "-s", "10x10", "b.jpg", "photos", "out/"), &o), 0);
+    /* o points into argv: a named array, not a compound literal that ends with the statement. */
+    char *several[] = {"imgbatch", "resize", "a.jpg", "-s", "10x10", "b.jpg", "photos", "out/", NULL};
+    CHECK_EQ_INT(parse(several, &o), 0);
     CHECK_EQ_INT(o.ninputs, 3);
     CHECK_EQ_STR(o.inputs[0], "a.jpg");
     CHECK_EQ_STR(o.inputs[1], "b.jpg");
