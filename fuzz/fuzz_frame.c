@@ -54,13 +54,13 @@ static void check_job(const struct frame *f)
     if (job_request_decode(f->body, f->body_len, &req))
         return;
     CHECK(req.input && req.output && req.input[0] && req.output[0]);
-    job_request_encode(&out, req.id, req.input, req.output, req.tag);
+    job_request_encode(&out, req.id, req.input, req.output, req.tag, req.root);
     CHECK(out.len == FRAME_HEADER + 1 + f->body_len);
     CHECK(be32(out.data) == f->body_len + 1 && out.data[FRAME_HEADER] == MSG_JOB);
     CHECK(!memcmp(out.data + FRAME_HEADER + 1, f->body, f->body_len));
     CHECK(job_request_decode(out.data + FRAME_HEADER + 1, out.len - FRAME_HEADER - 1, &again) == 0);
     CHECK(again.id == req.id && !strcmp(again.input, req.input) &&
-          !strcmp(again.output, req.output));
+          !strcmp(again.output, req.output) && again.tag == req.tag && again.root == req.root);
     job_request_release(&again);
     job_request_release(&req);
     CHECK(!req.input && !req.output); /* release leaves no dangling pointers */

@@ -47,7 +47,7 @@ static void frame_seeds(const char *dir)
 
     job_result_fail(&bad, "truncated JPEG (Premature end of input file)");
 
-    job_request_encode(&b, 1, "IMG_0412.jpg", "IMG_0412.jpg", 0x9e3779b97f4a7c15ULL);
+    job_request_encode(&b, 1, "IMG_0412.jpg", "IMG_0412.jpg", 0x9e3779b97f4a7c15ULL, 0);
     frame_seed(dir, "job", 0, &b);
 
     job_result_encode(&b, &ok);
@@ -55,12 +55,12 @@ static void frame_seeds(const char *dir)
     frame_seed(dir, "results", 7, &b);
 
     /* A conversation cut short: job, result, then half a frame. */
-    job_request_encode(&b, 2, "a/b\n\x1b.png", "a/b\n\x1b.png", 2);
+    job_request_encode(&b, 2, "a/b\n\x1b.png", "a/b\n\x1b.png", 2, 1);
     job_result_encode(&b, &ok);
     bytebuf_append(&b, cut, sizeof(cut));
     frame_seed(dir, "truncated", 3, &b);
 
-    job_request_encode(&b, 3, "x.gif", "x.png", 3);
+    job_request_encode(&b, 3, "x.gif", "x.png", 3, 2);
     bytebuf_append(&b, oversized, sizeof(oversized));
     frame_seed(dir, "oversized", 1, &b);
 }
