@@ -11,8 +11,8 @@ _imgbatch()
     # the split imgbatch COMMAND --help shows.
     local common="--jobs --quality --format --recursive --suffix --quiet --json --no-rotate
                   --keep-metadata --timeout --max-pixels --max-memory --fail-on --help --version"
-    local runs="--incremental --wait --stats-file --metrics-file --progress --no-progress
-                --dry-run --files-from --null --shard"
+    local runs="--incremental --retry-failed --prune --wait --state-dir --stats-file
+                --metrics-file --progress --no-progress --dry-run --files-from --null --shard"
     local bench="--op --procs --repeat --csv --plot"
 
     if ((COMP_CWORD == 1)); then
@@ -35,6 +35,11 @@ _imgbatch()
     --stats-file | --metrics-file | --files-from | --csv | --plot)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return
+        ;;
+    --state-dir)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -d -- "$cur")
         return
         ;;
     -j | --jobs | -s | --size | -q | --quality | --suffix | --timeout | --max-pixels | \

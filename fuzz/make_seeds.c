@@ -38,8 +38,9 @@ static void frame_seed(const char *dir, const char *name, uint8_t chunking, stru
 
 static void frame_seeds(const char *dir)
 {
-    struct job_result ok = {7, 1, 3264, 2448, 200, 150, 30400, ""};
-    struct job_result bad = {8, 0, 0, 0, 0, 0, 1200, ""};
+    struct job_result ok = {7, 1, 3264, 2448, 200, 150, 30400, "", 0};
+    /* The input's own fault: status 2 on the wire. */
+    struct job_result bad = {8, 0, 0, 0, 0, 0, 1200, "", 1};
     struct bytebuf b = {0};
     static const uint8_t oversized[] = {0x00, 0x10, 0x00, 0x01, MSG_JOB};
     static const uint8_t cut[] = {0x00, 0x00, 0x00, 0x40, MSG_RESULT, 0, 0};
@@ -87,7 +88,10 @@ static void cli_seeds(const char *dir)
     cli_seed(dir, "size", "x150");
 }
 
-/* --incremental state files, as state.c writes them: whole, torn, overridden, damaged. */
+/*
+ * --incremental state files, as state.c writes them: whole, torn, overridden, damaged,
+ * and with the later lines: INPUTs and failures.
+ */
 static void state_seeds(const char *dir)
 {
 #define HEADER "imgbatch-state 1\n"
@@ -100,12 +104,20 @@ static void state_seeds(const char *dir)
     static const char overridden[] = HEADER RECORD_A RECORD_B RECORD_A;
     static const char damaged[] = HEADER "612e706e67 zz 0123 1 x y 2 3 z 4\n" RECORD_B;
     static const char foreign[] = "imgbatch-state 0\n" RECORD_A;
+#define INPUT_LINE "input 2f7372762f75706c6f616473\n"
+#define FAILED_B "failed 7375622f622e706e67 7375622f622e676966 fedcba9876543210 9 1.0 2.0 7 " \
+                 "6e6f742061204749462066696c65\n"
+    static const char inputs[] =
+        HEADER RECORD_A INPUT_LINE RECORD_B FAILED_B "input 2f6f74686572\n" RECORD_A FAILED_B;
 
     write_seed(dir, "whole", whole, strlen(whole));
     write_seed(dir, "torn", torn, strlen(torn));
     write_seed(dir, "overridden", overridden, strlen(overridden));
     write_seed(dir, "damaged", damaged, strlen(damaged));
     write_seed(dir, "foreign", foreign, strlen(foreign));
+    write_seed(dir, "inputs", inputs, strlen(inputs));
+#undef INPUT_LINE
+#undef FAILED_B
 #undef HEADER
 #undef RECORD_A
 #undef RECORD_B

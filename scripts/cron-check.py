@@ -7,26 +7,32 @@ folder, then runs, as a cron job would,
     imgbatch resize IN OUT --incremental --quiet --size 32x32 -j JOBS
 
   1. first run: every file is processed (N ok);
-  2. second run, --repeat times: every file is up to date ("0 ok, 0 failed, N skipped
-     (N up to date)", 0 workers) and no output is rewritten; the median time is the
-     one compared with the first run's (the ratio first/second);
+  2. second run, --repeat times: every file is up to date (0 ok, 0 failed, N skipped,
+     N up to date, 0 workers), not a byte is printed (--quiet: a cron job mails
+     nothing) and no output is rewritten; the median time is the one compared with the
+     first run's (the ratio first/second);
   3. one input touched (mtime + 10 s): exactly 1 file redone, N-1 up to date;
   4. --size 24x24: every file redone;
-  5. two concurrent runs on a fresh OUTPUT: the second is started once the first holds
+  5. a damaged upload: one stderr line and exit 1, then, unchanged, left be: silent and
+     exit 0; an upload processed then deleted: --prune removes its output and nothing
+     else;
+  6. two concurrent runs on a fresh OUTPUT: the second is started once the first holds
      the lock (seen in /proc/locks, or its state file appears); the second exits 75
      with one stderr line and no stdout, the first exits 0 with N ok;
-  6. the second run is faster than the first by at least --min-ratio.
+  7. the second run is faster than the first by at least --min-ratio.
 
-Each check is printed as PASS or FAIL, then "RESULT: PASS" or "RESULT: FAIL"; the exit
-status is 0 when every check passes, 1 otherwise, 2 for a usage or setup error.
+The counts come from each run's --stats-file (with --quiet a run that goes well prints
+nothing). Each check is printed as PASS or FAIL, then "RESULT: PASS" or "RESULT: FAIL";
+the exit status is 0 when every check passes, 1 otherwise, 2 for a usage or setup error.
 
     /usr/bin/python3 scripts/cron-check.py [--binary build/imgbatch] [--files 2000] [--jobs J]
 """
 
 import argparse
+import itertools
+import json
 import os
 import random
-import re
 import shutil
 import statistics
 import subprocess
@@ -40,11 +46,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 EX_TEMPFAIL = 75
 RUN_TIMEOUT = 600
-
-SUMMARY_RE = re.compile(
-    r"^resize: (?P<ok>\d+) ok, (?P<failed>\d+) failed, (?P<skipped>\d+) skipped"
-    r"(?: \((?P<up>\d+) up to date\))? in (?P<seconds>[0-9.]+) s: .*, (?P<workers>\d+) workers?$",
-    re.M)
+STATS_NAMES = itertools.count(1)  # each run its own --stats-file
 
 
 def parse_args():
@@ -108,17 +110,30 @@ class Report:
         return ok
 
 
-def run(binary, args, timeout=RUN_TIMEOUT):
+def stats_path(work):
+    return os.path.join(work, "stats-%d.json" % next(STATS_NAMES))
+
+
+def read_summary(p, stats):
+    """The run's summary from its --stats-file, or None (not written: a busy OUTPUT)."""
+    p.summary = None
+    try:
+        with open(stats) as f:
+            p.summary = json.load(f)
+        os.unlink(stats)
+    except (OSError, ValueError):
+        pass
+
+
+def run(binary, args, work, timeout=RUN_TIMEOUT):
+    stats = stats_path(work)
     t0 = time.perf_counter()
-    p = subprocess.run([binary] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=timeout)
+    p = subprocess.run([binary] + args + ["--stats-file", stats], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
     p.seconds = time.perf_counter() - t0
     p.out = p.stdout.decode("utf-8", "replace")
     p.err = p.stderr.decode("utf-8", "replace")
-    m = SUMMARY_RE.search(p.out)
-    p.summary = None
-    if m:
-        p.summary = {k: int(v or 0) for k, v in m.groupdict().items() if k != "seconds"}
+    read_summary(p, stats)
     return p
 
 
@@ -127,7 +142,7 @@ def counts(p):
     s = p.summary
     if s is None:
         return None
-    return (s["ok"], s["failed"], s["skipped"], s["up"], s["workers"])
+    return (s["ok"], s["failed"], s["skipped"], s["up_to_date"], s["workers"])
 
 
 def show(p):
@@ -161,11 +176,12 @@ def lock_held_by(pid, lock_path):
     return False
 
 
-def concurrent(binary, inp, out, base, n):
+def concurrent(binary, inp, out, base, work):
     """Starts a run on a fresh OUTPUT, then a second one once the first holds the
     lock.  Returns (first, second, overlapped, how)."""
-    p1 = subprocess.Popen([binary, "resize", inp, out] + base, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE)
+    stats = stats_path(work)
+    p1 = subprocess.Popen([binary, "resize", inp, out] + base + ["--stats-file", stats],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     lock = os.path.join(out, ".imgbatch.lock")
     state = os.path.join(out, ".imgbatch-state")
     how = None
@@ -178,15 +194,13 @@ def concurrent(binary, inp, out, base, n):
             how = "state file appeared"
             break
         time.sleep(0.002)
-    p2 = run(binary, ["resize", inp, out] + base)
+    p2 = run(binary, ["resize", inp, out] + base, work)
     overlapped = p1.poll() is None
     o1, e1 = p1.communicate(timeout=RUN_TIMEOUT)
     first = subprocess.CompletedProcess(p1.args, p1.returncode, o1, e1)
     first.out = o1.decode("utf-8", "replace")
     first.err = e1.decode("utf-8", "replace")
-    m = SUMMARY_RE.search(first.out)
-    first.summary = {k: int(v or 0) for k, v in m.groupdict().items() if k != "seconds"} \
-        if m else None
+    read_summary(first, stats)
     return first, p2, overlapped, how
 
 
@@ -208,7 +222,7 @@ def main():
         print()
 
         # 1. first run
-        first = run(a.binary, ["resize", inp, out] + base)
+        first = run(a.binary, ["resize", inp, out] + base, work)
         rep.check("first run: %d ok" % n,
                   first.returncode == 0 and counts(first) is not None
                   and counts(first)[:4] == (n, 0, 0, 0), show(first) if first.returncode
@@ -220,12 +234,12 @@ def main():
         seconds = []
         bad = None
         for _ in range(a.repeat):
-            p = run(a.binary, ["resize", inp, out] + base)
+            p = run(a.binary, ["resize", inp, out] + base, work)
             seconds.append(p.seconds)
-            if p.returncode != 0 or counts(p) != (0, 0, n, n, 0) or p.err:
+            if p.returncode != 0 or counts(p) != (0, 0, n, n, 0) or p.out or p.err:
                 bad = bad or p
-        rep.check("second run: %d up to date, 0 workers (x%d)" % (n, a.repeat), bad is None,
-                  show(bad) if bad else "")
+        rep.check("second run: %d up to date, 0 workers, silent (x%d)" % (n, a.repeat),
+                  bad is None, show(bad) if bad else "")
         rep.check("second run: no output rewritten", output_stats(out) == stats_before)
         second = statistics.median(seconds)
         print("  second run: median %.3f s of %d (%.3f .. %.3f)"
@@ -237,7 +251,7 @@ def main():
         victim = os.path.join(inp, "img%05d.jpg" % (n // 2))
         st = os.stat(victim)
         os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns + 10 * 10**9))
-        p = run(a.binary, ["resize", inp, out] + base)
+        p = run(a.binary, ["resize", inp, out] + base, work)
         rep.check("one input touched: exactly 1 redone",
                   p.returncode == 0 and counts(p) == (1, 0, n - 1, n - 1, 1), show(p))
         changed = [k for k, v in output_stats(out).items() if stats_before.get(k) != v]
@@ -246,17 +260,44 @@ def main():
 
         # 4. options changed
         opts = [x if x != "32x32" else "24x24" for x in base]
-        p = run(a.binary, ["resize", inp, out] + opts)
+        p = run(a.binary, ["resize", inp, out] + opts, work)
         rep.check("--size 24x24: all %d redone" % n,
                   p.returncode == 0 and counts(p) is not None and counts(p)[:4] == (n, 0, 0, 0),
                   show(p))
-        p = run(a.binary, ["resize", inp, out] + opts)
+        p = run(a.binary, ["resize", inp, out] + opts, work)
         rep.check("--size 24x24 again: all up to date",
                   p.returncode == 0 and counts(p) == (0, 0, n, n, 0), show(p))
 
-        # 5. two concurrent runs on a fresh OUTPUT
+        # 5. a damaged upload is reported once; a deleted input's output is pruned
+        with open(os.path.join(inp, "img%05d.jpg" % 0), "rb") as f:
+            whole = f.read()
+        damaged = os.path.join(inp, "zz-damaged.jpg")
+        with open(damaged, "wb") as f:
+            f.write(whole[:len(whole) // 2])
+        p = run(a.binary, ["resize", inp, out] + opts, work)
+        rep.check("a damaged upload: exit 1, one stderr line",
+                  p.returncode == 1 and p.out == "" and len(p.err.splitlines()) == 1
+                  and "zz-damaged.jpg" in p.err, show(p))
+        p = run(a.binary, ["resize", inp, out] + opts, work)
+        rep.check("  ... then left be: exit 0, silent",
+                  p.returncode == 0 and p.out == "" and p.err == ""
+                  and counts(p) == (0, 0, n + 1, n, 0) and p.summary["failed_before"] == 1,
+                  show(p))
+        gone = "zz-deleted.jpg"
+        with open(os.path.join(inp, gone), "wb") as f:
+            f.write(whole)
+        run(a.binary, ["resize", inp, out] + opts, work)
+        os.unlink(os.path.join(inp, gone))
+        before = set(output_stats(out))
+        p = run(a.binary, ["resize", inp, out] + opts + ["--prune"], work)
+        rep.check("--prune: a deleted input's output removed, nothing else",
+                  p.returncode == 0 and p.summary is not None and p.summary["pruned"] == 1
+                  and gone in before and set(output_stats(out)) == before - {gone}, show(p))
+        os.unlink(damaged)
+
+        # 6. two concurrent runs on a fresh OUTPUT
         out2 = os.path.join(work, "out2")
-        p1, p2, overlapped, how = concurrent(a.binary, inp, out2, base, n)
+        p1, p2, overlapped, how = concurrent(a.binary, inp, out2, base, work)
         print("  concurrent: second started after: %s; first still running when the "
               "second ended: %s" % (how, "yes" if overlapped else "no"))
         busy_line = p2.err.strip()
@@ -269,11 +310,11 @@ def main():
                   p1.returncode == 0 and p1.summary is not None
                   and (p1.summary["ok"], p1.summary["failed"]) == (n, 0), show(p1))
         # after both: everything up to date in out2
-        p = run(a.binary, ["resize", inp, out2] + base)
+        p = run(a.binary, ["resize", inp, out2] + base, work)
         rep.check("concurrent: afterwards all up to date",
                   p.returncode == 0 and counts(p) == (0, 0, n, n, 0), show(p))
 
-        # 6. the point of it all
+        # 7. the point of it all
         rep.check("second run >= %.1fx faster than the first" % a.min_ratio,
                   ratio >= a.min_ratio, "%.1fx" % ratio)
         print()

@@ -94,7 +94,7 @@ imgbatch=${IMGBATCH:-imgbatch}
 #     imgbatch as one argument each ({#} is still replaced inside "{#}/N")
 # -j 1: one shard per host at a time; imgbatch itself uses every CPU of its host
 # --halt never: a shard with failed files must not stop the others
-# --tag: prefix each line with the shard, to tell the shards' summaries apart
+# --tag: prefix each line with the shard, to tell the shards' failures apart
 # --line-buffer: failures show as they happen, not when the shard ends
 # --joblog: host, run time and exit status of every shard
 # The shards are numbered 1..N, read from seq: {#} (the job number) is K.

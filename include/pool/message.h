@@ -3,8 +3,11 @@
  *
  *   JOB    'J'  u32 id, u32 len + input path, u32 len + output path, u64 tag,
  *               u32 root
- *   RESULT 'R'  u32 id, u8 ok, u32 in_w, in_h, out_w, out_h, u64 usec,
+ *   RESULT 'R'  u32 id, u8 status, u32 in_w, in_h, out_w, out_h, u64 usec,
  *               u32 len + error text
+ *
+ * status is 1 for ok, 0 for a failure, 2 for a failure that is the input's
+ * own (input_fault).
  *
  * All integers big-endian.  Decoding checks every length against the body
  * and rejects paths holding NUL, so a corrupt frame is an error, not a
@@ -47,6 +50,16 @@ struct job_result {
     uint32_t out_width, out_height; /* as written */
     uint64_t usec;                  /* time the worker spent on the file */
     char error[RESULT_ERROR_MAX];   /* one line, set when !ok */
+    /*
+     * With !ok: the input itself fails, and would fail again the same way
+     * until it changes (its content or its size against the limits, a
+     * decoder that hung on it past the timeout), so --incremental may
+     * remember it.  Never set for a write error, a stop, or a worker that
+     * died (it may have died of its library, the machine or the kernel):
+     * those say nothing sure about the input.  Whoever fails a job marks
+     * it; job_result_fail leaves it as it is.
+     */
+    int input_fault;
 };
 
 void job_request_encode(struct bytebuf *out, uint32_t id, const char *input, const char *output,

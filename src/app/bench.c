@@ -162,7 +162,7 @@ static int bench_prepare(struct bench *b)
         return EXIT_USAGE;
     }
     /* A --csv or --plot naming an input would replace it: refused before any work. */
-    if (check_report_paths(&b->o, &b->scan, err, sizeof(err)) < 0 ||
+    if (check_report_paths(&b->o, NULL, &b->scan, err, sizeof(err)) < 0 ||
         jobs_open(&b->jobs, &b->o, &b->scan, err, sizeof(err)) < 0) {
         diag("%s", err);
         return EXIT_USAGE;

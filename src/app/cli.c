@@ -352,6 +352,9 @@ enum {
     OPT_PROCS,
     OPT_CSV,
     OPT_PLOT,
+    OPT_RETRY_FAILED,
+    OPT_STATE_DIR,
+    OPT_PRUNE,
 };
 
 static const struct option long_options[] = {
@@ -375,7 +378,11 @@ static const struct option long_options[] = {
     {"csv", required_argument, NULL, OPT_CSV},
     {"plot", required_argument, NULL, OPT_PLOT},
     {"incremental", no_argument, NULL, OPT_INCREMENTAL},
-    {"wait", no_argument, NULL, OPT_WAIT},
+    {"retry-failed", no_argument, NULL, OPT_RETRY_FAILED},
+    {"prune", no_argument, NULL, OPT_PRUNE},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    /* Optional: "--wait=30" limits the wait, "--wait 30" is --wait and an operand. */
+    {"wait", optional_argument, NULL, OPT_WAIT},
     {"stats-file", required_argument, NULL, OPT_STATS_FILE},
     {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
     {"progress", no_argument, NULL, OPT_PROGRESS},
@@ -631,9 +638,30 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             run_only_given = "--incremental";
             o->incremental = 1;
             break;
+        case OPT_RETRY_FAILED:
+            run_only_given = "--retry-failed";
+            o->retry_failed = 1;
+            break;
+        case OPT_PRUNE:
+            run_only_given = "--prune";
+            o->prune = 1;
+            break;
+        case OPT_STATE_DIR:
+            run_only_given = "--state-dir";
+            if (!optarg[0])
+                return fail(err, errlen, "--state-dir wants a directory");
+            o->state_dir = optarg;
+            break;
         case OPT_WAIT:
             run_only_given = "--wait";
             o->wait_for_lock = 1;
+            o->wait_limit_s = 0;
+            if (optarg && (parse_positive(optarg, &o->wait_limit_s) || o->wait_limit_s < 0.001 ||
+                           o->wait_limit_s > 2000000))
+                return fail(err, errlen,
+                            "--wait=SECONDS wants seconds from 0.001 to 2000000 (--wait alone "
+                            "waits as long as it takes), not '%s'",
+                            optarg);
             break;
         case OPT_STATS_FILE:
             run_only_given = "--stats-file";
@@ -727,6 +755,11 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         return fail(err, errlen, "%s is not for 'imgbatch bench'", run_only_given);
     if (o->null_separated && !o->files_from)
         return fail(err, errlen, "--null (-0) goes with --files-from");
+    if (o->retry_failed && !o->incremental)
+        return fail(err, errlen, "--retry-failed goes with --incremental");
+    if (o->prune && !o->incremental)
+        return fail(err, errlen,
+                    "--prune goes with --incremental (it removes what the state records)");
 
     /* As cp: every operand but the last is an INPUT, the last is OUTPUT.  bench has no OUTPUT. */
     int positional = ac - optind;
@@ -800,7 +833,8 @@ static const struct help_section {
           "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg);\n"
           "                      with S or --format, OUTPUT may be INPUT: the outputs go\n"
           "                      beside the inputs, and are never taken as inputs\n"},
-         {FOR_ALL, "      --quiet         no success lines: failures and the summary only\n"},
+         {FOR_ALL, "      --quiet         nothing but failures: no success lines, and no summary\n"
+                   "                      when nothing failed\n"},
          {FOR_ALL, "      --json          one JSON object per file, then a summary object\n"},
          {FOR_ALL, "      --no-rotate     ignore the EXIF orientation\n"},
          {FOR_ALL, "      --keep-metadata keep EXIF and XMP metadata (default: stripped; the ICC\n"
@@ -823,7 +857,16 @@ static const struct help_section {
           "      --incremental   skip files whose output is up to date for the same\n"
           "                      operation and options (state in OUTPUT/.imgbatch-state)\n"},
          {FOR_RUNS,
-          "      --wait          if another run holds OUTPUT, wait for it (default: exit 75)\n"},
+          "      --retry-failed  with --incremental, redo the files that failed before and\n"
+          "                      have not changed since (default: skipped, not a failure)\n"},
+         {FOR_RUNS,
+          "      --prune         with --incremental, remove the outputs it made for inputs\n"
+          "                      that are gone (nothing else)\n"},
+         {FOR_RUNS, "      --wait[=SEC]    if another run holds OUTPUT, wait for it, at most SEC\n"
+                    "                      seconds if given (default: exit 75 at once)\n"},
+         {FOR_RUNS,
+          "      --state-dir DIR keep the lock and the --incremental state in DIR, named\n"
+          "                      after OUTPUT, instead of in OUTPUT\n"},
          {FOR_RUNS,
           "      --stats-file F  write the summary to F as JSON, atomically ('-': stdout,\n"
           "                      after the report)\n"},
@@ -1003,9 +1046,20 @@ uint64_t cli_output_hash(const struct options *o)
     return h;
 }
 
-struct state_request cli_state_request(const struct options *opts)
+struct state_request cli_state_request(const struct options *opts, const struct kept_files *kept)
 {
-    struct state_request req = {opts->output, opts->shard_index, opts->shard_count,
-                                cli_output_hash(opts)};
+    /* A file that failed may pass with a higher limit or a longer timeout. */
+    uint64_t output = cli_output_hash(opts);
+    char *text = xasprintf("output=%016llx max-pixels=%.17g max-memory=%lld timeout=%.17g",
+                           (unsigned long long)output, opts->max_megapixels, opts->max_memory_mb,
+                           opts->timeout_s);
+    /*
+     * The records say which INPUT they came from, for --prune; with several
+     * INPUTs they say none, and --prune is refused (run.c).
+     */
+    struct state_request req = {opts->output, kept->dir,     kept->state_name,
+                                output,       fnv1a64(text), opts->ninputs > 1 ? NULL : opts->input};
+
+    free(text);
     return req;
 }

@@ -12,6 +12,7 @@
 
 #include "image/formats.h"
 #include "image/image.h"
+#include "kept_files.h"
 #include "progress.h"
 #include "scan.h"
 #include "state.h"
@@ -78,7 +79,11 @@ struct options {
     const char *csv_file;    /* bench: the table as CSV; NULL: none */
     const char *plot_file;   /* bench: images/s against processes as SVG; NULL: none */
     int incremental;         /* skip files whose output is up to date */
+    int retry_failed;        /* with incremental: redo files that failed before, unchanged */
+    int prune;               /* with incremental: remove the outputs of inputs that are gone */
     int wait_for_lock;       /* OUTPUT in use by another run: wait instead of exiting */
+    double wait_limit_s;     /* --wait=SECONDS: at most this long; 0: as long as it takes */
+    const char *state_dir;   /* --state-dir: the lock and the state there, not in OUTPUT; NULL */
     const char *stats_file;  /* summary as JSON; NULL: none */
     const char *metrics_file; /* summary for Prometheus; NULL: none */
     int progress;            /* PROGRESS_AUTO, PROGRESS_ON or PROGRESS_OFF */
@@ -138,8 +143,8 @@ const char *cli_suggest_option(const char *typed);
 /* The options that shape an output, hashed: a change in any of them redoes every file. */
 uint64_t cli_output_hash(const struct options *opts);
 
-/* Whose --incremental state these options mean. */
-struct state_request cli_state_request(const struct options *opts);
+/* Whose --incremental state these options mean, kept where kept says. */
+struct state_request cli_state_request(const struct options *opts, const struct kept_files *kept);
 
 /* What the scan is asked for, from these options. */
 struct scan_request cli_scan_request(const struct options *opts);

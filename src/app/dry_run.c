@@ -11,6 +11,8 @@
 #include "json.h"
 #include "pool/message.h"
 #include "dry_run.h"
+#include "outpath.h"
+#include "prune.h"
 #include "image/formats.h"
 #include "base/xio.h"
 
@@ -23,7 +25,7 @@
 #include <unistd.h>
 
 struct dry_counts {
-    size_t process, skipped, up_to_date, refused;
+    size_t process, skipped, up_to_date, failed_before, refused, prune;
 };
 
 /* The root of e open, as a worker keeps it: the last one stays open. */
@@ -64,8 +66,15 @@ static const char *content_refusal(const struct scan_result *scan, struct open_r
     return sniff_refusal(e->input, head, (size_t)n, buf, len) < 0 ? buf : NULL;
 }
 
-static void put_line(const struct options *opts, const char *word, const char *status,
-                     const char *input, const char *output, const char *key, const char *text)
+/* A line's optional second field: a failed-before file's reason, with --json. */
+struct line_extra {
+    const char *key;
+    const char *text;
+};
+
+static void put_line_extra(const struct options *opts, const char *word, const char *status,
+                           const char *input, const char *output, const char *key, const char *text,
+                           const struct line_extra *extra)
 {
     FILE *out = stdout;
 
@@ -75,6 +84,10 @@ static void put_line(const struct options *opts, const char *word, const char *s
         if (key) {
             fprintf(out, ",\"%s\":", key);
             json_put_string(out, text);
+        }
+        if (extra) {
+            fprintf(out, ",\"%s\":", extra->key);
+            json_put_string(out, extra->text);
         }
         fputs("}\n", out);
         return;
@@ -86,7 +99,17 @@ static void put_line(const struct options *opts, const char *word, const char *s
         fputs(": ", out);
         text_put_message(out, text);
     }
+    if (extra) {
+        fputs(": ", out);
+        text_put_message(out, extra->text);
+    }
     putc('\n', out);
+}
+
+static void put_line(const struct options *opts, const char *word, const char *status,
+                     const char *input, const char *output, const char *key, const char *text)
+{
+    put_line_extra(opts, word, status, input, output, key, text, NULL);
 }
 
 static void put_summary(const struct options *opts, const struct dry_counts *c)
@@ -100,17 +123,43 @@ static void put_summary(const struct options *opts, const struct dry_counts *c)
         else
             fputs("null", stdout);
         printf(",\"total\":%zu,\"would_process\":%zu,\"skipped\":%zu,\"up_to_date\":%zu,"
-               "\"refused\":%zu}}\n",
-               total, c->process, c->skipped, c->up_to_date, c->refused);
+               "\"failed_before\":%zu,\"refused\":%zu,\"would_prune\":%zu}}\n",
+               total, c->process, c->skipped, c->up_to_date, c->failed_before, c->refused,
+               c->prune);
         return;
     }
     fputs("dry run", stdout);
     if (opts->shard_count)
         printf(" (shard %u/%u)", opts->shard_index, opts->shard_count);
     printf(": %zu to process, %zu to skip", c->process, c->skipped);
-    if (c->up_to_date)
+    if (c->up_to_date && c->failed_before)
+        printf(" (%zu up to date, %zu failed before)", c->up_to_date, c->failed_before);
+    else if (c->up_to_date)
         printf(" (%zu up to date)", c->up_to_date);
+    else if (c->failed_before)
+        printf(" (%zu failed before)", c->failed_before);
+    if (c->prune)
+        printf(", %zu to prune", c->prune);
     printf(", %zu refused; nothing written\n", c->refused);
+}
+
+/* What --prune would remove, for the listing. */
+struct dry_prune {
+    const struct options *opts;
+    struct dry_counts *counts;
+};
+
+static void on_would_prune(void *ctx, const char *in_rel, const char *out_rel)
+{
+    struct dry_prune *d = ctx;
+    char *input = path_join(d->opts->input, in_rel);
+    char *output = path_join(d->opts->output, out_rel);
+
+    d->counts->prune++;
+    if (!d->opts->quiet)
+        put_line(d->opts, "prune", "would_prune", input, output, NULL, NULL);
+    free(input);
+    free(output);
 }
 
 static int by_input(const void *a, const void *b)
@@ -118,9 +167,9 @@ static int by_input(const void *a, const void *b)
     return strcmp(((const struct scan_entry *)a)->input, ((const struct scan_entry *)b)->input);
 }
 
-int run_dry(const struct options *opts, struct scan_result *scan, const struct run_state *state)
+int run_dry(const struct options *opts, struct scan_result *scan, struct run_state *state)
 {
-    struct dry_counts c = {0, 0, 0, 0};
+    struct dry_counts c = {0, 0, 0, 0, 0, 0};
     char buf[RESULT_ERROR_MAX];
     struct open_root root = {-1, 0};
 
@@ -136,10 +185,15 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
     }
     for (size_t i = 0; i < scan->count && !ferror(stdout); i++) {
         const struct scan_entry *e = &scan->entries[i];
-        /* The state first: an up-to-date file is not even opened. */
+        /* The state first: an up-to-date or failed-before file is not even opened. */
         int current = !e->error && state && state_is_up_to_date(state, e);
-        const char *refusal =
-            e->error ? e->error : current ? NULL : content_refusal(scan, &root, e, buf, sizeof(buf));
+        const char *failed_before = (!e->error || e->own_fault) && !current && state &&
+                                            !opts->retry_failed
+                                        ? state_failed_before(state, e)
+                                        : NULL;
+        const char *refusal = current || failed_before ? NULL
+                              : e->error               ? e->error
+                                                       : content_refusal(scan, &root, e, buf, sizeof(buf));
         if (refusal) {
             c.refused++;
             put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);
@@ -148,6 +202,16 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
             c.up_to_date++;
             if (!opts->quiet)
                 put_line(opts, "skip", "skipped", e->input, e->output, "reason", "up to date");
+        } else if (failed_before) {
+            struct line_extra why = {"error", failed_before};
+            c.skipped++;
+            c.failed_before++;
+            if (!opts->quiet && opts->json)
+                put_line_extra(opts, "skip", "skipped", e->input, NULL, "reason", "failed before",
+                               &why);
+            else if (!opts->quiet)
+                put_line_extra(opts, "skip", "skipped", e->input, NULL, "reason",
+                               "failed before, unchanged since (--retry-failed retries it)", &why);
         } else {
             c.process++;
             if (!opts->quiet)
@@ -155,6 +219,13 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
         }
         /* Line by line, so that a reader that left ("| head") stops the walk through the files. */
         fflush(stdout);
+    }
+    int prune_trouble = 0;
+    if (state && opts->prune) {
+        struct prune_request prune = {opts->input,       opts->output,      scan,
+                                      opts->shard_index, opts->shard_count, 1};
+        struct dry_prune d = {opts, &c};
+        prune_outputs(state, &prune, on_would_prune, &d, &prune_trouble);
     }
     put_summary(opts, &c);
     close_quietly(root.fd);
@@ -164,5 +235,5 @@ int run_dry(const struct options *opts, struct scan_result *scan, const struct r
         diag_errno("cannot write the report");
         return 1;
     }
-    return c.refused ? 1 : 0;
+    return c.refused || prune_trouble ? 1 : 0;
 }

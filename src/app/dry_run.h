@@ -13,6 +13,6 @@
  * incremental state (may be NULL), touching nothing.  Returns 0, or 1 when
  * some file would be refused.
  */
-int run_dry(const struct options *opts, struct scan_result *scan, const struct run_state *state);
+int run_dry(const struct options *opts, struct scan_result *scan, struct run_state *state);
 
 #endif

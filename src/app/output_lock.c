@@ -1,4 +1,4 @@
-/* output_lock: fcntl record locks on OUTPUT/.imgbatch.lock; see output_lock.h. */
+/* output_lock: fcntl record locks on OUTPUT/.imgbatch.lock or in --state-dir; see output_lock.h. */
 #include "output_lock.h"
 #include "shard.h"
 #include "base/diag.h"
@@ -6,16 +6,18 @@
 #include "base/beneath.h"
 #include "outpath.h"
 
+#include "base/xio.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-#define LOCK_NAME ".imgbatch.lock"
 
 /* The regions of the file; see output_lock.h. */
 #define GATE_BYTE 0
@@ -34,6 +36,24 @@ _Static_assert(SPLIT_BASE > GATE_BYTE && SPLIT_BASE + SHARDS_MAX < SHARD_BASE,
 #define GATE_TRIES 1000
 #define GATE_PAUSE_NS 2000000L
 
+/*
+ * --wait=SECONDS waits in the kernel (F_SETLKW) like --wait, and a timer
+ * interrupts the wait at the deadline, or sooner, at least this often: a
+ * timer that fires just before the wait begins costs one period, never
+ * the deadline.
+ */
+#define WAIT_TICK_USEC 250000LL
+
+/* The next interruption: at the deadline, left usec from now, or one tick if sooner. */
+static int arm_wait_timer(long long left)
+{
+    long long first = left < WAIT_TICK_USEC ? (left > 1000 ? left : 1000) : WAIT_TICK_USEC;
+    struct itimerval t = {{0, (suseconds_t)WAIT_TICK_USEC},
+                          {(time_t)(first / 1000000), (suseconds_t)(first % 1000000)}};
+
+    return setitimer(ITIMER_REAL, &t, NULL);
+}
+
 /* What one try at the lock ended in. */
 enum step { STEP_TAKEN, STEP_BUSY, STEP_AGAIN, STEP_ERROR };
 
@@ -41,6 +61,7 @@ struct attempt {
     const struct lock_request *req;
     int fd;
     int wait;
+    long long deadline_usec; /* --wait=SECONDS: when to give up (now_usec); 0: never */
     int gate_tries;
     struct lock_holder *holder;
     char *err;
@@ -67,6 +88,38 @@ static int set_lock(int fd, int cmd, short type, off_t start, off_t len)
             return 0;
         if (errno != EINTR || cmd != F_SETLKW)
             return -1;
+    }
+}
+
+/*
+ * Takes a lock on the range: at once or not at all (-1 with EAGAIN or
+ * EACCES), or with --wait, waiting for it, until the deadline if there is
+ * one (then -1 with EAGAIN, as if refused at once).
+ */
+static int take_lock(struct attempt *a, short type, off_t start, off_t len)
+{
+    struct flock fl;
+
+    if (!a->wait)
+        return set_lock(a->fd, F_SETLK, type, start, len);
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = start;
+    fl.l_len = len;
+    for (;;) {
+        if (fcntl(a->fd, F_SETLKW, &fl) == 0)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+        if (!a->deadline_usec)
+            continue;
+        long long left = a->deadline_usec - now_usec();
+        if (left <= 0) {
+            errno = EAGAIN;
+            return -1;
+        }
+        (void)arm_wait_timer(left); /* if it fails, the ticks still come */
     }
 }
 
@@ -133,7 +186,7 @@ static enum step failed(struct attempt *a, const char *what)
 {
     int saved = errno;
 
-    snprintf(a->err, a->errlen, "cannot %s %s/%s: %s", what, a->req->output, LOCK_NAME,
+    snprintf(a->err, a->errlen, "cannot %s %s/%s: %s", what, a->req->dir, a->req->name,
              strerror(saved));
     errno = saved;
     return STEP_ERROR;
@@ -164,7 +217,7 @@ static enum step refused(struct attempt *a, short type, off_t start, off_t len)
 /* A run without --shard: the whole file, which excludes every other run. */
 static enum step lock_whole(struct attempt *a)
 {
-    if (set_lock(a->fd, a->wait ? F_SETLKW : F_SETLK, F_WRLCK, 0, 0) == 0)
+    if (take_lock(a, F_WRLCK, 0, 0) == 0)
         return STEP_TAKEN;
     if (!is_busy(errno))
         return failed(a, "lock");
@@ -183,7 +236,7 @@ static enum step lock_shard(struct attempt *a)
     struct flock c;
     int found;
 
-    if (set_lock(a->fd, a->wait ? F_SETLKW : F_SETLK, F_WRLCK, GATE_BYTE, 1) < 0)
+    if (take_lock(a, F_WRLCK, GATE_BYTE, 1) < 0)
         return is_busy(errno) ? refused(a, F_WRLCK, GATE_BYTE, 1) : failed(a, "lock");
     found = find_other_split(a->fd, n, &c);
     if (found < 0)
@@ -197,9 +250,14 @@ static enum step lock_shard(struct attempt *a)
          * --wait: out of the gate, wait for that split to end (a write lock
          * on its byte is granted once its last run has let go), then start over.
          */
-        if (set_lock(a->fd, F_SETLK, F_UNLCK, GATE_BYTE, 1) < 0 ||
-            set_lock(a->fd, F_SETLKW, F_WRLCK, c.l_start, c.l_len) < 0)
+        if (set_lock(a->fd, F_SETLK, F_UNLCK, GATE_BYTE, 1) < 0)
             return failed(a, "lock");
+        if (take_lock(a, F_WRLCK, c.l_start, c.l_len) < 0) {
+            if (!is_busy(errno))
+                return failed(a, "lock");
+            describe_holder(a->fd, &c, a->holder); /* --wait=SECONDS ran out */
+            return STEP_BUSY;
+        }
         return STEP_AGAIN;
     }
     /* Refused only while a --wait run of another split briefly holds N's byte. */
@@ -207,7 +265,7 @@ static enum step lock_shard(struct attempt *a)
         return is_busy(errno) ? refused(a, F_RDLCK, SPLIT_BASE + n, 1) : failed(a, "lock");
     if (set_lock(a->fd, F_SETLK, F_UNLCK, GATE_BYTE, 1) < 0)
         return failed(a, "unlock the gate of");
-    if (set_lock(a->fd, a->wait ? F_SETLKW : F_SETLK, F_WRLCK, SHARD_BASE + k, 1) == 0)
+    if (take_lock(a, F_WRLCK, SHARD_BASE + k, 1) == 0)
         return STEP_TAKEN;
     if (errno == EDEADLK && a->wait)
         return STEP_AGAIN; /* the kernel saw a cycle of waiting runs: let go and retry */
@@ -216,24 +274,33 @@ static enum step lock_shard(struct attempt *a)
     return refused(a, F_WRLCK, SHARD_BASE + k, 1);
 }
 
+/* 1 if the lock file is in OUTPUT itself, not in a --state-dir. */
+static int in_output(const struct lock_request *req)
+{
+    return req->dir == req->output || !strcmp(req->dir, req->output);
+}
+
 /*
- * Opens (creating) the lock file inside OUTPUT, never through a link, never
- * blocking on a FIFO: fd, or -1 with a message.  dir is OUTPUT, open.
+ * Opens (creating) the lock file inside its directory (OUTPUT, or the
+ * --state-dir), never through a link, never blocking on a FIFO: fd, or -1
+ * with a message.  dir is that directory, open.
  */
 static int open_lock_file(struct attempt *a, int dir)
 {
     struct stat st;
     /* 0666 less the umask: the users who may write OUTPUT may all take its lock. */
-    int fd = openat(dir, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+    int fd =
+        openat(dir, a->req->name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
 
-    if (fd < 0 && errno == ELOOP) {
-        snprintf(a->err, a->errlen, "the lock file %s/%s is a symbolic link; remove it",
-                 a->req->output, LOCK_NAME);
+    if (fd < 0 && (errno == ELOOP || errno == EISDIR)) {
+        snprintf(a->err, a->errlen, "the lock file %s/%s is %s; remove it", a->req->dir,
+                 a->req->name, errno == ELOOP ? "a symbolic link" : "a directory");
         return -1;
     }
     if (fd < 0) {
-        snprintf(a->err, a->errlen, "cannot write into OUTPUT %s (its lock file %s): %s",
-                 a->req->output, LOCK_NAME, strerror(errno));
+        snprintf(a->err, a->errlen, "cannot write into %s %s (%s lock file %s): %s",
+                 in_output(a->req) ? "OUTPUT" : "--state-dir", a->req->dir,
+                 in_output(a->req) ? "its" : "OUTPUT's", a->req->name, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) < 0) {
@@ -243,7 +310,7 @@ static int open_lock_file(struct attempt *a, int dir)
     }
     if (!S_ISREG(st.st_mode)) {
         snprintf(a->err, a->errlen, "the lock file %s/%s is %s, not a regular file; remove it",
-                 a->req->output, LOCK_NAME, file_type_words(st.st_mode));
+                 a->req->dir, a->req->name, file_type_words(st.st_mode));
         close(fd);
         return -1;
     }
@@ -251,25 +318,89 @@ static int open_lock_file(struct attempt *a, int dir)
 }
 
 /* 1 if OUTPUT's lock file is still the one open on fd: it was not removed while we waited. */
-static int still_there(int dir, int fd)
+static int still_there(int dir, const char *name, int fd)
 {
     struct stat by_name, by_fd;
 
-    return fstatat(dir, LOCK_NAME, &by_name, AT_SYMLINK_NOFOLLOW) == 0 && fstat(fd, &by_fd) == 0 &&
+    return fstatat(dir, name, &by_name, AT_SYMLINK_NOFOLLOW) == 0 && fstat(fd, &by_fd) == 0 &&
            by_name.st_dev == by_fd.st_dev && by_name.st_ino == by_fd.st_ino;
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig; /* only there to interrupt F_SETLKW */
+}
+
+/* What a deadline changes while waiting, to put back afterwards. */
+struct wait_timer {
+    int armed;
+    struct sigaction old_action;
+    sigset_t old_mask;
+};
+
+/*
+ * Starts the timer that interrupts the waits (SIGALRM, no SA_RESTART, let
+ * through the signal mask), left usec before the deadline.  Returns 0, or
+ * -1 with errno.
+ */
+static int start_wait_timer(struct wait_timer *t, long long left)
+{
+    struct sigaction sa;
+    sigset_t alarm;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_alarm;
+    sigemptyset(&alarm);
+    sigaddset(&alarm, SIGALRM);
+    if (sigaction(SIGALRM, &sa, &t->old_action) < 0)
+        return -1;
+    if (sigprocmask(SIG_UNBLOCK, &alarm, &t->old_mask) < 0 || arm_wait_timer(left) < 0) {
+        int saved = errno;
+        sigaction(SIGALRM, &t->old_action, NULL);
+        errno = saved;
+        return -1;
+    }
+    t->armed = 1;
+    return 0;
+}
+
+static void stop_wait_timer(struct wait_timer *t)
+{
+    struct itimerval off;
+
+    if (!t->armed)
+        return;
+    memset(&off, 0, sizeof(off));
+    setitimer(ITIMER_REAL, &off, NULL);
+    sigprocmask(SIG_SETMASK, &t->old_mask, NULL);
+    sigaction(SIGALRM, &t->old_action, NULL);
+    t->armed = 0;
 }
 
 enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
                              struct lock_holder *holder, char *err, size_t errlen)
 {
-    struct attempt a = {req, -1, wait, 0, holder, err, errlen};
+    struct attempt a = {req, -1, wait, 0, 0, holder, err, errlen};
+    struct wait_timer timer = {0};
     enum step step = STEP_AGAIN;
-    int dir = open(req->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir = open(req->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     memset(holder, 0, sizeof(*holder));
     if (dir < 0) {
-        snprintf(err, errlen, "cannot open OUTPUT %s: %s", req->output, strerror(errno));
+        snprintf(err, errlen, "cannot open %s %s: %s", in_output(req) ? "OUTPUT" : "--state-dir",
+                 req->dir, strerror(errno));
         return LOCK_ERROR;
+    }
+    if (wait && req->wait_limit_s > 0) {
+        long long left = (long long)(req->wait_limit_s * 1e6);
+        a.deadline_usec = now_usec() + left;
+        if (start_wait_timer(&timer, left) < 0) {
+            snprintf(err, errlen, "cannot time the wait for OUTPUT %s: %s", req->output,
+                     strerror(errno));
+            close(dir);
+            return LOCK_ERROR;
+        }
     }
     while (step == STEP_AGAIN) {
         a.fd = open_lock_file(&a, dir);
@@ -279,7 +410,7 @@ enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
         }
         step = req->shard_count ? lock_shard(&a) : lock_whole(&a);
         /* The run before removed the file after we opened it: lock the file now there. */
-        if (step == STEP_TAKEN && !still_there(dir, a.fd))
+        if (step == STEP_TAKEN && !still_there(dir, req->name, a.fd))
             step = STEP_AGAIN;
         /* ESTALE: on NFS, the file was removed while we waited. */
         if (step == STEP_ERROR && errno == ESTALE)
@@ -287,6 +418,7 @@ enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
         if (step != STEP_TAKEN)
             close(a.fd); /* drops whatever part of the lock this try held */
     }
+    stop_wait_timer(&timer);
     close(dir);
     if (step == STEP_TAKEN) {
         *fd = a.fd;
@@ -306,7 +438,7 @@ void output_unlock(const struct lock_request *req, int fd)
      * a moment, and a shard starting in that moment would be turned away.
      */
     if (!req->shard_count) {
-        char *path = path_join(req->output, LOCK_NAME);
+        char *path = path_join(req->dir, req->name);
         if (unlink(path) < 0 && errno != ENOENT)
             diag_errno("cannot remove %s", path);
         free(path);

@@ -4,7 +4,8 @@
  * Two runs writing one OUTPUT would do every file twice and race on the
  * renames and the incremental state (a cron job every ten minutes whose
  * run sometimes takes eleven).  A run holds a POSIX record lock (fcntl) on
- * OUTPUT/.imgbatch.lock for as long as it works:
+ * OUTPUT/.imgbatch.lock (or its name in --state-dir: kept_files.h) for as
+ * long as it works:
  *
  *  - the kernel drops it when the process dies, however it dies, so a
  *    killed run never blocks the next one and there is no pid file to
@@ -35,9 +36,9 @@
  * a run without --shard meets any lock at all.  The busy message names
  * the holder's pid and, where its locks tell, its --shard K/N.
  *
- * The file is opened inside OUTPUT without following a link or blocking
- * on a FIFO (OUTPUT may be writable by others, who may plant either at
- * its name), and must be a regular file.
+ * The file is opened inside its directory without following a link or
+ * blocking on a FIFO (OUTPUT may be writable by others, who may plant
+ * either at its name), and must be a regular file.
  *
  * A run without --shard removes the file when it ends, so it does not
  * linger among the outputs (shards leave it: see output_unlock).
@@ -64,17 +65,22 @@ struct lock_holder {
     unsigned shard_count;
 };
 
-/*
- * Locks OUTPUT for this run; waits for it when wait is set.  LOCK_TAKEN
- * sets *fd (keep it open for the run).  LOCK_BUSY describes the run holding
- * it in *holder.  LOCK_ERROR leaves a reason in err.
- */
 /* Which OUTPUT, and which split's shard (both 0: not sharded). */
 struct lock_request {
-    const char *output;
+    const char *output; /* for messages */
+    const char *dir;    /* where the lock file is: OUTPUT, or --state-dir */
+    const char *name;   /* its name there (kept_files.h) */
     unsigned shard_index, shard_count;
+    double wait_limit_s; /* --wait=SECONDS: give up waiting after this long; 0: never */
 };
 
+/*
+ * Locks OUTPUT for this run; waits for it when wait is set, for at most
+ * req->wait_limit_s if that is set (a timer's SIGALRM interrupts the wait
+ * meanwhile).  LOCK_TAKEN sets *fd (keep it open for the run).  LOCK_BUSY
+ * describes the run holding it in *holder, also when the wait ran out.
+ * LOCK_ERROR leaves a reason in err.
+ */
 enum lock_result output_lock(const struct lock_request *req, int wait, int *fd,
                              struct lock_holder *holder, char *err, size_t errlen);
 

@@ -178,7 +178,7 @@ void progress_clear(struct progress *p)
     p->visible = 0;
 }
 
-void progress_finish(struct progress *p, FILE *report)
+void progress_finish(struct progress *p, FILE *failures)
 {
     if (!p || !p->enabled)
         return;
@@ -187,8 +187,8 @@ void progress_finish(struct progress *p, FILE *report)
         sigaction(SIGWINCH, &old_winch, NULL);
         winch_installed = 0;
     }
-    /* The report went to a file or a pipe: say on the terminal that something failed. */
-    if (p->failed && report && !isatty(fileno(report)))
+    /* The failures went to a file or a pipe: say on the terminal that something failed. */
+    if (p->failed && failures && !isatty(fileno(failures)))
         fprintf(p->out, "imgbatch: %s: %zu of %zu files failed (see the report)\n", p->op,
                 p->failed, p->done);
 }

@@ -62,11 +62,12 @@ void progress_clear(struct progress *p);
 
 /*
  * The run is over: the line erased, the SIGWINCH handler given back, and
- * where files failed while the report went elsewhere than the terminal
- * (stdout redirected), one line saying how many, so the person watching
- * sees it (report NULL: the caller says it itself).
+ * where files failed while their lines went elsewhere than the terminal
+ * (failures is the stream they went to: stdout with --json, redirected),
+ * one line saying how many, so the person watching sees it (failures
+ * NULL: the caller says it itself).
  */
-void progress_finish(struct progress *p, FILE *report);
+void progress_finish(struct progress *p, FILE *failures);
 
 /* Formats the line into buf (no escapes); exposed for the unit tests. */
 void progress_format(const struct progress *p, long long now_usec, char *buf, size_t len);

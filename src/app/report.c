@@ -7,10 +7,11 @@
 #include <signal.h>
 #include <string.h>
 
-void report_init(struct report *r, FILE *out, const struct report_style *style)
+void report_init(struct report *r, FILE *out, FILE *err, const struct report_style *style)
 {
     memset(r, 0, sizeof(*r));
     r->out = out;
+    r->err = err;
     r->json = style->json;
     r->quiet = style->quiet;
     r->op = style->op;
@@ -25,14 +26,25 @@ static void begin_line(struct report *r)
 }
 
 /*
- * Flushes the line just written.  A reader that went away (EPIPE: "imgbatch
- * ... | head") is remembered, so the caller can stop the run and nothing
- * more is written; other errors (a full disk) are seen at the end.
+ * Flushes the line just written to stream.  A reader that went away (EPIPE:
+ * "imgbatch ... | head") is remembered, so the caller can stop the run and
+ * nothing more is written; other errors (a full disk) are seen at the end.
  */
+static void end_line_on(struct report *r, FILE *stream)
+{
+    if (fflush(stream) == EOF && errno == EPIPE)
+        r->reader_gone = 1;
+}
+
 static void end_line(struct report *r)
 {
-    if (fflush(r->out) == EOF && errno == EPIPE)
-        r->reader_gone = 1;
+    end_line_on(r, r->out);
+}
+
+FILE *report_failure_stream(const struct report *r)
+{
+    /* JSON is one stream a program reads whole; text keeps failures apart from successes. */
+    return r->json ? r->out : r->err;
 }
 
 int report_reader_gone(const struct report *r)
@@ -109,26 +121,65 @@ void report_up_to_date(struct report *r, const char *input, const char *output)
     end_line(r);
 }
 
+void report_failed_before(struct report *r, const char *input, const char *error)
+{
+    r->skipped++;
+    r->failed_before++;
+    if (r->quiet || r->reader_gone)
+        return;
+    begin_line(r);
+    if (r->json) {
+        json_begin_file(r->out, input, NULL);
+        fputs(",\"status\":\"skipped\",\"reason\":\"failed before\",\"error\":", r->out);
+        json_put_string(r->out, error);
+        fputs("}\n", r->out);
+    } else {
+        text_put_file(r->out, "=", input, NULL);
+        fputs(" (failed before, unchanged since; --retry-failed retries it): ", r->out);
+        text_put_message(r->out, error);
+        putc('\n', r->out);
+    }
+    end_line(r);
+}
+
+void report_pruned(struct report *r, const char *input, const char *output)
+{
+    r->pruned++;
+    if (r->quiet || r->reader_gone)
+        return;
+    begin_line(r);
+    if (r->json) {
+        json_begin_file(r->out, input, output);
+        fputs(",\"status\":\"pruned\"}\n", r->out);
+    } else {
+        text_put_file(r->out, "-", input, output);
+        fputs(" (removed: its input is gone)\n", r->out);
+    }
+    end_line(r);
+}
+
 void report_failed(struct report *r, const char *input, const char *error, int worker)
 {
+    FILE *out = report_failure_stream(r);
+
     r->failed++;
     if (r->reader_gone)
         return;
     begin_line(r);
     if (r->json) {
-        json_begin_file(r->out, input, NULL);
-        fputs(",\"status\":\"failed\",\"error\":", r->out);
-        json_put_string(r->out, error);
+        json_begin_file(out, input, NULL);
+        fputs(",\"status\":\"failed\",\"error\":", out);
+        json_put_string(out, error);
         if (worker > 0)
-            fprintf(r->out, ",\"worker\":%d", worker);
-        fputs("}\n", r->out);
+            fprintf(out, ",\"worker\":%d", worker);
+        fputs("}\n", out);
     } else {
-        text_put_file(r->out, "\u2717", input, NULL);
-        fputs(": ", r->out);
-        text_put_message(r->out, error);
-        putc('\n', r->out);
+        text_put_file(out, "\u2717", input, NULL);
+        fputs(": ", out);
+        text_put_message(out, error);
+        putc('\n', out);
     }
-    end_line(r);
+    end_line_on(r, out);
 }
 
 static double share(long long part, long long whole)
@@ -160,10 +211,10 @@ void report_put_summary_fields(FILE *out, const struct report *r, const struct r
         fputs("null", out);
     fprintf(out,
             ",\"workers\":%d,\"total\":%zu,\"ok\":%zu,\"failed\":%zu,\"skipped\":%zu,"
-            "\"up_to_date\":%zu,\"not_started\":%zu,\"input_bytes\":%lld,\"output_bytes\":%lld,"
-            "\"seconds\":",
-            t->workers, total, r->ok, r->failed, r->skipped, r->up_to_date, o->not_started,
-            r->input_bytes, r->output_bytes);
+            "\"up_to_date\":%zu,\"failed_before\":%zu,\"not_started\":%zu,\"pruned\":%zu,"
+            "\"input_bytes\":%lld,\"output_bytes\":%lld,\"seconds\":",
+            t->workers, total, r->ok, r->failed, r->skipped, r->up_to_date, r->failed_before,
+            o->not_started, r->pruned, r->input_bytes, r->output_bytes);
     json_put_number(out, (double)o->wall_usec / 1e6, 3);
     fputs(",\"images_per_sec\":", out);
     json_put_number(out, report_images_per_sec(r, o), 2);
@@ -189,13 +240,30 @@ void report_put_summary_fields(FILE *out, const struct report *r, const struct r
     putc(']', out);
 }
 
+/* Nothing failed and nothing cut the run short: what --quiet keeps silent about. */
+static int all_went_well(const struct report *r, const struct pool_outcome *o)
+{
+    return r->failed == 0 && !o->signal && !o->gave_up;
+}
+
 void report_summary(struct report *r, const struct report_totals *t)
 {
     const struct pool_outcome *o = t->outcome;
 
-    if (r->reader_gone)
+    if (r->reader_gone || (r->quiet && all_went_well(r, o)))
         return;
     begin_line(r);
+    if (r->quiet && !r->json) {
+        /*
+         * The failures are on stderr already; an interrupted run says so
+         * there too ("stopped: ..." was said when the pool gave up).
+         */
+        if (o->signal)
+            fprintf(r->err, "imgbatch: interrupted by %s: %zu file%s not started\n",
+                    pool_signal_name(o->signal), o->not_started, o->not_started == 1 ? "" : "s");
+        end_line_on(r, r->err);
+        return;
+    }
     if (r->json) {
         fputs("{\"summary\":{", r->out);
         report_put_summary_fields(r->out, r, t);
@@ -208,8 +276,14 @@ void report_summary(struct report *r, const struct report_totals *t)
     if (r->shard_count)
         fprintf(r->out, " (shard %u/%u)", r->shard_index, r->shard_count);
     fprintf(r->out, ": %zu ok, %zu failed, %zu skipped", r->ok, r->failed, r->skipped);
-    if (r->up_to_date)
+    if (r->up_to_date && r->failed_before)
+        fprintf(r->out, " (%zu up to date, %zu failed before)", r->up_to_date, r->failed_before);
+    else if (r->up_to_date)
         fprintf(r->out, " (%zu up to date)", r->up_to_date);
+    else if (r->failed_before)
+        fprintf(r->out, " (%zu failed before)", r->failed_before);
+    if (r->pruned)
+        fprintf(r->out, ", %zu pruned", r->pruned);
     fprintf(r->out, " in %.2f s: %.1f images/s, %.1f MP/s, %d worker%s\n",
             (double)o->wall_usec / 1e6, report_images_per_sec(r, o),
             report_megapixels_per_sec(r, o), t->workers, t->workers == 1 ? "" : "s");

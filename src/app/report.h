@@ -3,6 +3,12 @@
  *
  * One line per file as results arrive, in completion order, then the
  * summary.  The counters kept here also decide the exit status.
+ *
+ * Text goes to two streams, so that a cron job can keep them apart: the
+ * failures (the \u2717 lines) to stderr, everything else to stdout.  --json is
+ * one stream of objects on stdout, failures included.  With --quiet a run
+ * that went well prints nothing at all, not even the summary; one that did
+ * not prints its failures (and, with --json, the summary).
  */
 #ifndef IMGBATCH_REPORT_H
 #define IMGBATCH_REPORT_H
@@ -15,7 +21,8 @@
 #include "progress.h"
 
 struct report {
-    FILE *out;
+    FILE *out;               /* the report */
+    FILE *err;               /* text failure lines */
     int json;
     int quiet;
     const char *op;          /* "resize" */
@@ -23,6 +30,8 @@ struct report {
     size_t failed;
     size_t skipped;
     size_t up_to_date;       /* of the skipped: --incremental found the output current */
+    size_t failed_before;    /* of the skipped: --incremental found it failed, unchanged since */
+    size_t pruned;           /* outputs --prune removed: not files of this run, not in total */
     double input_megapixels; /* of the files that succeeded */
     long long input_bytes;   /* of the files that succeeded, and of their outputs */
     long long output_bytes;
@@ -42,7 +51,10 @@ struct report_style {
     unsigned shard_index, shard_count; /* --shard, or 0 and 0 */
 };
 
-void report_init(struct report *r, FILE *out, const struct report_style *style);
+void report_init(struct report *r, FILE *out, FILE *err, const struct report_style *style);
+
+/* Where failures are written: err for text, out for --json. */
+FILE *report_failure_stream(const struct report *r);
 
 /* A file processed: res carries the dimensions and time. */
 void report_ok(struct report *r, const char *input, const char *output,
@@ -61,7 +73,17 @@ void report_not_read(struct report *r, const char *input, const char *reason);
 /* A file skipped by --incremental: its output is up to date.  Counted as skipped. */
 void report_up_to_date(struct report *r, const char *input, const char *output);
 
-/* A file failed; worker is 0 when it failed before reaching one. */
+/*
+ * A file skipped by --incremental: it failed last time, for error, and
+ * has not changed since.  Counted as skipped; a line on stdout naming
+ * --retry-failed.
+ */
+void report_failed_before(struct report *r, const char *input, const char *error);
+
+/* --prune removed output, made from input, which is gone.  A line on stdout. */
+void report_pruned(struct report *r, const char *input, const char *output);
+
+/* A file failed (on the failure stream); worker is 0 when it failed before reaching one. */
 void report_failed(struct report *r, const char *input, const char *error, int worker);
 
 struct report_totals {

@@ -81,23 +81,29 @@ static int is_an_input(const struct report_path *r, const struct scan_result *sc
     return 0;
 }
 
-/* 1 if r is a file imgbatch keeps in OUTPUT: the lock, an incremental state. */
-static int is_kept_in_output(const struct report_path *r, const struct options *opts)
+/*
+ * 1 if r is a file imgbatch keeps for OUTPUT, in OUTPUT or in --state-dir:
+ * the lock, or an incremental state of any split.
+ */
+static int is_kept_file(const struct report_path *r, const struct kept_files *kept)
 {
-    char *output = realpath(opts->output, NULL);
+    if (!kept)
+        return 0;
+    char *where = realpath(kept->dir, NULL);
     char *dir = r->canonical ? path_dir(r->canonical) : NULL;
-    int kept = output && dir && !strcmp(output, dir) &&
-               (!strcmp(r->base, ".imgbatch.lock") ||
-                !strncmp(r->base, ".imgbatch-state", strlen(".imgbatch-state")));
+    int is_kept = where && dir && !strcmp(where, dir) &&
+                  (!strcmp(r->base, kept->lock_name) ||
+                   !strncmp(r->base, kept->state_prefix, strlen(kept->state_prefix)));
 
-    free(output);
+    free(where);
     free(dir);
-    return kept;
+    return is_kept;
 }
 
 /* Checks one report file; 0, or -1 with the reason in err. */
 static int check_one(const struct report_path *r, const struct options *opts,
-                     const struct scan_result *scan, char *err, size_t errlen)
+                     const struct kept_files *kept, const struct scan_result *scan, char *err,
+                     size_t errlen)
 {
     if (is_an_input(r, scan)) {
         snprintf(err, errlen,
@@ -120,11 +126,10 @@ static int check_one(const struct report_path *r, const struct options *opts,
             return -1;
         }
     }
-    if (is_kept_in_output(r, opts)) {
-        snprintf(
-            err, errlen,
-            "%s %s is a file imgbatch keeps in OUTPUT: it would be replaced; choose another file",
-            r->option, r->path);
+    if (is_kept_file(r, kept)) {
+        snprintf(err, errlen,
+                 "%s %s is a file imgbatch keeps %s: it would be replaced; choose another file",
+                 r->option, r->path, opts->state_dir ? "in --state-dir" : "in OUTPUT");
         return -1;
     }
     return 0;
@@ -150,8 +155,8 @@ static int same_file(const struct report_path *a, const struct report_path *b)
             a->st.st_ino == b->st.st_ino);
 }
 
-int check_report_paths(const struct options *opts, const struct scan_result *scan, char *err,
-                       size_t errlen)
+int check_report_paths(const struct options *opts, const struct kept_files *kept,
+                       const struct scan_result *scan, char *err, size_t errlen)
 {
     /* A run writes the stats and metrics files; bench its CSV table and SVG plot. */
     struct report_path r[4];
@@ -163,7 +168,7 @@ int check_report_paths(const struct options *opts, const struct scan_result *sca
     describe(&r[3], "--plot", opts->plot_file);
     for (int i = 0; i < 4 && ret == 0; i++)
         if (r[i].base)
-            ret = check_one(&r[i], opts, scan, err, errlen);
+            ret = check_one(&r[i], opts, kept, scan, err, errlen);
     for (int i = 0; i < 4 && ret == 0; i++)
         for (int j = i + 1; j < 4 && ret == 0; j++)
             if (r[i].base && r[j].base && same_file(&r[i], &r[j])) {

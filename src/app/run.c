@@ -4,6 +4,8 @@
 #include "run.h"
 #include "dry_run.h"
 #include "jobs.h"
+#include "kept_files.h"
+#include "prune.h"
 #include "base/diag.h"
 #include "outpath.h"
 #include "output_lock.h"
@@ -33,8 +35,10 @@ struct batch {
     struct report report;
     struct progress progress;
     struct run_state *state;      /* --incremental, else NULL */
+    struct kept_files kept;       /* where the lock and the state are (kept.dir NULL: unknown) */
     struct lock_request lock;     /* OUTPUT and this run's split */
     int lock_fd;                  /* OUTPUT's lock, or -1 */
+    int prune_trouble;            /* --prune could not remove or look at something */
     double started_unix;          /* once OUTPUT is held: --wait is not the run's time */
     long long started_usec;
 };
@@ -57,6 +61,9 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
         }
         report_ok(&b->report, e->input, e->output, res, worker->no);
     } else {
+        /* Only a failure the input itself caused would recur unchanged: remember those. */
+        if (b->state && !res->ok && res->input_fault)
+            state_record_failure(b->state, e, failure);
         report_failed(&b->report, e->input, failure, worker->no);
     }
     progress_file_done(&b->progress, failure != NULL, (long long)e->size);
@@ -98,11 +105,36 @@ static int check_summary_file(const char *option, const char *path)
     return ok ? 0 : -1;
 }
 
-/* Creates OUTPUT and takes its lock: returns 0, or the exit status to leave with. */
-static int claim_output(const struct options *opts, const struct lock_request *req, int *lock_fd)
+/*
+ * Names the files kept for OUTPUT (kept_files.h): 0, or -1 with a line said
+ * unless quiet (a dry run before OUTPUT exists has none yet).
+ */
+static int locate_kept_files(struct batch *b, int quiet)
 {
+    const struct options *opts = b->opts;
+    char err[RESULT_ERROR_MAX];
+
+    if (kept_files_locate(&b->kept, opts->output, opts->state_dir, opts->shard_index,
+                          opts->shard_count, err, sizeof(err)) == 0) {
+        b->lock.dir = b->kept.dir;
+        b->lock.name = b->kept.lock_name;
+        return 0;
+    }
+    if (!quiet)
+        diag("%s", err);
+    return -1;
+}
+
+/*
+ * Creates OUTPUT (and --state-dir) and takes the lock: returns 0, or the
+ * exit status to leave with.
+ */
+static int claim_output(struct batch *b)
+{
+    const struct options *opts = b->opts;
     char err[RESULT_ERROR_MAX]; /* a path and its cause */
     struct lock_holder holder;
+    long long asked = now_usec();
 
     /*
      * An OUTPUT file's folder exists (operands.h), and holds no state to
@@ -114,7 +146,13 @@ static int claim_output(const struct options *opts, const struct lock_request *r
         diag_errno("cannot create OUTPUT %s", opts->output);
         return EXIT_USAGE;
     }
-    switch (output_lock(req, opts->wait_for_lock, lock_fd, &holder, err, sizeof(err))) {
+    if (opts->state_dir && make_dirs(opts->state_dir) < 0) {
+        diag_errno("cannot create --state-dir %s", opts->state_dir);
+        return EXIT_USAGE;
+    }
+    if (locate_kept_files(b, 0) < 0)
+        return EXIT_USAGE;
+    switch (output_lock(&b->lock, opts->wait_for_lock, &b->lock_fd, &holder, err, sizeof(err))) {
     case LOCK_TAKEN:
         return 0;
     case LOCK_BUSY: {
@@ -125,8 +163,13 @@ static int claim_output(const struct options *opts, const struct lock_request *r
                      holder.shard_index, holder.shard_count);
         else if (holder.pid > 0)
             snprintf(who, sizeof(who), " (pid %ld)", (long)holder.pid);
-        diag("OUTPUT %s is in use by another imgbatch run%s; not started (--wait waits for it)",
-             opts->output, who);
+        /* --wait=SECONDS comes back busy from a wait: say how long it waited. */
+        char waited[96] = " (--wait waits for it)";
+        if (opts->wait_for_lock && opts->wait_limit_s > 0)
+            snprintf(waited, sizeof(waited), " after waiting %.1f s (--wait=%g)",
+                     (double)(now_usec() - asked) / 1e6, opts->wait_limit_s);
+        diag("OUTPUT %s is in use by another imgbatch run%s; not started%s", opts->output, who,
+             waited);
         return EXIT_OUTPUT_BUSY;
     }
     case LOCK_ERROR:
@@ -181,6 +224,12 @@ static int check_inputs_and_output(const struct options *opts)
             return EXIT_USAGE;
         }
     }
+    struct stat st;
+    if (opts->prune && (opts->ninputs > 1 || stat(opts->input, &st) < 0 || !S_ISDIR(st.st_mode))) {
+        diag("--prune needs one INPUT, a directory: it removes the outputs whose input is gone "
+             "from it");
+        return EXIT_USAGE;
+    }
     return 0;
 }
 
@@ -198,8 +247,11 @@ static int prepare(struct batch *b)
 
     if (status)
         return status;
-    if (!opts->dry_run && (status = claim_output(opts, &b->lock, &b->lock_fd)))
+    if (!opts->dry_run && (status = claim_output(b)))
         return status;
+    /* A dry run writes nothing, so may meet an OUTPUT not made yet: then no state either. */
+    if (opts->dry_run)
+        (void)locate_kept_files(b, 1);
     /* After the claim, which made OUTPUT: a stats file may live in it. */
     if (!opts->dry_run &&
         ((opts->stats_file && check_summary_file("--stats-file", opts->stats_file) < 0) ||
@@ -212,9 +264,11 @@ static int prepare(struct batch *b)
         diag("%s", err);
         goto fail;
     }
-    struct state_request state = cli_state_request(opts);
-    if (check_report_paths(opts, &b->scan, err, sizeof(err)) < 0 ||
-        (opts->incremental && !(b->state = state_open(&state, !opts->dry_run, err, sizeof(err))))) {
+    struct state_request state = cli_state_request(opts, &b->kept);
+    const struct kept_files *kept = b->kept.dir ? &b->kept : NULL;
+    if (check_report_paths(opts, kept, &b->scan, err, sizeof(err)) < 0 ||
+        (opts->incremental && kept &&
+         !(b->state = state_open(&state, !opts->dry_run, err, sizeof(err))))) {
         diag("%s", err);
         scan_release(&b->scan);
         goto fail;
@@ -226,9 +280,22 @@ fail:
     return EXIT_USAGE;
 }
 
+/* --prune's line for an output removed. */
+static void on_pruned(void *ctx, const char *in_rel, const char *out_rel)
+{
+    struct batch *b = ctx;
+    char *input = path_join(b->opts->input, in_rel);
+    char *output = path_join(b->opts->output, out_rel);
+
+    report_pruned(&b->report, input, output);
+    free(input);
+    free(output);
+}
+
 /*
  * The jobs: files skipped, files that cannot run and files up to date are
- * reported before any work starts; the rest become jobs, largest first.
+ * reported before any work starts, and --prune's removals; the rest become
+ * jobs, largest first.
  */
 static int plan(struct batch *b)
 {
@@ -243,7 +310,7 @@ static int plan(struct batch *b)
     scan_sort_largest_first(&b->scan);
     struct report_style style = {b->opts->json, b->opts->quiet, op_name(b->opts->op),
                                  b->opts->shard_index, b->opts->shard_count};
-    report_init(&b->report, stdout, &style);
+    report_init(&b->report, stdout, stderr, &style);
     for (size_t i = 0; i < b->scan.skipped_count; i++) {
         const struct scan_skip *skip = &b->scan.skipped[i];
         if (skip->not_read)
@@ -253,12 +320,28 @@ static int plan(struct batch *b)
     }
     for (size_t i = 0; i < b->scan.count; i++) {
         struct scan_entry *e = &b->scan.entries[i];
-        if (e->error)
+        const char *failed_before = NULL;
+        int remembered = e->own_fault && b->state && !b->opts->retry_failed &&
+                         (failed_before = state_failed_before(b->state, e));
+        if (remembered) {
+            report_failed_before(&b->report, e->input, failed_before);
+        } else if (e->error) {
             report_failed(&b->report, e->input, e->error, 0);
-        else if (b->state && state_is_up_to_date(b->state, e))
+            /* A link or a FIFO named like an image stays one: said once, like a bad file. */
+            if (e->own_fault && b->state)
+                state_record_failure(b->state, e, e->error);
+        } else if (b->state && state_is_up_to_date(b->state, e))
             report_up_to_date(&b->report, e->input, e->output);
+        else if (b->state && !b->opts->retry_failed &&
+                 (failed_before = state_failed_before(b->state, e)))
+            report_failed_before(&b->report, e->input, failed_before);
         else
             jobs_add(&b->jobs, e);
+    }
+    if (b->state && b->opts->prune) {
+        struct prune_request prune = {b->opts->input,       b->opts->output,      &b->scan,
+                                      b->opts->shard_index, b->opts->shard_count, 0};
+        prune_outputs(b->state, &prune, on_pruned, b, &b->prune_trouble);
     }
     return 0;
 }
@@ -289,7 +372,7 @@ static int work(struct batch *b, struct pool_worker_stats *stats, int workers,
     } else if (n > 0 && pool_run(&cfg, b->jobs.list, n, stats, outcome) < 0) {
         status = EXIT_USAGE;
     }
-    progress_finish(&b->progress, stdout);
+    progress_finish(&b->progress, report_failure_stream(&b->report));
     if (outcome->gave_up)
         diag("stopped: %s", outcome->gave_up_reason);
     return status;
@@ -306,6 +389,9 @@ static int finish(struct batch *b, const struct pool_worker_stats *stats,
     char err[RESULT_ERROR_MAX];
     int state_lost = 0;
 
+    /* Workers that kept dying say nothing of the files they failed. */
+    if (b->state && outcome->gave_up)
+        state_drop_new_failures(b->state);
     if (b->state && state_close(b->state, err, sizeof(err)) < 0) {
         diag("cannot save the incremental state: %s", err);
         state_lost = 1;
@@ -315,7 +401,7 @@ static int finish(struct batch *b, const struct pool_worker_stats *stats,
     struct report_totals totals = {outcome->workers, stats, outcome};
     report_summary(&b->report, &totals);
     int status = report_exit_status(&b->report, outcome);
-    if (state_lost && status == 0)
+    if ((state_lost || b->prune_trouble) && status == 0)
         status = 1;
     struct run_record rec = {
         .opts = b->opts,
@@ -335,15 +421,19 @@ int run_batch(const struct options *opts)
 
     memset(&b, 0, sizeof(b));
     b.opts = opts;
-    b.lock = (struct lock_request){opts->output, opts->shard_index, opts->shard_count};
+    b.lock = (struct lock_request){
+        opts->output, NULL, NULL, opts->shard_index, opts->shard_count, opts->wait_limit_s};
     b.lock_fd = -1;
     int status = prepare(&b);
-    if (status)
+    if (status) {
+        kept_files_release(&b.kept);
         return status;
+    }
     if (opts->dry_run) {
         status = run_dry(opts, &b.scan, b.state);
         state_close(b.state, NULL, 0);
         scan_release(&b.scan);
+        kept_files_release(&b.kept);
         return status;
     }
     status = plan(&b);
@@ -360,5 +450,6 @@ int run_batch(const struct options *opts)
     output_unlock(&b.lock, b.lock_fd); /* after the state and the summary files: the run is over */
     jobs_close(&b.jobs);
     scan_release(&b.scan);
+    kept_files_release(&b.kept);
     return status;
 }

@@ -152,6 +152,24 @@ static void add_failure_text(struct walk *w, const char *rel, char *error)
     e->error = error;
 }
 
+/*
+ * A file refused for what it is (a link, a FIFO named like an image): a
+ * failure of its own, with its identity and the output it would have had,
+ * so that --incremental remembers it like a file that failed to decode.
+ */
+static void add_refusal(struct walk *w, const char *rel, const struct stat *st, char *error)
+{
+    if (!ours(w, rel)) {
+        free(error);
+        return;
+    }
+    struct scan_entry *e = add_entry(w->r);
+    fill_entry(e, w->req, rel, shown_path(w, rel), st);
+    e->root = w->root;
+    e->error = error;
+    e->own_fault = 1;
+}
+
 static void add_failure(struct walk *w, const char *rel, const char *what, int err)
 {
     add_failure_text(w, rel, xasprintf("%s: %s", what, strerror(err)));
@@ -184,8 +202,9 @@ static void consider(struct walk *w, int dirfd, const char *name, const char *re
     }
     if (S_ISLNK(st.st_mode)) {
         if (named_image || listed)
-            add_failure_text(w, rel, xstrdup("symbolic link: not followed (imgbatch reads no "
-                                             "links inside INPUT; they could lead outside it)"));
+            add_refusal(w, rel, &st,
+                        xstrdup("symbolic link: not followed (imgbatch reads no links inside "
+                                "INPUT; they could lead outside it)"));
         return;
     }
     if (S_ISDIR(st.st_mode)) {
@@ -219,7 +238,7 @@ static void consider(struct walk *w, int dirfd, const char *name, const char *re
             add_skipped(w, rel, "not an image file by its extension");
     } else if (named_image || listed) {
         /* Opening a FIFO would block a worker until someone writes to it. */
-        add_failure_text(w, rel, xasprintf("not a regular file: %s", file_type_words(st.st_mode)));
+        add_refusal(w, rel, &st, xasprintf("not a regular file: %s", file_type_words(st.st_mode)));
     }
 }
 

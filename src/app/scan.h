@@ -48,6 +48,7 @@ struct scan_entry {
     ino_t ino;
     struct timespec mtime, ctime; /* when scanned: what --incremental compares */
     char *error;  /* set when the file fails before any work */
+    int own_fault; /* error is the file's own (a link, a FIFO), not the run's (a clash) */
     int other_shard; /* during the scan only: kept until the clash check has seen it */
 };
 

@@ -4,10 +4,23 @@
  * The file is text, one record per line:
  *
  *   imgbatch-state 1
+ *   input INPUT_REAL_PATH_HEX
  *   OUT_REL_HEX IN_REL_HEX OPTIONS_HASH IN_SIZE IN_MTIME IN_CTIME IN_INO OUT_SIZE OUT_MTIME OUT_INO
+ *   failed OUT_REL_HEX IN_REL_HEX FAILURE_OPTIONS_HASH IN_SIZE IN_MTIME IN_CTIME IN_INO ERROR_HEX
  *
  * Paths are hex, since names may hold any byte but NUL; times are
- * SECONDS.NANOSECONDS.  Later lines override earlier ones for one output.
+ * SECONDS.NANOSECONDS.  Later lines override earlier ones of their kind
+ * for one output, and a success overrides an earlier failure.
+ *
+ * The "input" and "failed" lines came after the first version, which
+ * wrote only the ten-field records: its parser ignores every line that
+ * is not one (as it ignores a torn one), so the header stays at 1 and a
+ * file stays readable both ways.  An "input" line says which INPUT (its
+ * real path) the records after it were made from, until the next one;
+ * records before any, or after "input -", have none known.  --prune
+ * removes only outputs of this run's INPUT.  The compacted file lists the
+ * outputs made, then the failures, so that a failure still follows the
+ * success it came after.
  */
 #include "state.h"
 #include "atomic_file.h"
@@ -28,7 +41,6 @@
 #include <unistd.h>
 
 #define STATE_HEADER "imgbatch-state 1\n"
-#define STATE_NAME ".imgbatch-state"
 
 /*
  * The largest state file read.  A record is about 120 bytes plus twice
@@ -39,43 +51,44 @@
  */
 #define STATE_MAX_BYTES ((size_t)256 << 20)
 
+/* What a record says of its output: made from its input, or failed on it. */
+enum record_kind { RECORD_MADE, RECORD_FAILED };
+
 struct record {
+    enum record_kind kind;
     char *out_rel;
     char *in_rel;
-    uint64_t options;
+    uint64_t options; /* the output hash; for a failure, the failure hash */
     long long in_size, out_size;
     unsigned long long in_ino, out_ino;
     struct timespec in_mtime, in_ctime, out_mtime;
-    size_t seq; /* order of appearance: the last record of an output wins */
+    char *error;       /* RECORD_FAILED: why */
+    const char *input; /* INPUT's real path (one of run_state's inputs), NULL: not known */
+    size_t seq;        /* order of appearance: the last record of an output wins */
+    int forgotten;     /* dropped at the next compaction (pruned, or superseded) */
+    int fresh;         /* a failure of this run, not in the file yet: state_drop_new_failures */
 };
 
 struct run_state {
     char *path; /* for messages and the final rewrite */
     char *output_dir;
     uint64_t options;
+    uint64_t failure_options;
     struct record *records;
     size_t count, cap;
     size_t seq;
-    int journal; /* appended to while the run goes; -1 when not recording */
-    int torn;    /* the file ends in a line a killed run did not finish */
-    int dirty;   /* the file differs from the compacted records: rewrite it at the end */
+    char **inputs; /* the INPUT paths the records name, each once per "input" line */
+    size_t ninputs, inputs_cap;
+    const char *input;  /* this run's INPUT, one of inputs; NULL: none known */
+    int journal;        /* appended to while the run goes; -1 when not recording */
+    int journal_tagged; /* this run's "input" line is in the journal */
+    int torn;           /* the file ends in a line a killed run did not finish */
+    int dirty;          /* the file differs from the compacted records: rewrite it at the end */
 };
-
-/* The state file's name inside OUTPUT (malloc'd). */
-static char *state_name_for(const struct state_request *req)
-{
-    if (req->shard_count)
-        return xasprintf("%s.%u-of-%u", STATE_NAME, req->shard_index, req->shard_count);
-    return xstrdup(STATE_NAME);
-}
 
 char *state_path_for(const struct state_request *req)
 {
-    char *name = state_name_for(req);
-    char *path = path_join(req->output, name);
-
-    free(name);
-    return path;
+    return path_join(req->dir, req->name);
 }
 
 static int hex_digit(char c)
@@ -120,66 +133,144 @@ static int parse_time(const char *text, struct timespec *t)
     return 0;
 }
 
+static void put_time(FILE *out, struct timespec t)
+{
+    fprintf(out, "%lld.%09ld", (long long)t.tv_sec, t.tv_nsec);
+}
+
+/* The input's identity when read: size, mtime, ctime, inode. */
+static void put_input_identity(FILE *out, const struct record *r)
+{
+    fprintf(out, " %016llx %lld ", (unsigned long long)r->options, r->in_size);
+    put_time(out, r->in_mtime);
+    putc(' ', out);
+    put_time(out, r->in_ctime);
+    fprintf(out, " %llu", r->in_ino);
+}
+
 static void put_record(FILE *out, const struct record *r)
 {
+    if (r->kind == RECORD_FAILED)
+        fputs("failed ", out);
     put_hex(out, r->out_rel);
     putc(' ', out);
     put_hex(out, r->in_rel);
-    fprintf(out, " %016llx %lld %lld.%09ld %lld.%09ld %llu %lld %lld.%09ld %llu\n",
-            (unsigned long long)r->options, r->in_size, (long long)r->in_mtime.tv_sec,
-            r->in_mtime.tv_nsec, (long long)r->in_ctime.tv_sec, r->in_ctime.tv_nsec, r->in_ino,
-            r->out_size, (long long)r->out_mtime.tv_sec, r->out_mtime.tv_nsec, r->out_ino);
+    put_input_identity(out, r);
+    if (r->kind == RECORD_FAILED) {
+        putc(' ', out);
+        put_hex(out, r->error);
+    } else {
+        fprintf(out, " %lld ", r->out_size);
+        put_time(out, r->out_mtime);
+        fprintf(out, " %llu", r->out_ino);
+    }
+    putc('\n', out);
+}
+
+/* "input HEX", or "input -" for records of no known INPUT. */
+static void put_input_line(FILE *out, const char *input)
+{
+    fputs("input ", out);
+    if (input)
+        put_hex(out, input);
+    else
+        putc('-', out);
+    putc('\n', out);
 }
 
 static void free_record(struct record *r)
 {
     free(r->out_rel);
     free(r->in_rel);
+    free(r->error);
 }
 
-/* Parses one line (without its newline) into r; -1 if it is not a whole record. */
-static int parse_record(char *line, struct record *r)
+/* A whole decimal that fits: 0, or -1 with nothing stored. */
+static int parse_ll(const char *text, long long *v)
 {
-    char *field[10];
+    char *end;
+
+    errno = 0;
+    *v = strtoll(text, &end, 10);
+    return *end || end == text || errno ? -1 : 0;
+}
+
+static int parse_ull(const char *text, unsigned long long *v)
+{
+    char *end;
+
+    errno = 0;
+    *v = strtoull(text, &end, 10);
+    return *end || end == text || errno ? -1 : 0;
+}
+
+/*
+ * Fields 0..6 of a record (after the "failed" word of a failure): the
+ * output and the input, the options hash and the input's identity.
+ */
+static int parse_common(char **field, struct record *r)
+{
+    unsigned long long options;
+
+    if (sscanf(field[2], "%16llx", &options) != 1 || strlen(field[2]) != 16)
+        return -1;
+    r->options = options;
+    if (parse_ll(field[3], &r->in_size) || parse_ull(field[6], &r->in_ino) ||
+        parse_time(field[4], &r->in_mtime) || parse_time(field[5], &r->in_ctime))
+        return -1;
+    r->out_rel = from_hex(field[0]);
+    r->in_rel = from_hex(field[1]);
+    return r->out_rel && r->in_rel ? 0 : -1;
+}
+
+/* Splits line at blanks into at most max fields; the count, or -1 if there are more. */
+static int split_fields(char *line, char **field, int max)
+{
     int n = 0;
     char *save = NULL;
 
     for (char *tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-        if (n == 10)
+        if (n == max)
             return -1;
         field[n++] = tok;
     }
-    if (n != 10)
-        return -1;
+    return n;
+}
+
+/* What one line of the file is. */
+enum line_kind { LINE_BAD, LINE_RECORD, LINE_INPUT };
+
+/*
+ * Parses one line (without its newline): a record into r, or an "input"
+ * line's path into *input (malloc'd; NULL for "input -").  LINE_BAD if it
+ * is neither, whole.
+ */
+static enum line_kind parse_record(char *line, struct record *r, char **input)
+{
+    char *field[11];
+    int n = split_fields(line, field, 11);
+
     memset(r, 0, sizeof(*r));
-    unsigned long long options;
-    char *end;
-    if (sscanf(field[2], "%16llx", &options) != 1 || strlen(field[2]) != 16)
-        return -1;
-    r->options = options;
-    errno = 0;
-    r->in_size = strtoll(field[3], &end, 10);
-    if (*end || errno)
-        return -1;
-    r->in_ino = strtoull(field[6], &end, 10);
-    if (*end || errno)
-        return -1;
-    r->out_size = strtoll(field[7], &end, 10);
-    if (*end || errno)
-        return -1;
-    r->out_ino = strtoull(field[9], &end, 10);
-    if (*end || errno)
-        return -1;
-    if (parse_time(field[4], &r->in_mtime) || parse_time(field[5], &r->in_ctime) ||
-        parse_time(field[8], &r->out_mtime))
-        return -1;
-    r->out_rel = from_hex(field[0]);
-    r->in_rel = from_hex(field[1]);
-    if (!r->out_rel || !r->in_rel) {
-        free_record(r);
-        return -1;
+    if (n == 2 && !strcmp(field[0], "input")) {
+        if (!strcmp(field[1], "-")) {
+            *input = NULL;
+            return LINE_INPUT;
+        }
+        *input = from_hex(field[1]);
+        return *input ? LINE_INPUT : LINE_BAD;
     }
-    return 0;
+    if (n == 9 && !strcmp(field[0], "failed")) {
+        r->kind = RECORD_FAILED;
+        if (parse_common(field + 1, r) == 0 && (r->error = from_hex(field[8])) != NULL)
+            return LINE_RECORD;
+    } else if (n == 10) {
+        r->kind = RECORD_MADE;
+        if (parse_common(field, r) == 0 && parse_ll(field[7], &r->out_size) == 0 &&
+            parse_ull(field[9], &r->out_ino) == 0 && parse_time(field[8], &r->out_mtime) == 0)
+            return LINE_RECORD;
+    }
+    free_record(r);
+    return LINE_BAD;
 }
 
 static void add_record(struct run_state *s, const struct record *r)
@@ -193,29 +284,58 @@ static void add_record(struct run_state *s, const struct record *r)
     s->count++;
 }
 
-static int by_output_then_age(const void *a, const void *b)
+/* input as one of s->inputs, added unless it is the last one added (the file repeats it). */
+static const char *intern_input(struct run_state *s, char *input)
+{
+    if (s->ninputs && !strcmp(s->inputs[s->ninputs - 1], input)) {
+        free(input);
+        return s->inputs[s->ninputs - 1];
+    }
+    if (s->ninputs == s->inputs_cap) {
+        s->inputs_cap = s->inputs_cap ? s->inputs_cap * 2 : 4;
+        s->inputs = xrealloc(s->inputs, s->inputs_cap * sizeof(*s->inputs));
+    }
+    s->inputs[s->ninputs++] = input;
+    return input;
+}
+
+/* By output, then kind, then age: lookups bsearch on output and kind. */
+static int by_output_kind_age(const void *a, const void *b)
 {
     const struct record *x = a, *y = b;
     int c = strcmp(x->out_rel, y->out_rel);
 
     if (c)
         return c;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Sorts by output and keeps each output's last record, so lookups can bsearch. */
+/*
+ * Sorts by output and kind, keeps each output's last record of each kind,
+ * and drops a failure that a later success has made stale, and what was
+ * forgotten.
+ */
 static void compact(struct run_state *s)
 {
     size_t kept = 0;
 
     if (s->count > 1)
-        qsort(s->records, s->count, sizeof(*s->records), by_output_then_age);
+        qsort(s->records, s->count, sizeof(*s->records), by_output_kind_age);
     for (size_t i = 0; i < s->count; i++) {
-        if (i + 1 < s->count && !strcmp(s->records[i].out_rel, s->records[i + 1].out_rel)) {
-            free_record(&s->records[i]);
+        struct record *r = &s->records[i];
+        const struct record *next = i + 1 < s->count ? &s->records[i + 1] : NULL;
+        int superseded = next && !strcmp(r->out_rel, next->out_rel) && r->kind == next->kind;
+        /* After sorting, a failure follows its output's success, if any. */
+        const struct record *made = kept ? &s->records[kept - 1] : NULL;
+        int stale = r->kind == RECORD_FAILED && made && made->kind == RECORD_MADE &&
+                    !strcmp(made->out_rel, r->out_rel) && made->seq > r->seq;
+        if (superseded || stale || r->forgotten) {
+            free_record(r);
             continue;
         }
-        s->records[kept++] = s->records[i];
+        s->records[kept++] = *r;
     }
     s->count = kept;
 }
@@ -226,10 +346,13 @@ static void drop_missing_outputs(struct run_state *s, const char *output_dir)
     size_t kept = 0;
 
     for (size_t i = 0; i < s->count; i++) {
-        char *path = path_join(output_dir, s->records[i].out_rel);
         struct stat st;
-        int gone = lstat(path, &st) < 0 && errno == ENOENT;
-        free(path);
+        int gone = 0;
+        if (s->records[i].kind == RECORD_MADE) {
+            char *path = path_join(output_dir, s->records[i].out_rel);
+            gone = lstat(path, &st) < 0 && errno == ENOENT;
+            free(path);
+        }
         if (gone) {
             free_record(&s->records[i]);
             s->dirty = 1;
@@ -240,19 +363,19 @@ static void drop_missing_outputs(struct run_state *s, const char *output_dir)
     s->count = kept;
 }
 
-/* Parses one line of len bytes (without its newline); -1 if it is not a whole record. */
-static int parse_line(const char *data, size_t len, struct record *r)
+/* Parses one line of len bytes (without its newline), as parse_record. */
+static enum line_kind parse_line(const char *data, size_t len, struct record *r, char **input)
 {
     char *line;
-    int ret;
+    enum line_kind kind;
 
     /* A NUL would end the copy early and let a damaged line pass for a whole one. */
     if (memchr(data, '\0', len))
-        return -1;
+        return LINE_BAD;
     line = xstrndup(data, len);
-    ret = parse_record(line, r);
+    kind = parse_record(line, r, input);
     free(line);
-    return ret;
+    return kind;
 }
 
 /* The records of a state file's content, added to s; a file of another format adds none. */
@@ -260,20 +383,31 @@ static void parse_into(struct run_state *s, const char *data, size_t len)
 {
     size_t header = strlen(STATE_HEADER);
     size_t pos = header;
+    const char *input = NULL; /* the last "input" line's */
 
     if (len < header || memcmp(data, STATE_HEADER, header) != 0)
         return;
     while (pos < len) {
         const char *nl = memchr(data + pos, '\n', len - pos);
         struct record r;
+        char *named = NULL;
         /* A line without its newline is the torn end of a killed run's append. */
         if (!nl) {
             s->torn = 1;
             break;
         }
         size_t line_len = (size_t)(nl - (data + pos));
-        if (parse_line(data + pos, line_len, &r) == 0)
+        switch (parse_line(data + pos, line_len, &r, &named)) {
+        case LINE_RECORD:
+            r.input = input;
             add_record(s, &r);
+            break;
+        case LINE_INPUT:
+            input = named ? intern_input(s, named) : NULL;
+            break;
+        case LINE_BAD:
+            break;
+        }
         pos += line_len + 1;
     }
     compact(s);
@@ -292,7 +426,6 @@ size_t state_count(const struct run_state *s)
 {
     return s->count;
 }
-
 /*
  * Checks that fd, open on the state file, is what imgbatch may read and
  * append to: a regular file with no other name.  A hard link would make
@@ -363,25 +496,24 @@ static int load(struct run_state *s, int fd, size_t size, char *err, size_t errl
 }
 
 /*
- * Opens the state file inside OUTPUT, never through a link, a FIFO never
- * blocking: fd, -1 with no file (ENOENT, nothing to read), or -2 with a
- * message.  With record, it is created if missing and opened to append.
+ * Opens the state file inside its directory (OUTPUT or --state-dir, opened
+ * as named), never through a link, a FIFO never blocking: fd, -1 with no
+ * file (ENOENT, nothing to read), or -2 with a message.  With record, it is
+ * created if missing and opened to append.
  */
 static int open_state_file(struct run_state *s, const struct state_request *req, int record,
                            char *err, size_t errlen)
 {
     int flags =
         (record ? O_RDWR | O_APPEND | O_CREAT : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-    char *name = state_name_for(req);
-    int dir = open(req->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir = open(req->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int fd = -1;
 
     if (dir >= 0) {
         /* 0666 less the umask: the users who may write OUTPUT may all run it. */
-        fd = openat(dir, name, flags, 0666);
+        fd = openat(dir, req->name, flags, 0666);
         close_quietly(dir);
     }
-    free(name);
     if (fd >= 0)
         return fd;
     if (errno == ENOENT && !record)
@@ -394,6 +526,26 @@ static int open_state_file(struct run_state *s, const struct state_request *req,
     return -2;
 }
 
+/*
+ * This run's INPUT, by its real path (so that "in", "./in/" and a moved
+ * INPUT's records meet), as one of s->inputs; none if it will not resolve.
+ */
+static void set_run_input(struct run_state *s, const char *input)
+{
+    char *real = input ? realpath(input, NULL) : NULL;
+
+    if (!real)
+        return;
+    for (size_t i = 0; i < s->ninputs; i++) {
+        if (!strcmp(s->inputs[i], real)) {
+            s->input = s->inputs[i];
+            free(real);
+            return;
+        }
+    }
+    s->input = intern_input(s, real);
+}
+
 struct run_state *state_open(const struct state_request *req, int record, char *err,
                              size_t errlen)
 {
@@ -404,10 +556,13 @@ struct run_state *state_open(const struct state_request *req, int record, char *
     s->path = state_path_for(req);
     s->output_dir = xstrdup(req->output);
     s->options = req->options;
+    s->failure_options = req->failure_options;
     s->journal = -1;
     fd = open_state_file(s, req, record, err, errlen);
-    if (fd == -1)
+    if (fd == -1) {
+        set_run_input(s, req->input);
         return s; /* not recording, and no state yet */
+    }
     if (fd < 0)
         goto fail;
     if (check_state_file(s, fd, &st, err, errlen) < 0 ||
@@ -415,6 +570,7 @@ struct run_state *state_open(const struct state_request *req, int record, char *
         close_quietly(fd);
         goto fail;
     }
+    set_run_input(s, req->input);
     if (!record) {
         close_quietly(fd);
         return s;
@@ -444,15 +600,20 @@ fail:
     return NULL;
 }
 
-static const struct record *find(const struct run_state *s, const char *out_rel)
+
+/* The record of kind for out_rel, if any (records sorted, as compact leaves them). */
+static struct record *find(const struct run_state *s, const char *out_rel, enum record_kind kind)
 {
     size_t lo = 0, hi = s->count;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(out_rel, s->records[mid].out_rel);
+        const struct record *r = &s->records[mid];
+        int c = strcmp(out_rel, r->out_rel);
+        if (c == 0 && kind != r->kind)
+            c = kind < r->kind ? -1 : 1;
         if (c == 0)
-            return &s->records[mid];
+            return r->forgotten ? NULL : &s->records[mid];
         if (c < 0)
             hi = mid;
         else
@@ -466,64 +627,191 @@ static int same_time(struct timespec a, struct timespec b)
     return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
-int state_is_up_to_date(const struct run_state *s, const struct scan_entry *e)
+/* 1 if r was made from e as it is now, with options. */
+static int same_input(const struct record *r, const struct scan_entry *e, uint64_t options)
 {
-    const struct record *r = find(s, e->out_rel);
+    return r->options == options && !strcmp(r->in_rel, e->rel) &&
+           r->in_size == (long long)e->size && r->in_ino == (unsigned long long)e->ino &&
+           same_time(r->in_mtime, e->mtime) && same_time(r->in_ctime, e->ctime);
+}
+
+/*
+ * A record that matched e's very file, seen from this run's INPUT: it is
+ * this INPUT's, whatever it said (nothing, from before inputs were
+ * recorded, or an INPUT since moved), so that --prune knows it.
+ */
+static void adopt(struct run_state *s, struct record *r)
+{
+    if (!s->input || r->input == s->input || (r->input && !strcmp(r->input, s->input)))
+        return;
+    r->input = s->input;
+    s->dirty = 1;
+}
+
+int state_is_up_to_date(struct run_state *s, const struct scan_entry *e)
+{
+    struct record *r = find(s, e->out_rel, RECORD_MADE);
     struct stat out;
 
-    if (!r || r->options != s->options || strcmp(r->in_rel, e->rel))
-        return 0;
-    if (r->in_size != (long long)e->size || r->in_ino != (unsigned long long)e->ino ||
-        !same_time(r->in_mtime, e->mtime) || !same_time(r->in_ctime, e->ctime))
+    if (!r || !same_input(r, e, s->options))
         return 0;
     /* The output must still be the very file imgbatch wrote. */
     if (lstat(e->output, &out) < 0 || !S_ISREG(out.st_mode))
         return 0;
-    return r->out_size == (long long)out.st_size && r->out_ino == (unsigned long long)out.st_ino &&
-           same_time(r->out_mtime, out.st_mtim);
+    if (r->out_size != (long long)out.st_size || r->out_ino != (unsigned long long)out.st_ino ||
+        !same_time(r->out_mtime, out.st_mtim))
+        return 0;
+    adopt(s, r);
+    return 1;
+}
+
+const char *state_failed_before(struct run_state *s, const struct scan_entry *e)
+{
+    struct record *r = find(s, e->out_rel, RECORD_FAILED);
+
+    if (!r || !same_input(r, e, s->failure_options))
+        return NULL;
+    adopt(s, r);
+    return r->error;
+}
+
+/* A record of e as scanned, for this run's options and INPUT. */
+static struct record record_of(const struct run_state *s, const struct scan_entry *e,
+                               enum record_kind kind)
+{
+    struct record r = {
+        .kind = kind,
+        .out_rel = xstrdup(e->out_rel),
+        .in_rel = xstrdup(e->rel),
+        .options = kind == RECORD_FAILED ? s->failure_options : s->options,
+        .in_size = (long long)e->size,
+        .in_ino = (unsigned long long)e->ino,
+        .in_mtime = e->mtime,
+        .in_ctime = e->ctime,
+        .input = s->input,
+    };
+    return r;
+}
+
+/*
+ * Appends r to the journal, after this run's "input" line the first time.
+ * One write() per record on O_APPEND: a kill tears at most this line.  A
+ * failed append loses nothing but the chance to skip this file after a
+ * kill; the compacted state written at the end still has it.
+ */
+static void journal_append(struct run_state *s, const struct record *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem;
+
+    if (s->journal < 0 || !(mem = open_memstream(&text, &len)))
+        return;
+    if (!s->journal_tagged)
+        put_input_line(mem, s->input); /* "input -" when INPUT would not resolve */
+    put_record(mem, r);
+    if (fclose(mem) == 0 && write_in_full(s->journal, text, len) == 0)
+        s->journal_tagged = 1;
+    free(text);
 }
 
 void state_record(struct run_state *s, const struct scan_entry *e, const struct stat *out)
 {
-    struct record r = {
-        .out_rel = xstrdup(e->out_rel),
-        .in_rel = xstrdup(e->rel),
-        .options = s->options,
-        .in_size = (long long)e->size,
-        .out_size = (long long)out->st_size,
-        .in_ino = (unsigned long long)e->ino,
-        .out_ino = (unsigned long long)out->st_ino,
-        .in_mtime = e->mtime,
-        .in_ctime = e->ctime,
-        .out_mtime = out->st_mtim,
-    };
-    char *line = NULL;
-    size_t len = 0;
-    FILE *mem;
+    struct record r = record_of(s, e, RECORD_MADE);
 
+    r.out_size = (long long)out->st_size;
+    r.out_ino = (unsigned long long)out->st_ino;
+    r.out_mtime = out->st_mtim;
     add_record(s, &r);
     s->dirty = 1;
-    if (s->journal < 0 || !(mem = open_memstream(&line, &len)))
-        return;
-    put_record(mem, &r);
-    /*
-     * One write() per record on O_APPEND: a kill tears at most this line.
-     * A failed append loses nothing but the chance to skip this file
-     * after a kill; the compacted state written at the end still has it.
-     */
-    if (fclose(mem) == 0)
-        (void)write_in_full(s->journal, line, len);
-    free(line);
+    journal_append(s, &r);
 }
 
-/* The compacted state: the header, then one record per output. */
+void state_record_failure(struct run_state *s, const struct scan_entry *e, const char *error)
+{
+    struct record r = record_of(s, e, RECORD_FAILED);
+
+    r.error = xstrdup(error[0] ? error : "failed"); /* the file holds no empty field */
+    /* Not journaled: a run that dies before its end leaves the file to be retried. */
+    r.fresh = 1;
+    add_record(s, &r);
+    s->dirty = 1;
+}
+
+void state_drop_new_failures(struct run_state *s)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->records[i].fresh)
+            s->records[i].forgotten = 1;
+}
+
+void state_each_of_input(struct run_state *s, state_output_fn fn, void *ctx)
+{
+    if (!s->input)
+        return;
+    for (size_t i = 0; i < s->count; i++) {
+        struct record *r = &s->records[i];
+        if (r->forgotten || r->fresh || !r->input || strcmp(r->input, s->input))
+            continue;
+        struct state_output o = {
+            .out_rel = r->out_rel,
+            .in_rel = r->in_rel,
+            .failed = r->kind == RECORD_FAILED,
+            .size = r->out_size,
+            .ino = r->out_ino,
+            .mtime = r->out_mtime,
+        };
+        if (fn(ctx, &o)) {
+            r->forgotten = 1;
+            s->dirty = 1;
+        }
+    }
+}
+
+static int same_input_path(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/*
+ * Outputs made before failures (a kept failure is newer than its output's
+ * success, and must stay after it), then by INPUT (none first), then by
+ * output: each INPUT is named once per kind.
+ */
+static int by_kind_input_output(const void *a, const void *b)
+{
+    const struct record *x = *(const struct record *const *)a;
+    const struct record *y = *(const struct record *const *)b;
+    int c = x->kind != y->kind ? (x->kind > y->kind) - (x->kind < y->kind)
+            : !x->input || !y->input ? (x->input != NULL) - (y->input != NULL)
+                                     : strcmp(x->input, y->input);
+
+    return c ? c : by_output_kind_age(x, y);
+}
+
+/* The compacted state: the header, then the records, each INPUT's after its "input" line. */
 static void put_state(FILE *out, const void *ctx)
 {
     const struct run_state *s = ctx;
+    const struct record **order = xcalloc(s->count ? s->count : 1, sizeof(*order));
+    const char *input = NULL; /* what the lines so far say: none before any "input" line */
 
-    fputs(STATE_HEADER, out);
     for (size_t i = 0; i < s->count; i++)
-        put_record(out, &s->records[i]);
+        order[i] = &s->records[i];
+    if (s->count > 1)
+        qsort(order, s->count, sizeof(*order), by_kind_input_output);
+    fputs(STATE_HEADER, out);
+    for (size_t i = 0; i < s->count; i++) {
+        if (!same_input_path(input, order[i]->input))
+            put_input_line(out, input = order[i]->input);
+        put_record(out, order[i]);
+    }
+    free(order);
+}
+
+void state_print(FILE *out, const struct run_state *s)
+{
+    put_state(out, s);
 }
 
 int state_close(struct run_state *s, char *err, size_t errlen)
@@ -543,6 +831,9 @@ int state_close(struct run_state *s, char *err, size_t errlen)
         ret = -1;
     for (size_t i = 0; i < s->count; i++)
         free_record(&s->records[i]);
+    for (size_t i = 0; i < s->ninputs; i++)
+        free(s->inputs[i]);
+    free(s->inputs);
     free(s->records);
     free(s->path);
     free(s->output_dir);

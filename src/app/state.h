@@ -3,11 +3,20 @@
  *
  * For each output written, a record in OUTPUT/.imgbatch-state (for shard
  * K of N, .imgbatch-state.K-of-N, so shards sharing OUTPUT never write one
- * file) holds the input it came from, the input's size, mtime, ctime and
- * inode when it was read, a hash of the options that shape the output, and
- * the output's own size, mtime and inode.  A file is up to date when all of
+ * file; or in --state-dir: kept_files.h) holds the input it came from, the
+ * input's size, mtime, ctime and inode when it was read, a hash of the
+ * options that shape the output, and the output's own size, mtime and inode.  A file is up to date when all of
  * them still match: an edited, replaced or touched input, other options, or
  * an output deleted, edited or replaced by anything else all redo the file.
+ *
+ * A file that failed through a fault of its own (job_result.input_fault)
+ * is recorded too, with the input's identity, a hash of the options that
+ * decide whether a file fails (those that shape the output, plus the
+ * limits and the timeout), and the reason.  While all of them match it
+ * failed before and is unchanged: a cron job need not retry it, report it
+ * and exit 1 every ten minutes.  A success of the same output supersedes
+ * it.  The records also say which INPUT (its real path) they were made
+ * from, so that --prune removes only outputs of this run's INPUT.
  *
  * Records are appended as files finish, so a run that is killed keeps the
  * work it finished, and the file is compacted (one record per output)
@@ -15,7 +24,7 @@
  * included, is ignored: the worst a damaged state file does is redo files.
  *
  * OUTPUT may be writable by others, so the file is opened inside OUTPUT
- * without following a link and without blocking on a FIFO, must be a
+ * (or the state directory) without following a link and without blocking on a FIFO, must be a
  * regular file with one link (appends into a hard link would write another
  * file), and is read up to a bound (256 MiB; more was never written by
  * imgbatch).  The final rewrite goes through write_file_atomically.
@@ -25,6 +34,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include "scan.h"
@@ -33,12 +43,15 @@ struct run_state;
 
 /* Whose state: OUTPUT's, this split's, for outputs shaped by these options. */
 struct state_request {
-    const char *output;
-    unsigned shard_index, shard_count; /* --shard K/N, or 0 and 0 */
-    uint64_t options; /* the options that shape an output, hashed (cli_output_hash) */
+    const char *output;       /* whose outputs the records name */
+    const char *dir;          /* where the file is: OUTPUT, or --state-dir (kept_files.h) */
+    const char *name;         /* its name there */
+    uint64_t options;         /* the options that shape an output, hashed (cli_output_hash) */
+    uint64_t failure_options; /* those, and the ones that decide whether a file fails */
+    const char *input;        /* INPUT as given; NULL: records say no INPUT */
 };
 
-/* OUTPUT's state file path for this request (malloc'd). */
+/* The state file's path for this request (malloc'd). */
 char *state_path_for(const struct state_request *req);
 
 /*
@@ -48,8 +61,15 @@ char *state_path_for(const struct state_request *req);
  */
 struct run_state *state_parse(const char *data, size_t len);
 
-/* How many outputs s has a record of. */
+/* How many records s holds: outputs made, and failures. */
 size_t state_count(const struct run_state *s);
+
+/*
+ * s as the compacted file says it: the header, then the records, each
+ * INPUT's after its "input" line (for the fuzzer and the unit tests; the
+ * state is saved by state_close).
+ */
+void state_print(FILE *out, const struct run_state *s);
 
 /*
  * Loads the state of req->output.  With record, also opens it for the
@@ -60,11 +80,52 @@ size_t state_count(const struct run_state *s);
 struct run_state *state_open(const struct state_request *req, int record, char *err,
                              size_t errlen);
 
-/* 1 if e's output is up to date. */
-int state_is_up_to_date(const struct run_state *s, const struct scan_entry *e);
+/*
+ * 1 if e's output is up to date.  A record that matches is taken as this
+ * run's INPUT's from now on (one written before INPUTs were recorded, or
+ * for an INPUT since moved).
+ */
+int state_is_up_to_date(struct run_state *s, const struct scan_entry *e);
+
+/*
+ * Why e failed last time, when it failed through a fault of its own and
+ * nothing has changed since: the same input file, untouched, and the same
+ * options (see above).  NULL otherwise.
+ */
+const char *state_failed_before(struct run_state *s, const struct scan_entry *e);
 
 /* Remembers that e's output, now with status out, was made from e as scanned. */
 void state_record(struct run_state *s, const struct scan_entry *e, const struct stat *out);
+
+/*
+ * Remembers that e, as scanned, failed through a fault of its own, for
+ * error.  Written when the state is closed, not appended as it happens: a
+ * run that dies first retries the file next time.
+ */
+void state_record_failure(struct run_state *s, const struct scan_entry *e, const char *error);
+
+/* Forgets the failures recorded by this run (its workers kept dying: they say nothing). */
+void state_drop_new_failures(struct run_state *s);
+
+/* An output (or a failure) recorded as made from this run's INPUT, for --prune. */
+struct state_output {
+    const char *out_rel; /* below OUTPUT */
+    const char *in_rel;  /* below INPUT */
+    int failed;          /* a failure: no output was made */
+    long long size;      /* the output as written: size, inode, mtime */
+    unsigned long long ino;
+    struct timespec mtime;
+};
+
+/* Returns 1 to forget the record (its output was removed, or is not imgbatch's any more). */
+typedef int (*state_output_fn)(void *ctx, const struct state_output *o);
+
+/*
+ * Calls fn for each record of this run's INPUT made before this run (none
+ * when INPUT is not known).  A record fn forgets is left out when the
+ * state is saved.
+ */
+void state_each_of_input(struct run_state *s, state_output_fn fn, void *ctx);
 
 /*
  * Writes the compacted state (when recording) and frees s.  Returns 0, or

@@ -170,7 +170,7 @@ static double previous_success(const char *path)
 /* The metrics file's content: the run, and when the last run that exited 0 finished. */
 struct metrics {
     const struct run_record *rec;
-    double last_success; /* < 0: none known */
+    double last_success; /* < 0: none known, written as 0 */
 };
 
 static void put_metrics(FILE *out, const void *ctx)
@@ -191,6 +191,13 @@ static void put_metrics(FILE *out, const void *ctx)
     put_gauge(out, rec, "imgbatch_files_up_to_date",
               "Files of the last run skipped by --incremental, part of the skipped.",
               (double)r->up_to_date, 0);
+    put_gauge(out, rec, "imgbatch_files_failed_before",
+              "Files of the last run skipped by --incremental because they failed before and "
+              "have not changed, part of the skipped.",
+              (double)r->failed_before, 0);
+    put_gauge(out, rec, "imgbatch_outputs_pruned",
+              "Outputs of inputs that are gone, removed by --prune in the last run.",
+              (double)r->pruned, 0);
     put_gauge(out, rec, "imgbatch_input_bytes",
               "Bytes of the inputs processed successfully in the last run.",
               (double)r->input_bytes, 0);
@@ -210,10 +217,14 @@ static void put_metrics(FILE *out, const void *ctx)
               (double)rec->exit_status, 0);
     put_gauge(out, rec, "imgbatch_last_run_timestamp_seconds",
               "When the last run finished, in seconds since the epoch.", rec->finished_unix, 3);
-    if (last_success >= 0)
-        put_gauge(out, rec, "imgbatch_last_success_timestamp_seconds",
-                  "When the last run that exited 0 finished, in seconds since the epoch.",
-                  last_success, 3);
+    /*
+     * Always there, 0 before any success: an alert on time() minus it must
+     * fire for a job that never succeeded, and an absent series never fires.
+     */
+    put_gauge(out, rec, "imgbatch_last_success_timestamp_seconds",
+              "When the last run that exited 0 finished, in seconds since the epoch "
+              "(0: none yet).",
+              last_success >= 0 ? last_success : 0, 3);
 }
 
 int write_metrics_file(const char *path, const struct run_record *rec, char *err, size_t errlen)

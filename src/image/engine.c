@@ -79,6 +79,7 @@ void image_process(const struct image_settings *s, const struct image_job *job,
         memcpy(why, res->error, sizeof(why));
         job_result_fail(res, "%s; the limit is %lld MB per worker (--max-memory)", why,
                         s->max_memory_mb);
+        res->input_fault = 1; /* the file needs more than the limit it was given */
     } else if (!res->ok && s->max_memory_mb > 0 && hides_out_of_memory(kind) &&
                !strncmp(res->error, "corrupt ", 8)) {
         char why[sizeof(res->error)];

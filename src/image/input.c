@@ -83,6 +83,7 @@ int image_input_read(struct image_input *in, const struct image_job *job,
         job_result_fail(res, "file too large: %lld bytes, more than any picture within "
                              "--max-pixels %.0f needs",
                         (long long)st.st_size, s->max_megapixels);
+        res->input_fault = 1;
         close(fd);
         return -1;
     }
@@ -101,6 +102,7 @@ int image_input_read(struct image_input *in, const struct image_job *job,
     /* Only our formats reach a decoder, and only the one their bytes name: see sniff.h. */
     if (sniff_refusal(in->shown, head, (size_t)got, refusal, sizeof(refusal)) < 0) {
         job_result_fail(res, "%s", refusal);
+        res->input_fault = 1;
         image_input_close(in);
         return -1;
     }
@@ -122,6 +124,7 @@ int image_input_read(struct image_input *in, const struct image_job *job,
     /* The bytes decoded are the bytes sniffed, checked again on this very buffer. */
     if (sniff_refusal(in->shown, in->data, in->length, refusal, sizeof(refusal)) < 0) {
         job_result_fail(res, "%s", refusal);
+        res->input_fault = 1;
         image_input_close(in);
         return -1;
     }

@@ -153,19 +153,23 @@ void fail_decoding(struct job_result *res, const struct image_input *in)
     else if (strstr(m, "JxlDecoderProcessInput"))
         /* libjxl says no more than that it stopped, for a cut codestream and a damaged one. */
         damage = "corrupt or truncated";
-    if (strstr(m, "Security limit exceeded"))
+    if (strstr(m, "Security limit exceeded")) {
         /* Before the memory test: libheif files its limit under "Memory allocation error". */
         fail_heif_limit(res, m);
-    else if (strstr(m, "out of memory") || strstr(m, "Error creating thread") ||
-             strstr(m, "Cannot allocate memory"))
+        res->input_fault = 1;
+    } else if (strstr(m, "out of memory") || strstr(m, "Error creating thread") ||
+               strstr(m, "Cannot allocate memory")) {
         /* Not damage: the file needs more memory than this worker may have. */
         job_result_fail(res, "out of memory decoding %s (%s)", input_kind_label(kind), m);
-    else if (strstr(m, "not a known file format") || strstr(m, "is not in a known format"))
+    } else if (strstr(m, "not a known file format") || strstr(m, "is not in a known format")) {
         /* libvips' text repeats the path, which the report line already shows. */
         job_result_fail(res, "not %s %s file (its content matches no supported format)",
                         input_kind_article(kind), input_kind_label(kind));
-    else
+        res->input_fault = 1;
+    } else {
         job_result_fail(res, "%s %s (%s)", damage, input_kind_label(kind), m);
+        res->input_fault = 1;
+    }
     g_string_free(msg, TRUE);
 }
 

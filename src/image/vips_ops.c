@@ -146,6 +146,7 @@ static int check_limit(const struct image_settings *s, VipsImage *im, struct job
         job_result_fail(res, "image too large: %dx%d is %.0f megapixels (limit %.0f, see --max-pixels)",
                         im->Xsize, im->Ysize, (double)im->Xsize * im->Ysize / 1e6,
                         s->max_megapixels);
+        res->input_fault = 1;
         return -1;
     }
     return 0;
@@ -216,6 +217,7 @@ static VipsImage *scale(const struct image_settings *s, const struct vips_input 
             job_result_fail(res, "image too large: --size scales this %dx%d image to %dx%d, "
                                  "above --max-pixels %g",
                             w, h, tw, th, s->max_megapixels);
+            res->input_fault = 1;
             return NULL;
         }
     } else {
@@ -225,6 +227,7 @@ static VipsImage *scale(const struct image_settings *s, const struct vips_input 
             job_result_fail(res, "image too large: covering %dx%d scales this %dx%d image to "
                                  "%dx%d, above --max-pixels %.0f",
                             s->size.width, s->size.height, w, h, tw, th, s->max_megapixels);
+            res->input_fault = 1;
             return NULL;
         }
     }
@@ -297,5 +300,6 @@ void vips_process(const struct image_settings *s, const struct image_input *in,
     if (res->ok && truncated && s->fail_on >= FAIL_ON_TRUNCATED) {
         discard_temp_output(&job->output);
         job_result_fail(res, "truncated %s (%s)", input_kind_label(in->kind), truncated);
+        res->input_fault = 1;
     }
 }

@@ -127,10 +127,10 @@ void job_request_release(struct job_request *req)
 void job_result_encode(struct bytebuf *out, const struct job_result *res)
 {
     struct bytebuf body = {0};
-    uint8_t ok = res->ok ? 1 : 0;
+    uint8_t status = res->ok ? 1 : res->input_fault ? 2 : 0;
 
     put_u32(&body, res->id);
-    bytebuf_append(&body, &ok, 1);
+    bytebuf_append(&body, &status, 1);
     put_u32(&body, res->in_width);
     put_u32(&body, res->in_height);
     put_u32(&body, res->out_width);
@@ -149,9 +149,10 @@ int job_result_decode(const uint8_t *body, size_t len, struct job_result *res)
     memset(res, 0, sizeof(*res));
     res->id = get_u32(&r);
     if (r.left >= 1) {
-        if (r.p[0] > 1)
+        if (r.p[0] > 2)
             return -1;
-        res->ok = r.p[0];
+        res->ok = r.p[0] == 1;
+        res->input_fault = r.p[0] == 2;
         r.p++;
         r.left--;
     } else {

@@ -49,6 +49,7 @@ struct slot {
     int broke_protocol;    /* killed for an unreadable message: its death still counts */
     unsigned spawns;       /* processes started in this slot */
     char kill_reason[256]; /* set when the master killed it on purpose */
+    int timed_out;         /* killed for holding its job past the timeout */
 };
 
 /* The signals a run handles (signal_table, below). */
@@ -283,6 +284,7 @@ static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
     s->state = SLOT_IDLE;
     s->exiting = 0;
     s->broke_protocol = 0;
+    s->timed_out = 0;
     s->kill_reason[0] = '\0';
     frame_decoder_init(&s->decoder);
     return 0;
@@ -407,6 +409,14 @@ static void slot_reap(struct pool *p, struct slot *s)
         memset(&res, 0, sizeof(res));
         res.id = (uint32_t)s->job;
         job_result_fail(&res, "%s", why);
+        /*
+         * The file's own doing: a decoder that hung on it past the timeout.
+         * Not a crash: a worker also dies of an image library that cannot
+         * start, of the kernel's out-of-memory killer or of an allocation
+         * the machine refused, none of which is the file's, and the pool
+         * cannot tell those from a decoder crashing on it.
+         */
+        res.input_fault = s->timed_out;
         deliver(p, s, &res, 1);
     }
     s->state = SLOT_FREE;
@@ -552,6 +562,7 @@ static void kill_overdue(struct pool *p, long long now)
             char why[256];
             snprintf(why, sizeof(why), "timed out after %g s (worker %d killed)",
                      p->cfg->job_timeout_ms / 1000.0, s->no);
+            s->timed_out = !s->kill_reason[0];
             slot_kill(s, why);
         }
     }

@@ -104,16 +104,35 @@ def describe(p):
     return "exit %s\n--- stdout ---\n%s\n--- stderr ---\n%s" % (p.returncode, p.out, p.err)
 
 
+def failure_lines(err):
+    """The \u2717 lines of a text run's stderr, as {input, error} dicts, and the other lines
+    there ("imgbatch: ..." lines, the progress line's drawings)."""
+    failed, other = [], []
+    for line in err.split("\n"):
+        if line == "":
+            continue
+        m = FAIL_RE.match(line)
+        if m and line.startswith("\u2717 "):
+            d = m.groupdict()
+            d["input"] = unquote_name(d["input"])
+            failed.append(d)
+        else:
+            other.append(line)
+    return failed, other
+
+
 class TextRun:
-    """The text output of a run, parsed: ok lines, failed lines, summary, workers."""
+    """The text output of a run, parsed: ok lines, summary and workers from stdout, the
+    failed lines from stderr (err_other: the rest of stderr).  A failure line on stdout
+    lands in other."""
 
     def __init__(self, p):
         self.proc = p
         self.ok = []
-        self.failed = []
         self.summary = None
         self.workers = []
         self.other = []
+        self.failed, self.err_other = failure_lines(p.err)
         for line in p.out.split("\n"):
             if line == "":
                 continue
@@ -123,12 +142,6 @@ class TextRun:
                 d["input"] = unquote_name(d["input"])
                 d["output"] = unquote_name(d["output"])
                 self.ok.append(d)
-                continue
-            m = FAIL_RE.match(line)
-            if m and line.startswith("\u2717 "):
-                d = m.groupdict()
-                d["input"] = unquote_name(d["input"])
-                self.failed.append(d)
                 continue
             m = SUMMARY_RE.match(line)
             if m:

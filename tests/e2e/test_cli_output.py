@@ -167,7 +167,7 @@ class OddNamesTest(ImgbatchTestCase):
         self.assertEqual(r.ok, [], "a file name must not forge a success line")
         self.assertEqual(len(r.failed), 1, helpers.describe(r.proc))
         self.assertEqual(os.path.basename(r.failed[0]["input"]), os.fsdecode(bad))
-        self.assertIn('"', r.proc.out, "a name with a newline is quoted")
+        self.assertIn('"', r.proc.err, "a name with a newline is quoted")
         self.assertEqual(r.other, [], helpers.describe(r.proc))
 
 
@@ -280,23 +280,46 @@ class SummaryTest(ImgbatchTestCase):
                 self.assertIn(rec["worker"], (1, 2, 3), rec)
 
     def test_quiet(self):
+        """--quiet with a failure: its line on stderr and nothing else, on either stream."""
         r = run_text(["resize", self.inp, self.out, "--quiet"])
         self.assertExit(r.proc, 1)
-        self.assertEqual(r.ok, [])
-        self.assertNotIn("\u2713", r.proc.out)
+        self.assertEqual(r.proc.out, "", helpers.describe(r.proc))
         self.assertEqual(len(r.failed), 1)
-        self.assertIsNotNone(r.summary)
-        self.assertEqual((r.summary["ok"], r.summary["failed"]), ("5", "1"))
+        self.assertEqual(r.err_other, [], helpers.describe(r.proc))
         self.assertEqual(len(helpers.all_files(self.out)), 5)
 
     def test_quiet_all_ok(self):
+        """--quiet when nothing failed: nothing at all, not even the summary."""
         os.remove(os.path.join(self.inp, "bad.jpg"))
-        r = run_text(["grayscale", self.inp, self.out, "--quiet"])
-        self.assertExit(r.proc, 0)
-        self.assertEqual(r.ok, [])
-        self.assertEqual(r.failed, [])
-        self.assertEqual(r.other, [])
-        self.assertEqual(r.summary["ok"], "5")
+        p = run(["grayscale", self.inp, self.out, "--quiet"])
+        self.assertExit(p, 0)
+        self.assertEqual((p.out, p.err), ("", ""))
+        self.assertEqual(len(helpers.all_files(self.out)), 5)
+
+    def test_quiet_json(self):
+        """--json --quiet: nothing when nothing failed; else the failures and the summary,
+        all on stdout."""
+        r = run_json(["resize", self.inp, self.out, "--quiet"])
+        self.assertExit(r.proc, 1)
+        self.assertEqual(r.proc.err, "")
+        self.assertEqual([rec["status"] for rec in r.records], ["failed"], r.records)
+        self.assertEqual((r.summary["ok"], r.summary["failed"]), (5, 1))
+        os.remove(os.path.join(self.inp, "bad.jpg"))
+        p = run(["resize", self.inp, self.path("out2"), "--quiet", "--json"])
+        self.assertExit(p, 0)
+        self.assertEqual((p.out, p.err), ("", ""))
+
+    def test_streams(self):
+        """Text: the failure lines on stderr, the successes and the summary on stdout."""
+        r = run_text(["resize", self.inp, self.out])
+        self.assertExit(r.proc, 1)
+        self.assertEqual(len(r.ok), 5)
+        self.assertEqual(sorted(r.failed_by_name()), ["bad.jpg"])
+        self.assertEqual(r.other, [], helpers.describe(r.proc))
+        self.assertEqual(r.err_other, [], helpers.describe(r.proc))
+        self.assertIsNotNone(r.summary)
+        self.assertNotIn("\u2717", r.proc.out)
+        self.assertNotIn("\u2713", r.proc.err)
 
     def test_default_jobs_at_most_files(self):
         inp = self.mkdir("one")
@@ -383,7 +406,8 @@ class ClashTest(ImgbatchTestCase):
         self.assertEqual(sorted(r.failed_by_name()), ["x.jpeg", "x.jpg"])
         self.assertEqual(sorted(r.ok_by_name()), ["y.jpg"])
         self.assertEqual(helpers.all_files(out), ["y.png"])
-        lines = r.proc.out.split("\n")
+        # both refused before any work: the first two lines of stderr
+        lines = r.proc.err.split("\n")
         self.assertTrue(lines[0].startswith("\u2717 ") and lines[1].startswith("\u2717 "),
                         helpers.describe(r.proc))
 

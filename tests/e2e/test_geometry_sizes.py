@@ -85,7 +85,7 @@ class SizeFormsTest(GeometryCase):
                 self.assertEqual(self.sizes("fast%d" % n)["photo.jpg"], EXPECTED[size]["photo.jpg"])
         # Enlarging is not for the fast path, which leaves the file to libvips.
         r = self.resize("400x400<", "fast-up", env=only, expect_exit=1)
-        self.assertIn("not for the JPEG fast path", r.proc.out)
+        self.assertIn("not for the JPEG fast path", r.proc.err)
 
     def test_plain_box_is_unchanged(self):
         """WxH, W, Wx and WxH> are the same fit, to the byte; sizes are Pillow's."""

@@ -214,7 +214,8 @@ class LongPathErrorTest(ImgbatchTestCase):
                 p = run(["resize", src, out] + args, preexec_fn=small_files)
                 self.assertExit(p, 1)
                 whole = "cannot write %s: File too large" % os.path.join(out, "a.jpg")
-                self.assertIn(whole, p.out, helpers.describe(p))
+                # text failure lines go to stderr, --json keeps them on stdout
+                self.assertIn(whole, p.out if args else p.err, helpers.describe(p))
                 self.assertNoTempFiles(out, p)
 
 

@@ -7,7 +7,9 @@ A file is redone when its input changed (mtime either way, same-size rewrite in 
 with the mtime put back, replaced by another inode), when its output is missing,
 changed or replaced, when the options that shape the output changed (op, size,
 quality, format, rotation, metadata, fail-on; the state keeps only the latest options
-per output), and when it failed last time.  Options that do not shape the output (-j,
+per output).  A file that failed through a fault of its own is not redone while it
+stays unchanged: "= IN (failed before, unchanged since; --retry-failed retries it): WHY",
+skipped, not a failure (test_cron.py has the rest).  Options that do not shape the output (-j,
 --timeout, --max-pixels, --quiet, --json) do not redo anything.  The state lives in
 OUTPUT/.imgbatch-state: deleting it redoes everything, garbage in it (random bytes, a
 truncated last line, a partial line left by a killed run) never crashes a run, and
@@ -54,9 +56,14 @@ EX_TEMPFAIL = 75
 PROC_TIMEOUT = 120   # for a Popen'ed imgbatch to print or finish: broken, not slow
 
 UP_RE = re.compile(r"^= (?P<input>" + NAME + r") -> (?P<output>" + NAME + r") \(up to date\)$")
+BEFORE_RE = re.compile(r"^= (?P<input>" + NAME + r") \(failed before, unchanged since; "
+                       r"--retry-failed retries it\): (?P<error>.*)$")
+PRUNED_RE = re.compile(r"^- (?P<input>" + NAME + r") -> (?P<output>" + NAME + r") "
+                       r"\(removed: its input is gone\)$")
 SUMMARY_RE = re.compile(
     r"^(?P<op>resize|grayscale|sepia|thumbnail): (?P<ok>\d+) ok, (?P<failed>\d+) failed, "
-    r"(?P<skipped>\d+) skipped(?P<paren> \((?P<up_to_date>\d+) up to date\))? in "
+    r"(?P<skipped>\d+) skipped(?P<paren> \((?:(?P<up_to_date>\d+) up to date)?(?:, )?"
+    r"(?:(?P<failed_before>\d+) failed before)?\))?(?:, (?P<pruned>\d+) pruned)? in "
     r"(?P<seconds>[0-9.]+) s: .*, (?P<workers>\d+) workers?$")
 DRY_PROCESS_RE = re.compile(r"^process +(?P<input>" + NAME + r") -> (?P<output>" + NAME + r")$")
 DRY_SKIP_UP_RE = re.compile(
@@ -70,8 +77,9 @@ DRY_SUMMARY_RE = re.compile(
 
 class IncRun:
     """A run's output (text or --json), by input path relative to base:
-    ok / up (up to date) sets, failed {rel: error}, outputs {rel: output path},
-    summary (ints), workers (per-worker lines), other (unparsed lines)."""
+    ok / up (up to date) sets, failed {rel: error}, before {rel: error} (failed before,
+    unchanged), pruned {rel: output removed}, outputs {rel: output path}, summary (ints),
+    workers (per-worker lines), other (unparsed lines)."""
 
     def __init__(self, p, base, json_mode=False):
         self.proc = p
@@ -79,11 +87,14 @@ class IncRun:
         self.ok = set()
         self.up = set()
         self.failed = {}
+        self.before = {}
+        self.pruned = {}
         self.outputs = {}
         self.summary = None
         self.summary_line = None
         self.workers = []
         self.other = []
+        self.err_other = []      # stderr lines other than failures
         self.order = []          # every ok input, in report order (duplicates kept)
         if json_mode:
             self._parse_json(p)
@@ -94,6 +105,9 @@ class IncRun:
         return os.path.relpath(path, self.base)
 
     def _parse_text(self, p):
+        failed, self.err_other = helpers.failure_lines(p.err)
+        for f in failed:
+            self.failed[self.rel(f["input"])] = f["error"]
         for line in p.out.split("\n"):
             if line == "":
                 continue
@@ -110,16 +124,22 @@ class IncRun:
                 self.up.add(r)
                 self.outputs[r] = unquote_name(m.group("output"))
                 continue
-            m = FAIL_RE.match(line)
-            if m and line.startswith("\u2717 "):
-                self.failed[self.rel(unquote_name(m.group("input")))] = m.group("error")
+            m = BEFORE_RE.match(line)
+            if m:
+                self.before[self.rel(unquote_name(m.group("input")))] = m.group("error")
+                continue
+            m = PRUNED_RE.match(line)
+            if m:
+                self.pruned[self.rel(unquote_name(m.group("input")))] = \
+                    unquote_name(m.group("output"))
                 continue
             m = SUMMARY_RE.match(line)
             if m:
                 self.summary_line = line
                 d = m.groupdict()
                 self.summary = {k: int(d[k]) for k in ("ok", "failed", "skipped", "workers")}
-                self.summary["up_to_date"] = int(d["up_to_date"] or 0)
+                for k in ("up_to_date", "failed_before", "pruned"):
+                    self.summary[k] = int(d[k] or 0)
                 self.summary["paren"] = d["paren"] is not None
                 self.summary["op"] = d["op"]
                 continue
@@ -141,6 +161,10 @@ class IncRun:
             elif st == "skipped" and rec.get("reason") == "up to date":
                 self.up.add(r)
                 self.outputs[r] = rec.get("output")
+            elif st == "skipped" and rec.get("reason") == "failed before":
+                self.before[r] = rec.get("error")
+            elif st == "pruned":
+                self.pruned[r] = rec["output"]
             elif st == "failed":
                 self.failed[r] = rec.get("error")
             else:
@@ -313,21 +337,27 @@ class IncrementalTestCase(ImgbatchTestCase):
 
     # -- checks
 
-    def assertRun(self, r, ok=(), up=(), failed=(), workers=None, out=None):
-        """Exactly these inputs ok / up to date / failed, and the summary agrees."""
+    def assertRun(self, r, ok=(), up=(), failed=(), workers=None, out=None, before=(),
+                  pruned=()):
+        """Exactly these inputs ok / up to date / failed / failed before (unchanged) /
+        pruned (their outputs removed), and the summary agrees."""
         d = helpers.describe(r.proc)
         self.assertEqual(r.other, [], d)
         self.assertEqual(sorted(r.ok), sorted(ok), d)
         self.assertEqual(sorted(r.up), sorted(up), d)
         self.assertEqual(sorted(r.failed), sorted(failed), d)
+        self.assertEqual(sorted(r.before), sorted(before), d)
+        self.assertEqual(sorted(r.pruned), sorted(pruned), d)
         self.assertEqual(len(r.order), len(set(r.order)), "a file reported twice\n" + d)
         self.assertIsNotNone(r.summary, d)
         self.assertEqual(r.summary["ok"], len(ok), d)
         self.assertEqual(r.summary["failed"], len(failed), d)
-        self.assertEqual(r.summary["skipped"], len(up), d)
+        self.assertEqual(r.summary["skipped"], len(up) + len(before), d)
         self.assertEqual(r.summary.get("up_to_date"), len(up), d)
-        if "paren" in r.summary:  # text: "(N up to date)" only when N > 0
-            self.assertEqual(r.summary["paren"], len(up) > 0, d)
+        self.assertEqual(r.summary.get("failed_before"), len(before), d)
+        self.assertEqual(r.summary.get("pruned", 0), len(pruned), d)
+        if "paren" in r.summary:  # text: "(N up to date, M failed before)" only when N + M > 0
+            self.assertEqual(r.summary["paren"], len(up) + len(before) > 0, d)
         if workers is not None:
             self.assertEqual(r.summary["workers"], workers, d)
         for rel in set(ok) | set(up):
@@ -351,12 +381,13 @@ class IncrementalTestCase(ImgbatchTestCase):
         self.assertEqual(sorted(left), [], "unexpected hidden files in %s\n%s"
                          % (out, helpers.describe(p) if p is not None else ""))
 
-    def go_checked(self, ok=(), up=(), failed=(), workers=None, out=None, **kw):
+    def go_checked(self, ok=(), up=(), failed=(), workers=None, out=None, before=(), pruned=(),
+                   **kw):
         """go() then assertRun(); exit 1 expected when something fails."""
         kw.setdefault("expect", 1 if failed else 0)
         r = self.go(out=out, **kw)
-        self.assertRun(r, ok, up, failed, workers, out)
-        self.assertEqual(r.proc.err, "", helpers.describe(r.proc))
+        self.assertRun(r, ok, up, failed, workers, out, before, pruned)
+        self.assertEqual(r.err_other, [], helpers.describe(r.proc))
         return r
 
     def first_run(self, **kw):
@@ -406,14 +437,12 @@ class UpToDateTest(IncrementalTestCase):
         self.assertEqual(s["per_worker"], [], s)
         self.assertEqual(output_stats(self.out), before)
 
-    def test_quiet_prints_only_the_summary(self):
+    def test_quiet_prints_nothing(self):
+        """A cron job's run with nothing new: not a byte on either stream."""
         self.first_run()
         p = helpers.run(self.argv(extra=["--quiet"]))
         self.assertExit(p, 0)
-        lines = p.out.splitlines()
-        self.assertEqual(len(lines), 1, helpers.describe(p))
-        self.assertRegex(lines[0], r"^resize: 0 ok, 0 failed, 25 skipped \(25 up to date\) in "
-                                   r".*, 0 workers$")
+        self.assertEqual((p.out, p.err), ("", ""))
 
     def test_options_that_do_not_shape_outputs(self):
         """-j, --timeout, --max-pixels and the report format leave files up to date."""
@@ -680,29 +709,37 @@ class OptionChangeTest(IncrementalTestCase):
 
 
 class FailureRetryTest(IncrementalTestCase):
-    def test_failed_file_is_retried(self):
+    def test_failed_file_is_not_retried_until_fixed(self):
         with open(os.path.join(self.inp, "broken.jpg"), "wb") as f:
             f.write(b"this is not an image at all\n" * 10)
         r1 = self.go_checked(ok=self.all, failed={"broken.jpg"})
         self.assertIn("not a JPEG file", r1.failed["broken.jpg"])
-        r2 = self.go_checked(up=self.all, failed={"broken.jpg"}, workers=1)
-        self.assertIn("not a JPEG file", r2.failed["broken.jpg"])
+        # unchanged: not redone, not a failure, and the line says why it failed
+        r2 = self.go_checked(up=self.all, before={"broken.jpg"}, workers=0)
+        self.assertEqual(r2.before["broken.jpg"], r1.failed["broken.jpg"])
         self.assertFalse(os.path.exists(os.path.join(self.out, "broken.jpg")))
+        # --retry-failed tries it again
+        self.go_checked(up=self.all, failed={"broken.jpg"}, workers=1, extra=["--retry-failed"])
         # fixed: processed once, then up to date
         save_jpeg(os.path.join(self.inp, "broken.jpg"), (40, 40), (1, 2, 3))
         self.go_checked(ok={"broken.jpg"}, up=self.all)
         self.go_checked(up=self.all | {"broken.jpg"}, workers=0)
 
-    def test_file_that_turns_bad_fails_every_time(self):
+    def test_file_that_turns_bad_fails_once(self):
         self.first_run()
         path = os.path.join(self.inp, "b03.jpg")
         with open(path, "rb") as f:
             data = f.read()
         with open(path, "wb") as f:
             f.write(data[:len(data) // 3])   # truncated JPEG
-        for _ in range(2):
-            r = self.go_checked(up=self.all - {"b03.jpg"}, failed={"b03.jpg"}, workers=1)
-            self.assertIn("truncated", r.failed["b03.jpg"])
+        r = self.go_checked(up=self.all - {"b03.jpg"}, failed={"b03.jpg"}, workers=1)
+        self.assertIn("truncated", r.failed["b03.jpg"])
+        r = self.go_checked(up=self.all - {"b03.jpg"}, before={"b03.jpg"}, workers=0)
+        self.assertIn("truncated", r.before["b03.jpg"])
+        # json: skipped, with the reason and the error
+        r = self.go_checked(up=self.all - {"b03.jpg"}, before={"b03.jpg"}, workers=0,
+                            json_mode=True)
+        self.assertIn("truncated", r.before["b03.jpg"])
 
 
 class StateFileTest(IncrementalTestCase):
@@ -1075,7 +1112,7 @@ class DryRunTest(IncrementalTestCase):
         self.assertIsNone(summary.pop("shard", None), j.summary)   # "K/N" when sharded
         self.assertEqual(summary, {"dry_run": True, "op": "resize", "total": 25,
                                      "would_process": 1, "skipped": 24, "up_to_date": 24,
-                                     "refused": 0})
+                                     "failed_before": 0, "refused": 0, "would_prune": 0})
         self.assertEqual(snapshot(self.out), before)
 
     def test_dry_run_fresh_output_is_not_created(self):
@@ -1103,11 +1140,27 @@ class DryRunTest(IncrementalTestCase):
         self.assertEqual(skip_up, {})
         self.assertEqual(snapshot(self.out), before)
 
-    def test_dry_run_counts_a_failed_file_as_to_process(self):
+    def test_dry_run_skips_a_file_that_failed_before(self):
         with open(os.path.join(self.inp, "zz.png"), "wb") as f:
             f.write(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)   # a PNG signature, then nothing
-        self.go_checked(ok=self.all, failed={"zz.png"})
+        r = self.go_checked(ok=self.all, failed={"zz.png"})
         p = helpers.run(self.argv(extra=["--dry-run"]))
+        self.assertExit(p, 0)
+        lines = p.out.splitlines()
+        before = [l for l in lines if "zz.png" in l]
+        self.assertEqual(before, ["skip     %s: failed before, unchanged since (--retry-failed "
+                                  "retries it): %s" % (os.path.join(self.inp, "zz.png"),
+                                                       r.failed["zz.png"])],
+                         helpers.describe(p))
+        self.assertEqual(lines[-1], "dry run: 0 to process, 26 to skip (25 up to date, "
+                                    "1 failed before), 0 refused; nothing written")
+        j = helpers.JsonRun(helpers.run(self.argv(extra=["--dry-run", "--json"])))
+        rec = j.by_name()["zz.png"]
+        self.assertEqual((rec["status"], rec["reason"], rec["error"]),
+                         ("skipped", "failed before", r.failed["zz.png"]))
+        self.assertEqual(j.summary["failed_before"], 1, j.summary)
+        # --retry-failed: it would be processed again
+        p = helpers.run(self.argv(extra=["--dry-run", "--retry-failed"]))
         self.assertExit(p, 0)
         process, skip_up, summary = self.parse_dry(p)
         self.assertEqual(sorted(process), ["zz.png"])

@@ -12,6 +12,7 @@ import pty
 import random
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import termios
@@ -34,11 +35,13 @@ except ImportError:  # Debian package python3-prometheus-client
 STATS_KEYS = {
     "op", "input", "output", "shard", "started_at", "finished_at", "started_unix",
     "finished_unix", "seconds", "exit_status", "workers", "total", "ok", "failed",
-    "skipped", "up_to_date", "not_started", "input_bytes", "output_bytes",
+    "skipped", "up_to_date", "failed_before", "not_started", "pruned", "input_bytes",
+    "output_bytes",
     "images_per_sec", "megapixels_per_sec", "interrupted_by", "gave_up", "per_worker",
 }
 METRICS = {
-    "imgbatch_files", "imgbatch_files_up_to_date", "imgbatch_input_bytes",
+    "imgbatch_files", "imgbatch_files_up_to_date", "imgbatch_files_failed_before",
+    "imgbatch_outputs_pruned", "imgbatch_input_bytes",
     "imgbatch_output_bytes", "imgbatch_duration_seconds", "imgbatch_images_per_second",
     "imgbatch_megapixels_per_second", "imgbatch_workers", "imgbatch_exit_status",
     "imgbatch_last_run_timestamp_seconds",
@@ -387,11 +390,15 @@ class ReportTestCase(ImgbatchTestCase):
                 self.assertIsNone(smp.timestamp, text)
 
     def check_metric_shapes(self, text, fams, base, last_success):
-        """Every metric a gauge with HELP; labels exactly base (+ status for files)."""
-        want = set(METRICS) | ({LAST_SUCCESS} if last_success else set())
+        """Every metric a gauge with HELP; labels exactly base (+ status for files). The
+        last success is always there (an alert on it must fire for a job that never
+        succeeded): 0 when no success has been seen (last_success false)."""
+        want = set(METRICS) | {LAST_SUCCESS}
         self.assertEqual(want - set(fams), set(), "metrics missing\n" + text)
         if not last_success:
-            self.assertNotIn(LAST_SUCCESS, fams, text)
+            self.assertEqual(self.value(fams, LAST_SUCCESS), 0, text)
+        else:
+            self.assertGreater(self.value(fams, LAST_SUCCESS), 0, text)
         for name, fam in fams.items():
             self.assertTrue(name.startswith("imgbatch_"), text)
             self.assertEqual(fam["type"], "gauge", "%s\n%s" % (name, text))
@@ -417,6 +424,8 @@ class ReportTestCase(ImgbatchTestCase):
         for status in FILE_STATUSES:
             self.assertEqual(v("imgbatch_files", status), stats[status], text)
         self.assertEqual(v("imgbatch_files_up_to_date"), stats["up_to_date"], text)
+        self.assertEqual(v("imgbatch_files_failed_before"), stats["failed_before"], text)
+        self.assertEqual(v("imgbatch_outputs_pruned"), stats["pruned"], text)
         self.assertEqual(v("imgbatch_input_bytes"), stats["input_bytes"], text)
         self.assertEqual(v("imgbatch_output_bytes"), stats["output_bytes"], text)
         self.assertEqual(v("imgbatch_workers"), stats["workers"], text)
@@ -450,7 +459,7 @@ class StatsFileTest(ReportTestCase):
         self.assertEqual(r.summary["ok"], "3", describe(r.proc))
         self.assertEqual(r.summary["failed"], "1", describe(r.proc))
         self.assertEqual(r.summary["skipped"], "1", describe(r.proc))
-        self.assertEqual(r.proc.err, "")
+        self.assertEqual(r.err_other, [], describe(r.proc))
         stats = self.load_stats(self.stats, r.proc)
         self.check_stats(stats, r, t0, t1, self.inp, self.out)
         self.assertEqual((stats["ok"], stats["failed"], stats["skipped"], stats["total"]),
@@ -535,12 +544,17 @@ class StatsFileTest(ReportTestCase):
         r1, _, _ = self.run_timed(args)
         self.assertExit(r1.proc, 1)
         r2, t0, t1 = self.run_timed(args)
-        self.assertExit(r2.proc, 1)  # the damaged file fails again
+        self.assertExit(r2.proc, 0)  # the damaged file failed before, and has not changed
         stats = self.load_stats(self.stats, r2.proc)
-        self.assertEqual((stats["ok"], stats["failed"], stats["up_to_date"]), (0, 1, 3),
-                         describe(r2.proc))
-        self.assertEqual(stats["skipped"], 4)  # notes.txt and the 3 up to date
+        self.assertEqual((stats["ok"], stats["failed"], stats["up_to_date"],
+                          stats["failed_before"]), (0, 0, 3, 1), describe(r2.proc))
+        self.assertEqual(stats["skipped"], 5)  # notes.txt, the 3 up to date, the one failed
         self.assertEqual((stats["input_bytes"], stats["output_bytes"]), (0, 0))
+        r3, _, _ = self.run_timed(args + ["--retry-failed"])
+        self.assertExit(r3.proc, 1)  # retried: it fails again
+        stats = self.load_stats(self.stats, r3.proc)
+        self.assertEqual((stats["failed"], stats["up_to_date"], stats["failed_before"]),
+                         (1, 3, 0), describe(r3.proc))
 
 
 class MetricsFileTest(ReportTestCase):
@@ -559,8 +573,9 @@ class MetricsFileTest(ReportTestCase):
         self.check_stats(stats, r, t0, t1, self.inp, self.out)
         text, fams = self.read_metrics(self.metrics)
         base = {"op": "resize", "output": self.out}
-        # this is the first run and it failed: no success has been seen yet
+        # this is the first run and it failed: no success has been seen yet, which says 0
         self.check_metric_shapes(text, fams, base, last_success=False)
+        self.assertIn('\n%s{op="resize",output="%s"} 0.000\n' % (LAST_SUCCESS, self.out), text)
         self.check_metrics_against_stats(text, fams, stats)
         self.assertEqual(self.value(fams, "imgbatch_files", "ok"), 3, text)
         self.assertEqual(self.value(fams, "imgbatch_files", "failed"), 1, text)
@@ -785,6 +800,57 @@ class ProgressTest(ReportTestCase):
         self.assertEqual(len(r.ok), 40, describe(p))
         self.assertEqual(r.other, [], describe(p))
 
+    def test_window_resized_during_the_run(self):
+        """The width is read again on SIGWINCH: once the window narrows from 200 columns to
+        40, every redraw fits in 39, the rate gone first.  Two files that take a second each
+        (the fault library's slow decoder) keep the run going while the window changes."""
+        for n in ("slow-decoder-1.png", "slow-decoder-2.png"):
+            png(self.path("in", n), (400, 300), (200, 30, 30))
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+        attrs = termios.tcgetattr(slave)
+        attrs[1] &= ~termios.OPOST
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        chunks = []
+
+        def pump():
+            while True:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                chunks.append(data)
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        p = subprocess.Popen([BIN] + self.args, stdout=subprocess.PIPE, stderr=slave,
+                             env=helpers.fault_env(TERM="xterm"))
+        try:
+            wide = helpers.wait_for(lambda: b"images/s" in b"".join(chunks), 30)
+            self.assertTrue(wide, "no progress line drawn")
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 40, 0, 0))
+            narrowed_at = len(b"".join(chunks))
+            os.kill(p.pid, signal.SIGWINCH)
+            out, _ = p.communicate(timeout=RUN_TIMEOUT)
+        finally:
+            os.close(slave)
+            helpers.reap_processes([p])
+        reader.join(timeout=30)
+        os.close(master)
+        self.assertEqual(p.returncode, 0, out)
+        before = b"".join(chunks)[:narrowed_at].decode()
+        after = b"".join(chunks)[narrowed_at:].decode()
+        self.assertRegex(before, r"resize \d+/42 \d+% \| [0-9.]+ images/s \| ETA")
+        draws = [d for d in re.split(r"\r\x1b\[K", after) if d]
+        self.assertTrue(draws, repr(after[:300]))
+        for d in draws:
+            self.assertLessEqual(len(d), 39, repr(d))
+            self.assertNotIn("images/s", d)
+        self.assertTrue(any(re.match(r"resize \d+/42 \d+% \| ETA", d) for d in draws),
+                        repr(after[:300]))
+
     def test_report_unchanged_by_progress(self):
         with_progress = run_pty(self.args)
         self.assertExit(with_progress, 0)
@@ -801,7 +867,15 @@ class ProgressTest(ReportTestCase):
         self.assertRegex(p.err, r"resize \d+/41 \d+% \| [0-9.]+ images/s \| ETA [^|\r]*\| "
                                 r"1 failed")
         self.assertNotIn("0 failed", p.err)
-        # The report went to a pipe: the terminal is told, in one line, once the line is gone.
+        # The failure line itself is on the terminal (the progress line, if drawn yet,
+        # erased before it).
+        self.assertRegex(p.err, r"(?:^|\r\x1b\[K)\u2717 [^\r\n]*broken\.jpg: [^\r\n]*\n")
+        self.assertEqual(p.err.count("\n"), 1, repr(p.err[-200:]))
+        self.assertEqual(p.err[p.err.rfind("\r") + 1:], "\x1b[K", repr(p.err[-300:]))
+        # With --json the failures went to the pipe with the rest: the terminal is told, in
+        # one line, once the line is gone.
+        p = run_pty(self.args + ["--json"])
+        self.assertExit(p, 1)
         self.assertTrue(p.err.endswith("\r\x1b[Kimgbatch: resize: 1 of 41 files failed "
                                        "(see the report)\n"), repr(p.err[-200:]))
         self.assertEqual(p.err.count("\n"), 1, repr(p.err[-200:]))
@@ -1090,6 +1164,10 @@ STATE_HEADER = "imgbatch-state 1"
 # IN_SIZE IN_MTIME IN_CTIME IN_INO OUT_SIZE OUT_MTIME OUT_INO, times as SECONDS.NANOSECONDS.
 STATE_RECORD_RE = re.compile(r"^(?P<out>[0-9a-f]+) [0-9a-f]+ [0-9a-f]+ \d+ \d+\.\d+ \d+\.\d+ "
                              r"\d+ \d+ \d+\.\d+ \d+$")
+# A file that failed by its own fault, and which INPUT the records after it were made from.
+STATE_FAILED_RE = re.compile(r"^failed (?P<out>[0-9a-f]+) [0-9a-f]+ [0-9a-f]+ \d+ \d+\.\d+ "
+                             r"\d+\.\d+ \d+ [0-9a-f]+$")
+STATE_INPUT_RE = re.compile(r"^input [0-9a-f]+$")
 
 
 def closing(*fds):
@@ -1277,6 +1355,7 @@ class ClosedStandardDescriptorsTest(ReportTestCase):
                 self.assertEqual(visible_files(out), self.NAMES)
 
     def check_state(self, path):
+        """The outputs the state file records as made, and those it records as failed."""
         with open(path, "rb") as f:
             data = f.read()
         try:
@@ -1286,35 +1365,41 @@ class ClosedStandardDescriptorsTest(ReportTestCase):
         lines = text.split("\n")
         self.assertEqual(lines[-1], "", repr(text))
         self.assertEqual(lines[0], STATE_HEADER, repr(text))
-        outs = set()
+        outs, failed = set(), set()
         for line in lines[1:-1]:
+            if STATE_INPUT_RE.match(line):
+                continue
+            m = STATE_FAILED_RE.match(line)
+            if m:
+                failed.add(bytes.fromhex(m.group("out")).decode())
+                continue
             m = STATE_RECORD_RE.match(line)
             self.assertTrue(m, "stray text in the state file: %r\n%r" % (line, text))
             outs.add(bytes.fromhex(m.group("out")).decode())
-        return outs
+        return outs, failed
 
     def test_state_file_parses(self):
         """stdout and stderr closed, --incremental --progress: the state file holds only
         its header and records. The second run has one file that fails and the others up
-        to date: nothing new to record, so the file is not rewritten at the end."""
+        to date: the failure is recorded, and the third run neither redoes it nor fails."""
         args = ["resize", self.inp, self.out, "-s", "10x10", "--incremental", "--progress"]
         state = os.path.join(self.out, ".imgbatch-state")
         p = run(args, preexec_fn=closing(1, 2))
         self.assertExit(p, 0)
-        self.assertEqual(self.check_state(state), set(self.NAMES))
+        self.assertEqual(self.check_state(state), (set(self.NAMES), set()))
         damaged_jpeg(self.path("in", "broken.jpg"))
         p = run(args, preexec_fn=closing(1, 2))
         self.assertExit(p, 1)
         self.assertEqual((p.out, p.err), ("", ""))
-        self.assertEqual(self.check_state(state), set(self.NAMES))
+        self.assertEqual(self.check_state(state), (set(self.NAMES), {"broken.jpg"}))
         # and the state still works
         r = run_json(args[:-1])
-        self.assertExit(r.proc, 1)
+        self.assertExit(r.proc, 0)
         self.assertEqual(sorted(os.path.basename(x["input"]) for x in r.by_status("skipped")
                                 if x.get("reason") == "up to date"), self.NAMES,
                          describe(r.proc))
-        self.assertEqual([os.path.basename(x["input"]) for x in r.by_status("failed")],
-                         ["broken.jpg"])
+        self.assertEqual([os.path.basename(x["input"]) for x in r.by_status("skipped")
+                          if x.get("reason") == "failed before"], ["broken.jpg"])
 
 
 class SummaryFileTargetTest(ReportTestCase):

@@ -112,6 +112,8 @@ static void fake_work(void *ctx, const struct job_request *req, struct job_resul
     }
     if (!strcmp(in, "exit"))
         _exit(7);
+    if (!strcmp(in, "killed")) /* as the kernel's out-of-memory killer would */
+        raise(SIGKILL);
     if (!strcmp(in, "abort"))
         abort();
     if (!strcmp(in, "hang")) {
@@ -151,6 +153,11 @@ static void fake_work(void *ctx, const struct job_request *req, struct job_resul
         job_result_fail(res, "bad input %s", "fail");
         return;
     }
+    if (!strcmp(in, "fail_input")) {
+        job_result_fail(res, "not an image");
+        res->input_fault = 1;
+        return;
+    }
     if (!strcmp(in, "fail_silent")) {
         res->ok = 0;
         return;
@@ -182,6 +189,7 @@ struct collected {
     int workers;
     unsigned *times;   /* results delivered for this job */
     int *ok;
+    int *input_fault;
     char (*error)[RESULT_ERROR_MAX];
     int *no;           /* worker->no */
     pid_t *pid;        /* worker->pid */
@@ -205,6 +213,7 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
         c->bad_id++;
     c->times[job]++;
     c->ok[job] = res->ok;
+    c->input_fault[job] = res->input_fault;
     snprintf(c->error[job], RESULT_ERROR_MAX, "%s", res->error);
     c->no[job] = worker->no;
     c->pid[job] = worker->pid;
@@ -223,12 +232,13 @@ static void collected_init(struct collected *c, size_t njobs, int workers)
     c->workers = workers;
     c->times = calloc(njobs + 1, sizeof(*c->times));
     c->ok = calloc(njobs + 1, sizeof(*c->ok));
+    c->input_fault = calloc(njobs + 1, sizeof(*c->input_fault));
     c->error = calloc(njobs + 1, sizeof(*c->error));
     c->no = calloc(njobs + 1, sizeof(*c->no));
     c->pid = calloc(njobs + 1, sizeof(*c->pid));
     c->in_w = calloc(njobs + 1, sizeof(*c->in_w));
     c->out_w = calloc(njobs + 1, sizeof(*c->out_w));
-    if (!c->times || !c->ok || !c->error || !c->no || !c->pid || !c->in_w || !c->out_w)
+    if (!c->times || !c->ok || !c->input_fault || !c->error || !c->no || !c->pid || !c->in_w || !c->out_w)
         abort();
 }
 
@@ -236,6 +246,7 @@ static void collected_release(struct collected *c)
 {
     free(c->times);
     free(c->ok);
+    free(c->input_fault);
     free(c->error);
     free(c->no);
     free(c->pid);
@@ -375,8 +386,9 @@ static void test_parallel_exact_n(void)
 /* A crash, an exit and an abort: each fails its own job only. */
 static void test_crashes(void)
 {
-    static const char *inputs[] = {"ok", "crash", "ok", "exit", "ok", "abort", "ok",
-                                   "ok", "fail", "fail_silent", "liar", "ok"};
+    static const char *inputs[] = {"ok",   "crash", "ok",          "exit", "ok",
+                                   "abort", "ok",   "ok",          "fail", "fail_silent",
+                                   "liar", "ok",    "fail_input",  "killed"};
     enum { N = 3, JOBS = sizeof(inputs) / sizeof(inputs[0]) };
     struct run r;
 
@@ -387,8 +399,18 @@ static void test_crashes(void)
         const char *e = r.c.error[i];
         char who[32];
         snprintf(who, sizeof(who), "worker %d", r.c.no[i]);
+        /*
+         * The input's fault: the worker's own verdict; not a death of any kind
+         * (a crash may be the library's or the machine's, a SIGKILL the master
+         * did not send the out-of-memory killer's).
+         */
+        int input_fault = !strcmp(in, "fail_input");
+        CHECK_EQ_INT(r.c.input_fault[i], input_fault);
         if (!strcmp(in, "ok") || !strcmp(in, "liar")) {
             CHECK_EQ_INT(r.c.ok[i], 1);
+        } else if (!strcmp(in, "killed")) {
+            CHECK_EQ_INT(r.c.ok[i], 0);
+            CHECK(strstr(e, "died: SIGKILL") != NULL);
         } else if (!strcmp(in, "crash")) {
             CHECK_EQ_INT(r.c.ok[i], 0);
             CHECK(strstr(e, "died: SIGSEGV") != NULL);
@@ -408,7 +430,7 @@ static void test_crashes(void)
             CHECK(e[0] != '\0'); /* a failure always says something */
         }
     }
-    CHECK_EQ_INT(oks(&r.c), JOBS - 5);
+    CHECK_EQ_INT(oks(&r.c), JOBS - 7);
     CHECK(total_respawns(&r, N) > 0);
     collected_release(&r.c);
 }
@@ -488,6 +510,7 @@ static void test_timeout(void)
     check_bookkeeping(&r, N, JOBS, __LINE__);
     CHECK_EQ_INT(r.c.ok[1], 0);
     CHECK(strstr(r.c.error[1], "timed out") != NULL);
+    CHECK_EQ_INT(r.c.input_fault[1], 1); /* a file that hangs its decoder would again */
     CHECK_EQ_INT(oks(&r.c), JOBS - 1);
     /* The hung worker is gone. */
     errno = 0;

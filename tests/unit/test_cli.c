@@ -298,13 +298,10 @@ static void test_defaults(void)
     CHECK_EQ_INT(o.op, OP_CONVERT);
     CHECK_EQ_STR(op_name(o.op), "convert");
 
-    /*
-     * As cp: every operand but the last is an INPUT, wherever the options stand.
-     * o.inputs points into argv, so argv must outlive the checks (an ARGV inside
-     * CHECK_EQ_INT's block would not: AddressSanitizer's stack-use-after-scope).
-     */
-    char **cp_argv = ARGV("resize", "a.jpg", "-s", "10x10", "b.jpg", "photos", "out/");
-    CHECK_EQ_INT(parse(cp_argv, &o), 0);
+    /* As cp: every operand but the last is an INPUT, wherever the options stand. */
+    /* o points into argv: a named array, not a compound literal that ends with the statement. */
+    char *several[] = {"imgbatch", "resize", "a.jpg", "-s", "10x10", "b.jpg", "photos", "out/", NULL};
+    CHECK_EQ_INT(parse(several, &o), 0);
     CHECK_EQ_INT(o.ninputs, 3);
     CHECK_EQ_STR(o.inputs[0], "a.jpg");
     CHECK_EQ_STR(o.inputs[1], "b.jpg");
@@ -651,6 +648,65 @@ static void test_unattended_options(void)
     EXPECT_ERROR(ARGV("bench", "in", "--progress"), "--progress", "bench");
 }
 
+/* --wait takes its limit only joined: "--wait 30" is --wait and an operand. */
+static void test_wait_limit(void)
+{
+    struct options o;
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--wait"), &o), 0);
+    CHECK_EQ_INT(o.wait_for_lock, 1);
+    CHECK(o.wait_limit_s == 0);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--wait=30"), &o), 0);
+    CHECK_EQ_INT(o.wait_for_lock, 1);
+    CHECK(o.wait_limit_s == 30);
+    CHECK_EQ_INT(parse(ARGV("resize", "--wait=0.5", "in", "out"), &o), 0);
+    CHECK(o.wait_limit_s == 0.5);
+    CHECK_EQ_STR(o.input, "in");
+    /* The last one wins, a limit or none. */
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--wait=30", "--wait"), &o), 0);
+    CHECK(o.wait_limit_s == 0);
+    /* An operand after --wait stays an operand: "30" is the OUTPUT here, "out" an INPUT. */
+    CHECK_EQ_INT(parse(ARGV("resize", "--wait", "in", "out"), &o), 0);
+    CHECK_EQ_STR(o.input, "in");
+    CHECK_EQ_STR(o.output, "out");
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--wait", "30"), &o), 0);
+    CHECK(o.wait_for_lock && o.wait_limit_s == 0);
+    CHECK_EQ_INT(o.ninputs, 2);
+    CHECK_EQ_STR(o.output, "30");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--wait="), "--wait=SECONDS", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--wait=0"), "--wait=SECONDS", "'0'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--wait=-1"), "--wait=SECONDS", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--wait=1s"), "--wait=SECONDS", "'1s'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--wait=3000000"), "--wait=SECONDS", NULL);
+    EXPECT_ERROR(ARGV("bench", "in", "--wait=3"), "--wait", "bench");
+}
+
+/* --retry-failed and --prune are refinements of --incremental; --state-dir names a directory. */
+static void test_retry_failed(void)
+{
+    struct options o;
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--incremental", "--prune", "--state-dir",
+                            "/var/lib/imgbatch"),
+                       &o),
+                 0);
+    CHECK_EQ_INT(o.prune, 1);
+    CHECK_EQ_STR(o.state_dir, "/var/lib/imgbatch");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--prune"), "--prune", "--incremental");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--state-dir", ""), "--state-dir", NULL);
+    EXPECT_ERROR(ARGV("bench", "in", "--state-dir", "d"), "--state-dir", "bench");
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--state-dir", "d"), &o), 0);
+    CHECK_EQ_INT(o.incremental, 0); /* the lock alone goes there */
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--incremental", "--retry-failed"), &o), 0);
+    CHECK_EQ_INT(o.retry_failed, 1);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--incremental"), &o), 0);
+    CHECK_EQ_INT(o.retry_failed, 0);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--retry-failed"), "--retry-failed",
+                 "--incremental");
+    EXPECT_ERROR(ARGV("bench", "in", "--retry-failed"), "--retry-failed", "bench");
+}
+
 /*
  * cli_parse is called many times in one process (this file does): each call
  * must start from a clean getopt state, even when the previous call returned
@@ -863,6 +919,8 @@ int main(void)
     test_error_names_clustered_option();
     test_bench_options_outside_bench();
     test_unattended_options();
+    test_wait_limit();
+    test_retry_failed();
     test_bench_procs();
     test_repeated_calls();
     test_suggest_distance();

@@ -741,7 +741,19 @@ static void test_result_round_trip(void)
     CHECK_EQ_INT(result_round_trip(&in, &out), 0);
     CHECK_EQ_INT(out.id, 9);
     CHECK_EQ_INT(out.ok, 0);
+    CHECK_EQ_INT(out.input_fault, 0);
     CHECK_EQ_STR(out.error, "truncated JPEG (premature end of data) at \"x\ny\"");
+
+    /* A failure that is the input's own travels as such; a success never is one. */
+    in.input_fault = 1;
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+    CHECK_EQ_INT(out.ok, 0);
+    CHECK_EQ_INT(out.input_fault, 1);
+    CHECK_EQ_STR(out.error, "truncated JPEG (premature end of data) at \"x\ny\"");
+    in.ok = 1;
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+    CHECK_EQ_INT(out.ok, 1);
+    CHECK_EQ_INT(out.input_fault, 0);
 
     /* The longest error that fits. */
     memset(&in, 0, sizeof(in));
@@ -801,7 +813,7 @@ static void test_result_decode_rejects(void)
     in.ok = 0;
     CHECK_EQ_INT(result_round_trip(&in, &out), -1);
 
-    /* The ok byte is 0 or 1, nothing else. */
+    /* The status byte is 0, 1 or 2, nothing else; 2 is a failure, which says why. */
     memset(&in, 0, sizeof(in));
     in.ok = 1;
     job_result_encode(&b, &in);
@@ -809,6 +821,8 @@ static void test_result_decode_rejects(void)
     size_t len = b.len - 5;
     CHECK_EQ_INT(job_result_decode(body, len, &out), 0);
     body[4] = 2;
+    CHECK_EQ_INT(job_result_decode(body, len, &out), -1);
+    body[4] = 3;
     CHECK_EQ_INT(job_result_decode(body, len, &out), -1);
     body[4] = 0xff;
     CHECK_EQ_INT(job_result_decode(body, len, &out), -1);

@@ -23,14 +23,25 @@
 /* The state these options mean, as run.c opens it. */
 static struct run_state *open_for(const struct options *o, int record, char *err, size_t len)
 {
-    struct state_request req = cli_state_request(o);
-    return state_open(&req, record, err, len);
+    struct kept_files kept;
+    CHECK(kept_files_locate(&kept, o->output, o->state_dir, o->shard_index, o->shard_count, err,
+                            len) == 0);
+    struct state_request req = cli_state_request(o, &kept);
+    struct run_state *s = state_open(&req, record, err, len);
+    kept_files_release(&kept);
+    return s;
 }
 
 static char *path_of(const struct options *o)
 {
-    struct state_request req = cli_state_request(o);
-    return state_path_for(&req);
+    char err[256];
+    struct kept_files kept;
+    CHECK(kept_files_locate(&kept, o->output, o->state_dir, o->shard_index, o->shard_count, err,
+                            sizeof(err)) == 0);
+    struct state_request req = cli_state_request(o, &kept);
+    char *path = state_path_for(&req);
+    kept_files_release(&kept);
+    return path;
 }
 
 static char dir[] = "/tmp/imgbatch-test-state-XXXXXX";
@@ -223,6 +234,9 @@ static void test_torn_and_garbage(void)
 
 #define RECORD_A "612e706e67 612e6a7067 0123456789abcdef 1 1.0 2.0 3 4 5.0 6\n"
 #define RECORD_B "622e706e67 622e6a7067 0123456789abcdef 1 1.0 2.0 3 4 5.0 6\n"
+/* b.png failed ("bad"), before and after b.png's record above; an INPUT's line. */
+#define FAILED_B "failed 622e706e67 622e6a7067 0123456789abcdef 1 1.0 2.0 3 626164\n"
+#define INPUT_X "input 2f78\n"
 
 /* The parser alone, on a buffer: what it keeps, and what it never trusts. */
 static void test_parse_buffer(void)
@@ -249,6 +263,182 @@ static void test_parse_buffer(void)
     s = state_parse("", 0);
     CHECK_EQ_INT(state_count(s), 0);
     state_close(s, NULL, 0);
+
+    /* A failure and its output's success are two records; a later success drops it. */
+    static const char failed_after[] = "imgbatch-state 1\n" INPUT_X RECORD_A RECORD_B FAILED_B;
+    static const char failed_before[] = "imgbatch-state 1\n" RECORD_A FAILED_B RECORD_B;
+    s = state_parse(failed_after, strlen(failed_after));
+    CHECK_EQ_INT(state_count(s), 3);
+    state_close(s, NULL, 0);
+    s = state_parse(failed_before, strlen(failed_before));
+    CHECK_EQ_INT(state_count(s), 2);
+    state_close(s, NULL, 0);
+
+    /* Damaged new lines are ignored like damaged old ones. */
+    static const char damaged[] =
+        "imgbatch-state 1\n"
+        "input\n"
+        "input 2f7 extra\n"
+        "input zz\n"
+        "failed 622e706e67 622e6a7067 0123456789abcdef 1 1.0 2.0 3\n"         /* no reason */
+        "failed 622e706e67 622e6a7067 0123456789abcdef 1 1.0 2.0 3 62 x\n"    /* one too many */
+        "failed 622e706e67 622e6a7067 0123456789abcdef 1 1.0 2.0 3 6\n"       /* odd hex */
+        "failed 622e706e67 622e6a7067 0123456789abcdef 1 1.0 2.0 3 0000\n"    /* a NUL */
+        "FAILED 622e706e67 622e6a7067 0123456789abcdef 1 1.0 2.0 3 626164\n"; /* not the word */
+    s = state_parse(damaged, strlen(damaged));
+    CHECK_EQ_INT(state_count(s), 0);
+    state_close(s, NULL, 0);
+}
+
+/* A file that failed through its own fault is remembered while it and the options stand. */
+static void test_failures(void)
+{
+    static const char *const names[] = {"g", "h"};
+    struct options o = opts_for("200");
+    char err[256];
+    struct scan_entry g, h;
+
+    make_pair("g");
+    make_pair("h");
+    struct run_state *s = open_for(&o, 1, err, sizeof(err));
+    CHECK(s != NULL);
+    entry_for(&g, "g");
+    entry_for(&h, "h");
+    state_record_failure(s, &g, "not a JPEG file");
+    state_record_failure(s, &h, "worker 1 died: SIGSEGV");
+    /* The failure of this run is in memory only until the state is saved. */
+    struct run_state *peek = open_for(&o, 0, err, sizeof(err));
+    CHECK(peek != NULL);
+    CHECK(state_failed_before(peek, &g) == NULL);
+    state_close(peek, NULL, 0);
+    CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+
+    s = open_for(&o, 0, err, sizeof(err));
+    CHECK(s != NULL);
+    CHECK_EQ_STR(state_failed_before(s, &g), "not a JPEG file");
+    CHECK_EQ_STR(state_failed_before(s, &h), "worker 1 died: SIGSEGV");
+    CHECK_EQ_INT(state_is_up_to_date(s, &g), 0); /* a failure is not an output */
+    state_close(s, NULL, 0);
+
+    /* Another limit may let it pass: the failure hash covers it, the output hash not. */
+    struct options bigger = o;
+    bigger.max_megapixels = 500;
+    s = open_for(&bigger, 0, err, sizeof(err));
+    CHECK(s && state_failed_before(s, &g) == NULL);
+    state_close(s, NULL, 0);
+    struct kept_files kept = {0};
+    struct state_request a = cli_state_request(&o, &kept), b = cli_state_request(&bigger, &kept);
+    CHECK(a.options == b.options && a.failure_options != b.failure_options);
+
+    /* The input touched: tried again. */
+    char *g_in = path_in("g.in");
+    struct timespec later[2] = {{time(NULL) + 200, 0}, {time(NULL) + 200, 0}};
+    CHECK(utimensat(AT_FDCWD, g_in, later, 0) == 0);
+    free(g_in);
+    entry_free(&g);
+    entry_for(&g, "g");
+    s = open_for(&o, 0, err, sizeof(err));
+    CHECK(s && state_failed_before(s, &g) == NULL);
+    CHECK(s && state_failed_before(s, &h) != NULL);
+    state_close(s, NULL, 0);
+
+    /* h succeeds now: its failure is gone, its output up to date. */
+    run_recording(&o, names + 1, 1);
+    s = open_for(&o, 0, err, sizeof(err));
+    CHECK(s && state_failed_before(s, &h) == NULL);
+    CHECK(s && state_is_up_to_date(s, &h) == 1);
+    state_close(s, NULL, 0);
+
+    /* A run whose workers kept dying records no failure. */
+    s = open_for(&o, 1, err, sizeof(err));
+    CHECK(s != NULL);
+    state_record_failure(s, &g, "worker 2 died: SIGSEGV");
+    state_drop_new_failures(s);
+    CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+    s = open_for(&o, 0, err, sizeof(err));
+    CHECK(s && state_failed_before(s, &g) == NULL);
+    state_close(s, NULL, 0);
+    entry_free(&g);
+    entry_free(&h);
+}
+
+/* What --prune is shown: the records of this INPUT only. */
+struct seen {
+    int count;
+    int failed;
+    char names[8][32];
+};
+
+static int collect(void *ctx, const struct state_output *out)
+{
+    struct seen *seen = ctx;
+
+    if (seen->count < 8)
+        snprintf(seen->names[seen->count], sizeof(seen->names[0]), "%s", out->out_rel);
+    seen->count++;
+    seen->failed += out->failed;
+    return !strcmp(out->out_rel, "k.out"); /* forgets k */
+}
+
+static void test_inputs(void)
+{
+    static const char *const jk[] = {"j", "k"};
+    struct options o = opts_for("200"), other = opts_for("200");
+    char *inputs[2] = {xasprintf("%s/input-1", dir), xasprintf("%s/input-2", dir)};
+    char err[256];
+    struct seen seen;
+    struct scan_entry j;
+
+    CHECK(mkdir(inputs[0], 0755) == 0 && mkdir(inputs[1], 0755) == 0);
+    make_pair("j");
+    make_pair("k");
+    make_pair("l");
+    /* Records from before INPUTs were recorded: none is this INPUT's until seen again. */
+    o.input = NULL;
+    run_recording(&o, jk, 2);
+    o.input = inputs[0];
+    struct run_state *s = open_for(&o, 1, err, sizeof(err));
+    CHECK(s != NULL);
+    memset(&seen, 0, sizeof(seen));
+    state_each_of_input(s, collect, &seen);
+    CHECK_EQ_INT(seen.count, 0);
+    entry_for(&j, "j");
+    CHECK_EQ_INT(state_is_up_to_date(s, &j), 1); /* now it is input-1's */
+    entry_free(&j);
+    CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+
+    /* Another INPUT's record (l, of input-2) is not shown to input-1. */
+    static const char *const l_only[] = {"l"};
+    other.input = inputs[1];
+    run_recording(&other, l_only, 1);
+    s = open_for(&o, 1, err, sizeof(err));
+    CHECK(s != NULL);
+    memset(&seen, 0, sizeof(seen));
+    state_each_of_input(s, collect, &seen);
+    CHECK_EQ_INT(seen.count, 1);
+    CHECK_EQ_STR(seen.names[0], "j.out");
+    CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+
+    /* k adopted, then forgotten: the saved state has j (input-1) and l (input-2). */
+    entry_for(&j, "k");
+    s = open_for(&o, 1, err, sizeof(err));
+    CHECK(s && state_is_up_to_date(s, &j) == 1);
+    memset(&seen, 0, sizeof(seen));
+    state_each_of_input(s, collect, &seen);
+    CHECK_EQ_INT(seen.count, 2);
+    CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+    s = open_for(&o, 0, err, sizeof(err));
+    CHECK(s && state_is_up_to_date(s, &j) == 0);
+    state_close(s, NULL, 0);
+    entry_free(&j);
+    s = open_for(&other, 0, err, sizeof(err));
+    memset(&seen, 0, sizeof(seen));
+    state_each_of_input(s, collect, &seen);
+    CHECK_EQ_INT(seen.count, 1);
+    CHECK_EQ_STR(seen.names[0], "l.out");
+    state_close(s, NULL, 0);
+    free(inputs[0]);
+    free(inputs[1]);
 }
 
 /* 1 if opening the state (recording or not) fails with a message containing what. */
@@ -323,6 +513,60 @@ static void test_shard_files_apart(void)
     free(sharded);
 }
 
+/*
+ * --state-dir: the files are named after OUTPUT's real path, so OUTPUTs that
+ * share the directory never share a file, and one OUTPUT however spelled
+ * always finds its own.
+ */
+static void test_state_dir_names(void)
+{
+    char err[256];
+    struct kept_files a, b, c, d, e;
+    char *out_a = xasprintf("%s/out a\n\xff", dir), *out_b = xasprintf("%s/sub/out a", dir);
+    char *spelled = xasprintf("%s/./sub/../out a\n\xff/", dir);
+    char *sub = xasprintf("%s/sub", dir), *states = xasprintf("%s/states", dir);
+
+    CHECK(mkdir(out_a, 0755) == 0 && mkdir(sub, 0755) == 0 && mkdir(out_b, 0755) == 0);
+    CHECK_EQ_INT(kept_files_locate(&a, out_a, states, 0, 0, err, sizeof(err)), 0);
+    CHECK_EQ_INT(kept_files_locate(&b, out_b, states, 0, 0, err, sizeof(err)), 0);
+    CHECK_EQ_INT(kept_files_locate(&c, spelled, states, 3, 8, err, sizeof(err)), 0);
+    CHECK_EQ_STR(a.dir, states);
+    /* The last component, tamed, and the hash of the whole real path. */
+    CHECK(!strncmp(a.lock_name, "out_a__-", 8) && strlen(a.lock_name) == 8 + 16 + 5);
+    CHECK(!strcmp(a.lock_name + 24, ".lock"));
+    CHECK(strcmp(a.lock_name, b.lock_name) != 0); /* same base name, other OUTPUT */
+    CHECK_EQ_STR(a.lock_name, c.lock_name);       /* same OUTPUT, one lock for every split */
+    CHECK(strncmp(c.state_name, a.state_name, strlen(a.state_name)) == 0);
+    CHECK(!strcmp(c.state_name + strlen(a.state_name), ".3-of-8"));
+    CHECK_EQ_STR(a.state_prefix, c.state_prefix);
+    /* Without --state-dir: in OUTPUT, as always. */
+    CHECK_EQ_INT(kept_files_locate(&d, out_a, NULL, 0, 0, err, sizeof(err)), 0);
+    CHECK_EQ_STR(d.dir, out_a);
+    CHECK_EQ_STR(d.lock_name, ".imgbatch.lock");
+    CHECK_EQ_STR(d.state_name, ".imgbatch-state");
+    /* An OUTPUT that does not resolve cannot be named in DIR. */
+    char *missing = xasprintf("%s/missing", dir);
+    CHECK_EQ_INT(kept_files_locate(&e, missing, states, 0, 0, err, sizeof(err)), -1);
+    CHECK(strstr(err, missing) != NULL);
+    /* A stem never hides (no leading dot) and is never empty. */
+    char *stem = kept_files_stem("/srv/.hidden");
+    CHECK(stem[0] == '_');
+    free(stem);
+    stem = kept_files_stem("/");
+    CHECK(!strncmp(stem, "root-", 5));
+    free(stem);
+    kept_files_release(&a);
+    kept_files_release(&b);
+    kept_files_release(&c);
+    kept_files_release(&d);
+    free(missing);
+    free(out_a);
+    free(out_b);
+    free(spelled);
+    free(sub);
+    free(states);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -332,7 +576,10 @@ int main(void)
     test_round_trip_and_changes();
     test_torn_and_garbage();
     test_shard_files_apart();
+    test_state_dir_names();
     test_parse_buffer();
+    test_failures();
+    test_inputs();
     test_refused_files();
     char *cmd = xasprintf("rm -rf '%s'", dir);
     if (system(cmd) != 0)
