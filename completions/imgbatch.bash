@@ -1,5 +1,5 @@
 # bash completion for imgbatch(1): commands, each command's options, the values
-# of --format, --fail-on and --op, and files and directories for INPUT, OUTPUT
+# of --format, --fail-on, --op and --chroma, and files and directories for INPUT, OUTPUT
 # and the options that name a file.  Installed as
 # share/bash-completion/completions/imgbatch.
 
@@ -10,7 +10,8 @@ _imgbatch()
     # The options every command takes, those of the runs (not bench), and bench's own:
     # the split imgbatch COMMAND --help shows.
     local common="--jobs --quality --format --recursive --suffix --quiet --json --no-rotate
-                  --keep-metadata --timeout --max-pixels --max-memory --fail-on --help --version"
+                  --keep-metadata --timeout --max-pixels --max-memory --fail-on --help --version
+                  --effort --lossless --progressive --chroma --png-compression --palette"
     local runs="--incremental --retry-failed --prune --wait --state-dir --stats-file
                 --metrics-file --progress --no-progress --dry-run --files-from --null --shard"
     local bench="--op --procs --repeat --csv --plot"
@@ -21,7 +22,11 @@ _imgbatch()
     fi
     case $prev in
     -f | --format)
-        mapfile -t COMPREPLY < <(compgen -W "auto jpeg png webp tiff" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "auto jpeg png webp tiff avif jxl" -- "$cur")
+        return
+        ;;
+    --chroma)
+        mapfile -t COMPREPLY < <(compgen -W "420 444 auto" -- "$cur")
         return
         ;;
     --fail-on)
@@ -43,7 +48,7 @@ _imgbatch()
         return
         ;;
     -j | --jobs | -s | --size | -q | --quality | --suffix | --timeout | --max-pixels | \
-        --max-memory | --shard | --procs | --repeat)
+        --max-memory | --shard | --procs | --repeat | --effort | --png-compression)
         return # a number or a name of the user's own: nothing to offer
         ;;
     esac

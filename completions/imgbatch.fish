@@ -1,5 +1,5 @@
 # fish completion for imgbatch(1): commands, each command's options, the values
-# of --format, --fail-on and --op, and files and directories.  Installed in
+# of --format, --fail-on, --op and --chroma, and files and directories.  Installed in
 # share/fish/vendor_completions.d.
 
 set -l commands resize grayscale greyscale sepia thumbnail convert bench
@@ -21,8 +21,8 @@ complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a bench -d 
 complete -c imgbatch -s h -l help -d 'show the help (of the command, after one)'
 complete -c imgbatch -s V -l version -d 'show the version and the libraries'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s j -l jobs -x -d 'worker processes'
-complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s q -l quality -x -d 'JPEG/WebP quality 1..100'
-complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s f -l format -x -a 'auto jpeg png webp tiff' -d 'output format'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s q -l quality -x -d "quality 1..100 on JPEG's scale"
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s f -l format -x -a 'auto jpeg png webp tiff avif jxl' -d 'output format'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s r -l recursive -d 'descend into subdirectories'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l suffix -x -d 'insert S before the output extension'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l quiet -d 'nothing but failures'
@@ -33,6 +33,12 @@ complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l timeout -x -d
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l max-pixels -x -d 'refuse inputs above MP megapixels'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l max-memory -x -d "limit each worker's memory (MB)"
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l fail-on -x -a 'none truncated error warning' -d 'damage that fails a file'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l effort -x -a '0 1 2 3 4 5 6 7 8 9' -d 'CPU spent making WebP, AVIF, JPEG XL smaller'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l lossless -d 'WebP, AVIF and JPEG XL without loss'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l progressive -d 'progressive JPEG, interlaced PNG'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l chroma -x -a '420 444 auto' -d 'JPEG and AVIF chroma subsampling'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l png-compression -x -a '0 1 2 3 4 5 6 7 8 9' -d "PNG's zlib level"
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l palette -d 'PNG of at most 256 colours'
 
 complete -c imgbatch -n $boxes -s s -l size -x -d 'target box WxH'
 

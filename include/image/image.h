@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "image/encode.h"
 #include "image/formats.h"
 #include "image/output_file.h"
 #include "image/size.h"
@@ -47,6 +48,7 @@ struct image_settings {
     enum fail_on fail_on;
     long long max_memory_mb; /* the worker's limit, to explain an allocation that failed */
     const char *scratch_dir; /* the run's private temporary directory (run_scratch.h), or NULL */
+    struct encode_options encode; /* effort, lossless, progressive, chroma, PNG's, keep original */
 };
 
 /* One file to do: where to read it and where its output goes. */

@@ -51,7 +51,7 @@ const char *op_name(enum op op)
 
 const char *format_name(enum out_format f)
 {
-    static const char *names[] = {"auto", "jpeg", "png", "webp", "tiff"};
+    static const char *names[] = {"auto", "jpeg", "png", "webp", "tiff", "avif", "jxl"};
     return names[f];
 }
 
@@ -266,7 +266,8 @@ static int parse_format(const char *s, enum out_format *f)
         const char *name;
         enum out_format f;
     } names[] = {{"auto", FMT_AUTO}, {"jpeg", FMT_JPEG}, {"jpg", FMT_JPEG}, {"png", FMT_PNG},
-                 {"webp", FMT_WEBP}, {"tiff", FMT_TIFF}, {"tif", FMT_TIFF}};
+                 {"webp", FMT_WEBP}, {"tiff", FMT_TIFF}, {"tif", FMT_TIFF}, {"avif", FMT_AVIF},
+                 {"jxl", FMT_JXL}};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!strcasecmp(s, names[i].name)) {
@@ -275,6 +276,30 @@ static int parse_format(const char *s, enum out_format *f)
         }
     }
     return -1;
+}
+
+/* "420" or "4:2:0", "444" or "4:4:4", "auto". */
+static int parse_chroma(const char *s, enum chroma *c)
+{
+    if (!strcmp(s, "420") || !strcmp(s, "4:2:0"))
+        *c = CHROMA_420;
+    else if (!strcmp(s, "444") || !strcmp(s, "4:4:4"))
+        *c = CHROMA_444;
+    else if (!strcmp(s, "auto"))
+        *c = CHROMA_AUTO;
+    else
+        return -1;
+    return 0;
+}
+
+int cli_check_encode_options(const struct options *o, char *err, size_t errlen)
+{
+    const char *unused = o->format == FMT_AUTO ? NULL : encode_option_unused(&o->encode, o->format);
+
+    if (unused)
+        return fail(err, errlen, "%s does not apply to %s output (it is for %s)", unused,
+                    format_label(o->format), encode_option_formats(unused));
+    return 0;
 }
 
 /*
@@ -355,6 +380,12 @@ enum {
     OPT_RETRY_FAILED,
     OPT_STATE_DIR,
     OPT_PRUNE,
+    OPT_EFFORT,
+    OPT_LOSSLESS,
+    OPT_PROGRESSIVE,
+    OPT_CHROMA,
+    OPT_PNG_COMPRESSION,
+    OPT_PALETTE,
 };
 
 static const struct option long_options[] = {
@@ -393,6 +424,12 @@ static const struct option long_options[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
+    {"effort", required_argument, NULL, OPT_EFFORT},
+    {"lossless", no_argument, NULL, OPT_LOSSLESS},
+    {"progressive", no_argument, NULL, OPT_PROGRESSIVE},
+    {"chroma", required_argument, NULL, OPT_CHROMA},
+    {"png-compression", required_argument, NULL, OPT_PNG_COMPRESSION},
+    {"palette", no_argument, NULL, OPT_PALETTE},
     {NULL, 0, NULL, 0},
 };
 
@@ -436,6 +473,7 @@ static void set_defaults(struct options *o)
     o->timeout_s = DEFAULT_TIMEOUT_S;
     o->repeat = 3;
     o->bench_op = OP_RESIZE;
+    encode_options_default(&o->encode);
 }
 
 /* Default box per operation, for the sides --size left unset. */
@@ -565,7 +603,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         case 'f':
             if (parse_format(optarg, &o->format))
                 return fail(err, errlen,
-                            "--format wants auto, jpeg, png, webp or tiff, not '%s'", optarg);
+                            "--format wants auto, jpeg, png, webp, tiff, avif or jxl, not '%s'",
+                            optarg);
             break;
         case 'r':
             o->recursive = 1;
@@ -727,6 +766,31 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             o->plot_file = optarg;
             break;
         }
+        case OPT_EFFORT:
+            if (parse_int(optarg, 0, EFFORT_MAX, &o->encode.effort))
+                return fail(err, errlen,
+                            "--effort wants a number from 0 (fastest) to %d (smallest), not '%s'",
+                            EFFORT_MAX, optarg);
+            break;
+        case OPT_LOSSLESS:
+            o->encode.lossless = 1;
+            break;
+        case OPT_PROGRESSIVE:
+            o->encode.progressive = 1;
+            break;
+        case OPT_CHROMA:
+            if (parse_chroma(optarg, &o->encode.chroma))
+                return fail(err, errlen, "--chroma wants 420, 444 or auto, not '%s'", optarg);
+            break;
+        case OPT_PNG_COMPRESSION:
+            if (parse_int(optarg, 0, 9, &o->encode.png_compression))
+                return fail(err, errlen,
+                            "--png-compression wants a zlib level from 0 (none) to 9, not '%s'",
+                            optarg);
+            break;
+        case OPT_PALETTE:
+            o->encode.palette = 1;
+            break;
         case 'h':
             o->help = 1;
             o->help_command = 1;
@@ -760,6 +824,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     if (o->prune && !o->incremental)
         return fail(err, errlen,
                     "--prune goes with --incremental (it removes what the state records)");
+    if (cli_check_encode_options(o, err, errlen))
+        return -1;
 
     /* As cp: every operand but the last is an INPUT, the last is OUTPUT.  bench has no OUTPUT. */
     int positional = ac - optind;
@@ -822,11 +888,12 @@ static const struct help_section {
                    "                      only; WxH< enlarge only; WxH^ cover; WxH! exactly WxH;\n"
                    "                      N% scale by N percent; N@ at most N pixels (thumbnail:\n"
                    "                      W, Wx, xH, WxH or WxH^, all one centre-cropped box)\n"},
-         {FOR_ALL, "  -q, --quality N     JPEG/WebP quality 1..100 (default 85)\n"},
+         {FOR_ALL, "  -q, --quality N     quality 1..100 on JPEG's scale, for JPEG, WebP, AVIF and\n"
+                   "                      JPEG XL (default 85)\n"},
          {FOR_ALL,
-          "  -f, --format F      auto, jpeg, png, webp or tiff (default auto: JPEG, PNG,\n"
-          "                      WebP and TIFF keep their format; GIF and BMP become PNG,\n"
-          "                      HEIF becomes JPEG, AVIF and JPEG XL become WebP)\n"},
+          "  -f, --format F      auto, jpeg, png, webp, tiff, avif or jxl (default auto:\n"
+          "                      JPEG, PNG, WebP, TIFF, AVIF and JPEG XL keep their format;\n"
+          "                      GIF and BMP become PNG, HEIF becomes JPEG)\n"},
          {FOR_ALL,
           "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
          {FOR_ALL,
@@ -850,6 +917,18 @@ static const struct help_section {
                    "                      truncated, error (default) or warning (any at all)\n"},
          {FOR_ALL, "  -h, --help          this text\n"},
          {FOR_ALL, "  -V, --version       the version, and those of the libraries\n"},
+     }},
+    {"output encoding (each option for the formats that have it):",
+     {
+         {FOR_ALL, "      --effort N      CPU spent making WebP, AVIF and JPEG XL smaller, from 0\n"
+                   "                      (fastest) to 9 (smallest) (default: WebP 4, AVIF 3,\n"
+                   "                      JPEG XL 5)\n"},
+         {FOR_ALL, "      --lossless      WebP, AVIF and JPEG XL without loss (no --quality)\n"},
+         {FOR_ALL, "      --progressive   progressive JPEG, interlaced PNG\n"},
+         {FOR_ALL, "      --chroma C      JPEG and AVIF chroma: 420 (half resolution), 444 (full)\n"
+                   "                      or auto (default: full from --quality 90 up)\n"},
+         {FOR_ALL, "      --png-compression N  PNG's zlib level, 0 (none) to 9 (default 6)\n"},
+         {FOR_ALL, "      --palette       PNG of at most 256 colours, quantised by libimagequant\n"},
      }},
     {"unattended runs:",
      {
@@ -1030,6 +1109,27 @@ struct scan_request cli_scan_request(const struct options *opts)
     return req;
 }
 
+/*
+ * The encoder options folded into the hash h of the others.  All at their
+ * defaults they leave h as it was before they existed, so that a state
+ * file written then still finds its outputs up to date.
+ */
+static uint64_t encode_options_hash(const struct encode_options *e, uint64_t h)
+{
+    struct encode_options plain;
+
+    encode_options_default(&plain);
+    if (!memcmp(e, &plain, sizeof(plain)))
+        return h;
+    char *text = xasprintf("%016llx effort=%d lossless=%d progressive=%d chroma=%d "
+                           "png-compression=%d palette=%d",
+                           (unsigned long long)h, e->effort, e->lossless, e->progressive,
+                           (int)e->chroma, e->png_compression, e->palette);
+    h = fnv1a64(text);
+    free(text);
+    return h;
+}
+
 uint64_t cli_output_hash(const struct options *o)
 {
     /* max-pixels, timeouts and memory limits decide whether a file fails, not its pixels. */
@@ -1043,7 +1143,7 @@ uint64_t cli_output_hash(const struct options *o)
     uint64_t h = fnv1a64(text);
 
     free(text);
-    return h;
+    return encode_options_hash(&o->encode, h);
 }
 
 struct state_request cli_state_request(const struct options *opts, const struct kept_files *kept)

@@ -95,6 +95,7 @@ struct options {
     int help;
     int help_command;        /* --help after the command: op's help alone */
     int version;
+    struct encode_options encode; /* --effort, --lossless, --progressive, --chroma, PNG's... */
 };
 
 /*
@@ -119,6 +120,13 @@ int parse_shard(const char *text, unsigned *index, unsigned *count);
 
 /* Returns 0 and fills opts, or -1 with a one-line reason in err. */
 int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen);
+
+/*
+ * With every output in one format (--format, or an OUTPUT file's name, once
+ * operands.c has read it): -1 with the reason in err if an encoder option
+ * given does not apply to it (--lossless for JPEG), else 0.
+ */
+int cli_check_encode_options(const struct options *opts, char *err, size_t errlen);
 
 const char *op_name(enum op op);
 const char *format_name(enum out_format f);

@@ -50,6 +50,7 @@ int worker_context_init(struct worker_context *w, const struct options *opts,
     w->settings.max_megapixels = opts->max_megapixels;
     w->settings.fail_on = opts->fail_on;
     w->settings.max_memory_mb = opts->max_memory_mb;
+    w->settings.encode = opts->encode;
     w->roots = scan->roots;
     w->root_count = scan->root_count;
     w->output_shown = opts->output_dir;

@@ -282,12 +282,33 @@ enum out_format output_format_for(enum out_format requested, enum input_kind kin
         /* A phone's photo: JPEG, as an iPhone itself hands it out when asked to be compatible. */
         return FMT_JPEG;
     case IN_AVIF:
+        return FMT_AVIF;
     case IN_JXL:
-        /* The web's newer formats, often with transparency: WebP keeps it, lossy like them. */
-        return FMT_WEBP;
+        return FMT_JXL;
     default:
         return FMT_PNG; /* PNG, GIF and BMP */
     }
+}
+
+const char *format_label(enum out_format f)
+{
+    switch (f) {
+    case FMT_JPEG:
+        return "JPEG";
+    case FMT_PNG:
+        return "PNG";
+    case FMT_WEBP:
+        return "WebP";
+    case FMT_TIFF:
+        return "TIFF";
+    case FMT_AVIF:
+        return "AVIF";
+    case FMT_JXL:
+        return "JPEG XL";
+    case FMT_AUTO:
+        break;
+    }
+    return "auto";
 }
 
 const char *format_extension(enum out_format f)
@@ -299,6 +320,10 @@ const char *format_extension(enum out_format f)
         return ".webp";
     case FMT_TIFF:
         return ".tif";
+    case FMT_AVIF:
+        return ".avif";
+    case FMT_JXL:
+        return ".jxl";
     default:
         return ".png";
     }
@@ -308,10 +333,13 @@ const char *format_extension(enum out_format f)
 int format_keeps_kind(enum input_kind kind, enum out_format f)
 {
     return (kind == IN_JPEG && f == FMT_JPEG) || (kind == IN_PNG && f == FMT_PNG) ||
-           (kind == IN_WEBP && f == FMT_WEBP) || (kind == IN_TIFF && f == FMT_TIFF);
+           (kind == IN_WEBP && f == FMT_WEBP) || (kind == IN_TIFF && f == FMT_TIFF) ||
+           (kind == IN_AVIF && f == FMT_AVIF) || (kind == IN_JXL && f == FMT_JXL);
 }
 
 int input_kind_written(enum input_kind kind)
 {
-    return kind == IN_JPEG || kind == IN_PNG || kind == IN_WEBP || kind == IN_TIFF;
+    /* Not HEIF: its HEVC is patent-encumbered, and AVIF is the same container with AV1. */
+    return kind == IN_JPEG || kind == IN_PNG || kind == IN_WEBP || kind == IN_TIFF ||
+           kind == IN_AVIF || kind == IN_JXL;
 }

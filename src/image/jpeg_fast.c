@@ -168,12 +168,21 @@ static int reduce_to(struct pixmap *pm, int w, int h)
     return 0;
 }
 
-/* As libvips' jpegsave chooses: full-resolution chroma from quality 90 up. */
-static int chroma_subsampling(int channels, int quality)
+/* --chroma, or as libvips' jpegsave chooses: full-resolution chroma from quality 90 up. */
+static int chroma_subsampling(int channels, const struct image_settings *s)
 {
     if (channels == 1)
         return TJSAMP_GRAY;
-    return quality >= 90 ? TJSAMP_444 : TJSAMP_420;
+    return chroma_full(&s->encode, s->quality) ? TJSAMP_444 : TJSAMP_420;
+}
+
+/*
+ * The accurate DCT, as libvips and Pillow use; --progressive as libvips'
+ * interlace, which is the same jpeg_simple_progression() script.
+ */
+static int encode_flags(const struct image_settings *s)
+{
+    return TJFLAG_ACCURATEDCT | (s->encode.progressive ? TJFLAG_PROGRESSIVE : 0);
 }
 
 /*
@@ -192,8 +201,7 @@ static int encode_and_save(const struct pixmap *pm, int left, int top, int w, in
 
     if (tjCompress2(encoder, origin, w, pm->w * pm->channels, h,
                     pm->channels == 1 ? TJPF_GRAY : TJPF_RGB, &jpeg, &len,
-                    chroma_subsampling(pm->channels, s->quality), s->quality,
-                    TJFLAG_ACCURATEDCT)) {
+                    chroma_subsampling(pm->channels, s), s->quality, encode_flags(s))) {
         job_result_fail(res, "cannot encode JPEG: %s", tjGetErrorStr2(encoder));
         tjFree(jpeg);
         return -1;

@@ -42,25 +42,69 @@ static int drop_profile(VipsImage *in, VipsImage **out)
     return 0;
 }
 
+/* --chroma, or libvips' own choice (full chroma from quality 90 up), as libvips says it. */
+static VipsForeignSubsample subsample_mode(const struct encode_options *e)
+{
+    switch (e->chroma) {
+    case CHROMA_420:
+        return VIPS_FOREIGN_SUBSAMPLE_ON;
+    case CHROMA_444:
+        return VIPS_FOREIGN_SUBSAMPLE_OFF;
+    case CHROMA_AUTO:
+        break;
+    }
+    return VIPS_FOREIGN_SUBSAMPLE_AUTO;
+}
+
+/*
+ * AVIF: AV1 in HEIF, 8 bits (the pixels are 8-bit sRGB), through libheif
+ * and aom, at --quality mapped to AV1's scale (encode.c).  libvips 8.14
+ * leaves lossless AV1 at 4:2:0 unless told; and it always stores YCbCr
+ * (libheif's exact RGB needs matrix coefficients it does not pass), so a
+ * lossless AVIF is within a level or two of the pixels, not exact.
+ */
+static int save_avif(VipsImage *img, VipsTarget *target, const struct image_settings *s,
+                     gboolean strip)
+{
+    const struct encode_options *e = &s->encode;
+    VipsForeignSubsample chroma = e->lossless ? VIPS_FOREIGN_SUBSAMPLE_OFF : subsample_mode(e);
+
+    return vips_heifsave_target(img, target, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
+                                "Q", avif_quality(s->quality), "bitdepth", 8, "lossless",
+                                e->lossless, "effort", encode_effort(e, FMT_AVIF),
+                                "subsample_mode", chroma, "strip", strip, NULL);
+}
+
 static int save_as(VipsImage *img, VipsTarget *target, enum out_format fmt,
                    const struct image_settings *s)
 {
     gboolean strip = !s->keep_metadata;
+    const struct encode_options *e = &s->encode;
 
     switch (fmt) {
     case FMT_JPEG:
-        return vips_jpegsave_target(img, target, "Q", s->quality, "strip", strip, NULL);
+        return vips_jpegsave_target(img, target, "Q", s->quality, "strip", strip, "interlace",
+                                    e->progressive, "subsample_mode", subsample_mode(e), NULL);
     case FMT_WEBP:
-        return vips_webpsave_target(img, target, "Q", s->quality, "strip", strip, NULL);
+        return vips_webpsave_target(img, target, "Q", s->quality, "strip", strip, "lossless",
+                                    e->lossless, "effort", encode_effort(e, FMT_WEBP), NULL);
     case FMT_TIFF:
         return vips_tiffsave_target(img, target, "compression",
                                     VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE, "predictor",
                                     VIPS_FOREIGN_TIFF_PREDICTOR_HORIZONTAL, "strip", strip, NULL);
+    case FMT_AVIF:
+        return save_avif(img, target, s, strip);
+    case FMT_JXL:
+        /* libjxl's quality is JPEG's scale already ("roughly match libjpeg quality", cjxl -h). */
+        return vips_jxlsave_target(img, target, "Q", s->quality, "lossless", e->lossless,
+                                   "effort", encode_effort(e, FMT_JXL), "strip", strip, NULL);
     case FMT_PNG:
     case FMT_AUTO:
         break;
     }
-    return vips_pngsave_target(img, target, "compression", 6, "strip", strip, NULL);
+    /* A palette is quantised at libimagequant's best (Q 100): --quality is for lossy formats. */
+    return vips_pngsave_target(img, target, "compression", e->png_compression, "interlace",
+                               e->progressive, "palette", e->palette, "strip", strip, NULL);
 }
 
 /*

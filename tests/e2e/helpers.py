@@ -335,6 +335,55 @@ def upright_size(path):
     return w, h
 
 
+# ---------------------------------------------------------------- other decoders
+
+# The format of a file by its first bytes, and the decoder its makers ship, with the
+# Debian package that has it (scripts/setup.sh installs them).
+OWN_DECODERS = {"AVIF": ("avifdec", "libavif-bin"), "JPEG XL": ("djxl", "libjxl-tools"),
+                "WebP": ("dwebp", "webp")}
+
+
+def sniff(path):
+    """"JPEG", "PNG", "WebP", "AVIF", "JPEG XL", "TIFF" or None, from a file's first bytes."""
+    with open(path, "rb") as f:
+        head = f.read(32)
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "WebP"
+    if head.startswith(b"\xff\x0a") or head.startswith(b"\0\0\0\x0cJXL \r\n\x87\x0a"):
+        return "JPEG XL"
+    if head[4:8] == b"ftyp" and (head[8:12] == b"avif" or b"avif" in head[16:32]):
+        return "AVIF"
+    if head[:4] in (b"II*\0", b"MM\0*"):
+        return "TIFF"
+    return None
+
+
+def decode_own(path, workdir):
+    """An AVIF, JPEG XL or WebP file decoded by its format's own decoder (avifdec, djxl,
+    dwebp) to a PNG in workdir, opened with Pillow; AssertionError if the decoder refuses
+    it or is not installed."""
+    fmt = sniff(path)
+    if fmt not in OWN_DECODERS:
+        raise AssertionError("%s is %s, not AVIF, JPEG XL or WebP" % (path, fmt))
+    tool, package = OWN_DECODERS[fmt]
+    exe = shutil.which(tool)
+    if not exe:
+        raise AssertionError("%s is not installed (Debian: %s; scripts/setup.sh installs it)"
+                             % (tool, package))
+    png = os.path.join(workdir, os.path.basename(path) + ".%s.png" % tool)
+    argv = {"avifdec": [exe, path, png], "djxl": [exe, path, png],
+            "dwebp": [exe, "-quiet", path, "-o", png]}[tool]
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    if p.returncode != 0 or not os.path.exists(png):
+        raise AssertionError("%s refuses %s (exit %d): %s" % (tool, path, p.returncode,
+                             p.stderr.decode("utf-8", "replace")))
+    return open_loaded(png)
+
+
 # ---------------------------------------------------------------- processes
 
 def children(pid):

@@ -306,9 +306,12 @@ class CompletionTest(unittest.TestCase):
         # Only what the command takes: grayscale keeps the full size, bench has no --shard.
         self.assertEqual(bash_complete("imgbatch grayscale --si"), [])
         self.assertEqual(bash_complete("imgbatch bench --sh"), [])
-        self.assertEqual(bash_complete("imgbatch bench --pr"), ["--procs"])
+        self.assertEqual(bash_complete("imgbatch bench --proc"), ["--procs"])
+        # bench measures the encoders too: it takes their options.
+        self.assertEqual(bash_complete("imgbatch bench --prog"), ["--progressive"])
         self.assertEqual(bash_complete("imgbatch sepia in out --format "),
-                         ["auto", "jpeg", "png", "webp", "tiff"])
+                         ["auto", "jpeg", "png", "webp", "tiff", "avif", "jxl"])
+        self.assertEqual(bash_complete("imgbatch resize --chroma "), ["420", "444", "auto"])
         self.assertEqual(bash_complete("imgbatch resize --fail-on t"), ["truncated"])
         self.assertEqual(bash_complete("imgbatch bench in --op g"), ["grayscale"])
         # INPUT and OUTPUT: the files and directories there.

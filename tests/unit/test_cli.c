@@ -904,6 +904,132 @@ static void test_command_help(void)
     free(bench);
 }
 
+/*
+ * The encoder options: their values and defaults, what each refuses, the
+ * formats they apply to once --format says every output's, and the hash
+ * that redoes files when one changes (and not when none is given).
+ */
+static void test_encode_options(void)
+{
+    struct options o;
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out"), &o), 0);
+    CHECK_EQ_INT(o.encode.effort, EFFORT_DEFAULT);
+    CHECK_EQ_INT(o.encode.lossless, 0);
+    CHECK_EQ_INT(o.encode.progressive, 0);
+    CHECK_EQ_INT(o.encode.chroma, CHROMA_AUTO);
+    CHECK_EQ_INT(o.encode.png_compression, 6);
+    CHECK_EQ_INT(o.encode.palette, 0);
+    uint64_t plain = cli_output_hash(&o);
+
+    CHECK_EQ_INT(parse(ARGV("convert", "in", "out", "--effort", "0", "--lossless", "--progressive",
+                            "--chroma", "444", "--png-compression=9", "--palette"),
+                       &o),
+                 0);
+    CHECK_EQ_INT(o.encode.effort, 0);
+    CHECK_EQ_INT(o.encode.lossless, 1);
+    CHECK_EQ_INT(o.encode.progressive, 1);
+    CHECK_EQ_INT(o.encode.chroma, CHROMA_444);
+    CHECK_EQ_INT(o.encode.png_compression, 9);
+    CHECK_EQ_INT(o.encode.palette, 1);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--effort=9", "--chroma=4:2:0"), &o), 0);
+    CHECK_EQ_INT(o.encode.effort, 9);
+    CHECK_EQ_INT(o.encode.chroma, CHROMA_420);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--chroma", "4:4:4"), &o), 0);
+    CHECK_EQ_INT(o.encode.chroma, CHROMA_444);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--chroma", "444", "--chroma", "auto"), &o), 0);
+    CHECK_EQ_INT(o.encode.chroma, CHROMA_AUTO);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--png-compression", "0"), &o), 0);
+    CHECK_EQ_INT(o.encode.png_compression, 0);
+    /* bench measures what the encoders cost: it takes them too. */
+    CHECK_EQ_INT(parse(ARGV("bench", "in", "-f", "avif", "--effort", "2"), &o), 0);
+    CHECK_EQ_INT(o.format, FMT_AVIF);
+    CHECK_EQ_INT(o.encode.effort, 2);
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-f", "avif"), &o), 0);
+    CHECK_EQ_INT(o.format, FMT_AVIF);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--format=JXL"), &o), 0);
+    CHECK_EQ_INT(o.format, FMT_JXL);
+    CHECK_EQ_STR(format_name(FMT_AVIF), "avif");
+    CHECK_EQ_STR(format_name(FMT_JXL), "jxl");
+
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--effort", "10"), "--effort", "'10'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--effort", "-1"), "--effort", "'-1'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--effort", "fast"), "--effort", "'fast'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--chroma", "422"), "--chroma", "'422'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--chroma", "4:2:2"), "--chroma", "'4:2:2'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--png-compression", "10"), "--png-compression",
+                 "'10'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--lossless=yes"), "--lossless", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--format", "heic"), "--format", "avif or jxl");
+
+    /* One format for every output: an option it has no use for is a mistake, said so. */
+    EXPECT_ERROR(ARGV("resize", "in", "out", "-f", "jpeg", "--lossless"), "--lossless",
+                 "does not apply to JPEG output (it is for WebP, AVIF and JPEG XL)");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "-f", "png", "--effort", "3"), "--effort", "PNG");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "-f", "webp", "--progressive"), "--progressive",
+                 "JPEG and PNG");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "-f", "jxl", "--chroma", "420"), "--chroma",
+                 "JPEG and AVIF");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "-f", "tiff", "--png-compression", "1"),
+                 "--png-compression", "TIFF");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "-f", "webp", "--palette"), "--palette", "WebP");
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-f", "avif", "--lossless", "--effort", "1",
+                            "--chroma", "444"),
+                       &o),
+                 0);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-f", "png", "--palette", "--progressive",
+                            "--png-compression", "9"),
+                       &o),
+                 0);
+    /* An option at its default value asks nothing of the format. */
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-f", "jpeg", "--png-compression", "6",
+                            "--chroma", "auto"),
+                       &o),
+                 0);
+    /* --format auto: each option goes to the outputs whose format has it. */
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--lossless", "--progressive", "--palette"),
+                       &o),
+                 0);
+    /* The same check for an OUTPUT file's format, once operands.c has read its name. */
+    CHECK_EQ_INT(parse(ARGV("resize", "in.jpg", "out.jpg", "--lossless"), &o), 0);
+    o.format = FMT_JPEG;
+    CHECK_EQ_INT(cli_check_encode_options(&o, err, sizeof(err)), -1);
+    CHECK(strstr(err, "--lossless does not apply to JPEG output") != NULL);
+    o.format = FMT_WEBP;
+    CHECK_EQ_INT(cli_check_encode_options(&o, err, sizeof(err)), 0);
+
+    /* Each option, given, redoes every file under --incremental; each differently. */
+    static const char *const given[][2] = {
+        {"--effort", "0"},  {"--effort", "9"},       {"--lossless", NULL},
+        {"--progressive", NULL}, {"--chroma", "420"}, {"--chroma", "444"},
+        {"--png-compression", "9"}, {"--palette", NULL},
+    };
+    uint64_t seen[sizeof(given) / sizeof(given[0])];
+    for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
+        char *argv[] = {"imgbatch", "resize", "in", "out", (char *)given[i][0],
+                        (char *)given[i][1], NULL};
+        CHECK_EQ_INT(parse(argv, &o), 0);
+        seen[i] = cli_output_hash(&o);
+        CHECK(seen[i] != plain);
+        for (size_t j = 0; j < i; j++)
+            CHECK(seen[i] != seen[j]);
+    }
+    /* Defaults given out loud are no change: the state of a run without them still holds. */
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--chroma", "auto", "--png-compression", "6"),
+                       &o),
+                 0);
+    CHECK(cli_output_hash(&o) == plain);
+    CHECK(plain == fnv1a64("op=resize size=800x600 quality=85 format=auto rotate=1 metadata=0 "
+                           "fail-on=error suffix="));
+
+    /* Each command's help lists them, bench's too. */
+    CHECK(cli_option_applies(OP_RESIZE, "lossless"));
+    CHECK(cli_option_applies(OP_SEPIA, "progressive"));
+    CHECK(cli_option_applies(OP_BENCH, "effort"));
+    CHECK(cli_option_applies(OP_CONVERT, "png-compression"));
+}
+
 int main(void)
 {
     test_parse_size();
@@ -926,5 +1052,6 @@ int main(void)
     test_suggest_distance();
     test_suggestions();
     test_command_help();
+    test_encode_options();
     return check_summary();
 }

@@ -114,18 +114,22 @@ static void test_output_format(void)
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_PNG), FMT_PNG);
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_GIF), FMT_PNG);
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_BMP), FMT_PNG);
-    /* A phone's HEIC becomes JPEG; AVIF and JPEG XL, which may hold transparency, WebP. */
+    /* A phone's HEIC becomes JPEG (no HEIF is written); AVIF and JPEG XL keep their format. */
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_HEIF), FMT_JPEG);
-    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_AVIF), FMT_WEBP);
-    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_JXL), FMT_WEBP);
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_AVIF), FMT_AVIF);
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_JXL), FMT_JXL);
     CHECK_EQ_INT(output_format_for(FMT_PNG, IN_HEIF), FMT_PNG);
+    CHECK_EQ_INT(output_format_for(FMT_AVIF, IN_JPEG), FMT_AVIF);
+    CHECK_EQ_INT(output_format_for(FMT_JXL, IN_HEIF), FMT_JXL);
     CHECK(!format_keeps_kind(IN_HEIF, FMT_JPEG));
     CHECK(!format_keeps_kind(IN_AVIF, FMT_WEBP));
+    CHECK(format_keeps_kind(IN_AVIF, FMT_AVIF) && format_keeps_kind(IN_JXL, FMT_JXL));
+    CHECK(!format_keeps_kind(IN_HEIF, FMT_AVIF) && !format_keeps_kind(IN_JXL, FMT_AVIF));
     CHECK(input_kind_written(IN_JPEG) && input_kind_written(IN_PNG));
     CHECK(input_kind_written(IN_WEBP) && input_kind_written(IN_TIFF));
+    CHECK(input_kind_written(IN_AVIF) && input_kind_written(IN_JXL));
     CHECK(!input_kind_written(IN_GIF) && !input_kind_written(IN_BMP));
-    CHECK(!input_kind_written(IN_HEIF) && !input_kind_written(IN_AVIF));
-    CHECK(!input_kind_written(IN_JXL) && !input_kind_written(IN_NONE));
+    CHECK(!input_kind_written(IN_HEIF) && !input_kind_written(IN_NONE));
     CHECK_EQ_INT(output_format_for(FMT_JPEG, IN_PNG), FMT_JPEG);
     CHECK_EQ_INT(output_format_for(FMT_WEBP, IN_JPEG), FMT_WEBP);
 
@@ -133,6 +137,10 @@ static void test_output_format(void)
     CHECK_EQ_STR(format_extension(FMT_PNG), ".png");
     CHECK_EQ_STR(format_extension(FMT_WEBP), ".webp");
     CHECK_EQ_STR(format_extension(FMT_TIFF), ".tif");
+    CHECK_EQ_STR(format_extension(FMT_AVIF), ".avif");
+    CHECK_EQ_STR(format_extension(FMT_JXL), ".jxl");
+    CHECK_EQ_STR(format_label(FMT_JXL), "JPEG XL");
+    CHECK_EQ_STR(format_label(FMT_WEBP), "WebP");
 }
 
 static void expect_relpath(const char *rel, enum out_format f, const char *suffix,
@@ -162,12 +170,16 @@ static void test_output_relpath(void)
     EXPECT_RELPATH("a.jpg", FMT_JPEG, "", "a.jpg");
     EXPECT_RELPATH("a.JPG", FMT_JPEG, "", "a.JPG");
 
-    /* HEIF becomes JPEG, AVIF and JPEG XL WebP. */
+    /* HEIF becomes JPEG; AVIF and JPEG XL stay as they are. */
     EXPECT_RELPATH("IMG_0001.HEIC", FMT_AUTO, "", "IMG_0001.jpg");
     EXPECT_RELPATH("a.hif", FMT_AUTO, "", "a.jpg");
-    EXPECT_RELPATH("a.avif", FMT_AUTO, "", "a.webp");
-    EXPECT_RELPATH("a.jxl", FMT_AUTO, "_small", "a_small.webp");
+    EXPECT_RELPATH("a.avif", FMT_AUTO, "", "a.avif");
+    EXPECT_RELPATH("A.AVIF", FMT_AUTO, "", "A.AVIF");
+    EXPECT_RELPATH("a.jxl", FMT_AUTO, "_small", "a_small.jxl");
     EXPECT_RELPATH("a.heic", FMT_PNG, "", "a.png");
+    EXPECT_RELPATH("a.jpg", FMT_AVIF, "", "a.avif");
+    EXPECT_RELPATH("a.heic", FMT_JXL, "", "a.jxl");
+    EXPECT_RELPATH("a.jxl", FMT_AVIF, "", "a.avif");
 
     /* GIF and BMP become PNG. */
     EXPECT_RELPATH("a.gif", FMT_AUTO, "", "a.png");
@@ -257,8 +269,8 @@ static void test_is_output_name(void)
     CHECK(is_output_name("a_small.webp", FMT_AUTO, "_small"));
     CHECK(!is_output_name("a_small.gif", FMT_AUTO, "_small")); /* a GIF becomes a PNG */
     CHECK(!is_output_name("a_small.heic", FMT_AUTO, "_small")); /* a HEIF becomes a JPEG */
-    CHECK(!is_output_name("a_small.avif", FMT_AUTO, "_small"));
-    CHECK(!is_output_name("a_small.jxl", FMT_AUTO, "_small"));
+    CHECK(is_output_name("a_small.avif", FMT_AUTO, "_small"));
+    CHECK(is_output_name("a_small.jxl", FMT_AUTO, "_small"));
     CHECK(!is_output_name("a.jpg", FMT_AUTO, "_small"));
     CHECK(!is_output_name("_small/a.jpg", FMT_AUTO, "_small")); /* the stem, not the folder */
     CHECK(!is_output_name("a_small", FMT_AUTO, "_small"));      /* not an image */
@@ -268,6 +280,9 @@ static void test_is_output_name(void)
     CHECK(!is_output_name("a.png", FMT_WEBP, ""));
     CHECK(is_output_name("a-w.webp", FMT_WEBP, "-w"));
     CHECK(!is_output_name("a-w.jpg", FMT_WEBP, "-w"));
+    CHECK(is_output_name("a.avif", FMT_AVIF, ""));
+    CHECK(!is_output_name("a.jxl", FMT_AVIF, ""));
+    CHECK(is_output_name("a.jxl", FMT_JXL, ""));
     CHECK(!is_output_name("a.webp", FMT_WEBP, "-w"));
     /* Neither: outputs keep the inputs' names, and cannot be beside them. */
     CHECK(!is_output_name("a.jpg", FMT_AUTO, ""));
