@@ -11,7 +11,8 @@ _imgbatch()
     # the split imgbatch COMMAND --help shows.
     local common="--jobs --quality --format --recursive --suffix --quiet --json --no-rotate
                   --keep-metadata --timeout --max-pixels --max-memory --fail-on --help --version
-                  --effort --lossless --progressive --chroma --png-compression --palette"
+                  --effort --lossless --progressive --chroma --png-compression --palette
+                  --keep-original-if-smaller"
     local runs="--incremental --retry-failed --prune --wait --state-dir --stats-file
                 --metrics-file --progress --no-progress --dry-run --files-from --null --shard"
     local bench="--op --procs --repeat --csv --plot"

@@ -39,6 +39,7 @@ complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l progressive -
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l chroma -x -a '420 444 auto' -d 'JPEG and AVIF chroma subsampling'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l png-compression -x -a '0 1 2 3 4 5 6 7 8 9' -d "PNG's zlib level"
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l palette -d 'PNG of at most 256 colours'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l keep-original-if-smaller -d "write the input's bytes where the output would be larger"
 
 complete -c imgbatch -n $boxes -s s -l size -x -d 'target box WxH'
 

@@ -79,6 +79,7 @@ static void check_result(const struct frame *f)
     if (job_result_decode(f->body, f->body_len, &res))
         return;
     CHECK(res.ok == 0 || res.ok == 1);
+    CHECK(!res.kept_original || res.ok); /* only a success keeps the input's bytes */
     CHECK(memchr(res.error, '\0', sizeof(res.error)));
     CHECK(res.ok || res.error[0]);
     job_result_encode(&out, &res);
@@ -89,7 +90,8 @@ static void check_result(const struct frame *f)
     CHECK(job_result_decode(out.data + FRAME_HEADER + 1, out.len - FRAME_HEADER - 1, &again) == 0);
     CHECK(again.id == res.id && again.ok == res.ok && again.in_width == res.in_width &&
           again.in_height == res.in_height && again.out_width == res.out_width &&
-          again.out_height == res.out_height && again.usec == res.usec);
+          again.out_height == res.out_height && again.usec == res.usec &&
+          again.kept_original == res.kept_original && again.input_fault == res.input_fault);
     CHECK(!strcmp(again.error, res.ok ? "" : res.error));
     bytebuf_release(&out);
 }

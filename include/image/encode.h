@@ -1,6 +1,7 @@
 /*
  * encode: how outputs are encoded beyond their format and --quality: the
- * effort, lossless, progressive, chroma and PNG options.
+ * effort, lossless, progressive, chroma and PNG options, and whether an
+ * input's own bytes may stand in for a larger output.
  *
  * One set of options serves a whole run, whatever format each file ends
  * up in (--format auto keeps a JPEG a JPEG and an AVIF an AVIF): each
@@ -33,6 +34,12 @@ struct encode_options {
     enum chroma chroma;  /* JPEG, AVIF */
     int png_compression; /* zlib level 0..9 */
     int palette;         /* PNG: 8-bit, at most 256 colours quantised by libimagequant */
+    /*
+     * --keep-original-if-smaller: where the output would be the input's own
+     * picture (same format, same size, nothing the output drops) but more
+     * bytes, the input's bytes are written instead.
+     */
+    int keep_original;
 };
 
 /* Every option at its default: what a run without them does. */

@@ -83,6 +83,15 @@ int output_file_write(const struct output_target *output, const void *data, size
                       struct job_result *res);
 
 /*
+ * For a temporary file temp_output_finish completed: if it holds more than
+ * len bytes, data replaces its content, in the same file (the master
+ * renames it as ever).  Returns 1 if replaced, 0 if it was no larger, or
+ * -1 with res failed and the file removed.
+ */
+int temp_output_keep_smaller(const struct output_target *o, const void *data, size_t len,
+                             struct job_result *res);
+
+/*
  * The master's half, once a result is in: an ok result's temporary file is
  * renamed into place and *st (if not NULL) describes the output now there;
  * a worker that died holding the file may have left a half written one,

@@ -7,7 +7,8 @@
  *               u32 len + error text
  *
  * status is 1 for ok, 0 for a failure, 2 for a failure that is the input's
- * own (input_fault).
+ * own (input_fault), 3 for ok with the input's own bytes written
+ * (kept_original).
  *
  * All integers big-endian.  Decoding checks every length against the body
  * and rejects paths holding NUL, so a corrupt frame is an error, not a
@@ -60,6 +61,11 @@ struct job_result {
      * it; job_result_fail leaves it as it is.
      */
     int input_fault;
+    /*
+     * With ok: the output is the input's own bytes, which the encoded
+     * output would have outgrown (--keep-original-if-smaller).
+     */
+    int kept_original;
 };
 
 void job_request_encode(struct bytebuf *out, uint32_t id, const char *input, const char *output,

@@ -386,6 +386,7 @@ enum {
     OPT_CHROMA,
     OPT_PNG_COMPRESSION,
     OPT_PALETTE,
+    OPT_KEEP_ORIGINAL,
 };
 
 static const struct option long_options[] = {
@@ -430,6 +431,7 @@ static const struct option long_options[] = {
     {"chroma", required_argument, NULL, OPT_CHROMA},
     {"png-compression", required_argument, NULL, OPT_PNG_COMPRESSION},
     {"palette", no_argument, NULL, OPT_PALETTE},
+    {"keep-original-if-smaller", no_argument, NULL, OPT_KEEP_ORIGINAL},
     {NULL, 0, NULL, 0},
 };
 
@@ -791,6 +793,9 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         case OPT_PALETTE:
             o->encode.palette = 1;
             break;
+        case OPT_KEEP_ORIGINAL:
+            o->encode.keep_original = 1;
+            break;
         case 'h':
             o->help = 1;
             o->help_command = 1;
@@ -929,6 +934,9 @@ static const struct help_section {
                    "                      or auto (default: full from --quality 90 up)\n"},
          {FOR_ALL, "      --png-compression N  PNG's zlib level, 0 (none) to 9 (default 6)\n"},
          {FOR_ALL, "      --palette       PNG of at most 256 colours, quantised by libimagequant\n"},
+         {FOR_ALL, "      --keep-original-if-smaller  where the output is the input's own\n"
+                   "                      picture (same format, size and pixels) but larger,\n"
+                   "                      write the input's bytes instead\n"},
      }},
     {"unattended runs:",
      {
@@ -1122,9 +1130,9 @@ static uint64_t encode_options_hash(const struct encode_options *e, uint64_t h)
     if (!memcmp(e, &plain, sizeof(plain)))
         return h;
     char *text = xasprintf("%016llx effort=%d lossless=%d progressive=%d chroma=%d "
-                           "png-compression=%d palette=%d",
+                           "png-compression=%d palette=%d keep-original=%d",
                            (unsigned long long)h, e->effort, e->lossless, e->progressive,
-                           (int)e->chroma, e->png_compression, e->palette);
+                           (int)e->chroma, e->png_compression, e->palette, e->keep_original);
     h = fnv1a64(text);
     free(text);
     return h;

@@ -69,11 +69,14 @@ void report_ok(struct report *r, const char *input, const char *output,
                 "\"width\":%u,\"height\":%u,\"ms\":",
                 res->in_width, res->in_height, res->out_width, res->out_height);
         json_put_number(r->out, ms, 1);
+        if (res->kept_original)
+            fputs(",\"kept_original\":true", r->out);
         fprintf(r->out, ",\"worker\":%d}\n", worker);
     } else {
         text_put_file(r->out, "\u2713", input, output);
-        fprintf(r->out, " (%ux%u -> %ux%u, %.1f ms)\n", res->in_width, res->in_height,
-                res->out_width, res->out_height, ms);
+        fprintf(r->out, " (%ux%u -> %ux%u, %.1f ms%s)\n", res->in_width, res->in_height,
+                res->out_width, res->out_height, ms,
+                res->kept_original ? ", original kept: re-encoded it was larger" : "");
     }
     end_line(r); /* a line per file as it happens, also into a pipe */
 }

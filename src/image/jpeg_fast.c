@@ -193,7 +193,7 @@ static int encode_flags(const struct image_settings *s)
  */
 static int encode_and_save(const struct pixmap *pm, int left, int top, int w, int h,
                            const struct image_settings *s, const struct output_target *output,
-                           struct job_result *res)
+                           const struct image_input *original, struct job_result *res)
 {
     unsigned char *jpeg = NULL;
     unsigned long len = 0;
@@ -206,7 +206,13 @@ static int encode_and_save(const struct pixmap *pm, int left, int top, int w, in
         tjFree(jpeg);
         return -1;
     }
-    int r = output_file_write(output, jpeg, len, res);
+    int r;
+    if (original && len > original->length) {
+        r = output_file_write(output, original->data, original->length, res);
+        res->kept_original = r == 0;
+    } else {
+        r = output_file_write(output, jpeg, len, res);
+    }
     tjFree(jpeg);
     return r;
 }
@@ -237,7 +243,7 @@ static int profile_is_plain_srgb(const struct jpeg_markers *markers, int colorsp
  * metadata to keep.)
  */
 static int eligible(const struct image_settings *s, const uint8_t *jpeg, size_t len,
-                    struct jpeg_info *info, int *orientation)
+                    struct jpeg_info *info, int *orientation, int *plain)
 {
     struct jpeg_markers markers;
     int subsamp;
@@ -255,14 +261,30 @@ static int eligible(const struct image_settings *s, const uint8_t *jpeg, size_t 
     if (over_pixel_limit(s->max_megapixels, info->width, info->height))
         return 0; /* libvips' path words the refusal */
     *orientation = s->no_rotate ? 1 : markers.orientation;
+    /* Nothing a stripped output would lose: no EXIF (so no orientation), XMP, comment, profile. */
+    *plain = !markers.metadata_segments && !markers.icc_chunks;
     return 1;
 }
 
-static int try_fast_path(const struct image_settings *s, const uint8_t *jpeg, size_t len,
+/*
+ * Whether the input's bytes are the very picture this output would hold, so
+ * that they may stand in for it (--keep-original-if-smaller): the same size,
+ * an operation that leaves the pixels, and nothing that stripping drops.
+ */
+static int original_may_stand_in(const struct image_settings *s, int plain, int uw, int uh,
+                                 int out_w, int out_h)
+{
+    return s->encode.keep_original && plain && s->op != IMAGE_GRAYSCALE &&
+           s->op != IMAGE_SEPIA && out_w == uw && out_h == uh;
+}
+
+static int try_fast_path(const struct image_settings *s, const struct image_input *in,
                          const struct output_target *output, enum out_format fmt,
                          struct job_result *res)
 {
-    int orientation;
+    const uint8_t *jpeg = in->data;
+    size_t len = in->length;
+    int orientation, plain;
     int uw, uh; /* upright size of the full image */
     int tw = 0, th = 0;
     tjscalingfactor scale = {1, 1};
@@ -275,7 +297,7 @@ static int try_fast_path(const struct image_settings *s, const uint8_t *jpeg, si
     if ((!decoder && !(decoder = tjInitDecompress())) ||
         (!encoder && !(encoder = tjInitCompress())))
         return 0;
-    if (!eligible(s, jpeg, len, &info, &orientation))
+    if (!eligible(s, jpeg, len, &info, &orientation, &plain))
         goto done;
     oriented_size(orientation, info.width, info.height, &uw, &uh);
 
@@ -323,8 +345,10 @@ static int try_fast_path(const struct image_settings *s, const uint8_t *jpeg, si
     handled = 1;
     res->in_width = (uint32_t)uw;
     res->in_height = (uint32_t)uh;
+    const struct image_input *original =
+        original_may_stand_in(s, plain, uw, uh, out_w, out_h) ? in : NULL;
     if (encode_and_save(&pm, (pm.w - out_w) / 2, (pm.h - out_h) / 2, out_w, out_h, s, output,
-                        res) == 0) {
+                        original, res) == 0) {
         res->out_width = (uint32_t)out_w;
         res->out_height = (uint32_t)out_h;
     }
@@ -341,7 +365,7 @@ int jpeg_fast_process(const struct image_settings *s, const struct image_input *
 
     if (mode == FAST_OFF)
         return 0;
-    if (try_fast_path(s, in->data, in->length, output, fmt, res))
+    if (try_fast_path(s, in, output, fmt, res))
         return 1;
     if (mode == FAST_ONLY) {
         job_result_fail(res, "not for the JPEG fast path (IMGBATCH_FAST_PATHS=only)");

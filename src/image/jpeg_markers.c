@@ -125,6 +125,11 @@ uint8_t *jpeg_icc_profile(const struct jpeg_markers *m, size_t *len)
     return profile;
 }
 
+static int is_icc_segment(uint8_t code, const uint8_t *body, size_t body_len)
+{
+    return code == 0xE2 && body_len >= ICC_HEADER_LEN && !memcmp(body, ICC_HEADER, ICC_HEADER_LEN);
+}
+
 int jpeg_read_markers(const uint8_t *p, size_t n, struct jpeg_markers *m)
 {
     size_t at = 2;
@@ -132,6 +137,7 @@ int jpeg_read_markers(const uint8_t *p, size_t n, struct jpeg_markers *m)
 
     m->orientation = 1;
     m->icc_chunks = 0;
+    m->metadata_segments = 0;
     memset(m->icc, 0, sizeof(m->icc));
     if (n < 4 || p[0] != 0xFF || p[1] != 0xD8)
         return -1;
@@ -158,6 +164,10 @@ int jpeg_read_markers(const uint8_t *p, size_t n, struct jpeg_markers *m)
         const uint8_t *body = p + at + 2;
         size_t body_len = seg_len - 2;
 
+        if ((code >= 0xE1 && code <= 0xEF && code != 0xEE && !is_icc_segment(code, body, body_len)) ||
+            code == 0xFE)
+            m->metadata_segments++;
+
         if (code == 0xE1 && body_len >= EXIF_HEADER_LEN &&
             !memcmp(body, EXIF_HEADER, EXIF_HEADER_LEN)) {
             /* libvips keeps the last of several; rather than choose, do not guess. */
@@ -166,8 +176,7 @@ int jpeg_read_markers(const uint8_t *p, size_t n, struct jpeg_markers *m)
             m->orientation = exif_orientation(body, body_len);
             if (m->orientation < 0)
                 return -1;
-        } else if (code == 0xE2 && body_len >= ICC_HEADER_LEN &&
-                   !memcmp(body, ICC_HEADER, ICC_HEADER_LEN)) {
+        } else if (is_icc_segment(code, body, body_len)) {
             if (add_icc_chunk(m, body, body_len))
                 return -1;
         }

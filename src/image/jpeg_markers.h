@@ -27,6 +27,11 @@ struct jpeg_icc_chunk {
 struct jpeg_markers {
     int orientation; /* EXIF orientation 1..8; 1 when there is no EXIF or no such tag */
     int icc_chunks;  /* segments of the ICC profile, all present; 0 when it has none */
+    /*
+     * Segments that stripping drops, the profile's aside: APP1 (EXIF, XMP)
+     * to APP15 but APP14 (Adobe's colour transform), and comments.
+     */
+    int metadata_segments;
     struct jpeg_icc_chunk icc[JPEG_ICC_MAX_CHUNKS]; /* by sequence number - 1 */
 };
 

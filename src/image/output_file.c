@@ -200,6 +200,48 @@ fail:
     job_result_fail(res, "%s", err);
     return -1;
 }
+int temp_output_keep_smaller(const struct output_target *o, const void *data, size_t len,
+                             struct job_result *res)
+{
+    int dir, fd = -1, r = -1;
+    struct stat st;
+    const char *base = open_parent_beneath(o->root, o->rel, false, &dir);
+
+    if (!base) {
+        job_result_fail(res, "cannot write %s: %s", o->shown, strerror(errno));
+        return -1;
+    }
+    char *temp = temp_name_for(base, o->tag);
+    /* Our own file, by its unpredictable name; still, never through a link. */
+    fd = openat(dir, temp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0)
+        goto fail;
+    if (!S_ISREG(st.st_mode)) {
+        errno = EINVAL;
+        goto fail;
+    }
+    if (st.st_size <= (off_t)len) {
+        r = 0;
+        goto done;
+    }
+    if (ftruncate(fd, 0) < 0 || write_in_full(fd, data, len) < 0)
+        goto fail;
+    r = close(fd); /* some file systems report a failed write only now */
+    fd = -1;
+    if (r < 0)
+        goto fail;
+    r = 1;
+    goto done;
+fail:
+    job_result_fail(res, "cannot write %s: %s", o->shown, strerror(errno));
+    unlinkat(dir, temp, 0);
+done:
+    close_quietly(fd);
+    free(temp);
+    close(dir);
+    return r;
+}
+
 void discard_temp_output(const struct output_target *o)
 {
     int dir;

@@ -60,6 +60,25 @@ int image_save_atomic(VipsImage *img, const struct image_input *in,
                       const struct output_target *output, enum out_format fmt,
                       const struct image_settings *s, struct job_result *res);
 
+/* ---- vips_keep.c */
+
+/*
+ * Whether in's own bytes hold the picture its output, decoded from
+ * header, would (--keep-original-if-smaller asked): the format kept, an
+ * operation that keeps the pixels, one page of 8-bit sRGB or grey,
+ * upright, and no metadata that the output drops.  The caller checks
+ * that the size is kept.
+ */
+int vips_original_may_stand_in(const struct image_settings *s, const struct image_input *in,
+                               VipsImage *header, enum out_format fmt);
+
+/*
+ * Once the output is written: if it is larger than the input, the input's
+ * bytes take its place (res->kept_original).  0, or -1 with res failed.
+ */
+int vips_keep_original_if_smaller(const struct image_input *in, const struct output_target *output,
+                                  struct job_result *res);
+
 /* ---- vips_errors.c */
 
 /* Catches libvips' warnings (called once libvips is started). */

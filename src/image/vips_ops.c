@@ -262,6 +262,7 @@ void vips_process(const struct image_settings *s, const struct image_input *in,
 {
     struct vips_input vin;
     VipsImage *header, *out = NULL;
+    int may_keep = 0;
 
     vips_input_init(&vin, in, s->fail_on);
     vips_warnings_reset();
@@ -278,6 +279,7 @@ void vips_process(const struct image_settings *s, const struct image_input *in,
                       header->Ysize, &w, &h);
         res->in_width = (uint32_t)w;
         res->in_height = (uint32_t)h;
+        may_keep = vips_original_may_stand_in(s, in, header, fmt);
         if (s->op == IMAGE_RESIZE || s->op == IMAGE_THUMBNAIL)
             out = scale(s, &vin, header, w, h, res);
         else
@@ -289,6 +291,8 @@ void vips_process(const struct image_settings *s, const struct image_input *in,
     if (out && image_save_atomic(out, in, &job->output, fmt, s, res) == 0) {
         res->out_width = (uint32_t)out->Xsize;
         res->out_height = (uint32_t)out->Ysize;
+        if (may_keep && res->out_width == res->in_width && res->out_height == res->in_height)
+            vips_keep_original_if_smaller(in, &job->output, res);
     }
     if (out)
         g_object_unref(out);

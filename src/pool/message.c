@@ -127,7 +127,7 @@ void job_request_release(struct job_request *req)
 void job_result_encode(struct bytebuf *out, const struct job_result *res)
 {
     struct bytebuf body = {0};
-    uint8_t status = res->ok ? 1 : res->input_fault ? 2 : 0;
+    uint8_t status = res->ok ? (res->kept_original ? 3 : 1) : res->input_fault ? 2 : 0;
 
     put_u32(&body, res->id);
     bytebuf_append(&body, &status, 1);
@@ -149,10 +149,11 @@ int job_result_decode(const uint8_t *body, size_t len, struct job_result *res)
     memset(res, 0, sizeof(*res));
     res->id = get_u32(&r);
     if (r.left >= 1) {
-        if (r.p[0] > 2)
+        if (r.p[0] > 3)
             return -1;
-        res->ok = r.p[0] == 1;
+        res->ok = r.p[0] == 1 || r.p[0] == 3;
         res->input_fault = r.p[0] == 2;
+        res->kept_original = r.p[0] == 3;
         r.p++;
         r.left--;
     } else {
@@ -208,6 +209,7 @@ void job_result_fail(struct job_result *res, const char *fmt, ...)
     int n = vsnprintf(res->error, sizeof(res->error), fmt, ap);
     va_end(ap);
     res->ok = 0;
+    res->kept_original = 0;
     if (n < 0) /* a format error: there is still a failure to report */
         snprintf(res->error, sizeof(res->error), "failed (its reason could not be formatted)");
     else if ((size_t)n >= sizeof(res->error)) {

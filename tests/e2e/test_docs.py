@@ -312,6 +312,8 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(bash_complete("imgbatch sepia in out --format "),
                          ["auto", "jpeg", "png", "webp", "tiff", "avif", "jxl"])
         self.assertEqual(bash_complete("imgbatch resize --chroma "), ["420", "444", "auto"])
+        self.assertEqual(bash_complete("imgbatch resize --keep-o"),
+                         ["--keep-original-if-smaller"])
         self.assertEqual(bash_complete("imgbatch resize --fail-on t"), ["truncated"])
         self.assertEqual(bash_complete("imgbatch bench in --op g"), ["grayscale"])
         # INPUT and OUTPUT: the files and directories there.

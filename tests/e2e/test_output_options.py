@@ -1,7 +1,7 @@
 """What comes out, and how it is encoded: AVIF and JPEG XL outputs, lossless WebP, AVIF
 and JPEG XL, progressive JPEG and its chroma subsampling (both down the TurboJPEG fast
-path and down libvips), and PNG's compression level, palette and interlacing, on the
-corpus photos.
+path and down libvips), PNG's compression level, palette and interlacing, and
+--keep-original-if-smaller, on the corpus photos.
 
 Every AVIF, JPEG XL and WebP output is decoded by its format's own decoder (avifdec,
 djxl, dwebp: Debian's libavif-bin, libjxl-tools and webp) and the PNG it writes read
@@ -10,14 +10,15 @@ mode is read from its frame marker (SOF2), its chroma subsampling from the sampl
 factors there.
 """
 
+import io
 import os
 import shutil
 
 from PIL import Image, ImageStat
 
 import helpers
-from helpers import (ImgbatchTestCase, corpus, decode_own, max_abs_diff,
-                     open_loaded, pillow_fit, run, run_json, sniff, upright_size)
+from helpers import (ImgbatchTestCase, corpus, decode_own, describe, max_abs_diff,
+                     open_loaded, pillow_fit, run, run_json, run_text, sniff, upright_size)
 
 # Three photos unlike each other: sharp's benchmark (no EXIF), a phone's, and one stored
 # turned (EXIF orientation 6).
@@ -66,6 +67,24 @@ def jpeg_frame(path):
 
 
 SOF_BASELINE, SOF_PROGRESSIVE = 0xC0, 0xC2
+
+
+def jpeg_segments(path):
+    """The APPn and COM markers of a JPEG's header, in order."""
+    with open(path, "rb") as f:
+        data = f.read()
+    i, found = 2, []
+    while i < len(data):
+        while data[i] == 0xFF:
+            i += 1
+        code = data[i]
+        i += 1
+        if code == 0xDA:
+            break
+        if code >= 0xE0 or code == 0xFE:
+            found.append(code)
+        i += int.from_bytes(data[i:i + 2], "big")
+    return found
 
 
 def read(path):
@@ -307,6 +326,137 @@ class PngTest(ImgbatchTestCase):
             self.assertExit(run(["resize", photo, out, "-s", "200x200", "--quiet"] + args), 0)
             with Image.open(out) as im:
                 self.assertEqual(im.info.get("interlace", 0), interlaced)
+
+
+class KeepOriginalTest(ImgbatchTestCase):
+    """--keep-original-if-smaller: the input's own bytes where the output would be its
+    picture in more bytes; never where the picture, the format, the size or the
+    metadata would differ."""
+
+    def small_jpeg(self, name="small.jpg", exif=None):
+        """A corpus photo as a web page would hold it: 800 wide, quality 60, no metadata
+        (or exif, as given)."""
+        im = Image.open(corpus("photos", "sharp_bench.jpg"))
+        im = im.resize((800, 653), Image.LANCZOS)
+        path = self.path(name)
+        kw = {"exif": exif} if exif is not None else {}
+        im.save(path, quality=60, **kw)
+        return path
+
+    def test_kept_where_larger_both_paths(self):
+        src = self.small_jpeg()
+        for mode in FAST_MODES:
+            with self.subTest(path=mode):
+                out = self.path("k-%s.jpg" % mode)
+                r = run_json(["convert", src, out, "-q", "95", "--keep-original-if-smaller"],
+                             env=env_fast(mode))
+                self.assertExit(r.proc, 0)
+                self.assertEqual(read(out), read(src))
+                self.assertIs(r.records[0]["kept_original"], True, r.records[0])
+                self.assertEqual(r.summary["output_bytes"], os.path.getsize(src))
+                self.assertNoTempFiles(self.tmp, r.proc)
+        t = run_text(["convert", src, self.path("t.jpg"), "-q", "95",
+                      "--keep-original-if-smaller"])
+        self.assertExit(t.proc, 0)
+        self.assertEqual(t.ok[0]["kept"], ", original kept: re-encoded it was larger",
+                         describe(t.proc))
+
+    def test_reencoded_where_smaller_or_not_asked(self):
+        src = self.small_jpeg()
+        for mode in FAST_MODES:
+            with self.subTest(path=mode):
+                out = self.path("s-%s.jpg" % mode)
+                r = run_json(["convert", src, out, "-q", "30", "--keep-original-if-smaller"],
+                             env=env_fast(mode))
+                self.assertExit(r.proc, 0)
+                self.assertLess(os.path.getsize(out), os.path.getsize(src))
+                self.assertNotIn("kept_original", r.records[0])
+                out = self.path("n-%s.jpg" % mode)
+                r = run_json(["convert", src, out, "-q", "95"], env=env_fast(mode))
+                self.assertGreater(os.path.getsize(out), os.path.getsize(src))
+                self.assertNotIn("kept_original", r.records[0])
+
+    def test_never_for_another_picture(self):
+        """A smaller size, grey or sepia pixels, another format: re-encoded, however
+        large."""
+        src = self.small_jpeg()
+        for op, args in (("resize", ["-s", "400x400"]), ("grayscale", []), ("sepia", []),
+                         ("convert", ["-f", "png"]), ("thumbnail", ["-s", "200"])):
+            with self.subTest(op=op):
+                out = self.path(op)
+                r = run_json([op, src, out, "-q", "100", "--keep-original-if-smaller"] + args)
+                self.assertExit(r.proc, 0)
+                self.assertNotIn("kept_original", r.records[0])
+                self.assertNotEqual(read(r.records[0]["output"]), read(src))
+        # resize never enlarges: a box larger than the photo keeps its size, and the file.
+        r = run_json(["resize", src, self.path("same"), "-s", "2000x2000", "-q", "100",
+                      "--keep-original-if-smaller"])
+        self.assertIs(r.records[0].get("kept_original"), True, r.records[0])
+
+    def test_stripped_metadata_never_comes_back(self):
+        """A GPS position stripped stays stripped: the photo is re-encoded, larger.  With
+        --keep-metadata the EXIF is wanted, and the original may stand in."""
+        with Image.open(corpus("photos", "exif_jpg_tests_45-gps_ifd.jpg")) as im:
+            exif = im.info["exif"]
+        src = self.small_jpeg("gps.jpg", exif=exif)
+        self.assertIn(0xE1, jpeg_segments(src))
+        out = self.path("stripped.jpg")
+        r = run_json(["convert", src, out, "-q", "95", "--keep-original-if-smaller"])
+        self.assertExit(r.proc, 0)
+        self.assertNotIn("kept_original", r.records[0])
+        self.assertNotIn(0xE1, jpeg_segments(out))
+        self.assertGreater(os.path.getsize(out), os.path.getsize(src))
+        out = self.path("kept.jpg")
+        r = run_json(["convert", src, out, "-q", "95", "--keep-original-if-smaller",
+                      "--keep-metadata"])
+        self.assertExit(r.proc, 0)
+        self.assertIs(r.records[0].get("kept_original"), True, r.records[0])
+        self.assertEqual(read(out), read(src))
+        # Stored turned (EXIF orientation 6): the output is turned, the original is not.
+        r = run_json(["convert", corpus("photos", "orient_Landscape_6.jpg"),
+                      self.path("turned.jpg"), "-q", "100", "--keep-original-if-smaller",
+                      "--keep-metadata"])
+        self.assertExit(r.proc, 0)
+        self.assertNotIn("kept_original", r.records[0])
+
+    def test_other_formats(self):
+        """PNG at zlib level 0, a lossy WebP asked for lossless, an AVIF at a higher
+        quality: each larger re-encoded, each kept."""
+        im = Image.open(corpus("photos", "exif_jpg_mobile_jolla.jpg")).resize((300, 225))
+        inp = self.mkdir("in")
+        im.save(os.path.join(inp, "a.png"), optimize=True)
+        im.save(os.path.join(inp, "b.webp"), quality=50)
+        self.assertExit(run(["convert", os.path.join(inp, "a.png"), os.path.join(inp, "c.avif"),
+                             "-q", "40", "--quiet"]), 0)
+        cases = {"a.png": ["--png-compression", "0"], "b.webp": ["--lossless"],
+                 "c.avif": ["-q", "95"]}
+        for name, args in cases.items():
+            with self.subTest(file=name):
+                src = os.path.join(inp, name)
+                out = self.path("out-" + name)
+                r = run_json(["convert", src, out, "--keep-original-if-smaller"] + args)
+                self.assertExit(r.proc, 0)
+                self.assertIs(r.records[0].get("kept_original"), True, r.records[0])
+                self.assertEqual(read(out), read(src))
+                r = run_json(["convert", src, self.path("plain-" + name)] + args)
+                self.assertGreater(os.path.getsize(self.path("plain-" + name)),
+                                   os.path.getsize(src))
+
+    def test_incremental_keeps_it(self):
+        inp = self.mkdir("in")
+        src = self.small_jpeg()
+        shutil.move(src, os.path.join(inp, "small.jpg"))
+        out = self.path("out")
+        args = ["convert", inp, out, "-q", "95", "--keep-original-if-smaller", "--incremental"]
+        r = run_json(args)
+        self.assertIs(r.records[0].get("kept_original"), True, r.records[0])
+        r = run_json(args)
+        self.assertExit(r.proc, 0)
+        self.assertEqual(r.summary["up_to_date"], 1, r.summary)
+        # Another option is another output: redone.
+        r = run_json(args[:-2] + ["--incremental"])
+        self.assertEqual(r.summary["ok"], 1, r.summary)
+        self.assertNotIn("kept_original", r.records[0])
 
 
 if __name__ == "__main__":

@@ -920,10 +920,12 @@ static void test_encode_options(void)
     CHECK_EQ_INT(o.encode.chroma, CHROMA_AUTO);
     CHECK_EQ_INT(o.encode.png_compression, 6);
     CHECK_EQ_INT(o.encode.palette, 0);
+    CHECK_EQ_INT(o.encode.keep_original, 0);
     uint64_t plain = cli_output_hash(&o);
 
     CHECK_EQ_INT(parse(ARGV("convert", "in", "out", "--effort", "0", "--lossless", "--progressive",
-                            "--chroma", "444", "--png-compression=9", "--palette"),
+                            "--chroma", "444", "--png-compression=9", "--palette",
+                            "--keep-original-if-smaller"),
                        &o),
                  0);
     CHECK_EQ_INT(o.encode.effort, 0);
@@ -932,6 +934,7 @@ static void test_encode_options(void)
     CHECK_EQ_INT(o.encode.chroma, CHROMA_444);
     CHECK_EQ_INT(o.encode.png_compression, 9);
     CHECK_EQ_INT(o.encode.palette, 1);
+    CHECK_EQ_INT(o.encode.keep_original, 1);
     CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--effort=9", "--chroma=4:2:0"), &o), 0);
     CHECK_EQ_INT(o.encode.effort, 9);
     CHECK_EQ_INT(o.encode.chroma, CHROMA_420);
@@ -975,7 +978,7 @@ static void test_encode_options(void)
                  "--png-compression", "TIFF");
     EXPECT_ERROR(ARGV("resize", "in", "out", "-f", "webp", "--palette"), "--palette", "WebP");
     CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-f", "avif", "--lossless", "--effort", "1",
-                            "--chroma", "444"),
+                            "--chroma", "444", "--keep-original-if-smaller"),
                        &o),
                  0);
     CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-f", "png", "--palette", "--progressive",
@@ -1003,7 +1006,7 @@ static void test_encode_options(void)
     static const char *const given[][2] = {
         {"--effort", "0"},  {"--effort", "9"},       {"--lossless", NULL},
         {"--progressive", NULL}, {"--chroma", "420"}, {"--chroma", "444"},
-        {"--png-compression", "9"}, {"--palette", NULL},
+        {"--png-compression", "9"}, {"--palette", NULL}, {"--keep-original-if-smaller", NULL},
     };
     uint64_t seen[sizeof(given) / sizeof(given[0])];
     for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
@@ -1025,7 +1028,7 @@ static void test_encode_options(void)
 
     /* Each command's help lists them, bench's too. */
     CHECK(cli_option_applies(OP_RESIZE, "lossless"));
-    CHECK(cli_option_applies(OP_SEPIA, "progressive"));
+    CHECK(cli_option_applies(OP_SEPIA, "keep-original-if-smaller"));
     CHECK(cli_option_applies(OP_BENCH, "effort"));
     CHECK(cli_option_applies(OP_CONVERT, "png-compression"));
 }

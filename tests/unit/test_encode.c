@@ -16,7 +16,7 @@ static void test_defaults(void)
     CHECK_EQ_INT(e.effort, EFFORT_DEFAULT);
     CHECK_EQ_INT(e.png_compression, PNG_COMPRESSION_DEFAULT);
     CHECK_EQ_INT(e.chroma, CHROMA_AUTO);
-    CHECK(!e.lossless && !e.progressive && !e.palette);
+    CHECK(!e.lossless && !e.progressive && !e.palette && !e.keep_original);
     for (int f = FMT_AUTO; f <= FMT_JXL; f++)
         CHECK(encode_option_unused(&e, (enum out_format)f) == NULL);
 }
@@ -114,6 +114,11 @@ static void test_formats_of_options(void)
     encode_options_default(&e);
     e.effort = 3;
     CHECK_EQ_STR(encode_option_unused(&e, FMT_JPEG), "--effort");
+    /* Keeping the original applies to every format. */
+    encode_options_default(&e);
+    e.keep_original = 1;
+    for (int f = FMT_JPEG; f <= FMT_JXL; f++)
+        CHECK(encode_option_unused(&e, (enum out_format)f) == NULL);
 
     CHECK_EQ_STR(encode_option_formats("--chroma"), "JPEG and AVIF");
     CHECK_EQ_STR(encode_option_formats("--palette"), "PNG");

@@ -754,6 +754,17 @@ static void test_result_round_trip(void)
     CHECK_EQ_INT(result_round_trip(&in, &out), 0);
     CHECK_EQ_INT(out.ok, 1);
     CHECK_EQ_INT(out.input_fault, 0);
+    CHECK_EQ_INT(out.kept_original, 0);
+
+    /* The input's own bytes kept travel with a success, and are lost with a failure. */
+    in.kept_original = 1;
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+    CHECK_EQ_INT(out.ok, 1);
+    CHECK_EQ_INT(out.kept_original, 1);
+    job_result_fail(&in, "truncated JPEG");
+    CHECK_EQ_INT(in.kept_original, 0);
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+    CHECK_EQ_INT(out.kept_original, 0);
 
     /* The longest error that fits. */
     memset(&in, 0, sizeof(in));
@@ -813,7 +824,10 @@ static void test_result_decode_rejects(void)
     in.ok = 0;
     CHECK_EQ_INT(result_round_trip(&in, &out), -1);
 
-    /* The status byte is 0, 1 or 2, nothing else; 2 is a failure, which says why. */
+    /*
+     * The status byte is 0, 1, 2 or 3, nothing else; 2 is a failure, which
+     * says why; 3 is a success with the input's bytes kept.
+     */
     memset(&in, 0, sizeof(in));
     in.ok = 1;
     job_result_encode(&b, &in);
@@ -823,6 +837,9 @@ static void test_result_decode_rejects(void)
     body[4] = 2;
     CHECK_EQ_INT(job_result_decode(body, len, &out), -1);
     body[4] = 3;
+    CHECK_EQ_INT(job_result_decode(body, len, &out), 0);
+    CHECK(out.ok && out.kept_original && !out.input_fault);
+    body[4] = 4;
     CHECK_EQ_INT(job_result_decode(body, len, &out), -1);
     body[4] = 0xff;
     CHECK_EQ_INT(job_result_decode(body, len, &out), -1);

@@ -213,8 +213,62 @@ static void test_refusals(void)
     CHECK_EQ_INT(markers_of(&s, &m), -1);
 }
 
+/*
+ * What stripping would drop, counted (--keep-original-if-smaller keeps no
+ * input that has any): EXIF, XMP, IPTC, comments, any APPn but JFIF's
+ * APP0 and Adobe's APP14; the ICC profile is counted on its own.
+ */
+static void test_metadata_segments(void)
+{
+    static const uint8_t dqt[] = {0x00, 1, 2, 3};
+    struct bytes s = {.n = 0};
+    struct jpeg_markers m;
+    uint8_t exif[64];
+    size_t n = exif_block(exif, 1, 0x0112, 3, 1, 1);
+
+    put(&s, soi, 2);
+    put_segment(&s, 0xE0, "JFIF\0\1\1\0\0\1\0\1\0\0", 14);
+    put_segment(&s, 0xEE, "Adobe\0\144\0\0\0\0\1", 12);
+    put_segment(&s, 0xDB, dqt, sizeof(dqt));
+    size_t plain_end = s.n;
+    put(&s, sos, 4);
+    CHECK_EQ_INT(markers_of(&s, &m), 0);
+    CHECK_EQ_INT(m.metadata_segments, 0);
+
+    static const struct {
+        uint8_t code;
+        const char *body;
+        size_t len;
+    } extra[] = {
+        {0xE1, NULL, 0},                                    /* EXIF (built above) */
+        {0xE1, "http://ns.adobe.com/xap/1.0/\0<x/>", 33}, /* XMP */
+        {0xED, "Photoshop 3.0\0", 14},                     /* IPTC */
+        {0xFE, "a comment", 9},
+        {0xEF, "anything", 8},
+    };
+    for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+        s.n = plain_end;
+        if (extra[i].body)
+            put_segment(&s, extra[i].code, extra[i].body, extra[i].len);
+        else
+            put_segment(&s, extra[i].code, exif, n);
+        put(&s, sos, 4);
+        CHECK_EQ_INT(markers_of(&s, &m), 0);
+        CHECK_EQ_INT(m.metadata_segments, 1);
+    }
+
+    /* A profile alone is the profile's count, not metadata's. */
+    s.n = plain_end;
+    put_segment(&s, 0xE2, "ICC_PROFILE\0\1\1data", 18);
+    put(&s, sos, 4);
+    CHECK_EQ_INT(markers_of(&s, &m), 0);
+    CHECK_EQ_INT(m.icc_chunks, 1);
+    CHECK_EQ_INT(m.metadata_segments, 0);
+}
+
 int main(void)
 {
+    test_metadata_segments();
     test_plain_and_orientation();
     test_icc_and_fill_bytes();
     test_icc_profile_assembly();

@@ -313,6 +313,49 @@ static void test_settle(void)
     free(victim);
 }
 
+/*
+ * --keep-original-if-smaller's step: a finished temporary file larger than
+ * the input takes the input's bytes, in place; one no larger stays; a link
+ * at the temporary name is not written through.
+ */
+static void test_keep_smaller(void)
+{
+    struct output_target o = target("k.jpg", 0x5eed);
+    char *temp = temp_of(NULL, "k.jpg", 0x5eed);
+    char *victim = path_join(dir, "victim");
+    struct job_result res;
+    struct stat st;
+
+    memset(&res, 0, sizeof(res));
+    res.ok = 1;
+    write_file(temp, "re-encoded, larger");
+    CHECK_EQ_INT(temp_output_keep_smaller(&o, "original", 8, &res), 1);
+    CHECK_EQ_STR(read_all(temp), "original");
+    CHECK(res.ok && lstat(temp, &st) == 0 && st.st_size == 8);
+
+    write_file(temp, "small");
+    CHECK_EQ_INT(temp_output_keep_smaller(&o, "original", 8, &res), 0);
+    CHECK_EQ_STR(read_all(temp), "small");
+    write_file(temp, "same len");
+    CHECK_EQ_INT(temp_output_keep_smaller(&o, "original", 8, &res), 0);
+    CHECK_EQ_STR(read_all(temp), "same len");
+    unlink(temp);
+
+    /* Nothing there, or a link planted there: the file fails, and nothing is followed. */
+    CHECK_EQ_INT(temp_output_keep_smaller(&o, "original", 8, &res), -1);
+    CHECK(!res.ok && strstr(res.error, "cannot write") != NULL);
+    write_file(victim, "a file of someone else's, long enough");
+    CHECK_EQ_INT(symlink(victim, temp), 0);
+    memset(&res, 0, sizeof(res));
+    res.ok = 1;
+    CHECK_EQ_INT(temp_output_keep_smaller(&o, "original", 8, &res), -1);
+    CHECK(!res.ok);
+    CHECK_EQ_STR(read_all(victim), "a file of someone else's, long enough");
+    empty_dir();
+    free(temp);
+    free(victim);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -330,6 +373,7 @@ int main(void)
     }
     test_killed_writer_leaves_nothing();
     test_settle();
+    test_keep_smaller();
     close(root);
     rmdir(dir);
     return check_summary();
