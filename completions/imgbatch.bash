@@ -10,7 +10,7 @@ _imgbatch()
     # The options every command takes, those of the runs (not bench), and bench's own:
     # the split imgbatch COMMAND --help shows.
     local common="--jobs --quality --format --recursive --suffix --quiet --json --no-rotate
-                  --keep-metadata --timeout --max-pixels --max-memory --fail-on --help --version"
+                  --keep --keep-metadata --timeout --max-pixels --max-memory --fail-on --help --version"
     local runs="--incremental --retry-failed --prune --wait --state-dir --stats-file
                 --metrics-file --progress --no-progress --dry-run --files-from --null --shard"
     local bench="--op --procs --repeat --csv --plot"
@@ -26,6 +26,10 @@ _imgbatch()
         ;;
     --fail-on)
         mapfile -t COMPREPLY < <(compgen -W "none truncated error warning" -- "$cur")
+        return
+        ;;
+    --keep)
+        mapfile -t COMPREPLY < <(compgen -W "exif gps xmp icc iptc all none exif,gps exif,xmp" -- "$cur")
         return
         ;;
     --op)
