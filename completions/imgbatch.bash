@@ -10,9 +10,9 @@ _imgbatch()
     # The options every command takes, those of the runs (not bench), and bench's own:
     # the split imgbatch COMMAND --help shows.
     local common="--jobs --quality --format --recursive --suffix --quiet --json --no-rotate
-                  --keep-metadata --timeout --max-pixels --max-memory --fail-on --help --version
-                  --effort --lossless --progressive --chroma --png-compression --palette
-                  --keep-original-if-smaller"
+                  --keep --keep-metadata --timeout --max-pixels --max-memory --fail-on --help
+                  --version --effort --lossless --progressive --chroma --png-compression
+                  --palette --keep-original-if-smaller"
     local runs="--incremental --retry-failed --prune --wait --state-dir --stats-file
                 --metrics-file --progress --no-progress --dry-run --files-from --null --shard"
     local bench="--op --procs --repeat --csv --plot"
@@ -32,6 +32,10 @@ _imgbatch()
         ;;
     --fail-on)
         mapfile -t COMPREPLY < <(compgen -W "none truncated error warning" -- "$cur")
+        return
+        ;;
+    --keep)
+        mapfile -t COMPREPLY < <(compgen -W "exif gps xmp icc iptc all none exif,gps exif,xmp" -- "$cur")
         return
         ;;
     --op)

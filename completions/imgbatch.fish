@@ -28,6 +28,7 @@ complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l suffix -x -d 
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l quiet -d 'nothing but failures'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l json -d 'one JSON object per file, then a summary'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l no-rotate -d 'ignore the EXIF orientation'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l keep -x -a 'exif gps xmp icc iptc all none' -d 'keep these kinds of metadata'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l keep-metadata -d 'keep EXIF and XMP metadata'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l timeout -x -d 'fail a file that takes longer (seconds)'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l max-pixels -x -d 'refuse inputs above MP megapixels'

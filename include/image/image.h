@@ -37,13 +37,27 @@ static inline const char *fail_on_name(enum fail_on f)
     return names[f];
 }
 
+/*
+ * The kinds of metadata an output keeps (--keep): bits of
+ * image_settings.keep_metadata.  GPS is part of EXIF, and kept only when
+ * named.  A kept ICC profile keeps the pixels in that profile.
+ */
+enum keep_kind {
+    KEEP_EXIF = 1 << 0,
+    KEEP_GPS = 1 << 1,
+    KEEP_XMP = 1 << 2,
+    KEEP_ICC = 1 << 3,
+    KEEP_IPTC = 1 << 4,
+    KEEP_ALL = (1 << 5) - 1,
+};
+
 struct image_settings {
     enum image_op op;
     struct size_request size; /* resize: any mode; thumbnail: the box, SIZE_FIT */
     int quality;
     enum out_format format;
     int no_rotate;
-    int keep_metadata;
+    unsigned keep_metadata; /* KEEP_* bits; 0: every kind stripped */
     double max_megapixels; /* 0: no limit */
     enum fail_on fail_on;
     long long max_memory_mb; /* the worker's limit, to explain an allocation that failed */

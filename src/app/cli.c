@@ -260,6 +260,52 @@ static int parse_positive(const char *s, double *out)
     return 0;
 }
 
+static const struct {
+    const char *name;
+    unsigned bit;
+} keep_names[] = {
+    {"exif", KEEP_EXIF}, {"gps", KEEP_GPS}, {"xmp", KEEP_XMP}, {"icc", KEEP_ICC}, {"iptc", KEEP_IPTC},
+};
+
+int parse_keep(const char *text, unsigned *keep)
+{
+    unsigned bits = 0;
+
+    if (!strcmp(text, "all") || !strcmp(text, "none")) {
+        *keep = text[0] == 'a' ? KEEP_ALL : 0;
+        return 0;
+    }
+    for (const char *p = text;;) {
+        size_t len = strcspn(p, ",");
+        size_t i;
+        for (i = 0; i < sizeof(keep_names) / sizeof(keep_names[0]); i++)
+            if (strlen(keep_names[i].name) == len && !strncasecmp(p, keep_names[i].name, len))
+                break;
+        if (i == sizeof(keep_names) / sizeof(keep_names[0]))
+            return -1; /* an unknown word, or an empty one ("exif,,xmp") */
+        bits |= keep_names[i].bit;
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    *keep = bits;
+    return 0;
+}
+
+void keep_text(unsigned keep, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    if (keep == 0 || keep == KEEP_ALL) {
+        snprintf(buf, len, "%s", keep ? "all" : "none");
+        return;
+    }
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(keep_names) / sizeof(keep_names[0]) && n < len; i++)
+        if (keep & keep_names[i].bit)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", keep_names[i].name);
+}
+
 static int parse_format(const char *s, enum out_format *f)
 {
     static const struct {
@@ -358,6 +404,7 @@ enum {
     OPT_JSON,
     OPT_NO_ROTATE,
     OPT_KEEP_METADATA,
+    OPT_KEEP,
     OPT_TIMEOUT,
     OPT_MAX_PIXELS,
     OPT_MAX_MEMORY,
@@ -400,6 +447,7 @@ static const struct option long_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"no-rotate", no_argument, NULL, OPT_NO_ROTATE},
     {"keep-metadata", no_argument, NULL, OPT_KEEP_METADATA},
+    {"keep", required_argument, NULL, OPT_KEEP},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
     {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
@@ -626,7 +674,14 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             o->no_rotate = 1;
             break;
         case OPT_KEEP_METADATA:
-            o->keep_metadata = 1;
+            o->keep_metadata = KEEP_EXIF | KEEP_XMP; /* what it always kept */
+            break;
+        case OPT_KEEP:
+            if (parse_keep(optarg, &o->keep_metadata))
+                return fail(err, errlen,
+                            "--keep wants a list of exif, gps, xmp, icc and iptc (or all, or "
+                            "none), not '%s'",
+                            optarg);
             break;
         case OPT_TIMEOUT:
             /* Milliseconds in an int: from 1 ms to about 24 days; 0 for none. */
@@ -909,8 +964,10 @@ static const struct help_section {
                    "                      when nothing failed\n"},
          {FOR_ALL, "      --json          one JSON object per file, then a summary object\n"},
          {FOR_ALL, "      --no-rotate     ignore the EXIF orientation\n"},
-         {FOR_ALL, "      --keep-metadata keep EXIF and XMP metadata (default: stripped; the ICC\n"
-                   "                      profile is always dropped, as pixels are sRGB)\n"},
+         {FOR_ALL, "      --keep LIST     keep these kinds of metadata: exif, gps, xmp, icc, iptc,\n"
+                   "                      or all (default: none); GPS only when named; a kept\n"
+                   "                      ICC profile keeps the pixels in it, not sRGB\n"},
+         {FOR_ALL, "      --keep-metadata the same as --keep exif,xmp\n"},
          {FOR_ALL, "      --timeout SEC   fail a file that takes longer, killing its worker\n"
                    "                      (default 300; 0: no limit)\n"},
          {FOR_ALL, "      --max-pixels MP refuse inputs above MP megapixels before decoding them,\n"
@@ -1143,11 +1200,18 @@ uint64_t cli_output_hash(const struct options *o)
     /* max-pixels, timeouts and memory limits decide whether a file fails, not its pixels. */
     char size[48];
 
+    char metadata[64];
+
     size_text(&o->size, size, sizeof(size)); /* "WxH" for a plain box, as before the modes */
-    char *text = xasprintf("op=%s size=%s quality=%d format=%s rotate=%d metadata=%d "
+    /* "0" and "1" as before --keep (1: --keep-metadata's exif,xmp), so old states still match. */
+    if (o->keep_metadata == 0 || o->keep_metadata == (KEEP_EXIF | KEEP_XMP))
+        snprintf(metadata, sizeof(metadata), "%d", o->keep_metadata != 0);
+    else
+        keep_text(o->keep_metadata, metadata, sizeof(metadata));
+    char *text = xasprintf("op=%s size=%s quality=%d format=%s rotate=%d metadata=%s "
                            "fail-on=%s suffix=%s",
                            op_name(o->op), size, o->quality, format_name(o->format),
-                           !o->no_rotate, o->keep_metadata, fail_on_name(o->fail_on), o->suffix);
+                           !o->no_rotate, metadata, fail_on_name(o->fail_on), o->suffix);
     uint64_t h = fnv1a64(text);
 
     free(text);

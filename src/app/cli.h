@@ -67,7 +67,7 @@ struct options {
     int quiet;
     int json;
     int no_rotate;
-    int keep_metadata;
+    unsigned keep_metadata;  /* --keep: KEEP_* bits (image.h); 0: strip every kind */
     const char *suffix;      /* "" when none */
     double timeout_s;        /* per file; 0: none */
     double max_megapixels;   /* refuse inputs larger than this; 0: no limit */
@@ -114,6 +114,15 @@ void size_text(const struct size_request *r, char *buf, size_t len);
  * or -1 if malformed.
  */
 int parse_procs(const char *text, int *procs);
+
+/*
+ * --keep's list: "exif,icc,xmp,gps,iptc" in any order and number, or "all",
+ * or "none", into KEEP_* bits.  Returns 0, or -1 if a word is none of them.
+ */
+int parse_keep(const char *text, unsigned *keep);
+
+/* "exif,xmp": the kinds in keep, in a fixed order; "none" for 0, "all" for KEEP_ALL. */
+void keep_text(unsigned keep, char *buf, size_t len);
 
 /* "K/N" with 1 <= K <= N <= SHARDS_MAX.  Returns 0, or -1 if malformed. */
 int parse_shard(const char *text, unsigned *index, unsigned *count);

@@ -46,8 +46,15 @@ VipsImage *vips_input_thumbnail(const struct vips_input *vin, int width, int hei
 void vips_process(const struct image_settings *s, const struct image_input *in,
                   const struct image_job *job, enum out_format fmt, struct job_result *res);
 
-/* 8-bit sRGB (or 8-bit grey where keep_grey and the input is grey), alpha kept. */
-int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey);
+/*
+ * 8-bit sRGB (or 8-bit grey where keep_grey and the input is grey), alpha
+ * kept.  With keep_profile the numbers are not moved out of the embedded
+ * profile's space (keeps_profile).
+ */
+int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey, int keep_profile);
+
+/* Whether in's embedded profile stays, with its numbers (--keep icc on an RGB or grey image). */
+int keeps_profile(const struct image_settings *s, VipsImage *in);
 
 /* ---- vips_save.c */
 

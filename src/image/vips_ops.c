@@ -15,7 +15,16 @@
 #include <math.h>
 #include <stdint.h>
 
-int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey)
+int keeps_profile(const struct image_settings *s, VipsImage *in)
+{
+    int colour_bands = in->Bands - (vips_image_hasalpha(in) ? 1 : 0);
+
+    /* CMYK numbers cannot stay: the output is RGB, which a CMYK profile does not describe. */
+    return (s->keep_metadata & KEEP_ICC) && vips_image_get_typeof(in, VIPS_META_ICC_NAME) &&
+           colour_bands != 4 && in->Type != VIPS_INTERPRETATION_CMYK;
+}
+
+int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey, int keep_profile)
 {
     VipsImage *t = NULL;
     int colour_bands = in->Bands - (vips_image_hasalpha(in) ? 1 : 0);
@@ -23,8 +32,11 @@ int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey)
     VipsInterpretation target = grey && keep_grey ? VIPS_INTERPRETATION_B_W
                                                   : VIPS_INTERPRETATION_sRGB;
 
-    /* An embedded profile says what the numbers mean: honour it for colour images. */
-    if (!grey && vips_image_get_typeof(in, VIPS_META_ICC_NAME)) {
+    /*
+     * An embedded profile says what the numbers mean: honour it for colour
+     * images, unless it is kept (--keep icc), when the numbers stay its own.
+     */
+    if (!grey && !keep_profile && vips_image_get_typeof(in, VIPS_META_ICC_NAME)) {
         if (!vips_icc_transform(in, &t, "srgb", "embedded", TRUE, "depth", 8, NULL)) {
             in = t;
         } else {
@@ -45,6 +57,16 @@ int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey)
         if (r)
             return -1;
         c = u;
+    }
+    if (!keep_profile) {
+        /* The numbers are sRGB now: the profile they came with describes them no more. */
+        VipsImage *bare;
+        r = vips_copy(c, &bare, NULL);
+        g_object_unref(c);
+        if (r)
+            return -1;
+        vips_image_remove(bare, VIPS_META_ICC_NAME);
+        c = bare;
     }
     *out = c;
     return 0;
@@ -178,7 +200,7 @@ static VipsImage *filter_full_size(const struct image_settings *s, const struct 
     }
 
     /* convert keeps a grey image grey, like resize; sepia needs colour channels. */
-    int ok = !to_srgb8(upright, &srgb, s->op != IMAGE_SEPIA);
+    int ok = !to_srgb8(upright, &srgb, s->op != IMAGE_SEPIA, keeps_profile(s, upright));
     if (ok && s->op == IMAGE_CONVERT) {
         g_object_ref(srgb);
         out = srgb;
@@ -205,8 +227,9 @@ static VipsImage *scale(const struct image_settings *s, const struct vips_input 
      * building an lcms transform costs more than shrinking a whole photo, and
      * without a profile the pixels are taken as sRGB anyway.
      */
+    int keep_profile = keeps_profile(s, header);
     int colour = header->Bands - vips_image_hasalpha(header) >= 3 &&
-                 vips_image_get_typeof(header, VIPS_META_ICC_NAME);
+                 vips_image_get_typeof(header, VIPS_META_ICC_NAME) && !keep_profile;
     VipsImage *thumb, *out;
     int tw, th;
 
@@ -248,7 +271,7 @@ static VipsImage *scale(const struct image_settings *s, const struct vips_input 
         g_object_unref(thumb);
         thumb = centre;
     }
-    if (to_srgb8(thumb, &out, 1)) {
+    if (to_srgb8(thumb, &out, 1, keep_profile)) {
         fail_from_vips(res, "cannot convert");
         g_object_unref(thumb);
         return NULL;

@@ -30,15 +30,49 @@ static int flatten_onto_white(VipsImage *in, VipsImage **out)
     return r;
 }
 
+/* Whether field name is one of EXIF's: the block, or a tag of IFD ifd (-1: any IFD). */
+static int exif_field(const char *name, int ifd)
+{
+    char prefix[16];
+
+    if (ifd < 0)
+        return !strcmp(name, VIPS_META_EXIF_NAME) || !strncmp(name, "exif-ifd", 8);
+    snprintf(prefix, sizeof(prefix), "exif-ifd%d-", ifd);
+    return !strncmp(name, prefix, strlen(prefix));
+}
+
 /*
- * The pixels are now sRGB, so whatever profile came with the input no longer
- * describes them: even with --keep-metadata it is dropped (EXIF and XMP stay).
+ * The metadata kept (--keep), and nothing else.  libvips 8.14's savers
+ * only strip all or nothing, so the kinds not kept are removed here:
+ *
+ *  - EXIF: libvips rebuilds the block from the "exif-ifdN-" fields when it
+ *    saves, so those go with the block.  GPS is IFD 3: without KEEP_GPS its
+ *    tags go, and libvips leaves them out of the rebuilt block.  The old
+ *    preview (IFD 1, "jpeg-thumbnail-data") always goes: it shows the
+ *    picture before this operation.  With other metadata kept and EXIF not,
+ *    libvips still writes a minimal block of its own (resolution, size,
+ *    orientation 1): nothing of the original's.
+ *  - the ICC profile: kept with KEEP_ICC.  It is there only where the
+ *    pixels are still in it (keeps_profile): to_srgb8 removes the profile
+ *    of pixels it converted to sRGB.
  */
-static int drop_profile(VipsImage *in, VipsImage **out)
+static int keep_only(VipsImage *in, VipsImage **out, unsigned keep)
 {
     if (vips_copy(in, out, NULL))
         return -1;
-    vips_image_remove(*out, VIPS_META_ICC_NAME);
+    gchar **fields = vips_image_get_fields(*out);
+    for (int i = 0; fields[i]; i++) {
+        const char *f = fields[i];
+        int drop = (!(keep & KEEP_EXIF) && exif_field(f, -1)) ||
+                   (!(keep & KEEP_GPS) && exif_field(f, 3)) || exif_field(f, 1) ||
+                   !strcmp(f, "jpeg-thumbnail-data") ||
+                   (!(keep & KEEP_XMP) && !strcmp(f, VIPS_META_XMP_NAME)) ||
+                   (!(keep & KEEP_IPTC) && !strcmp(f, VIPS_META_IPTC_NAME)) ||
+                   (!(keep & KEEP_ICC) && !strcmp(f, VIPS_META_ICC_NAME));
+        if (drop)
+            vips_image_remove(*out, f);
+    }
+    g_strfreev(fields);
     return 0;
 }
 
@@ -78,7 +112,7 @@ static int save_avif(VipsImage *img, VipsTarget *target, const struct image_sett
 static int save_as(VipsImage *img, VipsTarget *target, enum out_format fmt,
                    const struct image_settings *s)
 {
-    gboolean strip = !s->keep_metadata;
+    gboolean strip = !s->keep_metadata; /* keep_only() took out the kinds not kept */
     const struct encode_options *e = &s->encode;
 
     switch (fmt) {
@@ -196,7 +230,7 @@ int image_save_atomic(VipsImage *img, const struct image_input *in,
         }
         img = flat;
     }
-    if (drop_profile(img, &clean)) {
+    if (keep_only(img, &clean, s->keep_metadata)) {
         fail_from_vips(res, "cannot copy");
         goto done;
     }

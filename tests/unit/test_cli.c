@@ -179,6 +179,56 @@ static void test_size_in_output_hash(void)
     }
 }
 
+/* --keep's list, and what it does to the output hash. */
+static void test_keep(void)
+{
+    struct options o;
+    unsigned keep = 99;
+    char text[64];
+
+    CHECK_EQ_INT(parse_keep("exif", &keep), 0);
+    CHECK_EQ_INT(keep, KEEP_EXIF);
+    CHECK_EQ_INT(parse_keep("icc,EXIF,gps", &keep), 0);
+    CHECK_EQ_INT(keep, KEEP_ICC | KEEP_EXIF | KEEP_GPS);
+    CHECK_EQ_INT(parse_keep("all", &keep), 0);
+    CHECK_EQ_INT(keep, KEEP_ALL);
+    CHECK_EQ_INT(parse_keep("none", &keep), 0);
+    CHECK_EQ_INT(keep, 0);
+    CHECK_EQ_INT(parse_keep("xmp,xmp", &keep), 0);
+    CHECK_EQ_INT(keep, KEEP_XMP);
+    keep = 7;
+    static const char *bad[] = {"", "exif,", ",exif", "exif,,xmp", "location", "exif;xmp",
+                                "all,exif", "exifx"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK_EQ_INT(parse_keep(bad[i], &keep), -1);
+    CHECK_EQ_INT(keep, 7);
+
+    keep_text(KEEP_GPS | KEEP_EXIF | KEEP_ICC, text, sizeof(text));
+    CHECK_EQ_STR(text, "exif,gps,icc");
+    keep_text(KEEP_ALL, text, sizeof(text));
+    CHECK_EQ_STR(text, "all");
+    keep_text(0, text, sizeof(text));
+    CHECK_EQ_STR(text, "none");
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--keep", "gps,exif"), &o), 0);
+    CHECK_EQ_INT(o.keep_metadata, KEEP_EXIF | KEEP_GPS);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--keep", "exif,location"), "--keep", "'exif,location'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--keep"), "needs a value", NULL);
+
+    /* --keep-metadata is --keep exif,xmp, and hashes as it always did ("metadata=1"). */
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--keep-metadata"), &o), 0);
+    uint64_t old = cli_output_hash(&o);
+    CHECK(old == fnv1a64("op=resize size=800x600 quality=85 format=auto rotate=1 metadata=1 "
+                         "fail-on=error suffix="));
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--keep", "xmp,exif"), &o), 0);
+    CHECK(cli_output_hash(&o) == old);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--keep", "exif,gps"), &o), 0);
+    CHECK(cli_output_hash(&o) != old);
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--keep", "none"), &o), 0);
+    CHECK(cli_output_hash(&o) == fnv1a64("op=resize size=800x600 quality=85 format=auto "
+                                         "rotate=1 metadata=0 fail-on=error suffix="));
+}
+
 /* Every form of --size reaches struct options; the wrong ones are refused in words. */
 static void test_size_modes(void)
 {
@@ -380,7 +430,7 @@ static void test_values(void)
     CHECK_EQ_INT(o.quiet, 1);
     CHECK_EQ_INT(o.json, 1);
     CHECK_EQ_INT(o.no_rotate, 1);
-    CHECK_EQ_INT(o.keep_metadata, 1);
+    CHECK_EQ_INT(o.keep_metadata, KEEP_EXIF | KEEP_XMP);
 
     /* greyscale is accepted as a spelling of grayscale. */
     CHECK_EQ_INT(parse(ARGV("greyscale", "in", "out"), &o), 0);
@@ -1035,6 +1085,7 @@ static void test_encode_options(void)
 
 int main(void)
 {
+    test_keep();
     test_parse_size();
     test_size_text();
     test_size_modes();
