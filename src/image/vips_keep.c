@@ -9,37 +9,39 @@
  *
  * "The very picture" is judged on the header, before a pixel is decoded,
  * and conservatively: the format kept, one page, 8-bit sRGB or grey (what
- * every output is), upright, and no metadata the output would not carry.
- * Nothing stripped may come back through the original's bytes: not the
- * EXIF (a GPS position) a user had removed, not a profile the pixels were
- * converted out of.  The size is compared once the output is written.
+ * every output is), upright, and no metadata the output would not carry
+ * (--keep).  Nothing stripped may come back through the original's bytes:
+ * not the EXIF or the GPS position a user had removed, not a profile the
+ * pixels were converted out of.  The size is compared once the output is
+ * written.
  */
 #include "vips_internal.h"
 
 #include <string.h>
 
 /*
- * The metadata an output does not carry: the profile always (pixels are
- * converted to sRGB), EXIF, XMP and IPTC unless --keep-metadata, and the
- * text no saver here writes back.  Names, or with a trailing '-', prefixes.
+ * A field the output would not carry, --keep's kinds aside (vips_save.c's
+ * keep_only drops the rest): the profile unless kept (with --keep icc the
+ * pixels stay in it: keeps_profile), EXIF unless kept, GPS unless named,
+ * the EXIF preview always (it shows the picture before the operation),
+ * XMP and IPTC unless kept, and the text no saver here writes back.
  */
-static const char *const always_dropped[] = {
-    VIPS_META_ICC_NAME, VIPS_META_PHOTOSHOP_NAME, VIPS_META_IMAGEDESCRIPTION, "png-comment-",
-    "gif-comment",
-};
-static const char *const dropped_when_stripped[] = {
-    VIPS_META_EXIF_NAME, VIPS_META_XMP_NAME, VIPS_META_IPTC_NAME, "exif-",
-};
-
-static int named(const char *name, const char *const *list, size_t n)
+static int dropped(const char *name, unsigned keep)
 {
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(list[i]);
-        int prefix = list[i][len - 1] == '-';
-        if (prefix ? !strncmp(name, list[i], len) : !strcmp(name, list[i]))
+    if (!strcmp(name, VIPS_META_ICC_NAME))
+        return !(keep & KEEP_ICC);
+    if (!strcmp(name, VIPS_META_EXIF_NAME) || !strncmp(name, "exif-ifd", 8)) {
+        if (!(keep & KEEP_EXIF) || !strncmp(name, "exif-ifd1-", 10))
             return 1;
+        return !(keep & KEEP_GPS) && !strncmp(name, "exif-ifd3-", 10);
     }
-    return 0;
+    if (!strcmp(name, VIPS_META_XMP_NAME))
+        return !(keep & KEEP_XMP);
+    if (!strcmp(name, VIPS_META_IPTC_NAME))
+        return !(keep & KEEP_IPTC);
+    return !strcmp(name, "jpeg-thumbnail-data") || !strcmp(name, VIPS_META_PHOTOSHOP_NAME) ||
+           !strcmp(name, VIPS_META_IMAGEDESCRIPTION) || !strncmp(name, "png-comment-", 12) ||
+           !strcmp(name, "gif-comment");
 }
 
 /* vips_image_map's callback: non-NULL (stop) at the first field the output would drop. */
@@ -49,12 +51,7 @@ static void *dropped_field(VipsImage *image, const char *name, GValue *value, vo
     (void)image;
     (void)value;
 
-    if (named(name, always_dropped, G_N_ELEMENTS(always_dropped)))
-        return (void *)name;
-    if (!s->keep_metadata &&
-        named(name, dropped_when_stripped, G_N_ELEMENTS(dropped_when_stripped)))
-        return (void *)name;
-    return NULL;
+    return dropped(name, s->keep_metadata) ? (void *)name : NULL;
 }
 
 int vips_original_may_stand_in(const struct image_settings *s, const struct image_input *in,
@@ -66,6 +63,7 @@ int vips_original_may_stand_in(const struct image_settings *s, const struct imag
         return 0;
     if (!format_keeps_kind(in->kind, fmt) || vips_image_get_n_pages(header) > 1)
         return 0;
+    /* 8-bit sRGB or grey already: or, with --keep icc, 8-bit RGB or grey in its own profile. */
     if (header->BandFmt != VIPS_FORMAT_UCHAR ||
         (type != VIPS_INTERPRETATION_sRGB && type != VIPS_INTERPRETATION_B_W))
         return 0;

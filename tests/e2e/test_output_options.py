@@ -15,6 +15,7 @@ import os
 import shutil
 
 from PIL import Image, ImageStat
+from PIL.TiffImagePlugin import IFDRational
 
 import helpers
 from helpers import (ImgbatchTestCase, corpus, decode_own, describe, max_abs_diff,
@@ -394,24 +395,42 @@ class KeepOriginalTest(ImgbatchTestCase):
         self.assertIs(r.records[0].get("kept_original"), True, r.records[0])
 
     def test_stripped_metadata_never_comes_back(self):
-        """A GPS position stripped stays stripped: the photo is re-encoded, larger.  With
-        --keep-metadata the EXIF is wanted, and the original may stand in."""
-        with Image.open(corpus("photos", "exif_jpg_tests_45-gps_ifd.jpg")) as im:
-            exif = im.info["exif"]
-        src = self.small_jpeg("gps.jpg", exif=exif)
+        """A GPS position stripped stays stripped: the photo is re-encoded, larger, by
+        default and with --keep-metadata (EXIF without GPS).  With --keep exif,gps all of
+        it is wanted, and the original may stand in; not where its EXIF holds a preview
+        picture, which no output keeps."""
+        gps = Image.Exif()
+        gps[0x010F] = "A camera"
+        gps[0x8825] = {1: "N", 2: (IFDRational(52, 1), IFDRational(22, 1), IFDRational(5, 1)),
+                       3: "E", 4: (IFDRational(4, 1), IFDRational(53, 1), IFDRational(1, 1))}
+        src = self.small_jpeg("gps.jpg", exif=gps.tobytes())
         self.assertIn(0xE1, jpeg_segments(src))
-        out = self.path("stripped.jpg")
-        r = run_json(["convert", src, out, "-q", "95", "--keep-original-if-smaller"])
-        self.assertExit(r.proc, 0)
-        self.assertNotIn("kept_original", r.records[0])
-        self.assertNotIn(0xE1, jpeg_segments(out))
-        self.assertGreater(os.path.getsize(out), os.path.getsize(src))
+        for name, keep in (("stripped", []), ("no-gps", ["--keep-metadata"]),
+                           ("no-gps-either", ["--keep", "exif,xmp,icc"])):
+            with self.subTest(keep=keep):
+                out = self.path(name + ".jpg")
+                r = run_json(["convert", src, out, "-q", "95", "--keep-original-if-smaller"]
+                             + keep)
+                self.assertExit(r.proc, 0)
+                self.assertNotIn("kept_original", r.records[0])
+                self.assertGreater(os.path.getsize(out), os.path.getsize(src))
+                with Image.open(out) as im:
+                    self.assertEqual(im.getexif().get_ifd(0x8825), {}, "GPS in the output")
+                if not keep:
+                    self.assertNotIn(0xE1, jpeg_segments(out))
         out = self.path("kept.jpg")
         r = run_json(["convert", src, out, "-q", "95", "--keep-original-if-smaller",
-                      "--keep-metadata"])
+                      "--keep", "exif,gps"])
         self.assertExit(r.proc, 0)
         self.assertIs(r.records[0].get("kept_original"), True, r.records[0])
         self.assertEqual(read(out), read(src))
+        # A camera's EXIF, its preview picture (IFD1) included: --keep all drops the preview.
+        with Image.open(corpus("photos", "exif_jpg_tests_45-gps_ifd.jpg")) as im:
+            camera = self.small_jpeg("camera.jpg", exif=im.info["exif"])
+        r = run_json(["convert", camera, self.path("camera-out.jpg"), "-q", "95",
+                      "--keep-original-if-smaller", "--keep", "all"])
+        self.assertExit(r.proc, 0)
+        self.assertNotIn("kept_original", r.records[0])
         # Stored turned (EXIF orientation 6): the output is turned, the original is not.
         r = run_json(["convert", corpus("photos", "orient_Landscape_6.jpg"),
                       self.path("turned.jpg"), "-q", "100", "--keep-original-if-smaller",
