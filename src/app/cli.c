@@ -311,9 +311,9 @@ static int parse_format(const char *s, enum out_format *f)
     static const struct {
         const char *name;
         enum out_format f;
-    } names[] = {{"auto", FMT_AUTO}, {"jpeg", FMT_JPEG}, {"jpg", FMT_JPEG}, {"png", FMT_PNG},
-                 {"webp", FMT_WEBP}, {"tiff", FMT_TIFF}, {"tif", FMT_TIFF}, {"avif", FMT_AVIF},
-                 {"jxl", FMT_JXL}};
+    } names[] = {{"auto", FMT_AUTO}, {"jpeg", FMT_JPEG}, {"jpg", FMT_JPEG},
+                 {"png", FMT_PNG},   {"webp", FMT_WEBP}, {"tiff", FMT_TIFF},
+                 {"tif", FMT_TIFF},  {"avif", FMT_AVIF}, {"jxl", FMT_JXL}};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!strcasecmp(s, names[i].name)) {
@@ -990,7 +990,8 @@ static const struct help_section {
          {FOR_ALL, "      --chroma C      JPEG and AVIF chroma: 420 (half resolution), 444 (full)\n"
                    "                      or auto (default: full from --quality 90 up)\n"},
          {FOR_ALL, "      --png-compression N  PNG's zlib level, 0 (none) to 9 (default 6)\n"},
-         {FOR_ALL, "      --palette       PNG of at most 256 colours, quantised by libimagequant\n"},
+         {FOR_ALL,
+          "      --palette       PNG of at most 256 colours, quantised by libimagequant\n"},
          {FOR_ALL, "      --keep-original-if-smaller  where the output is the input's own\n"
                    "                      picture (same format, size and pixels) but larger,\n"
                    "                      write the input's bytes instead\n"},

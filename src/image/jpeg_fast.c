@@ -274,8 +274,8 @@ static int eligible(const struct image_settings *s, const uint8_t *jpeg, size_t 
 static int original_may_stand_in(const struct image_settings *s, int plain, int uw, int uh,
                                  int out_w, int out_h)
 {
-    return s->encode.keep_original && plain && s->op != IMAGE_GRAYSCALE &&
-           s->op != IMAGE_SEPIA && out_w == uw && out_h == uh;
+    return s->encode.keep_original && plain && s->op != IMAGE_GRAYSCALE && s->op != IMAGE_SEPIA &&
+           out_w == uw && out_h == uh;
 }
 
 static int try_fast_path(const struct image_settings *s, const struct image_input *in,

@@ -164,7 +164,8 @@ int jpeg_read_markers(const uint8_t *p, size_t n, struct jpeg_markers *m)
         const uint8_t *body = p + at + 2;
         size_t body_len = seg_len - 2;
 
-        if ((code >= 0xE1 && code <= 0xEF && code != 0xEE && !is_icc_segment(code, body, body_len)) ||
+        if ((code >= 0xE1 && code <= 0xEF && code != 0xEE &&
+             !is_icc_segment(code, body, body_len)) ||
             code == 0xFE)
             m->metadata_segments++;
 

@@ -103,10 +103,10 @@ static int save_avif(VipsImage *img, VipsTarget *target, const struct image_sett
     const struct encode_options *e = &s->encode;
     VipsForeignSubsample chroma = e->lossless ? VIPS_FOREIGN_SUBSAMPLE_OFF : subsample_mode(e);
 
-    return vips_heifsave_target(img, target, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
-                                "Q", avif_quality(s->quality), "bitdepth", 8, "lossless",
-                                e->lossless, "effort", encode_effort(e, FMT_AVIF),
-                                "subsample_mode", chroma, "strip", strip, NULL);
+    return vips_heifsave_target(img, target, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "Q",
+                                avif_quality(s->quality), "bitdepth", 8, "lossless", e->lossless,
+                                "effort", encode_effort(e, FMT_AVIF), "subsample_mode", chroma,
+                                "strip", strip, NULL);
 }
 
 static int save_as(VipsImage *img, VipsTarget *target, enum out_format fmt,
@@ -130,8 +130,8 @@ static int save_as(VipsImage *img, VipsTarget *target, enum out_format fmt,
         return save_avif(img, target, s, strip);
     case FMT_JXL:
         /* libjxl's quality is JPEG's scale already ("roughly match libjpeg quality", cjxl -h). */
-        return vips_jxlsave_target(img, target, "Q", s->quality, "lossless", e->lossless,
-                                   "effort", encode_effort(e, FMT_JXL), "strip", strip, NULL);
+        return vips_jxlsave_target(img, target, "Q", s->quality, "lossless", e->lossless, "effort",
+                                   encode_effort(e, FMT_JXL), "strip", strip, NULL);
     case FMT_PNG:
     case FMT_AUTO:
         break;
