@@ -136,9 +136,18 @@ static int save_as(VipsImage *img, VipsTarget *target, enum out_format fmt,
     case FMT_AUTO:
         break;
     }
-    /* A palette is quantised at libimagequant's best (Q 100): --quality is for lossy formats. */
-    return vips_pngsave_target(img, target, "compression", e->png_compression, "interlace",
-                               e->progressive, "palette", e->palette, "strip", strip, NULL);
+    /*
+     * A palette is quantised at libimagequant's best (Q 100): --quality is for
+     * lossy formats.  Rows are filtered as libpng, Pillow and ImageMagick
+     * filter them: adaptively, except a palette's, which filters make larger.
+     * libvips 8.14 leaves them unfiltered, which makes a photo's PNG half as
+     * large again (docs/performance.md).
+     */
+    VipsForeignPngFilter filter =
+        e->palette ? VIPS_FOREIGN_PNG_FILTER_NONE : VIPS_FOREIGN_PNG_FILTER_ALL;
+    return vips_pngsave_target(img, target, "compression", e->png_compression, "filter", filter,
+                               "interlace", e->progressive, "palette", e->palette, "strip", strip,
+                               NULL);
 }
 
 /*
