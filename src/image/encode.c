@@ -80,9 +80,10 @@ const char *encode_option_formats(const char *option)
 /*
  * The batch defaults, measured on the corpus photos (docs/performance.md):
  * where the next step costs far more CPU than it saves bytes.  AVIF's 4
- * (libvips' and sharp's default) takes 5.5 times the CPU of 3 for about 7%
- * fewer bytes at the same SSIM; JPEG XL's 5 scores libjxl's default 7 in
- * SSIM and bytes at 55% of its CPU.  WebP's 4 is cwebp's and libvips' own.
+ * (libvips' and sharp's default) takes 5 to 5.5 times the CPU of 3 for
+ * about 8% fewer bytes at the same SSIM; JPEG XL's 5 scores libjxl's
+ * default 7 in SSIM, in 1% fewer bytes, at 55 to 70% of its CPU.  WebP's 4
+ * is cwebp's and libvips' own.
  */
 #define WEBP_EFFORT_DEFAULT 4
 #define AVIF_EFFORT_DEFAULT 3
@@ -103,7 +104,7 @@ int encode_effort(const struct encode_options *e, enum out_format f)
     case FMT_AVIF:
         return given ? clamp(e->effort, 0, 9) : AVIF_EFFORT_DEFAULT;
     case FMT_JXL:
-        /* libjxl's 1 and 2 are lossless-only shortcuts; libvips 8.14 takes 3..9. */
+        /* libvips 8.14 takes 3..9 (libjxl's 1 and 2 are its fastest lossless modes). */
         return given ? clamp(e->effort, 3, 9) : JXL_EFFORT_DEFAULT;
     default:
         return 0;
@@ -115,7 +116,7 @@ int encode_effort(const struct encode_options *e, enum out_format f)
  * output scored the same mean SSIM on seven corpus photos shrunk to fit
  * 1024x1024 (scripts/quality-match.py, docs/performance.md); between two
  * rows the line between them.  libvips' own default, 50, looks like JPEG
- * at about 50, where its documentation puts HEVC's 30 level with JPEG 75.
+ * at 55 to 60, where its documentation puts HEVC's 30 level with JPEG 75.
  */
 static const struct {
     int jpeg, avif;
