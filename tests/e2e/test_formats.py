@@ -18,6 +18,11 @@ from helpers import ImgbatchTestCase, corpus, open_loaded, run_json
 EIGHT_BIT_MODES = ("L", "LA", "RGB", "RGBA")
 
 
+def modes_for(im, modes):
+    """A GIF holds a palette of 8-bit sRGB colours whatever they are: P counts as each."""
+    return modes + ("P",) if im.format == "GIF" else modes
+
+
 def box_diff(a, b, block=10):
     """Mean absolute difference per channel after averaging block x block areas."""
     a, b = a.convert("RGB"), b.convert("RGB")
@@ -121,17 +126,17 @@ class FormatsDirTest(ImgbatchTestCase):
             with self.subTest(file=name):
                 self.assertEqual(rec["status"], "ok", rec)
                 im = open_loaded(rec["output"])
-                self.assertIn(im.mode, EIGHT_BIT_MODES, rec)
+                self.assertIn(im.mode, modes_for(im, EIGHT_BIT_MODES), rec)
                 self.assertEqual(im.size, (rec["width"], rec["height"]))
                 self.assertNotIn("icc_profile", im.info)
 
     def test_output_formats(self):
         want = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
-                ".tif": "TIFF", ".tiff": "TIFF"}
+                ".tif": "TIFF", ".tiff": "TIFF", ".gif": "GIF"}
         for name, rec in sorted(self.recs.items()):
             with self.subTest(file=name):
                 stem, ext = os.path.splitext(name)
-                if ext.lower() in (".gif", ".bmp"):
+                if ext.lower() == ".bmp":
                     self.assertEqual(os.path.basename(rec["output"]), stem + ".png")
                 else:
                     self.assertEqual(os.path.basename(rec["output"]), name)
@@ -200,8 +205,8 @@ class FormatsDirTest(ImgbatchTestCase):
 
 class FormatsAllOpsTest(ImgbatchTestCase):
     def test_every_op_on_every_format(self):
-        """grayscale gives one channel (WebP, which has none, R=G=B), sepia colour,
-        thumbnail exactly 150x150; all 8-bit, every file ok."""
+        """grayscale gives one channel (WebP, which has none, and GIF, a palette: R=G=B),
+        sepia colour, thumbnail exactly 150x150; all 8-bit, every file ok."""
         names = sorted(n for n in os.listdir(corpus("formats")) if not n.startswith("."))
         for op in ("grayscale", "sepia", "thumbnail"):
             with self.subTest(op=op):
@@ -215,13 +220,13 @@ class FormatsAllOpsTest(ImgbatchTestCase):
                     self.assertEqual(im.size, (rec["width"], rec["height"]), rec)
                     if op == "thumbnail":
                         self.assertEqual(im.size, (150, 150), rec)
-                        self.assertIn(im.mode, EIGHT_BIT_MODES, rec)
+                        self.assertIn(im.mode, modes_for(im, EIGHT_BIT_MODES), rec)
                     else:
                         self.assertEqual(im.size, (rec["input_width"], rec["input_height"]))
                     if op == "sepia":
-                        self.assertIn(im.mode, ("RGB", "RGBA"), rec)
-                    if op == "grayscale" and im.format == "WEBP":
-                        self.assertIn(im.mode, ("RGB", "RGBA"), rec)
+                        self.assertIn(im.mode, modes_for(im, ("RGB", "RGBA")), rec)
+                    if op == "grayscale" and im.format in ("WEBP", "GIF"):
+                        self.assertIn(im.mode, modes_for(im, ("RGB", "RGBA")), rec)
                         r_, g_, b_ = im.convert("RGB").split()
                         self.assertLessEqual(helpers.max_abs_diff(r_, g_), 3, rec)
                         self.assertLessEqual(helpers.max_abs_diff(g_, b_), 3, rec)
@@ -286,7 +291,7 @@ class AnimatedTest(ImgbatchTestCase):
                 r = run_json([op, inp, out, "-s", "20x20"] if op in ("resize", "thumbnail")
                              else [op, inp, out])
                 self.assertExit(r.proc, 0)
-                for name in ("anim.png", "anim.webp"):
+                for name in ("anim.gif", "anim.webp"):
                     got = open_loaded(os.path.join(out, name))
                     want = {"resize": (20, 15), "thumbnail": (20, 20)}.get(op, (40, 30))
                     self.assertEqual(got.size, want, name)
