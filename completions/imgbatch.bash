@@ -21,7 +21,7 @@ _imgbatch()
     fi
     case $prev in
     -f | --format)
-        mapfile -t COMPREPLY < <(compgen -W "auto jpeg png webp tiff" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "auto jpeg png webp tiff gif" -- "$cur")
         return
         ;;
     --fail-on)

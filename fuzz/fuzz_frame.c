@@ -89,7 +89,9 @@ static void check_result(const struct frame *f)
     CHECK(job_result_decode(out.data + FRAME_HEADER + 1, out.len - FRAME_HEADER - 1, &again) == 0);
     CHECK(again.id == res.id && again.ok == res.ok && again.in_width == res.in_width &&
           again.in_height == res.in_height && again.out_width == res.out_width &&
-          again.out_height == res.out_height && again.usec == res.usec);
+          again.out_height == res.out_height && again.usec == res.usec &&
+          again.in_frames == res.in_frames && again.out_frames == res.out_frames);
+    CHECK(res.out_frames <= res.in_frames);
     CHECK(!strcmp(again.error, res.ok ? "" : res.error));
     bytebuf_release(&out);
 }

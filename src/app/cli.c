@@ -51,7 +51,7 @@ const char *op_name(enum op op)
 
 const char *format_name(enum out_format f)
 {
-    static const char *names[] = {"auto", "jpeg", "png", "webp", "tiff"};
+    static const char *names[] = {"auto", "jpeg", "png", "webp", "tiff", "gif"};
     return names[f];
 }
 
@@ -312,7 +312,7 @@ static int parse_format(const char *s, enum out_format *f)
         const char *name;
         enum out_format f;
     } names[] = {{"auto", FMT_AUTO}, {"jpeg", FMT_JPEG}, {"jpg", FMT_JPEG}, {"png", FMT_PNG},
-                 {"webp", FMT_WEBP}, {"tiff", FMT_TIFF}, {"tif", FMT_TIFF}};
+                 {"webp", FMT_WEBP}, {"tiff", FMT_TIFF}, {"tif", FMT_TIFF}, {"gif", FMT_GIF}};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!strcasecmp(s, names[i].name)) {
@@ -613,7 +613,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         case 'f':
             if (parse_format(optarg, &o->format))
                 return fail(err, errlen,
-                            "--format wants auto, jpeg, png, webp or tiff, not '%s'", optarg);
+                            "--format wants auto, jpeg, png, webp, tiff or gif, not '%s'",
+                            optarg);
             break;
         case 'r':
             o->recursive = 1;
@@ -879,9 +880,9 @@ static const struct help_section {
                    "                      W, Wx, xH, WxH or WxH^, all one centre-cropped box)\n"},
          {FOR_ALL, "  -q, --quality N     JPEG/WebP quality 1..100 (default 85)\n"},
          {FOR_ALL,
-          "  -f, --format F      auto, jpeg, png, webp or tiff (default auto: JPEG, PNG,\n"
-          "                      WebP and TIFF keep their format; GIF and BMP become PNG,\n"
-          "                      HEIF becomes JPEG, AVIF and JPEG XL become WebP)\n"},
+          "  -f, --format F      auto, jpeg, png, webp, tiff or gif (default auto: JPEG,\n"
+          "                      PNG, WebP, TIFF and GIF keep their format; BMP becomes\n"
+          "                      PNG, HEIF JPEG, AVIF and JPEG XL WebP)\n"},
          {FOR_ALL,
           "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
          {FOR_ALL,

@@ -47,8 +47,8 @@ static int output_file(struct options *o, enum input_kind kind, char *err, size_
 
     if (!input_kind_written(kind))
         return fail(err, errlen,
-                    "OUTPUT %s: imgbatch writes JPEG, PNG, WebP and TIFF, not %s (name a .jpg, "
-                    ".png, .webp or .tif file, or a folder)",
+                    "OUTPUT %s: imgbatch writes JPEG, PNG, WebP, TIFF and GIF, not %s (name a "
+                    ".jpg, .png, .webp, .tif or .gif file, or a folder)",
                     o->output, input_kind_label(kind));
     if (option)
         return fail(err, errlen, "%s needs OUTPUT to be a folder, and %s names a file (a trailing "

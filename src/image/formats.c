@@ -278,6 +278,9 @@ enum out_format output_format_for(enum out_format requested, enum input_kind kin
         return FMT_WEBP;
     case IN_TIFF:
         return FMT_TIFF;
+    case IN_GIF:
+        /* Most GIFs are animations, and only GIF or WebP would keep one moving. */
+        return FMT_GIF;
     case IN_HEIF:
         /* A phone's photo: JPEG, as an iPhone itself hands it out when asked to be compatible. */
         return FMT_JPEG;
@@ -286,7 +289,7 @@ enum out_format output_format_for(enum out_format requested, enum input_kind kin
         /* The web's newer formats, often with transparency: WebP keeps it, lossy like them. */
         return FMT_WEBP;
     default:
-        return FMT_PNG; /* PNG, GIF and BMP */
+        return FMT_PNG; /* PNG and BMP */
     }
 }
 
@@ -299,6 +302,8 @@ const char *format_extension(enum out_format f)
         return ".webp";
     case FMT_TIFF:
         return ".tif";
+    case FMT_GIF:
+        return ".gif";
     default:
         return ".png";
     }
@@ -308,10 +313,12 @@ const char *format_extension(enum out_format f)
 int format_keeps_kind(enum input_kind kind, enum out_format f)
 {
     return (kind == IN_JPEG && f == FMT_JPEG) || (kind == IN_PNG && f == FMT_PNG) ||
-           (kind == IN_WEBP && f == FMT_WEBP) || (kind == IN_TIFF && f == FMT_TIFF);
+           (kind == IN_WEBP && f == FMT_WEBP) || (kind == IN_TIFF && f == FMT_TIFF) ||
+           (kind == IN_GIF && f == FMT_GIF);
 }
 
 int input_kind_written(enum input_kind kind)
 {
-    return kind == IN_JPEG || kind == IN_PNG || kind == IN_WEBP || kind == IN_TIFF;
+    return kind == IN_JPEG || kind == IN_PNG || kind == IN_WEBP || kind == IN_TIFF ||
+           kind == IN_GIF;
 }

@@ -308,7 +308,7 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(bash_complete("imgbatch bench --sh"), [])
         self.assertEqual(bash_complete("imgbatch bench --pr"), ["--procs"])
         self.assertEqual(bash_complete("imgbatch sepia in out --format "),
-                         ["auto", "jpeg", "png", "webp", "tiff"])
+                         ["auto", "jpeg", "png", "webp", "tiff", "gif"])
         self.assertEqual(bash_complete("imgbatch resize --fail-on t"), ["truncated"])
         self.assertEqual(bash_complete("imgbatch bench in --op g"), ["grayscale"])
         # INPUT and OUTPUT: the files and directories there.
