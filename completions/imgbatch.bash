@@ -23,7 +23,7 @@ _imgbatch()
     fi
     case $prev in
     -f | --format)
-        mapfile -t COMPREPLY < <(compgen -W "auto jpeg png webp tiff avif jxl" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "auto jpeg png webp tiff gif avif jxl" -- "$cur")
         return
         ;;
     --chroma)

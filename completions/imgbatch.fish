@@ -22,7 +22,7 @@ complete -c imgbatch -s h -l help -d 'show the help (of the command, after one)'
 complete -c imgbatch -s V -l version -d 'show the version and the libraries'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s j -l jobs -x -d 'worker processes'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s q -l quality -x -d "quality 1..100 on JPEG's scale"
-complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s f -l format -x -a 'auto jpeg png webp tiff avif jxl' -d 'output format'
+complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s f -l format -x -a 'auto jpeg png webp tiff gif avif jxl' -d 'output format'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -s r -l recursive -d 'descend into subdirectories'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l suffix -x -d 'insert S before the output extension'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l quiet -d 'nothing but failures'

@@ -91,7 +91,9 @@ static void check_result(const struct frame *f)
     CHECK(again.id == res.id && again.ok == res.ok && again.in_width == res.in_width &&
           again.in_height == res.in_height && again.out_width == res.out_width &&
           again.out_height == res.out_height && again.usec == res.usec &&
+          again.in_frames == res.in_frames && again.out_frames == res.out_frames &&
           again.kept_original == res.kept_original && again.input_fault == res.input_fault);
+    CHECK(res.out_frames <= res.in_frames);
     CHECK(!strcmp(again.error, res.ok ? "" : res.error));
     bytebuf_release(&out);
 }

@@ -32,7 +32,7 @@ enum input_kind {
     IN_JXL,
 };
 
-enum out_format { FMT_AUTO, FMT_JPEG, FMT_PNG, FMT_WEBP, FMT_TIFF, FMT_AVIF, FMT_JXL };
+enum out_format { FMT_AUTO, FMT_JPEG, FMT_PNG, FMT_WEBP, FMT_TIFF, FMT_GIF, FMT_AVIF, FMT_JXL };
 
 /* The extension of a path's last component, with its dot, or NULL ("photo", ".hidden"). */
 const char *file_extension(const char *name);
@@ -54,18 +54,18 @@ const char *input_extensions(void);
 /* The format written for an input of this kind when --format asked for requested. */
 enum out_format output_format_for(enum out_format requested, enum input_kind kind);
 
-/* "JPEG", "PNG", "WebP", "TIFF", "AVIF", "JPEG XL" for messages; "auto" for FMT_AUTO. */
+/* "JPEG", "PNG", "WebP", "TIFF", "GIF", "AVIF", "JPEG XL" for messages; "auto" for FMT_AUTO. */
 const char *format_label(enum out_format f);
 
-/* Extension (with dot) used for a format: .jpg .png .webp .tif .avif .jxl. */
+/* Extension (with dot) used for a format: .jpg .png .webp .tif .gif .avif .jxl. */
 const char *format_extension(enum out_format f);
 
 /* Whether an input of this kind is already in format f (it then keeps its own extension). */
 int format_keeps_kind(enum input_kind kind, enum out_format f);
 
 /*
- * Whether imgbatch writes files of this kind (JPEG, PNG, WebP, TIFF, AVIF,
- * JPEG XL; not HEIF), under any --format.
+ * Whether imgbatch writes files of this kind (JPEG, PNG, WebP, TIFF, GIF,
+ * AVIF, JPEG XL; not HEIF), under any --format.
  */
 int input_kind_written(enum input_kind kind);
 

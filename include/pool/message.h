@@ -4,7 +4,7 @@
  *   JOB    'J'  u32 id, u32 len + input path, u32 len + output path, u64 tag,
  *               u32 root
  *   RESULT 'R'  u32 id, u8 status, u32 in_w, in_h, out_w, out_h, u64 usec,
- *               u32 len + error text
+ *               u32 in_frames, out_frames, u32 len + error text
  *
  * status is 1 for ok, 0 for a failure, 2 for a failure that is the input's
  * own (input_fault), 3 for ok with the input's own bytes written
@@ -61,6 +61,14 @@ struct job_result {
      * it; job_result_fail leaves it as it is.
      */
     int input_fault;
+    /*
+     * An animation's frames: in the input (what its loader counts), and
+     * written (all of them, or 1 where the output format is still).  0 is
+     * "not said", as for a still image or a failure before the header:
+     * read it as 1.  After the fields above, so that positional
+     * initialisers of those stay as they were.
+     */
+    uint32_t in_frames, out_frames;
     /*
      * With ok: the output is the input's own bytes, which the encoded
      * output would have outgrown (--keep-original-if-smaller).

@@ -46,7 +46,9 @@ static void count_result(void *ctx, size_t job, const struct job_result *res,
 
     if (!failure) {
         t->ok++;
-        t->megapixels += (double)res->in_width * res->in_height / 1e6;
+        /* Every frame of an animation kept whole was decoded, as in a run's report. */
+        t->megapixels += (double)res->in_width * res->in_height *
+                         (res->out_frames ? res->out_frames : 1) / 1e6;
     } else if (!t->failed++) {
         snprintf(t->first_error, sizeof(t->first_error), "%s", failure);
     }

@@ -51,7 +51,7 @@ const char *op_name(enum op op)
 
 const char *format_name(enum out_format f)
 {
-    static const char *names[] = {"auto", "jpeg", "png", "webp", "tiff", "avif", "jxl"};
+    static const char *names[] = {"auto", "jpeg", "png", "webp", "tiff", "gif", "avif", "jxl"};
     return names[f];
 }
 
@@ -313,7 +313,8 @@ static int parse_format(const char *s, enum out_format *f)
         enum out_format f;
     } names[] = {{"auto", FMT_AUTO}, {"jpeg", FMT_JPEG}, {"jpg", FMT_JPEG},
                  {"png", FMT_PNG},   {"webp", FMT_WEBP}, {"tiff", FMT_TIFF},
-                 {"tif", FMT_TIFF},  {"avif", FMT_AVIF}, {"jxl", FMT_JXL}};
+                 {"tif", FMT_TIFF},  {"gif", FMT_GIF},   {"avif", FMT_AVIF},
+                 {"jxl", FMT_JXL}};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!strcasecmp(s, names[i].name)) {
@@ -653,7 +654,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         case 'f':
             if (parse_format(optarg, &o->format))
                 return fail(err, errlen,
-                            "--format wants auto, jpeg, png, webp, tiff, avif or jxl, not '%s'",
+                            "--format wants auto, jpeg, png, webp, tiff, gif, avif or jxl, not "
+                            "'%s'",
                             optarg);
             break;
         case 'r':
@@ -951,9 +953,9 @@ static const struct help_section {
          {FOR_ALL, "  -q, --quality N     quality 1..100 on JPEG's scale, for JPEG, WebP, AVIF and\n"
                    "                      JPEG XL (default 85)\n"},
          {FOR_ALL,
-          "  -f, --format F      auto, jpeg, png, webp, tiff, avif or jxl (default auto:\n"
-          "                      JPEG, PNG, WebP, TIFF, AVIF and JPEG XL keep their format;\n"
-          "                      GIF and BMP become PNG, HEIF becomes JPEG)\n"},
+          "  -f, --format F      auto, jpeg, png, webp, tiff, gif, avif or jxl (default\n"
+          "                      auto: JPEG, PNG, WebP, TIFF, GIF, AVIF and JPEG XL keep\n"
+          "                      their format; BMP becomes PNG, HEIF JPEG)\n"},
          {FOR_ALL,
           "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
          {FOR_ALL,

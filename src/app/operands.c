@@ -47,8 +47,9 @@ static int output_file(struct options *o, enum input_kind kind, char *err, size_
 
     if (!input_kind_written(kind))
         return fail(err, errlen,
-                    "OUTPUT %s: imgbatch writes JPEG, PNG, WebP, TIFF, AVIF and JPEG XL, not %s "
-                    "(name a .jpg, .png, .webp, .tif, .avif or .jxl file, or a folder)",
+                    "OUTPUT %s: imgbatch writes JPEG, PNG, WebP, TIFF, GIF, AVIF and JPEG XL, "
+                    "not %s (name a .jpg, .png, .webp, .tif, .gif, .avif or .jxl file, or a "
+                    "folder)",
                     o->output, input_kind_label(kind));
     if (option)
         return fail(err, errlen, "%s needs OUTPUT to be a folder, and %s names a file (a trailing "

@@ -52,13 +52,48 @@ int report_reader_gone(const struct report *r)
     return r->reader_gone;
 }
 
+/* An animation's frames as the result gives them; 0 (not said) is a still image's 1. */
+static unsigned frames_in(const struct job_result *res)
+{
+    return res->in_frames ? res->in_frames : 1;
+}
+
+static unsigned frames_out(const struct job_result *res)
+{
+    return res->out_frames ? res->out_frames : 1;
+}
+
+/*
+ * An animated input's frames, read and written: in JSON
+ * ,"input_frames":N,"frames":M (and "animation":"first frame only" where
+ * the output format is still); in text ", N frames" or ", first of N
+ * frames".  Nothing for a still input, whose records stay as they were.
+ */
+static void put_frames(struct report *r, const struct job_result *res)
+{
+    unsigned in = frames_in(res), out = frames_out(res);
+
+    if (in <= 1)
+        return;
+    if (r->json) {
+        fprintf(r->out, ",\"input_frames\":%u,\"frames\":%u", in, out);
+        if (out < in)
+            fputs(",\"animation\":\"first frame only\"", r->out);
+    } else if (out < in) {
+        fprintf(r->out, ", first of %u frames", in);
+    } else {
+        fprintf(r->out, ", %u frames", out);
+    }
+}
+
 void report_ok(struct report *r, const char *input, const char *output,
                const struct job_result *res, int worker)
 {
     double ms = (double)res->usec / 1000.0;
 
     r->ok++;
-    r->input_megapixels += (double)res->in_width * res->in_height / 1e6;
+    /* What was decoded: every frame of an animation kept whole. */
+    r->input_megapixels += (double)res->in_width * res->in_height * frames_out(res) / 1e6;
     if (r->quiet || r->reader_gone)
         return;
     begin_line(r);
@@ -66,16 +101,20 @@ void report_ok(struct report *r, const char *input, const char *output,
         json_begin_file(r->out, input, output);
         fprintf(r->out,
                 ",\"status\":\"ok\",\"input_width\":%u,\"input_height\":%u,"
-                "\"width\":%u,\"height\":%u,\"ms\":",
+                "\"width\":%u,\"height\":%u",
                 res->in_width, res->in_height, res->out_width, res->out_height);
+        put_frames(r, res);
+        fputs(",\"ms\":", r->out);
         json_put_number(r->out, ms, 1);
         if (res->kept_original)
             fputs(",\"kept_original\":true", r->out);
         fprintf(r->out, ",\"worker\":%d}\n", worker);
     } else {
         text_put_file(r->out, "\u2713", input, output);
-        fprintf(r->out, " (%ux%u -> %ux%u, %.1f ms%s)\n", res->in_width, res->in_height,
-                res->out_width, res->out_height, ms,
+        fprintf(r->out, " (%ux%u -> %ux%u", res->in_width, res->in_height, res->out_width,
+                res->out_height);
+        put_frames(r, res);
+        fprintf(r->out, ", %.1f ms%s)\n", ms,
                 res->kept_original ? ", original kept: re-encoded it was larger" : "");
     }
     end_line(r); /* a line per file as it happens, also into a pipe */

@@ -278,6 +278,9 @@ enum out_format output_format_for(enum out_format requested, enum input_kind kin
         return FMT_WEBP;
     case IN_TIFF:
         return FMT_TIFF;
+    case IN_GIF:
+        /* Most GIFs are animations, and only GIF or WebP would keep one moving. */
+        return FMT_GIF;
     case IN_HEIF:
         /* A phone's photo: JPEG, as an iPhone itself hands it out when asked to be compatible. */
         return FMT_JPEG;
@@ -286,7 +289,7 @@ enum out_format output_format_for(enum out_format requested, enum input_kind kin
     case IN_JXL:
         return FMT_JXL;
     default:
-        return FMT_PNG; /* PNG, GIF and BMP */
+        return FMT_PNG; /* PNG and BMP */
     }
 }
 
@@ -301,6 +304,8 @@ const char *format_label(enum out_format f)
         return "WebP";
     case FMT_TIFF:
         return "TIFF";
+    case FMT_GIF:
+        return "GIF";
     case FMT_AVIF:
         return "AVIF";
     case FMT_JXL:
@@ -320,6 +325,8 @@ const char *format_extension(enum out_format f)
         return ".webp";
     case FMT_TIFF:
         return ".tif";
+    case FMT_GIF:
+        return ".gif";
     case FMT_AVIF:
         return ".avif";
     case FMT_JXL:
@@ -334,12 +341,13 @@ int format_keeps_kind(enum input_kind kind, enum out_format f)
 {
     return (kind == IN_JPEG && f == FMT_JPEG) || (kind == IN_PNG && f == FMT_PNG) ||
            (kind == IN_WEBP && f == FMT_WEBP) || (kind == IN_TIFF && f == FMT_TIFF) ||
-           (kind == IN_AVIF && f == FMT_AVIF) || (kind == IN_JXL && f == FMT_JXL);
+           (kind == IN_GIF && f == FMT_GIF) || (kind == IN_AVIF && f == FMT_AVIF) ||
+           (kind == IN_JXL && f == FMT_JXL);
 }
 
 int input_kind_written(enum input_kind kind)
 {
     /* Not HEIF: its HEVC is patent-encumbered, and AVIF is the same container with AV1. */
     return kind == IN_JPEG || kind == IN_PNG || kind == IN_WEBP || kind == IN_TIFF ||
-           kind == IN_AVIF || kind == IN_JXL;
+           kind == IN_GIF || kind == IN_AVIF || kind == IN_JXL;
 }

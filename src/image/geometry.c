@@ -132,3 +132,8 @@ int over_pixel_limit(double max_megapixels, int w, int h)
 {
     return max_megapixels > 0 && (double)w * h / 1e6 > max_megapixels;
 }
+
+int over_pixel_limit_frames(double max_megapixels, int w, int h, int frames)
+{
+    return max_megapixels > 0 && (double)w * h * frames / 1e6 > max_megapixels;
+}

@@ -39,4 +39,7 @@ void target_size(const struct size_request *r, int w, int h, int *tw, int *th);
 /* Whether a w x h image is above max_megapixels (0: no limit). */
 int over_pixel_limit(double max_megapixels, int w, int h);
 
+/* The same for an animation of that many w x h frames, all decoded. */
+int over_pixel_limit_frames(double max_megapixels, int w, int h, int frames);
+
 #endif

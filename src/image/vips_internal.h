@@ -24,9 +24,13 @@ struct vips_input {
     const struct image_input *in;
     VipsFailOn fail_on;      /* for every load of this input */
     char fail_on_option[32]; /* the same as a loader option string */
+    int pages;               /* GIF and WebP frames loaded: 1, or -1 for all */
 };
 
 void vips_input_init(struct vips_input *vin, const struct image_input *in, enum fail_on fail_on);
+
+/* Makes every later load and thumbnail of this input take all its frames (an animation). */
+void vips_input_all_frames(struct vips_input *vin);
 
 /* Header and lazy pixels, by the sniffed format's loader; damage surfaces on use. */
 VipsImage *vips_input_load(const struct vips_input *vin, VipsAccess access);
@@ -55,6 +59,36 @@ int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey, int keep_profile);
 
 /* Whether in's embedded profile stays, with its numbers (--keep icc on an RGB or grey image). */
 int keeps_profile(const struct image_settings *s, VipsImage *in);
+
+/* ---- vips_animation.c */
+
+/* What becomes of an input's frames. */
+struct anim_plan {
+    int frames; /* in the file: 1 for a still image, and for the kinds that do not animate */
+    int kept;   /* written: all of them where the output format animates, else 1 */
+};
+
+/* The plan for an input whose header (loaded as one frame) is header, written as fmt. */
+void anim_plan_for(struct anim_plan *p, VipsImage *header, enum input_kind kind,
+                   enum out_format fmt);
+
+/* One frame's height in im, which stacks frames of them. */
+int anim_frame_height(VipsImage *im, int frames);
+
+/* Each frame turned upright by im's orientation (vips_autorot), stacked again. */
+int anim_autorot(VipsImage *in, int frames, VipsImage **out);
+
+/* The same area of each frame, stacked again. */
+int anim_crop(VipsImage *in, int frames, int left, int top, int width, int height,
+              VipsImage **out);
+
+/*
+ * The image to save: with page-height set where p keeps several frames
+ * (and none otherwise), checked against what the GIF saver can write, and
+ * the frame counts in res.  0, or -1 with res failed.
+ */
+int anim_finish(VipsImage *in, const struct anim_plan *p, enum out_format fmt, VipsImage **out,
+                struct job_result *res);
 
 /* ---- vips_save.c */
 

@@ -48,6 +48,18 @@ void vips_input_init(struct vips_input *vin, const struct image_input *in, enum 
     vin->fail_on = vips_fail_on(fail_on);
     snprintf(vin->fail_on_option, sizeof(vin->fail_on_option), "fail_on=%s",
              fail_on_name(fail_on));
+    vin->pages = 1;
+}
+
+void vips_input_all_frames(struct vips_input *vin)
+{
+    /* vips_thumbnail_buffer hands its loader nothing but the option string. */
+    size_t len = strlen(vin->fail_on_option);
+
+    if (vin->pages < 0)
+        return;
+    vin->pages = -1;
+    snprintf(vin->fail_on_option + len, sizeof(vin->fail_on_option) - len, ",n=-1");
 }
 
 /* Whether libvips is started in this process: 0 not yet, 1 started, -1 it failed. */
@@ -151,11 +163,11 @@ VipsImage *vips_input_load(const struct vips_input *vin, VipsAccess access)
         break;
     case IN_GIF:
         r = vips_gifload_buffer(in->data, in->length, &out, "access", access, "fail_on",
-                                vin->fail_on, NULL);
+                                vin->fail_on, "n", vin->pages, NULL);
         break;
     case IN_WEBP:
         r = vips_webpload_buffer(in->data, in->length, &out, "access", access, "fail_on",
-                                 vin->fail_on, NULL);
+                                 vin->fail_on, "n", vin->pages, NULL);
         break;
     case IN_TIFF:
         r = vips_tiffload_buffer(in->data, in->length, &out, "access", access, "fail_on",

@@ -126,6 +126,8 @@ static int save_as(VipsImage *img, VipsTarget *target, enum out_format fmt,
         return vips_tiffsave_target(img, target, "compression",
                                     VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE, "predictor",
                                     VIPS_FOREIGN_TIFF_PREDICTOR_HORIZONTAL, "strip", strip, NULL);
+    case FMT_GIF:
+        return vips_gifsave_target(img, target, "strip", strip, NULL);
     case FMT_AVIF:
         return save_avif(img, target, s, strip);
     case FMT_JXL:

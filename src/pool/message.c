@@ -136,6 +136,8 @@ void job_result_encode(struct bytebuf *out, const struct job_result *res)
     put_u32(&body, res->out_width);
     put_u32(&body, res->out_height);
     put_u64(&body, res->usec);
+    put_u32(&body, res->in_frames);
+    put_u32(&body, res->out_frames);
     put_str(&body, res->ok ? "" : res->error);
     frame_encode(out, MSG_RESULT, body.data, body.len);
     bytebuf_release(&body);
@@ -164,6 +166,8 @@ int job_result_decode(const uint8_t *body, size_t len, struct job_result *res)
     res->out_width = get_u32(&r);
     res->out_height = get_u32(&r);
     res->usec = get_u64(&r);
+    res->in_frames = get_u32(&r);
+    res->out_frames = get_u32(&r);
     const uint8_t *err = get_bytes(&r, &n);
     if (r.bad || r.left || n >= RESULT_ERROR_MAX || memchr(err, '\0', n))
         return -1;
@@ -171,6 +175,8 @@ int job_result_decode(const uint8_t *body, size_t len, struct job_result *res)
     res->error[n] = '\0';
     if (!res->ok && n == 0)
         return -1; /* a failure always says why */
+    if (res->out_frames > res->in_frames)
+        return -1; /* no worker writes frames its input did not have */
     return 0;
 }
 

@@ -31,7 +31,8 @@ RUN_TIMEOUT = 120
 NAME = r'(?:"(?:[^"\\]|\\.)*"|[^"].*?)'
 OK_RE = re.compile(
     r"^\u2713 (?P<input>" + NAME + r") -> (?P<output>" + NAME + r") "
-    r"\((?P<iw>\d+)x(?P<ih>\d+) -> (?P<w>\d+)x(?P<h>\d+), (?P<ms>[0-9.]+) ms"
+    r"\((?P<iw>\d+)x(?P<ih>\d+) -> (?P<w>\d+)x(?P<h>\d+), "
+    r"(?:(?P<frames>\d+ frames|first of \d+ frames), )?(?P<ms>[0-9.]+) ms"
     r"(?P<kept>, original kept: [^)]*)?\)$"
 )
 FAIL_RE = re.compile(r"^\u2717 (?P<input>" + NAME + r"): (?P<error>.*)$")

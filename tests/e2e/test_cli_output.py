@@ -374,22 +374,22 @@ class OverwriteTest(ImgbatchTestCase):
 
 
 class ClashTest(ImgbatchTestCase):
-    def test_png_and_gif_clash(self):
+    def test_png_and_bmp_clash(self):
         inp = self.mkdir("in")
         make_png(inp, b"a.png", size=(300, 200))
-        Image.new("RGB", (300, 200)).save(os.path.join(inp, "a.gif"))
+        Image.new("RGB", (300, 200)).save(os.path.join(inp, "a.bmp"))
         make_png(inp, b"b.png")
         Image.new("RGB", (64, 64)).save(os.path.join(inp, "c.jpg"))
         out = self.path("out")
         r = run_json(["resize", inp, out, "-s", "50x50"])
         self.assertExit(r.proc, 1)
         recs = r.by_name()
-        for name in ("a.png", "a.gif"):
+        for name in ("a.png", "a.bmp"):
             self.assertEqual(recs[name]["status"], "failed", recs[name])
             self.assertIn("clash", recs[name]["error"])
         # reported before any work: they are the first lines
         self.assertEqual(sorted(os.path.basename(x["input"]) for x in r.records[:2]),
-                         ["a.gif", "a.png"])
+                         ["a.bmp", "a.png"])
         self.assertEqual(recs["b.png"]["status"], "ok")
         self.assertEqual(recs["c.jpg"]["status"], "ok")
         self.assertEqual(helpers.all_files(out), ["b.png", "c.jpg"])
@@ -430,11 +430,11 @@ class RecursiveTest(ImgbatchTestCase):
         r = run_json(["resize", self.inp, out, "-r", "-s", "20x20"])
         self.assertExit(r.proc, 0)
         self.assertEqual(helpers.all_files(out),
-                         ["sub/b.jpg", "sub/deeper/c.png", "top.png"])
+                         ["sub/b.jpg", "sub/deeper/c.gif", "top.png"])
         recs = {os.path.relpath(x["input"], self.inp): x for x in r.records}
         self.assertEqual(sorted(recs), ["sub/b.jpg", "sub/deeper/c.gif", "top.png"])
         self.assertEqual(recs["sub/deeper/c.gif"]["output"],
-                         os.path.join(out, "sub", "deeper", "c.png"))
+                         os.path.join(out, "sub", "deeper", "c.gif"))
         self.assertNoTempFiles(out, r.proc)
 
     def test_symlink_loop_does_not_hang(self):
@@ -458,7 +458,7 @@ class RecursiveTest(ImgbatchTestCase):
             self.assertExit(r.proc, 0)
             self.assertEqual(r.summary["ok"], 3)
         self.assertEqual(helpers.all_files(out),
-                         ["sub/b.jpg", "sub/deeper/c.png", "top.png"])
+                         ["sub/b.jpg", "sub/deeper/c.gif", "top.png"])
 
 
 class SingleFileTest(ImgbatchTestCase):

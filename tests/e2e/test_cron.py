@@ -515,11 +515,11 @@ class PruneTest(CronTestCase):
         self.assertTrue(os.path.exists(out("p1.png")))
 
     def test_output_name_taken_by_a_new_input(self):
-        """a.gif made a.png; a.gif goes and an a.png input comes: the output is the new
+        """a.bmp made a.png; a.bmp goes and an a.png input comes: the output is the new
         file's, made again, not removed."""
-        Image.new("RGB", (20, 20), (0, 0, 255)).save(self.path("in", "a.gif"))
+        Image.new("RGB", (20, 20), (0, 0, 255)).save(self.path("in", "a.bmp"))
         self.cron()
-        os.unlink(self.path("in", "a.gif"))
+        os.unlink(self.path("in", "a.bmp"))
         png(self.path("in", "a.png"), (20, 20), (255, 0, 0))
         pruned, p = self.prune()
         self.assertEqual(pruned, {}, describe(p))

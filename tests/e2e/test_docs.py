@@ -310,7 +310,7 @@ class CompletionTest(unittest.TestCase):
         # bench measures the encoders too: it takes their options.
         self.assertEqual(bash_complete("imgbatch bench --prog"), ["--progressive"])
         self.assertEqual(bash_complete("imgbatch sepia in out --format "),
-                         ["auto", "jpeg", "png", "webp", "tiff", "avif", "jxl"])
+                         ["auto", "jpeg", "png", "webp", "tiff", "gif", "avif", "jxl"])
         self.assertEqual(bash_complete("imgbatch resize --chroma "), ["420", "444", "auto"])
         self.assertEqual(bash_complete("imgbatch resize --keep-o"),
                          ["--keep-original-if-smaller"])

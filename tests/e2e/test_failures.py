@@ -272,7 +272,7 @@ class UsageErrorTest(ImgbatchTestCase):
             ["thumbnail", self.inp, self.out, "-s", "x"],
             ["resize", self.inp, self.out, "-j", "0"],
             ["resize", self.inp, self.out, "-j", "two"],
-            ["resize", self.inp, self.out, "-f", "gif"],
+            ["resize", self.inp, self.out, "-f", "bmp"],
             ["resize", self.inp, self.out, "--timeout", "-1"],
             ["resize", self.inp, self.out, "--max-pixels", "lots"],
             ["sepia", self.inp, self.out, "--size", "10x10"],

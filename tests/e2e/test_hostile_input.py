@@ -322,11 +322,11 @@ class DataTest(ImgbatchTestCase):
         self.assertEqual(r.by_name()["top.png"]["status"], "ok")
 
     def test_directory_at_an_output_name_fails_before_any_decode(self):
-        """a.gif -> a.png with a directory a.png/ in OUTPUT: failed before a worker opens
+        """a.bmp -> a.png with a directory a.png/ in OUTPUT: failed before a worker opens
         the input (the fault library marks every decode of a slow-decoder file)."""
         inp = self.mkdir("in")
         marks = self.mkdir("marks")
-        Image.new("RGB", (40, 30)).save(os.path.join(inp, "a-slow-decoder.gif"))
+        Image.new("RGB", (40, 30)).save(os.path.join(inp, "a-slow-decoder.bmp"))
         out = self.mkdir("out")
         os.makedirs(os.path.join(out, "a-slow-decoder.png"))
         for _ in range(2):
@@ -335,7 +335,7 @@ class DataTest(ImgbatchTestCase):
                                env=fault_env(IMGBATCH_FAULT_MARKS=marks))
             r = helpers.JsonRun(helpers.Finished(p.returncode, p.stdout, p.stderr))
             self.assertExit(r.proc, 1)
-            rec = r.by_name()["a-slow-decoder.gif"]
+            rec = r.by_name()["a-slow-decoder.bmp"]
             self.assertEqual(rec["error"], "output %s is a directory: not replaced"
                              % os.path.join(out, "a-slow-decoder.png"))
             self.assertEqual(os.listdir(marks), [], "the input was decoded")

@@ -474,7 +474,7 @@ class FormatTest(OpTestCase):
         src.save(self.path("in", "h.PNG"), format="PNG")
         self.process("resize", "--size", "32x32", expect_ok=8)
         want = {"a.jpeg": "JPEG", "b.JPG": "JPEG", "c.webp": "WEBP", "d.tiff": "TIFF",
-                "e.tif": "TIFF", "f.png": "PNG", "g.png": "PNG", "h.PNG": "PNG"}
+                "e.tif": "TIFF", "f.gif": "GIF", "g.png": "PNG", "h.PNG": "PNG"}
         self.assertEqual(helpers.all_files(self.out), sorted(want))
         for name, fmt in want.items():
             im = self.output(name)

@@ -1003,11 +1003,11 @@ class DryRunTest(ReportTestCase):
 
     def test_clash_refused(self):
         png(self.path("in", "c.png"))
-        Image.new("RGB", (10, 10)).save(self.path("in", "c.gif"))
+        Image.new("RGB", (10, 10)).save(self.path("in", "c.bmp"))
         r = run_json(["resize", self.inp, self.out, "-n"], timeout=60)
         self.assertExit(r.proc, 1)
         recs = r.by_name()
-        for n in ("c.png", "c.gif"):
+        for n in ("c.png", "c.bmp"):
             self.assertEqual(recs[n]["status"], "refused", recs[n])
             self.assertIn("clash", recs[n]["error"])
         self.assertEqual(r.summary["refused"], 4)

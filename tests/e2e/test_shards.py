@@ -9,7 +9,7 @@ processes only its own files.
   the path's bytes (UTF-8 names included); it does not depend on -j or on how INPUT is
   spelled.
 - --files-from splits the listed (tidied) names as a scan splits the tree.
-- Two inputs with one output (a.png, a.gif) fail even when they fall into different
+- Two inputs with one output (a.png, a.gif with -f png) fail even when they fall into different
   shards, as they do in one run.
 - An output that would overwrite an input fails even when that input belongs to another
   shard (a link in OUTPUT leading into INPUT), as it does in one run.
@@ -321,23 +321,23 @@ class SplitTest(ShardTestCase):
 
 
     def test_clash_across_shards(self):
-        """a.png and a.gif both map to a.png: the unsharded run fails both. Split so that
-        they fall into different shards, each shard must still fail its own one (the
-        summaries add up), and not write a.png twice into a shared OUTPUT, each shard
-        reporting it ok."""
+        """With -f png, a.png and a.gif both map to a.png: the unsharded run fails both.
+        Split so that they fall into different shards, each shard must still fail its own
+        one (the summaries add up), and not write a.png twice into a shared OUTPUT, each
+        shard reporting it ok."""
         inp = self.mkdir("clash")
         Image.new("RGB", (30, 20), (200, 0, 0)).save(os.path.join(inp, "clash0.png"))
         Image.new("RGB", (30, 20), (0, 0, 200)).save(os.path.join(inp, "clash0.gif"))
         Image.new("RGB", (30, 20), (0, 200, 0)).save(os.path.join(inp, "fine.png"))
         self.assertNotEqual(shard_of("clash0.png", 2), shard_of("clash0.gif", 2))
-        ref = run_json(["resize", inp, self.path("ref"), "-j", "1"])
+        ref = run_json(["resize", inp, self.path("ref"), "-j", "1", "-f", "png"])
         self.assertExit(ref.proc, 1)
         self.assertEqual(sorted(os.path.basename(r["input"]) for r in ref.by_status("failed")),
                          ["clash0.gif", "clash0.png"])
         out = self.path("shared")
         failed = []
         for k in (1, 2):
-            r = run_json(["resize", inp, out, "-j", "1", "--shard", "%d/2" % k])
+            r = run_json(["resize", inp, out, "-j", "1", "-f", "png", "--shard", "%d/2" % k])
             failed += [os.path.basename(rec["input"]) for rec in r.by_status("failed")]
             for rec in r.by_status("failed"):
                 self.assertIn("clash", rec["error"])
@@ -653,8 +653,8 @@ class LockTest(ShardTestCase):
 
 
 class CrossShardOverwriteTest(ImgbatchTestCase):
-    """An output must not overwrite an input of another shard. in/x/a.gif writes x/a.png,
-    and OUTPUT's x is a link to ../in/y, so out/x/a.png would be in/y/a.png, an input of
+    """An output must not overwrite an input of another shard. in/x/a.gif writes x/a.png
+    (-f png), and OUTPUT's x is a link to ../in/y, so out/x/a.png would be in/y/a.png, an input of
     another shard: the shard of x/a.gif must refuse it as one unsharded run does, though
     that input is none of its own files.  No link below OUTPUT is ever followed, so the
     refusal names the link, whatever the shard."""
@@ -697,7 +697,7 @@ class CrossShardOverwriteTest(ImgbatchTestCase):
         records = []
         for k in range(1, self.N + 1):
             with self.subTest(shard="%d/%d" % (k, self.N)):
-                r = run_json(["resize", self.inp, out, "-r", "-j", "1",
+                r = run_json(["resize", self.inp, out, "-r", "-j", "1", "-f", "png",
                               "--shard", "%d/%d" % (k, self.N)])
                 records += r.records
                 self.assertEqual(self.md5(victim), digest, "an input was overwritten\n"
@@ -710,7 +710,7 @@ class CrossShardOverwriteTest(ImgbatchTestCase):
         sharded = self.check(records, victim, digest, r.proc)
 
         ref_out = self.make_output("ref")
-        ref = run_json(["resize", self.inp, ref_out, "-r", "-j", "1"])
+        ref = run_json(["resize", self.inp, ref_out, "-r", "-j", "1", "-f", "png"])
         self.assertExit(ref.proc, 1)
         self.assertEqual(self.check(ref.records, victim, digest, ref.proc), sharded)
         self.assertEqual(visible_files(out), {"y/a.png"})

@@ -373,6 +373,7 @@ static void test_defaults(void)
     CHECK_EQ_STR(op_name(OP_THUMBNAIL), "thumbnail");
     CHECK_EQ_STR(format_name(FMT_AUTO), "auto");
     CHECK_EQ_STR(format_name(FMT_TIFF), "tiff");
+    CHECK_EQ_STR(format_name(FMT_GIF), "gif");
 }
 
 static void test_values(void)
@@ -414,7 +415,8 @@ static void test_values(void)
         enum out_format f;
     } formats[] = {{"auto", FMT_AUTO}, {"jpeg", FMT_JPEG}, {"jpg", FMT_JPEG},
                    {"png", FMT_PNG},   {"webp", FMT_WEBP}, {"tiff", FMT_TIFF},
-                   {"tif", FMT_TIFF},  {"PNG", FMT_PNG}};
+                   {"tif", FMT_TIFF},  {"PNG", FMT_PNG},   {"gif", FMT_GIF},
+                   {"GIF", FMT_GIF}};
     for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
         char *argv[] = {"imgbatch", "resize", "in", "out", "-f", (char *)formats[i].name, NULL};
         CHECK_EQ_INT(parse(argv, &o), 0);
@@ -553,7 +555,7 @@ static void test_errors(void)
     EXPECT_ERROR(ARGV("resize", "in", "out", "--quality", "0"), "--quality", "'0'");
     EXPECT_ERROR(ARGV("resize", "in", "out", "--quality", "101"), "--quality", "'101'");
     EXPECT_ERROR(ARGV("resize", "in", "out", "-q", ""), "--quality", NULL);
-    EXPECT_ERROR(ARGV("resize", "in", "out", "--format", "gif"), "--format", "'gif'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--format", "bmp"), "--format", "'bmp'");
     EXPECT_ERROR(ARGV("resize", "in", "out", "--size", "0x5"), "--size", "'0x5'");
     EXPECT_ERROR(ARGV("thumbnail", "in", "out", "-s", "big"), "--size", "'big'");
 

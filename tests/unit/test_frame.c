@@ -733,6 +733,21 @@ static void test_result_round_trip(void)
     CHECK_EQ_INT(out.out_height, 150);
     CHECK(out.usec == 5000000000ull + 17);
     CHECK_EQ_STR(out.error, "");
+    CHECK_EQ_INT(out.in_frames, 0); /* a still image says nothing of frames */
+    CHECK_EQ_INT(out.out_frames, 0);
+
+    /* An animation: its frames, all written or only the first. */
+    in.in_frames = 1000;
+    in.out_frames = 1000;
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+    CHECK_EQ_INT(out.in_frames, 1000);
+    CHECK_EQ_INT(out.out_frames, 1000);
+    CHECK_EQ_INT(out.out_width, 200);
+    CHECK(out.usec == 5000000000ull + 17);
+    in.out_frames = 1;
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+    CHECK_EQ_INT(out.in_frames, 1000);
+    CHECK_EQ_INT(out.out_frames, 1);
 
     memset(&in, 0, sizeof(in));
     in.id = 9;
@@ -845,6 +860,18 @@ static void test_result_decode_rejects(void)
     CHECK_EQ_INT(job_result_decode(body, len, &out), -1);
     body[4] = 1;
 
+    /* More frames written than read is no result a worker sends. */
+    memset(&in, 0, sizeof(in));
+    in.ok = 1;
+    in.in_frames = 3;
+    in.out_frames = 4;
+    CHECK_EQ_INT(result_round_trip(&in, &out), -1);
+    in.in_frames = 0;
+    in.out_frames = 1;
+    CHECK_EQ_INT(result_round_trip(&in, &out), -1);
+    in.in_frames = 4;
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+
     /* Every prefix is refused, and so are trailing bytes. */
     int accepted = 0;
     for (size_t cut = 0; cut < len; cut++)
@@ -857,31 +884,31 @@ static void test_result_decode_rejects(void)
 
     /* By hand: an error text too long, holding a NUL, or longer than the body. */
     struct bytebuf r = {0};
-    uint8_t zero8[33] = {0};
-    /* id (4) + ok (1) + 4 dims (16) + usec (8) = 29 bytes of zeros, with ok = 0 */
+    uint8_t zero8[37] = {0};
+    /* id (4) + ok (1) + 4 dims (16) + usec (8) + 2 frame counts (8) = 37 bytes of zeros, ok = 0 */
     char errtext[RESULT_ERROR_MAX];
     memset(errtext, 'x', sizeof(errtext));
 
-    bytebuf_append(&r, zero8, 29);
+    bytebuf_append(&r, zero8, 37);
     append_u32(&r, RESULT_ERROR_MAX);
     bytebuf_append(&r, errtext, RESULT_ERROR_MAX);
     CHECK_EQ_INT(job_result_decode(r.data, r.len, &out), -1);
 
     r.len = 0;
-    bytebuf_append(&r, zero8, 29);
+    bytebuf_append(&r, zero8, 37);
     append_u32(&r, 3);
     bytebuf_append(&r, "a\0b", 3);
     CHECK_EQ_INT(job_result_decode(r.data, r.len, &out), -1);
 
     r.len = 0;
-    bytebuf_append(&r, zero8, 29);
+    bytebuf_append(&r, zero8, 37);
     append_u32(&r, 10);
     bytebuf_append(&r, "short", 5);
     CHECK_EQ_INT(job_result_decode(r.data, r.len, &out), -1);
 
     /* The same by hand with a sound error text is accepted: the rejections above are real. */
     r.len = 0;
-    bytebuf_append(&r, zero8, 29);
+    bytebuf_append(&r, zero8, 37);
     append_u32(&r, 5);
     bytebuf_append(&r, "sound", 5);
     CHECK_EQ_INT(job_result_decode(r.data, r.len, &out), 0);

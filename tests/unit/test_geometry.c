@@ -206,6 +206,15 @@ static void test_pixel_limit(void)
     CHECK(over_pixel_limit(200, INT32_MAX, INT32_MAX)); /* no int overflow */
     CHECK(!over_pixel_limit(0.5, 1000, 500));
     CHECK(over_pixel_limit(0.5, 1000, 501));
+    /* An animation counts every frame: a 1000-frame GIF of small frames is a large image. */
+    CHECK(!over_pixel_limit_frames(200, 1000, 1000, 200));
+    CHECK(over_pixel_limit_frames(200, 1000, 1000, 201));
+    CHECK(over_pixel_limit_frames(200, 500, 400, 1001));
+    CHECK(!over_pixel_limit_frames(200, 500, 400, 1000));
+    CHECK(over_pixel_limit_frames(200, INT32_MAX, INT32_MAX, INT32_MAX)); /* no overflow */
+    CHECK(!over_pixel_limit_frames(0, INT32_MAX, INT32_MAX, INT32_MAX));
+    CHECK_EQ_INT(over_pixel_limit_frames(200, 20000, 10001, 1),
+                 over_pixel_limit(200, 20000, 10001));
 }
 
 int main(void)

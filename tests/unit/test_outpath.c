@@ -112,7 +112,7 @@ static void test_output_format(void)
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_WEBP), FMT_WEBP);
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_TIFF), FMT_TIFF);
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_PNG), FMT_PNG);
-    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_GIF), FMT_PNG);
+    CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_GIF), FMT_GIF); /* an animation stays one */
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_BMP), FMT_PNG);
     /* A phone's HEIC becomes JPEG (no HEIF is written); AVIF and JPEG XL keep their format. */
     CHECK_EQ_INT(output_format_for(FMT_AUTO, IN_HEIF), FMT_JPEG);
@@ -128,7 +128,8 @@ static void test_output_format(void)
     CHECK(input_kind_written(IN_JPEG) && input_kind_written(IN_PNG));
     CHECK(input_kind_written(IN_WEBP) && input_kind_written(IN_TIFF));
     CHECK(input_kind_written(IN_AVIF) && input_kind_written(IN_JXL));
-    CHECK(!input_kind_written(IN_GIF) && !input_kind_written(IN_BMP));
+    CHECK(input_kind_written(IN_GIF) && !input_kind_written(IN_BMP));
+    CHECK(format_keeps_kind(IN_GIF, FMT_GIF) && !format_keeps_kind(IN_GIF, FMT_PNG));
     CHECK(!input_kind_written(IN_HEIF) && !input_kind_written(IN_NONE));
     CHECK_EQ_INT(output_format_for(FMT_JPEG, IN_PNG), FMT_JPEG);
     CHECK_EQ_INT(output_format_for(FMT_WEBP, IN_JPEG), FMT_WEBP);
@@ -137,10 +138,12 @@ static void test_output_format(void)
     CHECK_EQ_STR(format_extension(FMT_PNG), ".png");
     CHECK_EQ_STR(format_extension(FMT_WEBP), ".webp");
     CHECK_EQ_STR(format_extension(FMT_TIFF), ".tif");
+    CHECK_EQ_STR(format_extension(FMT_GIF), ".gif");
     CHECK_EQ_STR(format_extension(FMT_AVIF), ".avif");
     CHECK_EQ_STR(format_extension(FMT_JXL), ".jxl");
     CHECK_EQ_STR(format_label(FMT_JXL), "JPEG XL");
     CHECK_EQ_STR(format_label(FMT_WEBP), "WebP");
+    CHECK_EQ_STR(format_label(FMT_GIF), "GIF");
 }
 
 static void expect_relpath(const char *rel, enum out_format f, const char *suffix,
@@ -181,10 +184,12 @@ static void test_output_relpath(void)
     EXPECT_RELPATH("a.heic", FMT_JXL, "", "a.jxl");
     EXPECT_RELPATH("a.jxl", FMT_AVIF, "", "a.avif");
 
-    /* GIF and BMP become PNG. */
-    EXPECT_RELPATH("a.gif", FMT_AUTO, "", "a.png");
+    /* BMP becomes PNG; a GIF stays GIF, its own extension kept. */
     EXPECT_RELPATH("a.bmp", FMT_AUTO, "", "a.png");
-    EXPECT_RELPATH("A.GIF", FMT_AUTO, "", "A.png");
+    EXPECT_RELPATH("A.BMP", FMT_AUTO, "", "A.png");
+    EXPECT_RELPATH("a.gif", FMT_AUTO, "", "a.gif");
+    EXPECT_RELPATH("A.GIF", FMT_AUTO, "", "A.GIF");
+    EXPECT_RELPATH("a.gif", FMT_PNG, "", "a.png");
 
     /* A requested format gets its usual extension. */
     EXPECT_RELPATH("a.png", FMT_JPEG, "", "a.jpg");
@@ -192,20 +197,21 @@ static void test_output_relpath(void)
     EXPECT_RELPATH("a.jpg", FMT_WEBP, "", "a.webp");
     EXPECT_RELPATH("a.jpeg", FMT_PNG, "", "a.png");
     EXPECT_RELPATH("a.gif", FMT_JPEG, "", "a.jpg");
+    EXPECT_RELPATH("a.webp", FMT_GIF, "", "a.gif");
 
     /* The suffix goes before the extension. */
     EXPECT_RELPATH("a.jpg", FMT_AUTO, "_processed", "a_processed.jpg");
-    EXPECT_RELPATH("a.gif", FMT_AUTO, "_small", "a_small.png");
+    EXPECT_RELPATH("a.bmp", FMT_AUTO, "_small", "a_small.png");
     EXPECT_RELPATH("a.b.png", FMT_JPEG, "-x", "a.b-x.jpg");
 
     /* Directories are mirrored, and a dot in a directory name is not an extension. */
-    EXPECT_RELPATH("sub/dir/a.gif", FMT_AUTO, "", "sub/dir/a.png");
+    EXPECT_RELPATH("sub/dir/a.bmp", FMT_AUTO, "", "sub/dir/a.png");
     EXPECT_RELPATH("v1.2/a.jpg", FMT_PNG, "", "v1.2/a.png");
     EXPECT_RELPATH("v1.2/a.jpg", FMT_AUTO, "_t", "v1.2/a_t.jpg");
 
     /* Any byte but NUL stays in the name. */
     EXPECT_RELPATH("my photo.jpg", FMT_AUTO, "", "my photo.jpg");
-    EXPECT_RELPATH("line\nbreak.gif", FMT_AUTO, "", "line\nbreak.png");
+    EXPECT_RELPATH("line\nbreak.bmp", FMT_AUTO, "", "line\nbreak.png");
     EXPECT_RELPATH("caf\xc3\xa9 \"q\".png", FMT_JPEG, "", "caf\xc3\xa9 \"q\".jpg");
     EXPECT_RELPATH("bad\xff.bmp", FMT_AUTO, "", "bad\xff.png");
 }
@@ -267,7 +273,8 @@ static void test_is_output_name(void)
     CHECK(is_output_name("sub/a_small.JPEG", FMT_AUTO, "_small"));
     CHECK(is_output_name("a_small.png", FMT_AUTO, "_small"));
     CHECK(is_output_name("a_small.webp", FMT_AUTO, "_small"));
-    CHECK(!is_output_name("a_small.gif", FMT_AUTO, "_small")); /* a GIF becomes a PNG */
+    CHECK(is_output_name("a_small.gif", FMT_AUTO, "_small")); /* a GIF stays a GIF */
+    CHECK(!is_output_name("a_small.bmp", FMT_AUTO, "_small")); /* a BMP becomes a PNG */
     CHECK(!is_output_name("a_small.heic", FMT_AUTO, "_small")); /* a HEIF becomes a JPEG */
     CHECK(is_output_name("a_small.avif", FMT_AUTO, "_small"));
     CHECK(is_output_name("a_small.jxl", FMT_AUTO, "_small"));

@@ -174,7 +174,7 @@ static void test_flat(void)
     CHECK(r.skipped_count == 1 && strstr(r.skipped[0].input, "notes.txt") != NULL);
     CHECK(output_is(find(&r, "in/a.jpg"), "out/a.jpg"));
     CHECK(output_is(find(&r, "in/B.PNG"), "out/B.PNG"));
-    CHECK(output_is(find(&r, "in/c.gif"), "out/c.png"));
+    CHECK(output_is(find(&r, "in/c.gif"), "out/c.gif"));
     CHECK(find(&r, "in/.hidden.jpg") == NULL);
     CHECK(find(&r, "in/sub/d.jpg") == NULL);
     CHECK(find(&r, "in/notes.txt") == NULL);
@@ -240,7 +240,7 @@ static void test_clash(void)
     make_dir("clash");
     make_dir("clash_out");
     make_file("clash/a.png", 1);
-    make_file("clash/a.gif", 2);
+    make_file("clash/a.bmp", 2); /* a BMP becomes a PNG */
     make_file("clash/b.jpg", 3);
     char *in = pathf("clash"), *out = pathf("clash_out");
     options_for(&o, in, out, NULL);
@@ -248,24 +248,29 @@ static void test_clash(void)
     CHECK_EQ_INT(r.count, 3);
     scan_check_outputs(&r, o.output);
     const struct scan_entry *png = find(&r, "clash/a.png");
-    const struct scan_entry *gif = find(&r, "clash/a.gif");
+    const struct scan_entry *bmp = find(&r, "clash/a.bmp");
     const struct scan_entry *jpg = find(&r, "clash/b.jpg");
     CHECK(png && png->error && strstr(png->error, "clash"));
-    CHECK(gif && gif->error && strstr(gif->error, "clash"));
+    CHECK(bmp && bmp->error && strstr(bmp->error, "clash"));
     /* Each names the other file, so the user knows what to rename. */
-    CHECK(png && png->error && strstr(png->error, "a.gif"));
-    CHECK(gif && gif->error && strstr(gif->error, "a.png"));
+    CHECK(png && png->error && strstr(png->error, "a.bmp"));
+    CHECK(bmp && bmp->error && strstr(bmp->error, "a.png"));
     CHECK(jpg && jpg->error == NULL);
     scan_release(&r);
 
-    /* Three inputs on one output: all three fail. */
-    make_file("clash/a.bmp", 4);
+    /* Three inputs on one output: all three fail.  A GIF stays a GIF unless -f png. */
+    make_file("clash/a.gif", 4);
     options_for(&o, in, out, NULL);
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     scan_check_outputs(&r, o.output);
+    CHECK_EQ_INT(errors_in(&r), 2);
+    scan_release(&r);
+    options_for(&o, in, out, "-f", "png", NULL);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
+    scan_check_outputs(&r, o.output);
     CHECK_EQ_INT(errors_in(&r), 3);
-    const struct scan_entry *bmp = find(&r, "clash/a.bmp");
-    CHECK(bmp && bmp->error && strstr(bmp->error, "clash"));
+    const struct scan_entry *gif = find(&r, "clash/a.gif");
+    CHECK(gif && gif->error && strstr(gif->error, "clash"));
     scan_release(&r);
 
     /* With -f jpeg everything maps to .jpg: b.jpg is no clash, the a.* are. */
@@ -403,7 +408,7 @@ static void test_largest_first(void)
     CHECK(r.count == 6 && r.entries[0].size == 5000 && r.entries[5].size == 0);
     /* Sorting moves whole entries: each output still belongs to its input. */
     CHECK(output_is(&r.entries[0], "sizes_out/huge.png"));
-    CHECK(output_is(&r.entries[1], "sizes_out/mid.png"));
+    CHECK(output_is(&r.entries[1], "sizes_out/mid.gif"));
     scan_release(&r);
     free(in);
     free(out);
@@ -625,7 +630,7 @@ static void test_input_errors(void)
     char *gif = pathf("in/c.gif");
     options_for(&o, gif, out, "--suffix", "-1", NULL);
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
-    CHECK(r.count == 1 && output_is(&r.entries[0], "out/c-1.png"));
+    CHECK(r.count == 1 && output_is(&r.entries[0], "out/c-1.gif"));
     scan_release(&r);
     free(gif);
 
@@ -683,7 +688,7 @@ static void test_odd_names(void)
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
     CHECK(output_is(find(&r, "odd/line\nbreak.jpg"), "odd_out/line\nbreak.jpg"));
-    CHECK(output_is(find(&r, "odd/sp ace.GIF"), "odd_out/sp ace.png"));
+    CHECK(output_is(find(&r, "odd/sp ace.GIF"), "odd_out/sp ace.GIF"));
     CHECK(output_is(find(&r, "odd/bad\xff.png"), "odd_out/bad\xff.png"));
     scan_release(&r);
     free(in);
