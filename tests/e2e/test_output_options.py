@@ -183,6 +183,19 @@ class AvifJxlTest(DecodingTestCase):
                 alpha = ImageStat.Stat(got.getchannel("A")).mean[0]
                 self.assertLess(abs(alpha - ImageStat.Stat(src.getchannel("A")).mean[0]), 3)
 
+    def test_animation_gives_its_first_frame(self):
+        """AVIF and JPEG XL are still formats here (libvips 8.14 writes no sequence): an
+        animated GIF or WebP gives its first frame, and the record says so."""
+        for src, fmt in (("animated-loop-3.gif", "avif"), ("animated-loop-3.webp", "jxl")):
+            with self.subTest(src=src, format=fmt):
+                out = self.path("anim." + fmt)
+                r = run_json(["convert", corpus("formats", src), out])
+                self.assertExit(r.proc, 0)
+                rec = r.records[0]
+                self.assertEqual((rec["input_frames"], rec["frames"]), (10, 1), rec)
+                self.assertEqual(rec["animation"], "first frame only", rec)
+                self.assertEqual(decode_own(out, self.decoded()).size, (370, 285))
+
     def test_output_file_named_avif_or_jxl(self):
         """One INPUT to an OUTPUT file named .avif or .jxl: that file, in that format; an
         option the format has no use for is refused before any work."""
