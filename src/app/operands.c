@@ -70,7 +70,11 @@ static int output_file(struct options *o, enum input_kind kind, char *err, size_
     o->output_dir = dir;
     o->output_name = xstrdup(slash ? slash + 1 : o->output);
     o->format = named;
-    return cli_check_encode_options(o, err, errlen);
+    if (cli_check_encode_options(o, err, errlen) < 0) {
+        operands_release(o); /* main exits at once, but without a leak to report */
+        return -1;
+    }
+    return 0;
 }
 
 int operands_resolve(struct options *o, char *err, size_t errlen)
