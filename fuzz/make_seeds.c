@@ -38,12 +38,14 @@ static void frame_seed(const char *dir, const char *name, uint8_t chunking, stru
 
 static void frame_seeds(const char *dir)
 {
-    struct job_result ok = {7, 1, 3264, 2448, 200, 150, 30400, "", 0, 0, 0};
+    struct job_result ok = {7, 1, 3264, 2448, 200, 150, 30400, "", 0, 0, 0, 0};
     /* The input's own fault: status 2 on the wire. */
-    struct job_result bad = {8, 0, 0, 0, 0, 0, 1200, "", 1, 0, 0};
+    struct job_result bad = {8, 0, 0, 0, 0, 0, 1200, "", 1, 0, 0, 0};
     /* An animation of 10 frames, kept whole, and one written as its first frame. */
-    struct job_result anim = {9, 1, 370, 285, 100, 77, 52000, "", 0, 10, 10};
-    struct job_result first = {10, 1, 370, 285, 200, 154, 9100, "", 0, 10, 1};
+    struct job_result anim = {9, 1, 370, 285, 100, 77, 52000, "", 0, 10, 10, 0};
+    struct job_result first = {10, 1, 370, 285, 200, 154, 9100, "", 0, 10, 1, 0};
+    /* The input's own bytes written (--keep-original-if-smaller): status 3 on the wire. */
+    struct job_result kept = {11, 1, 800, 653, 800, 653, 13100, "", 0, 0, 0, 1};
     struct bytebuf b = {0};
     static const uint8_t oversized[] = {0x00, 0x10, 0x00, 0x01, MSG_JOB};
     static const uint8_t cut[] = {0x00, 0x00, 0x00, 0x40, MSG_RESULT, 0, 0};
@@ -60,6 +62,10 @@ static void frame_seeds(const char *dir)
     job_result_encode(&b, &anim);
     job_result_encode(&b, &first);
     frame_seed(dir, "animations", 5, &b);
+
+    job_result_encode(&b, &kept);
+    job_result_encode(&b, &ok);
+    frame_seed(dir, "kept", 2, &b);
 
     /* A conversation cut short: job, result, then half a frame. */
     job_request_encode(&b, 2, "a/b\n\x1b.png", "a/b\n\x1b.png", 2, 1);
@@ -93,6 +99,9 @@ static void cli_seeds(const char *dir)
              "grayscale|--timeout|2.5|--max-pixels|0|--max-memory|64|--fail-on|"
              "warning|--quiet|--no-rotate|--keep-metadata|--|-in|out");
     cli_seed(dir, "size", "x150");
+    cli_seed(dir, "encoders",
+             "convert|in|out.avif|--effort|2|--lossless|--chroma|4:4:4|--keep-original-if-smaller");
+    cli_seed(dir, "png", "resize|in|out|-f|png|--palette|--progressive|--png-compression=9");
 }
 
 /*
