@@ -302,8 +302,11 @@ class IncrementalTestCase(ImgbatchTestCase):
         return r
 
     def start(self, args):
+        # Unbuffered: read_lines reads stdout line by line, then finish's communicate()
+        # reads the pipe itself, past any buffer.  A buffered reader could have taken
+        # lines beyond the ones counted, and they would be lost.
         p = subprocess.Popen([helpers.BIN] + list(args), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
+                             stderr=subprocess.PIPE, bufsize=0)
         self.procs.append(p)
         return p
 
