@@ -90,7 +90,14 @@ static void check_options(const struct options *o, const struct options *plain,
     if (op == OP_GRAYSCALE || op == OP_SEPIA)
         CHECK(!r->width && !r->height && r->mode == SIZE_FIT);
     CHECK(o->quality >= 1 && o->quality <= 100);
-    CHECK((unsigned)o->format <= FMT_TIFF);
+    CHECK((unsigned)o->format <= FMT_JXL);
+    /* The encoder options: in range, and none that the one format of every output lacks. */
+    const struct encode_options *e = &o->encode;
+    CHECK(e->effort == EFFORT_DEFAULT || (e->effort >= 0 && e->effort <= EFFORT_MAX));
+    CHECK(e->png_compression >= 0 && e->png_compression <= 9);
+    CHECK((unsigned)e->chroma <= CHROMA_444);
+    CHECK((e->lossless | e->progressive | e->palette | e->keep_original) <= 1);
+    CHECK(o->format == FMT_AUTO || !encode_option_unused(e, o->format));
     CHECK(o->suffix && !strchr(o->suffix, '/'));
     CHECK(o->timeout_s == 0 || (o->timeout_s >= 0.001 && o->timeout_s <= 2000000));
     CHECK(o->max_megapixels >= 0 && o->max_megapixels <= 1e9); /* false for NaN too */
@@ -127,13 +134,15 @@ static char *describe(int rc, const struct options *o, const char *err)
         return xasprintf("error: %s", err);
     return xasprintf("op %d/%d in %s out %s j %d size %dx%d/%d/%d/%lld q %d f %d r %d quiet %d json %d "
                      "norot %d meta %d suffix %s timeout %a mp %a mem %lld fail_on %d repeat %d "
-                     "help %d version %d",
+                     "help %d version %d encode %d/%d/%d/%d/%d/%d/%d",
                      o->op, o->bench_op, o->input ? o->input : "-", o->output ? o->output : "-",
                      o->jobs, o->size.width, o->size.height, o->size.mode, o->size.percent,
                      o->size.area, o->quality, o->format, o->recursive, o->quiet,
                      o->json, o->no_rotate, o->keep_metadata, o->suffix ? o->suffix : "-",
                      o->timeout_s, o->max_megapixels, o->max_memory_mb, o->fail_on, o->repeat,
-                     o->help, o->version);
+                     o->help, o->version, o->encode.effort, o->encode.lossless,
+                     o->encode.progressive, (int)o->encode.chroma, o->encode.png_compression,
+                     o->encode.palette, o->encode.keep_original);
 }
 
 /* One parse into an error buffer of exactly errlen bytes; returns describe()'s text. */
