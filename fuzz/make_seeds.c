@@ -38,12 +38,12 @@ static void frame_seed(const char *dir, const char *name, uint8_t chunking, stru
 
 static void frame_seeds(const char *dir)
 {
-    struct job_result ok = {7, 1, 3264, 2448, 200, 150, 30400, "", 0, 0, 0};
+    struct job_result ok = {7, 1, 3264, 2448, 200, 150, 30400, "", 0, 0, 0, 0};
     /* The input's own fault: status 2 on the wire. */
-    struct job_result bad = {8, 0, 0, 0, 0, 0, 1200, "", 1, 0, 0};
+    struct job_result bad = {8, 0, 0, 0, 0, 0, 1200, "", 1, 0, 0, 0};
     /* An animation of 10 frames, kept whole, and one written as its first frame. */
-    struct job_result anim = {9, 1, 370, 285, 100, 77, 52000, "", 0, 10, 10};
-    struct job_result first = {10, 1, 370, 285, 200, 154, 9100, "", 0, 10, 1};
+    struct job_result anim = {9, 1, 370, 285, 100, 77, 52000, "", 0, 10, 10, 0};
+    struct job_result first = {10, 1, 370, 285, 200, 154, 9100, "", 0, 10, 1, 0};
     struct bytebuf b = {0};
     static const uint8_t oversized[] = {0x00, 0x10, 0x00, 0x01, MSG_JOB};
     static const uint8_t cut[] = {0x00, 0x00, 0x00, 0x40, MSG_RESULT, 0, 0};
