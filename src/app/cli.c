@@ -5,6 +5,7 @@
  * anywhere after it, as getopt_long permutes them.
  */
 #include "cli.h"
+#include "base/diag.h"
 #include "base/xalloc.h"
 #include "shard.h"
 #include "suggest.h"
@@ -12,7 +13,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,19 +63,6 @@ static int parse_fail_on(const char *s, enum fail_on *f)
             return 0;
         }
     }
-    return -1;
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
     return -1;
 }
 
@@ -344,8 +331,8 @@ int cli_check_encode_options(const struct options *o, char *err, size_t errlen)
     const char *unused = o->format == FMT_AUTO ? NULL : encode_option_unused(&o->encode, o->format);
 
     if (unused)
-        return fail(err, errlen, "%s does not apply to %s output (it is for %s)", unused,
-                    format_label(o->format), encode_option_formats(unused));
+        return diag_into(err, errlen, "%s does not apply to %s output (it is for %s)", unused,
+                         format_label(o->format), encode_option_formats(unused));
     return 0;
 }
 
@@ -509,8 +496,8 @@ static int unknown_option(const char *typed, char *err, size_t errlen)
     const char *meant = cli_suggest_option(typed);
 
     if (meant)
-        return fail(err, errlen, "unknown option '%s'; did you mean '--%s'?", typed, meant);
-    return fail(err, errlen, "unknown option '%s'", typed);
+        return diag_into(err, errlen, "unknown option '%s'; did you mean '--%s'?", typed, meant);
+    return diag_into(err, errlen, "unknown option '%s'", typed);
 }
 
 static void set_defaults(struct options *o)
@@ -565,18 +552,19 @@ static int check_output_pixels(const struct options *o, const char *typed, char 
     if (o->max_megapixels <= 0)
         return 0;
     if (op == OP_THUMBNAIL && megapixels > o->max_megapixels)
-        return fail(err, errlen,
-                    "--size %dx%d makes %.0f-megapixel thumbnails, above --max-pixels %g (give "
-                    "a smaller --size, or a larger --max-pixels)",
-                    r->width, r->height, megapixels, o->max_megapixels);
+        return diag_into(
+            err, errlen,
+            "--size %dx%d makes %.0f-megapixel thumbnails, above --max-pixels %g (give "
+            "a smaller --size, or a larger --max-pixels)",
+            r->width, r->height, megapixels, o->max_megapixels);
     /* What every file becomes: refused before any work.  The other modes depend on the file. */
     if (r->mode == SIZE_AREA)
         megapixels = (double)r->area / 1e6;
     if ((r->mode == SIZE_EXACT || r->mode == SIZE_AREA) && megapixels > o->max_megapixels)
-        return fail(err, errlen,
-                    "--size %s makes %.0f-megapixel images, above --max-pixels %g (give a "
-                    "smaller --size, or a larger --max-pixels)",
-                    typed, megapixels, o->max_megapixels);
+        return diag_into(err, errlen,
+                         "--size %s makes %.0f-megapixel images, above --max-pixels %g (give a "
+                         "smaller --size, or a larger --max-pixels)",
+                         typed, megapixels, o->max_megapixels);
     return 0;
 }
 
@@ -592,10 +580,10 @@ static int thumbnail_size(struct options *o, const char *typed, char *err, size_
     if (op != OP_THUMBNAIL || !typed || o->size.mode == SIZE_FIT)
         return 0;
     if (o->size.mode != SIZE_COVER)
-        return fail(err, errlen,
-                    "--size '%s' does not apply to thumbnail, which fills its box exactly "
-                    "(give W, Wx, xH, WxH or WxH^)",
-                    typed);
+        return diag_into(err, errlen,
+                         "--size '%s' does not apply to thumbnail, which fills its box exactly "
+                         "(give W, Wx, xH, WxH or WxH^)",
+                         typed);
     o->size.mode = SIZE_FIT;
     return 0;
 }
@@ -610,7 +598,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 
     set_defaults(o);
     if (argc < 2)
-        return fail(err, errlen, "no command given (try 'imgbatch --help')");
+        return diag_into(err, errlen, "no command given (try 'imgbatch --help')");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         o->help = 1;
         return 0;
@@ -622,8 +610,9 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     if (lookup_op(argv[1], &o->op)) {
         const char *meant = cli_suggest_command(argv[1]);
         if (meant)
-            return fail(err, errlen, "unknown command '%s'; did you mean '%s'?", argv[1], meant);
-        return fail(err, errlen, "unknown command '%s' (try 'imgbatch --help')", argv[1]);
+            return diag_into(err, errlen, "unknown command '%s'; did you mean '%s'?", argv[1],
+                             meant);
+        return diag_into(err, errlen, "unknown command '%s' (try 'imgbatch --help')", argv[1]);
     }
 
     /* Parse argv[1..]: getopt starts at index 1 of what it is given. */
@@ -635,35 +624,37 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         switch (c) {
         case 'j':
             if (parse_int(optarg, 1, JOBS_MAX, &o->jobs))
-                return fail(err, errlen, "--jobs wants a number from 1 to %d, not '%s'", JOBS_MAX,
-                            optarg);
+                return diag_into(err, errlen, "--jobs wants a number from 1 to %d, not '%s'",
+                                 JOBS_MAX, optarg);
             break;
         case 's':
             if (parse_size(optarg, &o->size))
-                return fail(err, errlen,
-                            "--size '%s': not a size (W, Wx, xH, WxH, WxH>, WxH<, WxH^, WxH!, N%%, "
-                            "N@; sides from 1 to %d)",
-                            optarg, SIZE_MAX_SIDE);
+                return diag_into(
+                    err, errlen,
+                    "--size '%s': not a size (W, Wx, xH, WxH, WxH>, WxH<, WxH^, WxH!, N%%, "
+                    "N@; sides from 1 to %d)",
+                    optarg, SIZE_MAX_SIDE);
             size_given = optarg;
             break;
         case 'q':
             if (parse_int(optarg, 1, 100, &o->quality))
-                return fail(err, errlen, "--quality wants a number from 1 to 100, not '%s'",
-                            optarg);
+                return diag_into(err, errlen, "--quality wants a number from 1 to 100, not '%s'",
+                                 optarg);
             break;
         case 'f':
             if (parse_format(optarg, &o->format))
-                return fail(err, errlen,
-                            "--format wants auto, jpeg, png, webp, tiff, gif, avif or jxl, not "
-                            "'%s'",
-                            optarg);
+                return diag_into(
+                    err, errlen,
+                    "--format wants auto, jpeg, png, webp, tiff, gif, avif or jxl, not "
+                    "'%s'",
+                    optarg);
             break;
         case 'r':
             o->recursive = 1;
             break;
         case OPT_SUFFIX:
             if (strchr(optarg, '/'))
-                return fail(err, errlen, "--suffix may not contain '/'");
+                return diag_into(err, errlen, "--suffix may not contain '/'");
             o->suffix = optarg;
             break;
         case OPT_QUIET:
@@ -680,10 +671,10 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             break;
         case OPT_KEEP:
             if (parse_keep(optarg, &o->keep_metadata))
-                return fail(err, errlen,
-                            "--keep wants a list of exif, gps, xmp, icc and iptc (or all, or "
-                            "none), not '%s'",
-                            optarg);
+                return diag_into(err, errlen,
+                                 "--keep wants a list of exif, gps, xmp, icc and iptc (or all, or "
+                                 "none), not '%s'",
+                                 optarg);
             break;
         case OPT_TIMEOUT:
             /* Milliseconds in an int: from 1 ms to about 24 days; 0 for none. */
@@ -691,15 +682,15 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
                 o->timeout_s = 0;
             else if (parse_positive(optarg, &o->timeout_s) || o->timeout_s < 0.001 ||
                      o->timeout_s > 2000000)
-                return fail(err, errlen,
-                            "--timeout wants seconds from 0.001 to 2000000 (0: none), not '%s'",
-                            optarg);
+                return diag_into(
+                    err, errlen,
+                    "--timeout wants seconds from 0.001 to 2000000 (0: none), not '%s'", optarg);
             break;
         case OPT_MAX_PIXELS:
             if (parse_positive(optarg, &o->max_megapixels) && strcmp(optarg, "0"))
-                return fail(err, errlen,
-                            "--max-pixels wants a number of megapixels (0: no limit), not '%s'",
-                            optarg);
+                return diag_into(
+                    err, errlen,
+                    "--max-pixels wants a number of megapixels (0: no limit), not '%s'", optarg);
             if (!strcmp(optarg, "0"))
                 o->max_megapixels = 0;
             break;
@@ -707,30 +698,32 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             /* Below 32 MB a worker cannot even start its image library. */
             int mb;
             if (parse_int(optarg, 0, 1 << 24, &mb) || (mb > 0 && mb < 32))
-                return fail(err, errlen,
-                            "--max-memory wants megabytes per worker, 32 or more (0: no limit), "
-                            "not '%s'",
-                            optarg);
+                return diag_into(
+                    err, errlen,
+                    "--max-memory wants megabytes per worker, 32 or more (0: no limit), "
+                    "not '%s'",
+                    optarg);
             o->max_memory_mb = mb;
             break;
         }
         case OPT_FAIL_ON:
             if (parse_fail_on(optarg, &o->fail_on))
-                return fail(err, errlen,
-                            "--fail-on wants none, truncated, error or warning, not '%s'", optarg);
+                return diag_into(err, errlen,
+                                 "--fail-on wants none, truncated, error or warning, not '%s'",
+                                 optarg);
             break;
         case OPT_OP:
             bench_only_given = 1;
             if (lookup_op(optarg, &o->bench_op) || o->bench_op == OP_BENCH)
-                return fail(err, errlen,
-                            "--op wants resize, grayscale, sepia, thumbnail or convert, not '%s'",
-                            optarg);
+                return diag_into(
+                    err, errlen,
+                    "--op wants resize, grayscale, sepia, thumbnail or convert, not '%s'", optarg);
             break;
         case OPT_REPEAT:
             bench_only_given = 1;
             if (parse_int(optarg, 1, 100, &o->repeat))
-                return fail(err, errlen, "--repeat wants a number from 1 to 100, not '%s'",
-                            optarg);
+                return diag_into(err, errlen, "--repeat wants a number from 1 to 100, not '%s'",
+                                 optarg);
             break;
         case OPT_INCREMENTAL:
             run_only_given = "--incremental";
@@ -747,7 +740,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         case OPT_STATE_DIR:
             run_only_given = "--state-dir";
             if (!optarg[0])
-                return fail(err, errlen, "--state-dir wants a directory");
+                return diag_into(err, errlen, "--state-dir wants a directory");
             o->state_dir = optarg;
             break;
         case OPT_WAIT:
@@ -756,21 +749,21 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             o->wait_limit_s = 0;
             if (optarg && (parse_positive(optarg, &o->wait_limit_s) || o->wait_limit_s < 0.001 ||
                            o->wait_limit_s > 2000000))
-                return fail(err, errlen,
-                            "--wait=SECONDS wants seconds from 0.001 to 2000000 (--wait alone "
-                            "waits as long as it takes), not '%s'",
-                            optarg);
+                return diag_into(err, errlen,
+                                 "--wait=SECONDS wants seconds from 0.001 to 2000000 (--wait alone "
+                                 "waits as long as it takes), not '%s'",
+                                 optarg);
             break;
         case OPT_STATS_FILE:
             run_only_given = "--stats-file";
             if (!optarg[0])
-                return fail(err, errlen, "--stats-file wants a file name");
+                return diag_into(err, errlen, "--stats-file wants a file name");
             o->stats_file = optarg;
             break;
         case OPT_METRICS_FILE:
             run_only_given = "--metrics-file";
             if (!optarg[0])
-                return fail(err, errlen, "--metrics-file wants a file name");
+                return diag_into(err, errlen, "--metrics-file wants a file name");
             o->metrics_file = optarg;
             break;
         case OPT_PROGRESS:
@@ -788,7 +781,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         case OPT_FILES_FROM:
             run_only_given = "--files-from";
             if (!optarg[0])
-                return fail(err, errlen, "--files-from wants a file name ('-': standard input)");
+                return diag_into(err, errlen,
+                                 "--files-from wants a file name ('-': standard input)");
             o->files_from = optarg;
             break;
         case '0':
@@ -798,38 +792,40 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         case OPT_SHARD:
             run_only_given = "--shard";
             if (parse_shard(optarg, &o->shard_index, &o->shard_count))
-                return fail(err, errlen,
-                            "--shard wants K/N with 1 <= K <= N <= %d (shard K of N), not '%s'",
-                            SHARDS_MAX, optarg);
+                return diag_into(
+                    err, errlen,
+                    "--shard wants K/N with 1 <= K <= N <= %d (shard K of N), not '%s'", SHARDS_MAX,
+                    optarg);
             break;
         case OPT_PROCS:
             bench_only_given = 1;
             o->nprocs = parse_procs(optarg, o->procs);
             if (o->nprocs < 0)
-                return fail(err, errlen,
-                            "--procs wants process counts from 1 to %d separated by commas "
-                            "(at most %d), not '%s'",
-                            JOBS_MAX, BENCH_PROCS_MAX, optarg);
+                return diag_into(err, errlen,
+                                 "--procs wants process counts from 1 to %d separated by commas "
+                                 "(at most %d), not '%s'",
+                                 JOBS_MAX, BENCH_PROCS_MAX, optarg);
             break;
         case OPT_CSV:
             bench_only_given = 1;
             if (!optarg[0])
-                return fail(err, errlen, "--csv wants a file name");
+                return diag_into(err, errlen, "--csv wants a file name");
             o->csv_file = optarg;
             break;
         case OPT_PLOT: {
             bench_only_given = 1;
             size_t len = strlen(optarg);
             if (len < 5 || strcasecmp(optarg + len - 4, ".svg"))
-                return fail(err, errlen, "--plot wants an .svg file name, not '%s'", optarg);
+                return diag_into(err, errlen, "--plot wants an .svg file name, not '%s'", optarg);
             o->plot_file = optarg;
             break;
         }
         case OPT_EFFORT:
             if (parse_int(optarg, 0, EFFORT_MAX, &o->encode.effort))
-                return fail(err, errlen,
-                            "--effort wants a number from 0 (fastest) to %d (smallest), not '%s'",
-                            EFFORT_MAX, optarg);
+                return diag_into(
+                    err, errlen,
+                    "--effort wants a number from 0 (fastest) to %d (smallest), not '%s'",
+                    EFFORT_MAX, optarg);
             break;
         case OPT_LOSSLESS:
             o->encode.lossless = 1;
@@ -839,13 +835,13 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             break;
         case OPT_CHROMA:
             if (parse_chroma(optarg, &o->encode.chroma))
-                return fail(err, errlen, "--chroma wants 420, 444 or auto, not '%s'", optarg);
+                return diag_into(err, errlen, "--chroma wants 420, 444 or auto, not '%s'", optarg);
             break;
         case OPT_PNG_COMPRESSION:
             if (parse_int(optarg, 0, 9, &o->encode.png_compression))
-                return fail(err, errlen,
-                            "--png-compression wants a zlib level from 0 (none) to 9, not '%s'",
-                            optarg);
+                return diag_into(
+                    err, errlen,
+                    "--png-compression wants a zlib level from 0 (none) to 9, not '%s'", optarg);
             break;
         case OPT_PALETTE:
             o->encode.palette = 1;
@@ -861,8 +857,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             o->version = 1;
             return 0;
         case ':':
-            return fail(err, errlen, "option '%s' needs a value",
-                        option_as_typed(av[optind - 1], optopt, buf));
+            return diag_into(err, errlen, "option '%s' needs a value",
+                             option_as_typed(av[optind - 1], optopt, buf));
         default:
             return unknown_option(option_as_typed(av[optind - 1], optopt, buf), err, errlen);
         }
@@ -871,21 +867,23 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     if ((o->op == OP_BENCH) != 0 &&
         (o->bench_op == OP_GRAYSCALE || o->bench_op == OP_SEPIA || o->bench_op == OP_CONVERT) &&
         size_given)
-        return fail(err, errlen, "--size does not apply to %s", op_name(o->bench_op));
+        return diag_into(err, errlen, "--size does not apply to %s", op_name(o->bench_op));
     if ((o->op == OP_GRAYSCALE || o->op == OP_SEPIA || o->op == OP_CONVERT) && size_given)
-        return fail(err, errlen, "--size does not apply to %s (it keeps the full size%s)",
-                    op_name(o->op), o->op == OP_CONVERT ? "; 'imgbatch resize' changes it" : "");
+        return diag_into(err, errlen, "--size does not apply to %s (it keeps the full size%s)",
+                         op_name(o->op),
+                         o->op == OP_CONVERT ? "; 'imgbatch resize' changes it" : "");
     if (o->op != OP_BENCH && bench_only_given)
-        return fail(err, errlen, "--op, --repeat, --procs, --csv and --plot are for 'imgbatch bench'");
+        return diag_into(err, errlen,
+                         "--op, --repeat, --procs, --csv and --plot are for 'imgbatch bench'");
     if (o->op == OP_BENCH && run_only_given)
-        return fail(err, errlen, "%s is not for 'imgbatch bench'", run_only_given);
+        return diag_into(err, errlen, "%s is not for 'imgbatch bench'", run_only_given);
     if (o->null_separated && !o->files_from)
-        return fail(err, errlen, "--null (-0) goes with --files-from");
+        return diag_into(err, errlen, "--null (-0) goes with --files-from");
     if (o->retry_failed && !o->incremental)
-        return fail(err, errlen, "--retry-failed goes with --incremental");
+        return diag_into(err, errlen, "--retry-failed goes with --incremental");
     if (o->prune && !o->incremental)
-        return fail(err, errlen,
-                    "--prune goes with --incremental (it removes what the state records)");
+        return diag_into(err, errlen,
+                         "--prune goes with --incremental (it removes what the state records)");
     if (cli_check_encode_options(o, err, errlen))
         return -1;
 
@@ -893,14 +891,14 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     int positional = ac - optind;
     if (o->op == OP_BENCH) {
         if (positional < 1)
-            return fail(err, errlen, "bench needs an INPUT");
+            return diag_into(err, errlen, "bench needs an INPUT");
         if (positional > 1)
-            return fail(err, errlen, "unexpected argument '%s' (bench measures one INPUT)",
-                        av[optind + 1]);
+            return diag_into(err, errlen, "unexpected argument '%s' (bench measures one INPUT)",
+                             av[optind + 1]);
     } else if (positional < 2) {
-        return fail(err, errlen, "%s needs %s", op_name(o->op),
-                    positional ? "an OUTPUT after the INPUT (a folder, or one image file)"
-                               : "an INPUT and an OUTPUT");
+        return diag_into(err, errlen, "%s needs %s", op_name(o->op),
+                         positional ? "an OUTPUT after the INPUT (a folder, or one image file)"
+                                    : "an INPUT and an OUTPUT");
     }
     o->inputs = (const char *const *)&av[optind];
     o->ninputs = (size_t)(o->op == OP_BENCH ? positional : positional - 1);
@@ -909,12 +907,12 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     o->output_dir = o->output;
     for (size_t i = 0; i < o->ninputs; i++)
         if (!o->inputs[i][0])
-            return fail(err, errlen, "empty path given");
+            return diag_into(err, errlen, "empty path given");
     if (o->output && !o->output[0])
-        return fail(err, errlen, "empty path given");
+        return diag_into(err, errlen, "empty path given");
     if (o->files_from && o->ninputs > 1)
-        return fail(err, errlen, "--files-from names files below one INPUT folder, not %zu",
-                    o->ninputs);
+        return diag_into(err, errlen, "--files-from names files below one INPUT folder, not %zu",
+                         o->ninputs);
     if (thumbnail_size(o, size_given, err, errlen))
         return -1;
     default_size(o, size_given != NULL);

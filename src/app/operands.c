@@ -1,28 +1,15 @@
 /* operands: INPUT... OUTPUT, read as cp reads them; see operands.h. */
 #include "operands.h"
 
+#include "base/diag.h"
 #include "base/xalloc.h"
 #include "outpath.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* The options that only make sense for a folder OUTPUT, when one is given. */
 static const char *folder_only_option(const struct options *o)
@@ -46,23 +33,24 @@ static int output_file(struct options *o, enum input_kind kind, char *err, size_
     struct stat st;
 
     if (!input_kind_written(kind))
-        return fail(err, errlen,
-                    "OUTPUT %s: imgbatch writes JPEG, PNG, WebP, TIFF, GIF, AVIF and JPEG XL, "
-                    "not %s (name a .jpg, .png, .webp, .tif, .gif, .avif or .jxl file, or a "
-                    "folder)",
-                    o->output, input_kind_label(kind));
+        return diag_into(err, errlen,
+                         "OUTPUT %s: imgbatch writes JPEG, PNG, WebP, TIFF, GIF, AVIF and JPEG XL, "
+                         "not %s (name a .jpg, .png, .webp, .tif, .gif, .avif or .jxl file, or a "
+                         "folder)",
+                         o->output, input_kind_label(kind));
     if (option)
-        return fail(err, errlen, "%s needs OUTPUT to be a folder, and %s names a file (a trailing "
-                                 "/ makes it a folder)",
-                    option, o->output);
+        return diag_into(err, errlen,
+                         "%s needs OUTPUT to be a folder, and %s names a file (a trailing "
+                         "/ makes it a folder)",
+                         option, o->output);
     if (o->format != FMT_AUTO && o->format != named)
-        return fail(err, errlen, "--format %s and OUTPUT %s disagree; give one of them",
-                    format_name(o->format), o->output);
+        return diag_into(err, errlen, "--format %s and OUTPUT %s disagree; give one of them",
+                         format_name(o->format), o->output);
     char *dir = path_dir(o->output);
     int found = stat(dir, &st) == 0;
     if (!found || !S_ISDIR(st.st_mode)) {
         int saved = found ? ENOTDIR : errno;
-        fail(err, errlen, "cannot write OUTPUT %s: %s: %s", o->output, dir, strerror(saved));
+        diag_into(err, errlen, "cannot write OUTPUT %s: %s: %s", o->output, dir, strerror(saved));
         free(dir);
         return -1;
     }
@@ -91,15 +79,17 @@ int operands_resolve(struct options *o, char *err, size_t errlen)
     if (kind == IN_NONE)
         return 0; /* "small": a folder to create, as ever */
     if (o->ninputs > 1)
-        return fail(err, errlen,
-                    "OUTPUT %s names an image file, and there are %zu INPUTs: several inputs go "
-                    "into a folder (a trailing / makes one)",
-                    o->output, o->ninputs);
+        return diag_into(
+            err, errlen,
+            "OUTPUT %s names an image file, and there are %zu INPUTs: several inputs go "
+            "into a folder (a trailing / makes one)",
+            o->output, o->ninputs);
     if (stat(o->input, &st) == 0 && S_ISDIR(st.st_mode))
-        return fail(err, errlen,
-                    "OUTPUT %s names an image file, and INPUT %s is a folder: a folder's images "
-                    "go into a folder (a trailing / makes one)",
-                    o->output, o->input);
+        return diag_into(
+            err, errlen,
+            "OUTPUT %s names an image file, and INPUT %s is a folder: a folder's images "
+            "go into a folder (a trailing / makes one)",
+            o->output, o->input);
     return output_file(o, kind, err, errlen);
 }
 

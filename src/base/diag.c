@@ -46,3 +46,13 @@ void diag_errno(const char *fmt, ...)
     va_end(ap);
     errno = err;
 }
+
+int diag_into(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
