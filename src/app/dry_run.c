@@ -28,12 +28,6 @@ struct dry_counts {
     size_t process, skipped, up_to_date, failed_before, refused, prune;
 };
 
-/* The root of e open, as a worker keeps it: the last one stays open. */
-struct open_root {
-    int fd;
-    unsigned index;
-};
-
 /*
  * NULL if the worker would get past the signature check, else why not (in
  * buf).  The file is opened as a worker opens it: below its INPUT (the
@@ -46,14 +40,11 @@ static const char *content_refusal(const struct scan_result *scan, struct open_r
     unsigned char head[SNIFF_BYTES];
     struct stat st;
 
-    if (root->fd < 0 || root->index != e->root) {
-        close_quietly(root->fd);
-        root->index = e->root;
-        root->fd = scan_open_root(&scan->roots[e->root], buf, len);
-        if (root->fd < 0)
-            return buf;
-    }
-    int fd = image_open_input(root->fd, scan_open_name(e), &st, buf, len);
+    int dir = scan_root_fd(scan->roots, root, e->root, buf, len);
+
+    if (dir < 0)
+        return buf;
+    int fd = image_open_input(dir, scan_open_name(e), &st, buf, len);
 
     if (fd < 0)
         return buf;
@@ -171,7 +162,7 @@ int run_dry(const struct options *opts, struct scan_result *scan, struct run_sta
 {
     struct dry_counts c = {0, 0, 0, 0, 0, 0};
     char buf[RESULT_ERROR_MAX];
-    struct open_root root = {-1, 0};
+    struct open_root root = OPEN_ROOT_NONE;
 
     scan_check_outputs(scan, opts->output_dir);
     /* For a person reading the list: by name, not in the real run's largest-first order. */

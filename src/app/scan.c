@@ -442,11 +442,10 @@ static int scan_file_operand(struct walk *w, const char *input, const struct sta
         if (!ok)
             return -1;
     } else {
+        /* "a.jpg" is shown as given, not as "./a.jpg": its root shows as nothing. */
         char *dir = path_dir(input);
-        char *shown = slash ? xstrndup(input, (size_t)(slash - input) + (slash == input)) : xstrdup("");
-        root = files_root(w, dir, shown, err, errlen);
+        root = files_root(w, dir, slash ? dir : "", err, errlen);
         free(dir);
-        free(shown);
         if (root < 0)
             return -1;
     }
@@ -816,6 +815,17 @@ int scan_open_root(const struct scan_root *root, char *err, size_t errlen)
         return -1;
     }
     return fd;
+}
+
+int scan_root_fd(const struct scan_root *roots, struct open_root *o, unsigned index, char *err,
+                 size_t errlen)
+{
+    if (o->fd >= 0 && o->index == index)
+        return o->fd;
+    close_quietly(o->fd);
+    o->index = index;
+    o->fd = scan_open_root(&roots[index], err, errlen);
+    return o->fd;
 }
 
 void scan_release(struct scan_result *r)

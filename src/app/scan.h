@@ -117,6 +117,24 @@ int scan_inputs(const struct scan_request *req, struct scan_result *r, char *err
  */
 int scan_open_root(const struct scan_root *root, char *err, size_t errlen);
 
+/*
+ * The root the last job was below, kept open for the next (workers and the
+ * dry run take files root by root): fd -1 when none is open.
+ */
+struct open_root {
+    int fd;
+    unsigned index;
+};
+#define OPEN_ROOT_NONE {-1, 0}
+
+/*
+ * roots[index] open in o, opened (scan_open_root) only when o holds
+ * another: the descriptor, or -1 with why in err.  close_quietly(o->fd)
+ * when done.
+ */
+int scan_root_fd(const struct scan_root *roots, struct open_root *o, unsigned index, char *err,
+                 size_t errlen);
+
 /* e's input as it is opened below its root: rel, or an INPUT file's real name. */
 static inline const char *scan_open_name(const struct scan_entry *e)
 {

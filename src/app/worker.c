@@ -40,7 +40,8 @@ int worker_context_init(struct worker_context *w, const struct options *opts,
                         const struct scan_result *scan, char *err, size_t errlen)
 {
     memset(w, 0, sizeof(*w));
-    w->open_root = w->output_root = -1;
+    w->open_root = (struct open_root)OPEN_ROOT_NONE;
+    w->output_root = -1;
     w->settings.op = image_op_for(opts);
     w->settings.size = opts->size;
     w->settings.quality = opts->quality;
@@ -73,10 +74,10 @@ int worker_context_init(struct worker_context *w, const struct options *opts,
 
 void worker_context_release(struct worker_context *w)
 {
-    close_quietly(w->open_root);
+    close_quietly(w->open_root.fd);
     close_quietly(w->output_root);
     run_scratch_remove(w->scratch); /* after the workers: what a killed one left goes too */
-    w->open_root = w->output_root = -1;
+    w->open_root.fd = w->output_root = -1;
     w->scratch = NULL;
 }
 
@@ -107,14 +108,10 @@ static int root_for(struct worker_context *w, const struct job_request *req,
         job_result_fail(res, "no such INPUT (root %u): a broken job", (unsigned)req->root);
         return -1;
     }
-    if (w->open_root >= 0 && w->open_root_index == req->root)
-        return w->open_root;
-    close_quietly(w->open_root);
-    w->open_root = scan_open_root(&w->roots[req->root], err, sizeof(err));
-    w->open_root_index = req->root;
-    if (w->open_root < 0)
+    int fd = scan_root_fd(w->roots, &w->open_root, req->root, err, sizeof(err));
+    if (fd < 0)
         job_result_fail(res, "%s", err);
-    return w->open_root;
+    return fd;
 }
 
 /* How the report shows the job's input: its root's shown path joined with it. */

@@ -25,8 +25,7 @@ struct worker_context {
     struct image_settings settings;
     const struct scan_root *roots; /* the scan's, which outlives the pool */
     size_t root_count;
-    int open_root;           /* in a worker: roots[open_root_index] open, or -1 */
-    uint32_t open_root_index;
+    struct open_root open_root; /* in a worker: the root of its last job */
     int output_root;         /* OUTPUT's folder, open */
     const char *output_shown; /* OUTPUT's folder as given: a job's output is shown joined to it */
     const char *output_file; /* OUTPUT as given when it is one file; else NULL */
