@@ -73,8 +73,8 @@ static int is_busy(int err)
     return err == EAGAIN || err == EACCES;
 }
 
-/* Sets (or with F_UNLCK clears) a lock on [start, start + len) (len 0: to the end). */
-static int set_lock(int fd, int cmd, short type, off_t start, off_t len)
+/* A lock of type on [start, start + len) (len 0: to the end), as fcntl takes it. */
+static struct flock lock_range(short type, off_t start, off_t len)
 {
     struct flock fl;
 
@@ -83,6 +83,14 @@ static int set_lock(int fd, int cmd, short type, off_t start, off_t len)
     fl.l_whence = SEEK_SET;
     fl.l_start = start;
     fl.l_len = len;
+    return fl;
+}
+
+/* Sets (or with F_UNLCK clears) a lock on [start, start + len) (len 0: to the end). */
+static int set_lock(int fd, int cmd, short type, off_t start, off_t len)
+{
+    struct flock fl = lock_range(type, start, len);
+
     for (;;) {
         if (fcntl(fd, cmd, &fl) == 0)
             return 0;
@@ -98,15 +106,10 @@ static int set_lock(int fd, int cmd, short type, off_t start, off_t len)
  */
 static int take_lock(struct attempt *a, short type, off_t start, off_t len)
 {
-    struct flock fl;
+    struct flock fl = lock_range(type, start, len);
 
     if (!a->wait)
         return set_lock(a->fd, F_SETLK, type, start, len);
-    memset(&fl, 0, sizeof(fl));
-    fl.l_type = type;
-    fl.l_whence = SEEK_SET;
-    fl.l_start = start;
-    fl.l_len = len;
     for (;;) {
         if (fcntl(a->fd, F_SETLKW, &fl) == 0)
             return 0;
@@ -129,11 +132,7 @@ static int take_lock(struct attempt *a, short type, off_t start, off_t len)
  */
 static int find_conflict(int fd, short type, off_t start, off_t len, struct flock *c)
 {
-    memset(c, 0, sizeof(*c));
-    c->l_type = type;
-    c->l_whence = SEEK_SET;
-    c->l_start = start;
-    c->l_len = len;
+    *c = lock_range(type, start, len);
     if (fcntl(fd, F_GETLK, c) < 0)
         return -1;
     return c->l_type != F_UNLCK;
