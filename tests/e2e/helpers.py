@@ -493,6 +493,21 @@ def reap_processes(procs):
             pass
 
 
+def waiting_for_lock(pid):
+    """True if /proc/locks shows pid blocked waiting for a POSIX lock ("->" lines)."""
+    try:
+        with open("/proc/locks") as f:
+            for line in f:
+                fields = line.split()
+                if "->" in fields:
+                    rest = fields[fields.index("->") + 1:]
+                    if len(rest) >= 4 and rest[0] == "POSIX" and rest[3] == str(pid):
+                        return True
+    except OSError:
+        pass
+    return False
+
+
 def wait_for(condition, timeout, interval=0.02):
     """Polls condition() until it returns something true (returned) or timeout
     seconds pass (returns None)."""

@@ -32,7 +32,6 @@ import re
 import resource
 import signal
 import subprocess
-import time
 import unittest
 
 from PIL import Image
@@ -62,18 +61,6 @@ def truncated_jpeg(path):
     os.unlink(tmp)
     with open(path, "wb") as f:
         f.write(data[:len(data) // 2])
-
-
-def waiting_for_lock(pid):
-    """True if /proc/locks shows pid blocked waiting for a POSIX lock ("->" lines)."""
-    with open("/proc/locks") as f:
-        for line in f:
-            fields = line.split()
-            if "->" in fields:
-                rest = fields[fields.index("->") + 1:]
-                if len(rest) >= 4 and rest[0] == "POSIX" and rest[3] == str(pid):
-                    return True
-    return False
 
 
 class CronTestCase(ImgbatchTestCase):
@@ -307,7 +294,7 @@ class WaitLimitTest(CronTestCase):
         self.procs.append(p)
         try:
             self.assertTrue(helpers.wait_for(lambda: p.poll() is not None
-                                             or waiting_for_lock(p.pid), 60),
+                                             or helpers.waiting_for_lock(p.pid), 60),
                             "never seen waiting")
             self.assertIsNone(p.poll(), "exited instead of waiting")
         finally:

@@ -211,21 +211,6 @@ def hold_lock(out):
     return fd
 
 
-def waiting_for_lock(pid):
-    """True if /proc/locks shows pid blocked waiting for a POSIX lock ("->" lines)."""
-    try:
-        with open("/proc/locks") as f:
-            for line in f:
-                fields = line.split()
-                if "->" in fields:
-                    rest = fields[fields.index("->") + 1:]
-                    if len(rest) >= 4 and rest[0] == "POSIX" and rest[3] == str(pid):
-                        return True
-    except OSError:
-        pass
-    return False
-
-
 def release_lock(fd):
     fcntl.lockf(fd, fcntl.LOCK_UN)
     os.close(fd)
@@ -968,7 +953,7 @@ class LockTest(IncrementalTestCase):
                 with self.subTest(signal=sig):
                     p = self.start(self.argv(extra=["--wait"]))
                     waiting = helpers.wait_for(lambda: p.poll() is not None
-                                               or waiting_for_lock(p.pid), 30)
+                                               or helpers.waiting_for_lock(p.pid), 30)
                     self.assertTrue(waiting and p.poll() is None,
                                     "not seen waiting for the lock (exit %s)" % p.poll())
                     p.send_signal(sig)

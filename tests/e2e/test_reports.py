@@ -133,10 +133,13 @@ def umask_022():
 
 # ---------------------------------------------------------------- a run under a terminal
 
-def run_pty(args, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL, columns=200):
+def run_pty(args, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL, columns=200, env=None,
+            during=None):
     """Runs imgbatch with stderr on a pseudo-terminal (200 columns unless told, output
     post-processing off so the bytes come back as written) and stdout on a pipe. Returns a
-    Finished whose stderr is everything written to the terminal."""
+    Finished whose stderr is everything written to the terminal.  during(p, slave, chunks),
+    if given, runs while imgbatch does, with the terminal still open (to resize it, say)
+    and chunks the list the terminal's bytes are collected in."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     attrs = termios.tcgetattr(slave)
@@ -156,10 +159,16 @@ def run_pty(args, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL, columns=200):
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
-    env = dict(os.environ, TERM="xterm")
+    env = dict(env or os.environ, TERM="xterm")
     try:
         p = subprocess.Popen([BIN] + list(args), stdin=stdin, stdout=subprocess.PIPE,
                              stderr=slave, env=env)
+        try:
+            if during:
+                during(p, slave, chunks)
+        except BaseException:
+            reap_processes([p])
+            raise
     finally:
         os.close(slave)
     try:
@@ -806,42 +815,19 @@ class ProgressTest(ReportTestCase):
         (the fault library's slow decoder) keep the run going while the window changes."""
         for n in ("slow-decoder-1.png", "slow-decoder-2.png"):
             png(self.path("in", n), (400, 300), (200, 30, 30))
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
-        attrs = termios.tcgetattr(slave)
-        attrs[1] &= ~termios.OPOST
-        termios.tcsetattr(slave, termios.TCSANOW, attrs)
-        chunks = []
+        narrowed_at = []
 
-        def pump():
-            while True:
-                try:
-                    data = os.read(master, 65536)
-                except OSError:
-                    return
-                if not data:
-                    return
-                chunks.append(data)
-
-        reader = threading.Thread(target=pump, daemon=True)
-        reader.start()
-        p = subprocess.Popen([BIN] + self.args, stdout=subprocess.PIPE, stderr=slave,
-                             env=helpers.fault_env(TERM="xterm"))
-        try:
+        def narrow(p, slave, chunks):
             wide = helpers.wait_for(lambda: b"images/s" in b"".join(chunks), 30)
             self.assertTrue(wide, "no progress line drawn")
             fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 40, 0, 0))
-            narrowed_at = len(b"".join(chunks))
+            narrowed_at.append(len(b"".join(chunks)))
             os.kill(p.pid, signal.SIGWINCH)
-            out, _ = p.communicate(timeout=RUN_TIMEOUT)
-        finally:
-            os.close(slave)
-            helpers.reap_processes([p])
-        reader.join(timeout=30)
-        os.close(master)
-        self.assertEqual(p.returncode, 0, out)
-        before = b"".join(chunks)[:narrowed_at].decode()
-        after = b"".join(chunks)[narrowed_at:].decode()
+
+        p = run_pty(self.args, env=helpers.fault_env(), during=narrow)
+        self.assertEqual(p.returncode, 0, p.out)
+        before = p.stderr[:narrowed_at[0]].decode()
+        after = p.stderr[narrowed_at[0]:].decode()
         self.assertRegex(before, r"resize \d+/42 \d+% \| [0-9.]+ images/s \| ETA")
         draws = [d for d in re.split(r"\r\x1b\[K", after) if d]
         self.assertTrue(draws, repr(after[:300]))
