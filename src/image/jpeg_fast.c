@@ -4,12 +4,11 @@
  * For a batch of photos the codec is most of the work, and what libvips
  * adds per image (a loader search, a second header parse, a pipeline of
  * objects per operation) costs about as much again.  This path works on
- * the bytes the worker read and sniffed (image_load.c), takes orientation and profile from its markers
- * (jpeg_markers.c), and does what libvips' thumbnail does: decode with
- * libjpeg's DCT scaling at the largest 1/2^k that still leaves twice the
- * target size, reduce with Lanczos3 (resample.c), encode with TurboJPEG.
- * grayscale decodes the luminance alone; sepia decodes at full size and
- * runs the seed's arithmetic (pixels.c).
+ * the bytes the worker read and sniffed (image_load.c), takes orientation and profile from its
+ * markers (jpeg_markers.c), and does what libvips' thumbnail does: decode with libjpeg's DCT
+ * scaling at the largest 1/2^k that still leaves twice the target size, reduce with Lanczos3
+ * (resample.c), encode with TurboJPEG. grayscale decodes the luminance alone; sepia decodes at full
+ * size and runs the seed's arithmetic (pixels.c).
  *
  * It takes only the clean cases: no ICC profile other than sRGB under
  * another name (icc_srgb.c), no CMYK, no metadata to keep, no enlargement,
@@ -18,65 +17,28 @@
  * errors, so a damaged file reads the same whichever path saw it first.
  */
 #include "jpeg_fast.h"
+#include "fast_mode.h"
 #include "geometry.h"
 #include "icc_srgb.h"
 #include "jpeg_markers.h"
+#include "jpeg_write.h"
 #include "pixels.h"
-#include "resample.h"
+#include "pixmap.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <turbojpeg.h>
 #include <unistd.h>
 
-/*
- * This path holds the decoded image in memory (and a second copy to turn
- * it upright); beyond this many decoded pixels libvips, which streams,
- * does the work instead.
- */
-#define FAST_MAX_DECODED_PIXELS (48.0 * 1000 * 1000)
-
-/*
- * IMGBATCH_FAST_PATHS=0 sends every file down the general libvips path, and
- * =only fails every file the fast path does not take: the tests compare the
- * two paths and prove which files the fast one took, and a user can rule it
- * out when in doubt.
- */
-enum fast_mode { FAST_ON, FAST_OFF, FAST_ONLY };
-
-static enum fast_mode fast_path_mode(void)
-{
-    const char *v = getenv("IMGBATCH_FAST_PATHS");
-
-    if (v && !strcmp(v, "0"))
-        return FAST_OFF;
-    if (v && !strcmp(v, "only"))
-        return FAST_ONLY;
-    return FAST_ON;
-}
-
-/* One decoder and one encoder per worker, made on first use. */
-static tjhandle decoder, encoder;
+/* One decoder per worker, made on first use. */
+static tjhandle decoder;
 
 void jpeg_fast_shutdown(void)
 {
     if (decoder)
         tjDestroy(decoder);
-    if (encoder)
-        tjDestroy(encoder);
-    decoder = encoder = NULL;
-}
-
-/* A decoded image in memory: w x h, channels bytes a pixel, tightly packed. */
-struct pixmap {
-    uint8_t *px;
-    int w, h, channels;
-};
-
-static void pixmap_release(struct pixmap *p)
-{
-    free(p->px);
-    p->px = NULL;
+    decoder = NULL;
+    jpeg_write_shutdown();
 }
 
 /*
@@ -132,89 +94,6 @@ static int decode(const uint8_t *jpeg, size_t len, const struct jpeg_info *info,
             memmove(pm->px + (size_t)y * pm->w * pm->channels,
                     pm->px + (size_t)y * decoded_w * pm->channels, (size_t)pm->w * pm->channels);
     return 0;
-}
-
-/* Turns pm upright in place (a new buffer for the turned cases). */
-static int make_upright(struct pixmap *pm, int orientation)
-{
-    if (orientation < 2 || orientation > 8)
-        return 0;
-    uint8_t *dst = malloc((size_t)pm->w * pm->h * pm->channels);
-    if (!dst)
-        return -1;
-    orient_pixels(pm->px, dst, pm->w, pm->h, pm->channels, orientation);
-    free(pm->px);
-    pm->px = dst;
-    oriented_size(orientation, pm->w, pm->h, &pm->w, &pm->h);
-    return 0;
-}
-
-/* Lanczos3 down to exactly w x h, as libvips' reduce would. */
-static int reduce_to(struct pixmap *pm, int w, int h)
-{
-    uint8_t *dst;
-
-    if (pm->w == w && pm->h == h)
-        return 0;
-    dst = malloc((size_t)w * h * pm->channels);
-    if (!dst || resample_lanczos3(pm->px, pm->w, pm->h, dst, w, h, pm->channels)) {
-        free(dst);
-        return -1;
-    }
-    free(pm->px);
-    pm->px = dst;
-    pm->w = w;
-    pm->h = h;
-    return 0;
-}
-
-/* --chroma, or as libvips' jpegsave chooses: full-resolution chroma from quality 90 up. */
-static int chroma_subsampling(int channels, const struct image_settings *s)
-{
-    if (channels == 1)
-        return TJSAMP_GRAY;
-    return chroma_full(&s->encode, s->quality) ? TJSAMP_444 : TJSAMP_420;
-}
-
-/*
- * The accurate DCT, as libvips and Pillow use; --progressive as libvips'
- * interlace, which is the same jpeg_simple_progression() script.
- */
-static int encode_flags(const struct image_settings *s)
-{
-    return TJFLAG_ACCURATEDCT | (s->encode.progressive ? TJFLAG_PROGRESSIVE : 0);
-}
-
-/*
- * Encodes the rectangle (left, top, w, h) of pm and writes it atomically.
- * TurboJPEG compresses with the fast integer DCT unless told otherwise;
- * libvips and Pillow use the accurate one, and so do we: the same bytes
- * whichever path wrote them.
- */
-static int encode_and_save(const struct pixmap *pm, int left, int top, int w, int h,
-                           const struct image_settings *s, const struct output_target *output,
-                           const struct image_input *original, struct job_result *res)
-{
-    unsigned char *jpeg = NULL;
-    unsigned long len = 0;
-    const uint8_t *origin = pm->px + ((size_t)top * pm->w + left) * pm->channels;
-
-    if (tjCompress2(encoder, origin, w, pm->w * pm->channels, h,
-                    pm->channels == 1 ? TJPF_GRAY : TJPF_RGB, &jpeg, &len,
-                    chroma_subsampling(pm->channels, s), s->quality, encode_flags(s))) {
-        job_result_fail(res, "cannot encode JPEG: %s", tjGetErrorStr2(encoder));
-        tjFree(jpeg);
-        return -1;
-    }
-    int r;
-    if (original && len > original->length) {
-        r = output_file_write(output, original->data, original->length, res);
-        res->kept_original = r == 0;
-    } else {
-        r = output_file_write(output, jpeg, len, res);
-    }
-    tjFree(jpeg);
-    return r;
 }
 
 /*
@@ -294,8 +173,7 @@ static int try_fast_path(const struct image_settings *s, const struct image_inpu
 
     if (fmt != FMT_JPEG || s->keep_metadata)
         return 0;
-    if ((!decoder && !(decoder = tjInitDecompress())) ||
-        (!encoder && !(encoder = tjInitCompress())))
+    if (!decoder && !(decoder = tjInitDecompress()))
         return 0;
     if (!eligible(s, jpeg, len, &info, &orientation, &plain))
         goto done;
@@ -323,12 +201,12 @@ static int try_fast_path(const struct image_settings *s, const struct image_inpu
      * with instead of that of the clipped colour (up to ~20 levels lighter).
      */
     int grey = s->op == IMAGE_GRAYSCALE || (s->op != IMAGE_SEPIA && info.colorspace == TJCS_GRAY);
-    if (decode(jpeg, len, &info, scale, grey, &pm) || make_upright(&pm, orientation))
+    if (decode(jpeg, len, &info, scale, grey, &pm) || pixmap_make_upright(&pm, orientation))
         goto done;
     switch (s->op) {
     case IMAGE_RESIZE:
     case IMAGE_THUMBNAIL:
-        if (reduce_to(&pm, tw, th))
+        if (pixmap_reduce_to(&pm, tw, th))
             goto done;
         break;
     case IMAGE_GRAYSCALE:
@@ -347,8 +225,8 @@ static int try_fast_path(const struct image_settings *s, const struct image_inpu
     res->in_height = (uint32_t)uh;
     const struct image_input *original =
         original_may_stand_in(s, plain, uw, uh, out_w, out_h) ? in : NULL;
-    if (encode_and_save(&pm, (pm.w - out_w) / 2, (pm.h - out_h) / 2, out_w, out_h, s, output,
-                        original, res) == 0) {
+    if (jpeg_write(&pm, (pm.w - out_w) / 2, (pm.h - out_h) / 2, out_w, out_h, s, output, original,
+                   res) == 0) {
         res->out_width = (uint32_t)out_w;
         res->out_height = (uint32_t)out_h;
     }

@@ -51,14 +51,15 @@ static void axis_release(struct axis *a)
 }
 
 /*
- * Weights for in_size -> out_size.  Output pixel i's centre lies at input
- * position (i + 0.5) * scale; the kernel is stretched by scale so that it
- * filters out what the smaller image cannot hold.  Taps falling off an edge
+ * Weights for in_size -> out_size, the inputs spanning in_span of their own
+ * pixels (in_size, or less when the last input pixel stands for a part of
+ * one).  Output pixel i's centre lies at input position (i + 0.5) * scale; the kernel is stretched
+ * by scale so that it filters out what the smaller image cannot hold.  Taps falling off an edge
  * read the edge pixel.
  */
-static int axis_build(struct axis *a, int in_size, int out_size)
+static int axis_build(struct axis *a, int in_size, double in_span, int out_size)
 {
-    double scale = (double)in_size / out_size;
+    double scale = in_span / out_size;
     double support = LANCZOS_LOBES * scale;
     double *w;
 
@@ -216,20 +217,20 @@ static size_t pass_vertical_sse2(const uint8_t *src, size_t row_bytes, uint8_t *
             for (int k = 0; k < ay->count; k += 2) {
                 __m128i wp = weight_pair(w, k, ay->count);
                 __m128i a = _mm_loadu_si128((const __m128i *)(in + (size_t)k * row_bytes + i));
-                __m128i b = k + 1 < ay->count
-                                ? _mm_loadu_si128(
-                                      (const __m128i *)(in + (size_t)(k + 1) * row_bytes + i))
-                                : zero;
+                __m128i b =
+                    k + 1 < ay->count
+                        ? _mm_loadu_si128((const __m128i *)(in + (size_t)(k + 1) * row_bytes + i))
+                        : zero;
                 __m128i lo = _mm_unpacklo_epi8(a, b), hi = _mm_unpackhi_epi8(a, b);
                 s0 = _mm_add_epi32(s0, _mm_madd_epi16(_mm_unpacklo_epi8(lo, zero), wp));
                 s1 = _mm_add_epi32(s1, _mm_madd_epi16(_mm_unpackhi_epi8(lo, zero), wp));
                 s2 = _mm_add_epi32(s2, _mm_madd_epi16(_mm_unpacklo_epi8(hi, zero), wp));
                 s3 = _mm_add_epi32(s3, _mm_madd_epi16(_mm_unpackhi_epi8(hi, zero), wp));
             }
-            __m128i v01 = _mm_packs_epi32(_mm_srai_epi32(s0, WEIGHT_BITS),
-                                          _mm_srai_epi32(s1, WEIGHT_BITS));
-            __m128i v23 = _mm_packs_epi32(_mm_srai_epi32(s2, WEIGHT_BITS),
-                                          _mm_srai_epi32(s3, WEIGHT_BITS));
+            __m128i v01 =
+                _mm_packs_epi32(_mm_srai_epi32(s0, WEIGHT_BITS), _mm_srai_epi32(s1, WEIGHT_BITS));
+            __m128i v23 =
+                _mm_packs_epi32(_mm_srai_epi32(s2, WEIGHT_BITS), _mm_srai_epi32(s3, WEIGHT_BITS));
             _mm_storeu_si128((__m128i *)(out + i), _mm_packus_epi16(v01, v23));
         }
     }
@@ -314,8 +315,8 @@ static void reduce_horizontal(const uint8_t *src, int sw, int rows, uint8_t *dst
     pass_horizontal(src, sw, rows, dst, dw, channels, ax, done);
 }
 
-static int resample(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh,
-                    int channels, bool simd)
+static int resample(const uint8_t *src, int sw, int sh, double span_w, double span_h, uint8_t *dst,
+                    int dw, int dh, int channels, bool simd)
 {
     struct axis ax, ay;
     uint8_t *mid;
@@ -324,9 +325,9 @@ static int resample(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, in
 
     if ((channels != 1 && channels != 3) || dw < 1 || dh < 1 || dw > sw || dh > sh)
         return -1;
-    if (axis_build(&ax, sw, dw))
+    if (axis_build(&ax, sw, span_w, dw))
         return -1;
-    if (axis_build(&ay, sh, dh)) {
+    if (axis_build(&ay, sh, span_h, dh)) {
         axis_release(&ax);
         return -1;
     }
@@ -357,11 +358,17 @@ static int resample(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, in
 int resample_lanczos3(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh,
                       int channels)
 {
-    return resample(src, sw, sh, dst, dw, dh, channels, true);
+    return resample(src, sw, sh, sw, sh, dst, dw, dh, channels, true);
+}
+
+int resample_lanczos3_spans(const uint8_t *src, int sw, int sh, double span_w, double span_h,
+                            uint8_t *dst, int dw, int dh, int channels)
+{
+    return resample(src, sw, sh, span_w, span_h, dst, dw, dh, channels, true);
 }
 
 int resample_lanczos3_scalar(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh,
                              int channels)
 {
-    return resample(src, sw, sh, dst, dw, dh, channels, false);
+    return resample(src, sw, sh, sw, sh, dst, dw, dh, channels, false);
 }

@@ -23,6 +23,15 @@ int resample_lanczos3(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, 
                       int channels);
 
 /*
+ * The same for an image whose sw x sh pixels span only span_w x span_h of
+ * their own size: a box-shrunk image whose last column and row average
+ * what was left of the original (pixmap.h), so that the result lines up
+ * with the original's geometry and not the rounded one.
+ */
+int resample_lanczos3_spans(const uint8_t *src, int sw, int sh, double span_w, double span_h,
+                            uint8_t *dst, int dw, int dh, int channels);
+
+/*
  * The same with plain loops only, no SSE2: the reference the vector code
  * must match byte for byte (tests/unit/test_resample.c).
  */
