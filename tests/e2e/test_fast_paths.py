@@ -23,6 +23,7 @@ The profiles are real ones, in tests/data/icc.
 """
 
 import os
+import shutil
 import unittest
 
 from PIL import Image, ImageChops, ImageOps
@@ -241,6 +242,93 @@ class RealPhotoTest(FastPathCase):
             self.run_path("only", op, src, fast)
             self.run_path("0", op, src, general)
             self.compare_dirs(op, fast, general, names)
+
+
+HEIF_FIXTURES = os.path.join(helpers.TEST_DATA, "formats")
+
+
+class HeifFastPathTest(FastPathCase):
+    """HEIC to JPEG through libheif with our HEVC plugin (src/image/heif_fast.c) against
+    the libvips path, on tests/data/formats (README.md there): the same sizes, and
+    pixels within the bounds the JPEG path keeps, whether the in-loop filters ran (a
+    reduction under 4x) or were left out (4x and more); the rotation libheif applies;
+    and every kind of file or request the path leaves to libvips."""
+
+    def heic_inputs(self, names):
+        inp = self.mkdir("heic-in-%d" % len(os.listdir(self.tmp)))
+        for name in names:
+            shutil.copy(os.path.join(HEIF_FIXTURES, name), inp)
+        return inp
+
+    def both_paths(self, op, inp, size):
+        fast, general = self.path("fast-%s-%s" % (op, size)), self.path("gen-%s-%s" % (op, size))
+        for mode, out in (("only", fast), ("0", general)):
+            env = dict(os.environ, IMGBATCH_FAST_PATHS=mode)
+            r = run_json([op, inp, out, "-q", QUALITY, "--size", size], env=env)
+            self.assertEqual(len(r.by_status("failed")), 0, helpers.describe(r.proc))
+        return fast, general
+
+    def test_same_as_general_path(self):
+        """photo.heic is 480x392: 240 wide keeps the filters, 90x90 leaves them out."""
+        names = ["photo.heic", "iphone-rotated.heic", "exif-6-only.heic"]
+        inp = self.heic_inputs(names)
+        for op, size in (("resize", "90x90"), ("thumbnail", "60x40"), ("resize", "110x")):
+            fast, general = self.both_paths(op, inp, size)
+            self.compare_dirs(op, fast, general, [n[:-5] + ".jpg" for n in names])
+        fast, general = self.both_paths("resize", self.heic_inputs(["photo.heic"]), "240x")
+        self.compare_dirs("resize", fast, general, ["photo.jpg"])
+
+    def test_turned_as_libheif_turns(self):
+        """irot turns the picture (180x120 upright); EXIF orientation alone does not."""
+        inp = self.heic_inputs(["iphone-rotated.heic", "exif-6-only.heic"])
+        out = self.path("out")
+        env = dict(os.environ, IMGBATCH_FAST_PATHS="only")
+        r = run_json(["resize", inp, out, "--size", "90x90"], env=env)
+        sizes = {rec["input"].rsplit("/", 1)[1]: (rec["width"], rec["height"])
+                 for rec in r.by_status("ok")}
+        self.assertEqual(sizes, {"iphone-rotated.heic": (90, 60), "exif-6-only.heic": (60, 90)})
+
+    def test_grey_stays_grey(self):
+        """A monochrome HEIC gives a grey JPEG, as a grey JPEG does; libvips' loader hands
+        out RGB, whose luminance is the same picture."""
+        fast, general = self.both_paths("resize", self.heic_inputs(["grey.heic"]), "100x")
+        a = Image.open(os.path.join(fast, "grey.jpg"))
+        b = Image.open(os.path.join(general, "grey.jpg"))
+        self.assertEqual((a.mode, a.size), ("L", b.size))
+        levels = diff_levels(a, b.convert("L"))
+        self.assertLess(mean_diff(levels), 1.2)
+        self.assertLess(share_over(levels, 8), 0.005)
+
+    def test_left_to_libvips(self):
+        """Alpha, 10 bits, a Display P3 profile, another output format, metadata to keep,
+        an operation other than resize and thumbnail, an enlargement, damage: each fails
+        under IMGBATCH_FAST_PATHS=only, and each is done by libvips otherwise."""
+        inp = self.heic_inputs(["alpha.heic", "flag-10bit.hif", "p3.heic"])
+        with open(os.path.join(HEIF_FIXTURES, "photo.heic"), "rb") as f:
+            data = f.read()
+        with open(os.path.join(inp, "damaged.heic"), "wb") as f:
+            f.write(data[:len(data) * 2 // 3])
+        only = dict(os.environ, IMGBATCH_FAST_PATHS="only")
+        r = run_json(["resize", inp, self.path("only"), "--size", "40x40"], env=only)
+        self.assertEqual(len(r.by_status("failed")), 4, helpers.describe(r.proc))
+        for rec in r.by_status("failed"):
+            self.assertIn("not for the HEIF fast path", rec["error"])
+        r = run_json(["resize", inp, self.path("default"), "--size", "40x40"])
+        status = {rec["input"].rsplit("/", 1)[1]: rec["status"] for rec in r.records}
+        self.assertEqual(status, {"alpha.heic": "ok", "flag-10bit.hif": "ok", "p3.heic": "ok",
+                                  "damaged.heic": "failed"})
+        self.assertRegex(r.by_name()["damaged.heic"]["error"], r"^(corrupt|truncated) HEIF")
+
+        photo = self.heic_inputs(["photo.heic"])
+        for args in (["resize", "--size", "90x", "-f", "png"],
+                     ["resize", "--size", "90x", "--keep", "exif"],
+                     ["sepia"], ["thumbnail", "--size", "900x900"]):
+            with self.subTest(args=args):
+                out = self.path("args-%d" % len(os.listdir(self.tmp)))
+                r = run_json([args[0], photo, out] + args[1:], env=only)
+                self.assertEqual(len(r.by_status("failed")), 1, helpers.describe(r.proc))
+                r = run_json([args[0], photo, out + "-any"] + args[1:])
+                self.assertEqual(len(r.by_status("ok")), 1, helpers.describe(r.proc))
 
 
 if __name__ == "__main__":

@@ -281,12 +281,19 @@ def deep(corpus, tmp):
     heif_enc(src, os.path.join(HERE, "flag-10bit.hif"), "-q", "90", "-b", "10")
 
 
+def grey(corpus, tmp):
+    """A monochrome HEIC (one plane, no chroma): heif-enc codes a grey PNG so."""
+    src = os.path.join(tmp, "grey-photo.png")
+    Image.open(os.path.join(corpus, "formats", "gamma_dalai_lama_gray.jpg")).convert("L").save(src)
+    heif_enc(src, os.path.join(HERE, "grey.heic"), "-q", "80")
+
+
 def main():
     corpus = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..", "..",
                                                                   "shared", "corpus")
     tmp = tempfile.mkdtemp(prefix="imgbatch-fixtures-")
     try:
-        for make in (photo, orientation, alpha, p3, bomb, deep):
+        for make in (photo, orientation, alpha, p3, bomb, deep, grey):
             make(corpus, tmp)
     finally:
         shutil.rmtree(tmp)
