@@ -209,6 +209,10 @@ static int bench_measure(struct bench *b)
     struct pool_config cfg;
     int status = 0;
 
+    if (worker_engine_ready() < 0) {
+        free(stats);
+        return EXIT_USAGE;
+    }
     jobs_configure_pool(&b->jobs, &cfg, opts, 0, count_result, NULL);
     long long bytes = 0;
     for (size_t i = 0; i < b->jobs.count; i++)

@@ -5,7 +5,7 @@
  */
 #include "cli.h"
 #include "base/diag.h"
-#include "image/versions.h"
+#include "versions.h"
 #include "pool/message.h"
 #include "bench.h"
 #include "operands.h"

@@ -1,7 +1,9 @@
 /* worker: pool callbacks around the image operations; see worker.h. */
 #include "worker.h"
+#include "engine_loader.h"
 
 #include "outpath.h"
+#include "base/diag.h"
 #include "base/random_name.h"
 #include "run_scratch.h"
 #include "base/xalloc.h"
@@ -139,7 +141,7 @@ static void worker_work(void *ctx, const struct job_request *req, struct job_res
         .output = {w->output_root, req->output, output_shown, req->tag},
     };
 
-    image_process(&w->settings, &job, res);
+    engine_loaded()->process(&w->settings, &job, res);
     free(shown);
     free(output_shown);
     /*
@@ -147,7 +149,7 @@ static void worker_work(void *ctx, const struct job_request *req, struct job_res
      * worker can do nothing more, like one whose start-up failed, and the
      * pool counts it so, giving up if its replacements fail the same way.
      */
-    if (image_library_failed())
+    if (engine_loaded()->library_failed())
         _exit(POOL_EXIT_INIT_FAILED);
 }
 
@@ -166,7 +168,7 @@ static void worker_fini(void *ctx)
 {
     const struct worker_context *w = ctx;
 
-    image_library_shutdown();
+    engine_loaded()->library_shutdown();
     /*
      * The last worker out removes the run's scratch directory once it is
      * empty (rmdir refuses otherwise), so a master killed with SIGKILL, which
@@ -174,6 +176,16 @@ static void worker_fini(void *ctx)
      */
     if (w->scratch)
         (void)rmdir(w->scratch);
+}
+
+int worker_engine_ready(void)
+{
+    char err[512];
+
+    if (engine_load(err, sizeof(err)))
+        return 0;
+    diag("%s", err);
+    return -1;
 }
 
 void worker_configure_pool(struct pool_config *cfg, struct worker_context *w,

@@ -7,8 +7,9 @@
  * folders of INPUT files) and its output below OUTPUT, and the worker
  * opens both below them without following a link (beneath.h).  A worker
  * opens a root when a job needs it, checking it is the folder the scan
- * saw, and keeps the last one open.  libvips is started only in the
- * worker, after the fork.
+ * saw, and keeps the last one open.  The engine's module is loaded in the
+ * master just before the fork, and libvips is started only in the worker,
+ * after it.
  */
 #ifndef IMGBATCH_WORKER_H
 #define IMGBATCH_WORKER_H
@@ -48,6 +49,12 @@ void worker_job_for(const struct worker_context *w, const struct scan_entry *e,
 /* The output of job as the master settles it (output_file.h). */
 struct output_target worker_output_of(const struct worker_context *w, const struct pool_job *job,
                                       const char *shown);
+
+/*
+ * Loads the image engine (engine_loader.h) in the master, once, before the
+ * first pool is forked.  0, or -1 after saying why on stderr.
+ */
+int worker_engine_ready(void);
 
 /*
  * Fills cfg's init/work/fini with the image worker's functions, ctx with w,
