@@ -101,3 +101,62 @@ int pixmap_from_planes_shrunk(struct pixmap *pm, const uint8_t *const planes[], 
     free(sums);
     return 0;
 }
+
+int box_shrinker_init(struct box_shrinker *b, struct pixmap *out, int w, int h, int channels, int k)
+{
+    int out_w = (w + k - 1) / k, out_h = (h + k - 1) / k;
+
+    memset(b, 0, sizeof(*b));
+    b->sums = calloc((size_t)w * channels, sizeof(*b->sums));
+    out->px = malloc((size_t)out_w * out_h * channels);
+    if (!b->sums || !out->px) {
+        box_shrinker_release(b);
+        pixmap_release(out);
+        return -1;
+    }
+    b->out = out;
+    b->w = w, b->h = h, b->channels = channels, b->k = k;
+    out->w = out_w, out->h = out_h, out->channels = channels;
+    out->span_w = (double)w / k;
+    out->span_h = (double)h / k;
+    return 0;
+}
+
+/* The block row just completed, `rows` input rows deep, averaged into its output row. */
+static void emit_block_row(struct box_shrinker *b, int rows)
+{
+    int c = b->channels;
+    uint8_t *out = b->out->px + (size_t)((b->rows_in - 1) / b->k) * b->out->w * c;
+
+    for (int x0 = 0, o = 0; x0 < b->w; x0 += b->k, o++) {
+        int cols = b->w - x0 < b->k ? b->w - x0 : b->k;
+        uint32_t area = (uint32_t)cols * rows;
+        for (int ch = 0; ch < c; ch++) {
+            uint32_t s = 0;
+            for (int dx = 0; dx < cols; dx++)
+                s += b->sums[(size_t)(x0 + dx) * c + ch];
+            out[(size_t)o * c + ch] = (uint8_t)((s + area / 2) / area);
+        }
+    }
+    memset(b->sums, 0, sizeof(*b->sums) * (size_t)b->w * c);
+}
+
+void box_shrinker_row(struct box_shrinker *b, const uint8_t *row)
+{
+    size_t n = (size_t)b->w * b->channels;
+
+    if (b->rows_in >= b->h)
+        return;
+    for (size_t i = 0; i < n; i++)
+        b->sums[i] += row[i];
+    b->rows_in++;
+    int in_block = (b->rows_in - 1) % b->k + 1;
+    if (in_block == b->k || b->rows_in == b->h)
+        emit_block_row(b, in_block);
+}
+
+void box_shrinker_release(struct box_shrinker *b)
+{
+    free(b->sums);
+    b->sums = NULL;
+}

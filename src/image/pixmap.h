@@ -37,4 +37,25 @@ int pixmap_reduce_to(struct pixmap *pm, int w, int h);
 int pixmap_from_planes_shrunk(struct pixmap *pm, const uint8_t *const planes[], int channels,
                               int stride, int w, int h, int k);
 
+/*
+ * The same box shrink for a decoder that hands over one interleaved row at
+ * a time (libpng): only k rows' column sums are held, never the picture.
+ */
+struct box_shrinker {
+    struct pixmap *out; /* ceil(w / k) x ceil(h / k), filled row by row */
+    int w, h, channels, k;
+    int rows_in;    /* input rows taken so far */
+    uint32_t *sums; /* w * channels column sums of the current block row */
+};
+
+/* Sets up out for a w x h picture of `channels` bytes a pixel.  0, or -1 out of memory. */
+int box_shrinker_init(struct box_shrinker *b, struct pixmap *out, int w, int h, int channels,
+                      int k);
+
+/* Takes the next input row (w * channels bytes). */
+void box_shrinker_row(struct box_shrinker *b, const uint8_t *row);
+
+/* Frees the sums (not out); out is complete once all h rows were taken. */
+void box_shrinker_release(struct box_shrinker *b);
+
 #endif

@@ -331,5 +331,72 @@ class HeifFastPathTest(FastPathCase):
                 self.assertEqual(len(r.by_status("ok")), 1, helpers.describe(r.proc))
 
 
+class PngFastPathTest(FastPathCase):
+    """PNG to JPEG through libpng, row by row (src/image/png_fast.c), against the libvips
+    path: generated photo-like PNGs and PngSuite's 8-bit RGB and grey files (each filter
+    type, odd sizes, chunks that change nothing, gAMA, which libvips ignores too), within
+    the same bounds as the JPEG path; and every kind the path leaves to libvips, from PngSuite and the corpus."""
+
+    TAKEN = ["basn2c08.png", "basn0g08.png", "f00n2c08.png", "f01n2c08.png", "f02n2c08.png",
+             "f03n2c08.png", "f04n2c08.png", "f04n0g08.png", "cdfn2c08.png", "cs8n2c08.png",
+             "ccwn2c08.png", "g03n2c08.png", "g25n2c08.png"]
+
+    def inputs(self, files):
+        inp = self.mkdir("png-in-%d" % len(os.listdir(self.tmp)))
+        for name, src in files.items():
+            shutil.copy(src, os.path.join(inp, name))
+        return inp
+
+    def test_same_as_general_path(self):
+        files = {n: corpus("pngsuite", n) for n in self.TAKEN}
+        inp = self.inputs(files)
+        textured((640, 480)).save(os.path.join(inp, "photo.png"))
+        textured((333, 501), "L").save(os.path.join(inp, "grey.png"))
+        names = sorted(os.listdir(inp))
+        for op, size in (("resize", "100x100"), ("thumbnail", "8x8"), ("resize", "300x")):
+            fast, general = self.path("fast-%s-%s" % (op, size)), self.path("gen-%s-%s" % (op, size))
+            for mode, out in (("only", fast), ("0", general)):
+                r = run_json([op, inp, out, "-q", QUALITY, "--size", size, "-f", "jpeg"],
+                             env=dict(os.environ, IMGBATCH_FAST_PATHS=mode))
+                self.assertEqual(len(r.by_status("failed")), 0, helpers.describe(r.proc))
+            self.compare_dirs(op, fast, general, [n[:-4] + ".jpg" for n in names])
+
+    def test_left_to_libvips(self):
+        """Interlaced, alpha, tRNS, 16 bits, palette, 1 to 4 bits, EXIF, a Display P3 profile, a CRC error, a truncated file: each fails
+        under IMGBATCH_FAST_PATHS=only; by default the good ones succeed and the damaged
+        ones fail with libvips' words, as before."""
+        odd = {"basi2c08.png": "ok", "basn6a08.png": "ok", "tbrn2c08.png": "ok",
+               "basn2c16.png": "ok", "basn3p08.png": "ok", "basn0g04.png": "ok",
+               "exif2c08.png": "ok", "xcsn0g01.png": "failed"}
+        files = {n: corpus("pngsuite", n) for n in odd}
+        files["p3.png"] = corpus("formats", "p3.png")
+        files["truncated.png"] = corpus("broken", "truncated.png")
+        odd.update({"p3.png": "ok", "truncated.png": "failed"})
+        inp = self.inputs(files)
+        only = dict(os.environ, IMGBATCH_FAST_PATHS="only")
+        r = run_json(["resize", inp, self.path("only"), "--size", "16x16", "-f", "jpeg"], env=only)
+        self.assertEqual(len(r.by_status("failed")), len(odd), helpers.describe(r.proc))
+        for rec in r.by_status("failed"):
+            self.assertIn("not for the PNG fast path", rec["error"])
+        fast = run_json(["resize", inp, self.path("default"), "--size", "16x16", "-f", "jpeg"])
+        general = run_json(["resize", inp, self.path("general"), "--size", "16x16", "-f", "jpeg"],
+                           env=dict(os.environ, IMGBATCH_FAST_PATHS="0"))
+        self.assertEqual({n: rec["status"] for n, rec in fast.by_name().items()}, odd)
+        for name, want in odd.items():
+            if want == "failed":
+                self.assertEqual(fast.by_name()[name]["error"], general.by_name()[name]["error"])
+
+    def test_other_outputs_and_operations_left_to_libvips(self):
+        inp = self.inputs({"photo.png": corpus("pngsuite", "basn2c08.png")})
+        only = dict(os.environ, IMGBATCH_FAST_PATHS="only")
+        for args in (["resize", "--size", "16x"], ["resize", "--size", "16x", "-f", "jpeg",
+                                                   "--keep", "exif"],
+                     ["sepia", "-f", "jpeg"], ["thumbnail", "--size", "64x64", "-f", "jpeg"]):
+            with self.subTest(args=args):
+                out = self.path("args-%d" % len(os.listdir(self.tmp)))
+                r = run_json([args[0], inp, out] + args[1:], env=only)
+                self.assertEqual(len(r.by_status("failed")), 1, helpers.describe(r.proc))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -83,8 +83,35 @@ static void test_geometry_kept(void)
     free(plane);
 }
 
+/* Row by row (box_shrinker) gives what the planes at once give, partial blocks included. */
+static void test_streaming_same_as_planes(void)
+{
+    enum { W = 23, H = 17, K = 4 };
+    uint8_t r[W * H], g[W * H], b[W * H], row[W * 3];
+    const uint8_t *planes[3] = {r, g, b};
+    struct pixmap whole = {0}, streamed = {0};
+    struct box_shrinker bs;
+
+    for (int i = 0; i < W * H; i++)
+        r[i] = (uint8_t)(i * 7), g[i] = (uint8_t)(i * 13 + 5), b[i] = (uint8_t)(255 - i);
+    CHECK_EQ_INT(pixmap_from_planes_shrunk(&whole, planes, 3, W, W, H, K), 0);
+    CHECK_EQ_INT(box_shrinker_init(&bs, &streamed, W, H, 3, K), 0);
+    for (int y = 0; y < H; y++) {
+        for (int x = 0; x < W; x++)
+            row[x * 3] = r[y * W + x], row[x * 3 + 1] = g[y * W + x], row[x * 3 + 2] = b[y * W + x];
+        box_shrinker_row(&bs, row);
+    }
+    box_shrinker_release(&bs);
+    CHECK(streamed.w == whole.w && streamed.h == whole.h && streamed.channels == 3);
+    CHECK(streamed.span_w == whole.span_w && streamed.span_h == whole.span_h);
+    CHECK(!memcmp(streamed.px, whole.px, (size_t)whole.w * whole.h * 3));
+    pixmap_release(&whole);
+    pixmap_release(&streamed);
+}
+
 int main(void)
 {
+    test_streaming_same_as_planes();
     test_interleave_only();
     test_partial_blocks();
     test_geometry_kept();
