@@ -15,6 +15,7 @@
 #include "jpeg_fast.h"
 #include "magick_policy.h"
 #include "png_fast.h"
+#include "png_idat.h"
 #include "vips_internal.h"
 
 #include <string.h>
@@ -46,6 +47,7 @@ int image_library_failed(void)
 void image_library_shutdown(void)
 {
     jpeg_fast_shutdown();
+    png_idat_shutdown();
     vips_library_shutdown();
     magick_policy_remove();
 }

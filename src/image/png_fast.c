@@ -1,21 +1,23 @@
 /*
  * png_fast: a PNG photo to a smaller JPEG; see png_fast.h.
  *
- * libvips decodes a PNG whole into a buffer, then shrinks and reduces it:
- * for a 1600 x 1200 photo that is 5.8 MB written and read again, the page
- * faults to map it, and a pipeline around it, about a third of the time
- * beside zlib and libpng's own work.  Here libpng hands over one row at a
- * time and the box shrink takes it at once (pixmap.h's box_shrinker), so
- * only the shrunk picture, twice the target, is ever held; then Lanczos3,
- * as libvips' reduce, and TurboJPEG.
+ * libvips decodes a PNG whole before it shrinks it, through Debian's zlib
+ * and libpng, whose Paeth filter (nearly every row of a photo) goes a byte
+ * at a time.  Here libpng reads and checks the header and every chunk
+ * before the pixels, set up as libvips sets it up; png_idat.c then inflates
+ * the pixel data with libdeflate and unfilters it (png_filter.c), and each
+ * row goes straight into the box shrink (pixmap.h's box_shrinker), so only
+ * the decompressed rows and the shrunk picture are held; then Lanczos3, as
+ * libvips' reduce, and TurboJPEG.  A picture too large to hold decompressed
+ * is read by libpng row by row instead.
  *
  * It takes resize and thumbnail to JPEG without metadata to keep, from an
  * 8-bit RGB or grey PNG that is not interlaced and has no transparency,
  * no EXIF (which could turn it) and no profile but sRGB under another name,
- * inside --max-pixels.  libpng is set up as libvips sets it up: every chunk
- * CRC checked, zlib's Adler-32 not (the CRCs cover the same bytes), gAMA
- * ignored; any warning or error returns 0, for libvips, which also words
- * the errors.
+ * inside --max-pixels.  Every chunk CRC is checked; zlib's Adler-32 by
+ * libdeflate too (libvips has libpng skip it); gAMA is ignored, as libvips
+ * ignores it.  Any libpng warning or error, and anything png_idat.c finds
+ * out of order, returns 0, for libvips, which also words the errors.
  */
 #include "png_fast.h"
 #include "fast_mode.h"
@@ -23,6 +25,7 @@
 #include "icc_srgb.h"
 #include "jpeg_write.h"
 #include "pixmap.h"
+#include "png_idat.h"
 
 #include <png.h>
 #include <setjmp.h>
@@ -123,18 +126,37 @@ static int box_factor(int w, int h, int tw, int th)
     return k;
 }
 
+static void take_row(void *ctx, const uint8_t *row)
+{
+    box_shrinker_row(ctx, row);
+}
+
+/*
+ * The rows through libdeflate (png_idat.c), or, for a picture too large to
+ * hold decompressed, through libpng one at a time.
+ */
+static int read_all_rows(struct png_job *j, struct box_shrinker *b)
+{
+    struct png_geometry g = {j->w, j->h, j->channels};
+    int r = png_idat_decode(j->data, j->length, &g, take_row, b);
+
+    if (r <= 0)
+        return r;
+    uint8_t *row = malloc((size_t)j->w * j->channels);
+    r = row ? read_rows(j, b, row) : -1;
+    free(row);
+    return r;
+}
+
 static int decode_reduced(struct png_job *j, int tw, int th, struct pixmap *pm)
 {
     struct box_shrinker b;
-    uint8_t *row = malloc((size_t)j->w * j->channels);
     int r = -1;
 
-    if (row &&
-        !box_shrinker_init(&b, pm, j->w, j->h, j->channels, box_factor(j->w, j->h, tw, th))) {
-        r = read_rows(j, &b, row);
+    if (!box_shrinker_init(&b, pm, j->w, j->h, j->channels, box_factor(j->w, j->h, tw, th))) {
+        r = read_all_rows(j, &b);
         box_shrinker_release(&b);
     }
-    free(row);
     return r ? -1 : pixmap_reduce_to(pm, tw, th);
 }
 

@@ -24,7 +24,9 @@ The profiles are real ones, in tests/data/icc.
 
 import os
 import shutil
+import struct
 import unittest
+import zlib
 
 from PIL import Image, ImageChops, ImageOps
 
@@ -331,6 +333,25 @@ class HeifFastPathTest(FastPathCase):
                 self.assertEqual(len(r.by_status("ok")), 1, helpers.describe(r.proc))
 
 
+def split_chunks(png):
+    """A PNG's chunks as (type, data) pairs, CRCs dropped."""
+    chunks, at = [], 8
+    while at < len(png):
+        length, kind = struct.unpack(">I4s", png[at:at + 8])
+        chunks.append((kind, png[at + 8:at + 8 + length]))
+        at += 12 + length
+    return chunks
+
+
+def join_chunks(chunks, corrupt_crc=None):
+    """A PNG from (type, data) pairs, each with its CRC (chunk number corrupt_crc's wrong)."""
+    out = [b"\x89PNG\r\n\x1a\n"]
+    for i, (kind, body) in enumerate(chunks):
+        crc = zlib.crc32(kind + body) ^ (1 if i == corrupt_crc else 0)
+        out.append(struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc))
+    return b"".join(out)
+
+
 class PngFastPathTest(FastPathCase):
     """PNG to JPEG through libpng, row by row (src/image/png_fast.c), against the libvips
     path: generated photo-like PNGs and PngSuite's 8-bit RGB and grey files (each filter
@@ -385,6 +406,58 @@ class PngFastPathTest(FastPathCase):
         for name, want in odd.items():
             if want == "failed":
                 self.assertEqual(fast.by_name()[name]["error"], general.by_name()[name]["error"])
+
+    def test_idat_damage_worded_as_libvips_words_it(self):
+        """The fast path reads the IDAT chunks itself (png_idat.c): a PNG whose pixel data
+        spans many chunks is taken; a CRC error in one of them, a missing IEND, a chunk
+        between two IDATs, data after the zlib stream, a filter type PNG does not have:
+        each gets from the default run exactly the status and words the libvips path
+        gives it."""
+        src = self.path("src.png")
+        textured((300, 200)).save(src)
+        with open(src, "rb") as f:
+            data = f.read()
+        chunks = split_chunks(data)
+        idat = b"".join(body for kind, body in chunks if kind == b"IDAT")
+        raw = zlib.decompress(idat)
+        pieces = [idat[i:i + 5000] for i in range(0, len(idat), 5000)]
+        head = [c for c in chunks if c[0] not in (b"IDAT", b"IEND")]
+        many = head + [(b"IDAT", p) for p in pieces] + [(b"IEND", b"")]
+        stride = 300 * 3 + 1
+        bad_filter = bytearray(raw)
+        bad_filter[stride * 7] = 5
+        files = {
+            "many-idat.png": join_chunks(many),
+            "idat-crc.png": join_chunks(many, corrupt_crc=len(head) + 2),
+            "no-iend.png": join_chunks(many[:-1]),
+            "text-between.png": join_chunks(head + [(b"IDAT", pieces[0]), (b"tEXt", b"a\0b")]
+                                            + [(b"IDAT", p) for p in pieces[1:]]
+                                            + [(b"IEND", b"")]),
+            "extra-data.png": join_chunks(head + [(b"IDAT", zlib.compress(raw + b"\0" * 999))]
+                                          + [(b"IEND", b"")]),
+            "filter-5.png": join_chunks(head + [(b"IDAT", zlib.compress(bytes(bad_filter)))]
+                                        + [(b"IEND", b"")]),
+        }
+        inp = self.mkdir("idat-in")
+        for name, body in files.items():
+            with open(os.path.join(inp, name), "wb") as f:
+                f.write(body)
+        fast = run_json(["resize", inp, self.path("fast"), "--size", "100x", "-f", "jpeg",
+                         "-q", QUALITY])
+        general = run_json(["resize", inp, self.path("general"), "--size", "100x", "-f", "jpeg",
+                            "-q", QUALITY], env=dict(os.environ, IMGBATCH_FAST_PATHS="0"))
+        for name in files:
+            with self.subTest(file=name):
+                a, b = fast.by_name()[name], general.by_name()[name]
+                self.assertEqual((a["status"], a.get("error")), (b["status"], b.get("error")))
+        self.assertEqual(general.by_name()["idat-crc.png"]["status"], "failed")
+        self.compare_dirs("resize", self.path("fast"), self.path("general"), ["many-idat.jpg"])
+        only = run_json(["resize", inp, self.path("only"), "--size", "100x", "-f", "jpeg"],
+                        env=dict(os.environ, IMGBATCH_FAST_PATHS="only"))
+        self.assertEqual(only.by_name()["many-idat.png"]["status"], "ok")
+        for name in files:
+            if name != "many-idat.png":
+                self.assertEqual(only.by_name()[name]["status"], "failed", name)
 
     def test_other_outputs_and_operations_left_to_libvips(self):
         inp = self.inputs({"photo.png": corpus("pngsuite", "basn2c08.png")})
