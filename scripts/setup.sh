@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # shard at its exit), and the AVIF, JPEG XL and WebP formats' own decoders
 # (avifdec, djxl, dwebp), which read back every output of those formats.
 packages=(build-essential cmake pkg-config libvips-dev libturbojpeg0-dev libjpeg62-turbo-dev
-          liblcms2-dev libpng-dev libheif-dev libde265-dev libdeflate-dev python3 python3-pil clang libclang-rt-dev parallel
+          liblcms2-dev libpng-dev libheif-dev libde265-dev libdeflate-dev libwebp-dev python3 python3-pil clang libclang-rt-dev parallel
           python3-prometheus-client groff-base strace libavif-bin libjxl-tools webp)
 missing=()
 for p in "${packages[@]}"; do

@@ -3,7 +3,8 @@
  *
  * The input is read once (input.c).  A JPEG goes to the TurboJPEG fast path
  * first (jpeg_fast.c), a HEIC to libheif with our HEVC plugin (heif_fast.c), a
- * PNG to libpng (png_fast.c), each taking the clean cases; everything else, and
+ * PNG to libpng and libdeflate (png_fast.c), a WebP to libwebp (webp_fast.c),
+ * each taking the clean cases; everything else, and
  * every file it declines, goes through libvips (vips_*.c), started in the
  * worker for the first such file, with ImageMagick fenced in before it
  * (magick_policy.c).
@@ -16,6 +17,7 @@
 #include "magick_policy.h"
 #include "png_fast.h"
 #include "png_idat.h"
+#include "webp_fast.h"
 #include "vips_internal.h"
 
 #include <string.h>
@@ -76,7 +78,9 @@ void image_process(const struct image_settings *s, const struct image_job *job,
     } else if (in.kind == IN_HEIF && heif_fast_process(s, &in, &job->output, fmt, res)) {
         /* done, well or not, by libheif, our HEVC plugin and TurboJPEG */
     } else if (in.kind == IN_PNG && png_fast_process(s, &in, &job->output, fmt, res)) {
-        /* done, well or not, by libpng and TurboJPEG */
+        /* done, well or not, by libpng, libdeflate and TurboJPEG */
+    } else if (in.kind == IN_WEBP && webp_fast_process(s, &in, &job->output, fmt, res)) {
+        /* done, well or not, by libwebp and TurboJPEG */
     } else if (image_library_start(s) < 0) {
         job_result_fail(res, "libvips could not start");
     } else {

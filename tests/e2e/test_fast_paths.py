@@ -471,5 +471,55 @@ class PngFastPathTest(FastPathCase):
                 self.assertEqual(len(r.by_status("failed")), 1, helpers.describe(r.proc))
 
 
+class WebpFastPathTest(FastPathCase):
+    """WebP to JPEG through libwebp, reduced while decoding (src/image/webp_fast.c),
+    against the libvips path, which asks libwebp for the same reduction: generated lossy
+    and lossless WebPs and the corpus's; and what the path leaves to libvips."""
+
+    def test_same_as_general_path(self):
+        inp = self.mkdir("webp-in")
+        textured((640, 480)).save(os.path.join(inp, "lossy.webp"), quality=90)
+        textured((401, 603)).save(os.path.join(inp, "lossless.webp"), lossless=True)
+        shutil.copy(corpus("formats", "4.webp"), inp)
+        names = sorted(n[:-5] + ".jpg" for n in os.listdir(inp))
+        for op, size in (("resize", "100x100"), ("thumbnail", "64x64"), ("resize", "300x")):
+            fast, general = self.path("fast-%s-%s" % (op, size)), self.path("gen-%s-%s" % (op, size))
+            for mode, out in (("only", fast), ("0", general)):
+                r = run_json([op, inp, out, "-q", QUALITY, "--size", size, "-f", "jpeg"],
+                             env=dict(os.environ, IMGBATCH_FAST_PATHS=mode))
+                self.assertEqual(len(r.by_status("failed")), 0, helpers.describe(r.proc))
+            self.compare_dirs(op, fast, general, names)
+
+    def test_left_to_libvips(self):
+        """Alpha, an animation, EXIF, an ICC profile, damage, another output format."""
+        inp = self.mkdir("odd")
+        shutil.copy(corpus("formats", "5_webp_a.webp"), inp)
+        shutil.copy(corpus("formats", "animated-loop-3.webp"), inp)
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        textured((64, 48)).save(os.path.join(inp, "exif.webp"), exif=exif.tobytes())
+        textured((64, 48)).save(os.path.join(inp, "icc.webp"), icc_profile=icc("display-p3.icc"))
+        whole = os.path.join(self.tmp, "whole.webp")
+        textured((64, 48)).save(whole)
+        with open(whole, "rb") as f, open(os.path.join(inp, "cut.webp"), "wb") as g:
+            g.write(f.read()[:300])
+        only = dict(os.environ, IMGBATCH_FAST_PATHS="only")
+        r = run_json(["resize", inp, self.path("only"), "--size", "32x32", "-f", "jpeg"], env=only)
+        self.assertEqual(len(r.by_status("failed")), 5, helpers.describe(r.proc))
+        for rec in r.by_status("failed"):
+            self.assertIn("not for the WebP fast path", rec["error"])
+        fast = run_json(["resize", inp, self.path("fast"), "--size", "32x32", "-f", "jpeg"])
+        general = run_json(["resize", inp, self.path("general"), "--size", "32x32", "-f", "jpeg"],
+                           env=dict(os.environ, IMGBATCH_FAST_PATHS="0"))
+        for name, rec in general.by_name().items():
+            self.assertEqual((fast.by_name()[name]["status"], fast.by_name()[name].get("error")),
+                             (rec["status"], rec.get("error")), name)
+        self.assertEqual(general.by_name()["cut.webp"]["status"], "failed")
+        plain = self.mkdir("plain")
+        shutil.copy(whole, plain)
+        r = run_json(["resize", plain, self.path("png"), "--size", "32x32"], env=only)
+        self.assertEqual(len(r.by_status("failed")), 1, helpers.describe(r.proc))
+
+
 if __name__ == "__main__":
     unittest.main()

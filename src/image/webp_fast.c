@@ -1,0 +1,124 @@
+/*
+ * webp_fast: a WebP photo to a smaller JPEG; see webp_fast.h.
+ *
+ * libwebp reduces while it decodes (its rescaler averages each output
+ * pixel's area, row by row), and libvips' thumbnail asks it to, as sharp
+ * does; what libvips adds is the rest: RGBA always, a frame compositor
+ * written for animations, a pipeline.  Here libwebp decodes straight to
+ * RGB at the size the operation wants, in this thread, into the buffer
+ * TurboJPEG encodes from.
+ *
+ * It takes resize and thumbnail to JPEG without metadata to keep, from a
+ * still WebP without alpha, EXIF (which could turn it) or an ICC profile,
+ * inside --max-pixels; anything else, and a decode that fails, returns 0
+ * for libvips, which also words the errors.
+ */
+#include "webp_fast.h"
+#include "fast_mode.h"
+#include "geometry.h"
+#include "jpeg_write.h"
+#include "pixmap.h"
+
+#include <stdlib.h>
+#include <webp/decode.h>
+#include <webp/demux.h>
+
+/* A still, opaque picture with nothing in its container that would change it. */
+static int plain_still(const struct image_input *in, int *w, int *h)
+{
+    WebPBitstreamFeatures f;
+    WebPData data = {in->data, in->length};
+    int plain = 0;
+
+    if (WebPGetFeatures(in->data, in->length, &f) != VP8_STATUS_OK || f.has_alpha ||
+        f.has_animation)
+        return 0;
+    WebPDemuxer *demux = WebPDemux(&data);
+    if (demux) {
+        uint32_t flags = WebPDemuxGetI(demux, WEBP_FF_FORMAT_FLAGS);
+        plain = !(flags & (EXIF_FLAG | ICCP_FLAG | ALPHA_FLAG | ANIMATION_FLAG));
+        WebPDemuxDelete(demux);
+    }
+    *w = f.width;
+    *h = f.height;
+    return plain;
+}
+
+/* Decodes, reduced to tw x th by libwebp, into pm; 0 or -1. */
+static int decode_scaled(const struct image_input *in, int w, int h, int tw, int th,
+                         struct pixmap *pm)
+{
+    WebPDecoderConfig config;
+
+    if (!WebPInitDecoderConfig(&config))
+        return -1;
+    pm->px = malloc((size_t)tw * th * 3);
+    if (!pm->px)
+        return -1;
+    pm->w = tw, pm->h = th, pm->channels = 3;
+    if (tw != w || th != h) {
+        config.options.use_scaling = 1;
+        config.options.scaled_width = tw;
+        config.options.scaled_height = th;
+    }
+    config.output.colorspace = MODE_RGB;
+    config.output.is_external_memory = 1;
+    config.output.u.RGBA.rgba = pm->px;
+    config.output.u.RGBA.stride = tw * 3;
+    config.output.u.RGBA.size = (size_t)tw * th * 3;
+    VP8StatusCode status = WebPDecode(in->data, in->length, &config);
+    WebPFreeDecBuffer(&config.output); /* ours stays: external memory */
+    return status == VP8_STATUS_OK ? 0 : -1;
+}
+
+static int try_fast_path(const struct image_settings *s, const struct image_input *in,
+                         const struct output_target *output, enum out_format fmt,
+                         struct job_result *res)
+{
+    struct pixmap pm = {0};
+    int w, h, tw = 0, th = 0, handled = 0;
+
+    if (fmt != FMT_JPEG || s->keep_metadata || (s->op != IMAGE_RESIZE && s->op != IMAGE_THUMBNAIL))
+        return 0;
+    if (!plain_still(in, &w, &h) || over_pixel_limit(s->max_megapixels, w, h))
+        return 0; /* libvips' path words a refusal */
+    if (s->op == IMAGE_RESIZE)
+        target_size(&s->size, w, h, &tw, &th);
+    else
+        cover_size(w, h, s->size.width, s->size.height, &tw, &th);
+    if (tw > w || th > h || tw < 1 || th < 1)
+        return 0; /* enlarging, on either side: libvips' thumbnail does that */
+    if (decode_scaled(in, w, h, tw, th, &pm))
+        goto done;
+
+    int out_w = s->op == IMAGE_THUMBNAIL ? s->size.width : pm.w;
+    int out_h = s->op == IMAGE_THUMBNAIL ? s->size.height : pm.h;
+    handled = 1;
+    res->in_width = (uint32_t)w;
+    res->in_height = (uint32_t)h;
+    if (jpeg_write(&pm, (pm.w - out_w) / 2, (pm.h - out_h) / 2, out_w, out_h, s, output, NULL,
+                   res) == 0) {
+        res->out_width = (uint32_t)out_w;
+        res->out_height = (uint32_t)out_h;
+    }
+done:
+    pixmap_release(&pm);
+    return handled;
+}
+
+int webp_fast_process(const struct image_settings *s, const struct image_input *in,
+                      const struct output_target *output, enum out_format fmt,
+                      struct job_result *res)
+{
+    enum fast_mode mode = fast_path_mode();
+
+    if (mode == FAST_OFF)
+        return 0;
+    if (try_fast_path(s, in, output, fmt, res))
+        return 1;
+    if (mode == FAST_ONLY) {
+        job_result_fail(res, "not for the WebP fast path (IMGBATCH_FAST_PATHS=only)");
+        return 1;
+    }
+    return 0;
+}
