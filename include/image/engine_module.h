@@ -1,14 +1,14 @@
 /*
  * engine_module: the image engine as the program loads it.
  *
- * The engine (libvips, TurboJPEG, libheif and the hundred libraries behind
- * them) is a module, imgbatch-engine.so, that the master loads just before
- * it forks the workers, and only when there are files to process: a run
- * with nothing to do, a dry run and --version never map those libraries,
- * which cost more than the rest of such a run.  The workers inherit it
- * across the fork, as before.  The module calls back into the program for
- * the engine's core (formats, output files, resampling: the program
- * exports them), so there is one copy of each.
+ * The engine is a module, imgbatch-engine.so, that each worker loads as it
+ * starts: the master never maps an image library, so a run with nothing to
+ * do, a dry run and --version never pay for them.  It carries the fast
+ * paths (TurboJPEG, libpng, libdeflate, libwebp) and loads libvips and
+ * libheif, a second module, only when a file needs them (vips_module.h).
+ * The modules call back into the program for the engine's core (formats,
+ * output files, resampling: the program exports them), so there is one
+ * copy of each.
  */
 #ifndef IMGBATCH_IMAGE_ENGINE_MODULE_H
 #define IMGBATCH_IMAGE_ENGINE_MODULE_H

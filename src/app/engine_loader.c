@@ -1,5 +1,5 @@
 /*
- * engine_loader: finding and loading imgbatch-engine.so; see engine_loader.h.
+ * engine_loader: finding imgbatch-engine.so, and loading it; see engine_loader.h.
  *
  * The module is looked for beside the program first (where the build puts
  * both, and where a relocated copy keeps them together), then where
@@ -10,6 +10,7 @@
 #include "engine_loader.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +46,17 @@ static void module_path(char *path, size_t len)
     snprintf(path, len, "%s/%s", IMGBATCH_ENGINE_DIR, IMAGE_ENGINE_FILE);
 }
 
+int engine_locate(char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+
+    module_path(path, sizeof(path));
+    if (access(path, R_OK) == 0)
+        return 0;
+    snprintf(err, errlen, "cannot load the image engine: %s: %s", path, strerror(errno));
+    return -1;
+}
+
 const struct image_engine *engine_load(char *err, size_t errlen)
 {
     char path[PATH_MAX];
@@ -53,12 +65,12 @@ const struct image_engine *engine_load(char *err, size_t errlen)
         return engine;
     module_path(path, sizeof(path));
     /*
-     * Now, not lazily: a missing library is this one line, not a worker
-     * dying on a file.  Global, as if the program were linked with them:
-     * libvips' own modules and anything preloaded that wraps a library
-     * call (the tests' fault injection) find the libraries' symbols.
+     * Lazily bound, as a program linked with these libraries would be; global,
+     * so that the second module (libvips') finds this one's symbols, and
+     * anything preloaded that wraps a library call (the tests' fault
+     * injection) finds the libraries'.
      */
-    void *module = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+    void *module = dlopen(path, RTLD_LAZY | RTLD_GLOBAL);
     if (!module) {
         snprintf(err, errlen, "cannot load the image engine: %s", dlerror());
         return NULL;

@@ -1,6 +1,7 @@
 /*
- * engine_loader: loads the image engine module (image/engine_module.h) in
- * the master, before the fork, when a run has files to process.
+ * engine_loader: finds the image engine module (image/engine_module.h) in
+ * the master, when a run has files to process, and loads it in each worker
+ * as it starts: the master itself never maps an image library.
  */
 #ifndef IMGBATCH_ENGINE_LOADER_H
 #define IMGBATCH_ENGINE_LOADER_H
@@ -8,6 +9,13 @@
 #include <stddef.h>
 
 #include "image/engine_module.h"
+
+/*
+ * Finds the module and checks it can be read, without loading it: 0, or -1
+ * with why in err.  The master's check, so that a missing module is one
+ * line before any worker starts.
+ */
+int engine_locate(char *err, size_t errlen);
 
 /*
  * Loads the module once.  Returns its table, or NULL with why in err (the

@@ -2,12 +2,12 @@
 #include "worker.h"
 #include "engine_loader.h"
 
-#include "outpath.h"
 #include "base/diag.h"
 #include "base/random_name.h"
-#include "run_scratch.h"
 #include "base/xalloc.h"
 #include "base/xio.h"
+#include "outpath.h"
+#include "run_scratch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -101,8 +101,7 @@ struct output_target worker_output_of(const struct worker_context *w, const stru
 }
 
 /* The job's root, open (the last one stays open for the next job); -1 with why in res. */
-static int root_for(struct worker_context *w, const struct job_request *req,
-                    struct job_result *res)
+static int root_for(struct worker_context *w, const struct job_request *req, struct job_result *res)
 {
     char err[RESULT_ERROR_MAX];
 
@@ -132,8 +131,8 @@ static void worker_work(void *ctx, const struct job_request *req, struct job_res
     if (root < 0)
         return;
     char *shown = input_shown(&w->roots[req->root], req->input);
-    char *output_shown = w->output_file ? xstrdup(w->output_file)
-                                        : path_join(w->output_shown, req->output);
+    char *output_shown =
+        w->output_file ? xstrdup(w->output_file) : path_join(w->output_shown, req->output);
     struct image_job job = {
         .input_root = root,
         .input_rel = req->input,
@@ -182,6 +181,18 @@ int worker_engine_ready(void)
 {
     char err[512];
 
+    if (engine_locate(err, sizeof(err)) == 0)
+        return 0;
+    diag("%s", err);
+    return -1;
+}
+
+/* In each worker as it starts: the engine, which the master never loads. */
+static int worker_init(void *ctx)
+{
+    char err[512];
+
+    (void)ctx;
     if (engine_load(err, sizeof(err)))
         return 0;
     diag("%s", err);
@@ -191,7 +202,7 @@ int worker_engine_ready(void)
 void worker_configure_pool(struct pool_config *cfg, struct worker_context *w,
                            const struct options *opts)
 {
-    cfg->init = NULL; /* libvips starts on first use: see image_library_start */
+    cfg->init = worker_init; /* the engine; libvips starts on first use (image_library_start) */
     cfg->work = worker_work;
     cfg->fini = worker_fini;
     cfg->undelivered = worker_undelivered;

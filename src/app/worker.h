@@ -7,9 +7,8 @@
  * folders of INPUT files) and its output below OUTPUT, and the worker
  * opens both below them without following a link (beneath.h).  A worker
  * opens a root when a job needs it, checking it is the folder the scan
- * saw, and keeps the last one open.  The engine's module is loaded in the
- * master just before the fork, and libvips is started only in the worker,
- * after it.
+ * saw, and keeps the last one open.  The engine's module is loaded by each
+ * worker as it starts, and libvips only for the first file that needs it.
  */
 #ifndef IMGBATCH_WORKER_H
 #define IMGBATCH_WORKER_H
@@ -51,8 +50,8 @@ struct output_target worker_output_of(const struct worker_context *w, const stru
                                       const char *shown);
 
 /*
- * Loads the image engine (engine_loader.h) in the master, once, before the
- * first pool is forked.  0, or -1 after saying why on stderr.
+ * Checks, in the master, that the image engine's module is there for the
+ * workers to load (engine_loader.h).  0, or -1 after saying why on stderr.
  */
 int worker_engine_ready(void);
 

@@ -4,54 +4,55 @@
  * The input is read once (input.c).  A JPEG goes to the TurboJPEG fast path
  * first (jpeg_fast.c), a HEIC to libheif with our HEVC plugin (heif_fast.c), a
  * PNG to libpng and libdeflate (png_fast.c), a WebP to libwebp (webp_fast.c),
- * each taking the clean cases; everything else, and
- * every file it declines, goes through libvips (vips_*.c), started in the
- * worker for the first such file, with ImageMagick fenced in before it
- * (magick_policy.c).
+ * each taking the clean cases; everything else, and every file they
+ * decline, goes through libvips (vips_*.c).  libvips and libheif live in a
+ * second module (vips_module.h), loaded in the worker for the first file
+ * that needs them, and libvips is started then, with ImageMagick fenced in
+ * before it (magick_policy.c): a batch of JPEGs never maps them.
  */
 #include "image/image.h"
 
-#include "heif_fast.h"
 #include "input.h"
 #include "jpeg_fast.h"
-#include "magick_policy.h"
 #include "png_fast.h"
 #include "png_idat.h"
+#include "vips_module.h"
 #include "webp_fast.h"
-#include "vips_internal.h"
 
 #include <string.h>
 
+/* The libvips module, once loaded (vips_module.h); why not, when it could not be. */
+static const struct vips_module *vips;
+static char vips_missing[256];
+static int vips_started, vips_start_failed;
+
+static const struct vips_module *vips_loaded(void)
+{
+    if (!vips)
+        vips = vips_module_load(vips_missing, sizeof(vips_missing));
+    return vips;
+}
+
 int image_library_start(const struct image_settings *s)
 {
-    static int tried;
-
-    if (tried)
-        return vips_library_failed() ? -1 : 0;
-    tried = 1;
-    /*
-     * ImageMagick reads its policy when it starts, inside libvips' start;
-     * libvips' own disc temporaries (a large image turned upright) follow
-     * TMPDIR into the same private directory, removed with the run.
-     */
-    if (magick_policy_install(s->scratch_dir) < 0) {
-        vips_library_refuse();
-        return -1;
+    if (!vips_started) {
+        vips_started = 1;
+        vips_start_failed = !vips_loaded() || vips->start(s->scratch_dir) < 0;
     }
-    return vips_library_start();
+    return vips_start_failed ? -1 : 0;
 }
 
 int image_library_failed(void)
 {
-    return vips_library_failed();
+    return vips_start_failed || (vips && vips->failed());
 }
 
 void image_library_shutdown(void)
 {
     jpeg_fast_shutdown();
     png_idat_shutdown();
-    vips_library_shutdown();
-    magick_policy_remove();
+    if (vips)
+        vips->shutdown();
 }
 
 /*
@@ -75,16 +76,18 @@ void image_process(const struct image_settings *s, const struct image_job *job,
     enum input_kind kind = in.kind;
     if (in.kind == IN_JPEG && jpeg_fast_process(s, &in, &job->output, fmt, res)) {
         /* done, well or not, by TurboJPEG */
-    } else if (in.kind == IN_HEIF && heif_fast_process(s, &in, &job->output, fmt, res)) {
+    } else if (in.kind == IN_HEIF && vips_loaded() &&
+               vips->heif_fast(s, &in, &job->output, fmt, res)) {
         /* done, well or not, by libheif, our HEVC plugin and TurboJPEG */
     } else if (in.kind == IN_PNG && png_fast_process(s, &in, &job->output, fmt, res)) {
         /* done, well or not, by libpng, libdeflate and TurboJPEG */
     } else if (in.kind == IN_WEBP && webp_fast_process(s, &in, &job->output, fmt, res)) {
         /* done, well or not, by libwebp and TurboJPEG */
     } else if (image_library_start(s) < 0) {
-        job_result_fail(res, "libvips could not start");
+        job_result_fail(res, "libvips could not start%s%s", vips ? "" : ": ",
+                        vips ? "" : vips_missing);
     } else {
-        vips_process(s, &in, job, fmt, res);
+        vips->process(s, &in, job, fmt, res);
     }
     image_input_close(&in);
     if (!res->ok && s->max_memory_mb > 0 && strstr(res->error, "out of memory")) {

@@ -315,22 +315,61 @@ static void reduce_horizontal(const uint8_t *src, int sw, int rows, uint8_t *dst
     pass_horizontal(src, sw, rows, dst, dw, channels, ax, done);
 }
 
+/*
+ * A batch repeats sizes (a camera's photos, a folder of icons): the weights
+ * of the last few axes are kept, per process, instead of worked out again
+ * from sines for every file.
+ */
+#define AXIS_CACHE 4
+
+static struct cached_axis {
+    int in_size, out_size;
+    double in_span;
+    unsigned last_used; /* 0: empty */
+    struct axis axis;
+} axis_cache[AXIS_CACHE];
+
+static const struct axis *axis_for(int in_size, double in_span, int out_size)
+{
+    static unsigned clock;
+    struct cached_axis *victim = &axis_cache[0];
+
+    for (int i = 0; i < AXIS_CACHE; i++) {
+        struct cached_axis *c = &axis_cache[i];
+        if (c->last_used && c->in_size == in_size && c->out_size == out_size &&
+            c->in_span == in_span) {
+            c->last_used = ++clock;
+            return &c->axis;
+        }
+        if (c->last_used < victim->last_used)
+            victim = c;
+    }
+    if (victim->last_used)
+        axis_release(&victim->axis);
+    victim->last_used = 0;
+    if (axis_build(&victim->axis, in_size, in_span, out_size))
+        return NULL;
+    victim->in_size = in_size;
+    victim->out_size = out_size;
+    victim->in_span = in_span;
+    victim->last_used = ++clock;
+    return &victim->axis;
+}
+
 static int resample(const uint8_t *src, int sw, int sh, double span_w, double span_h, uint8_t *dst,
                     int dw, int dh, int channels, bool simd)
 {
-    struct axis ax, ay;
+    const struct axis *pax, *pay;
     uint8_t *mid;
     int32_t *acc;
     int r = -1;
 
     if ((channels != 1 && channels != 3) || dw < 1 || dh < 1 || dw > sw || dh > sh)
         return -1;
-    if (axis_build(&ax, sw, span_w, dw))
+    /* The second lookup may evict an entry, never the one the first returned (just used). */
+    if (!(pax = axis_for(sw, span_w, dw)) || !(pay = axis_for(sh, span_h, dh)))
         return -1;
-    if (axis_build(&ay, sh, span_h, dh)) {
-        axis_release(&ax);
-        return -1;
-    }
+    struct axis ax = *pax, ay = *pay;
     /*
      * Vertical first, as libvips does: the larger of the two passes then
      * runs along rows.  An axis kept at its size passes through untouched.
@@ -350,8 +389,6 @@ static int resample(const uint8_t *src, int sw, int sh, double span_w, double sp
     }
     free(mid);
     free(acc);
-    axis_release(&ax);
-    axis_release(&ay);
     return r;
 }
 

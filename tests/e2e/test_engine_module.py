@@ -1,11 +1,12 @@
-"""The image engine is a module (imgbatch-engine.so, src/image/engine_module.c) that the
-master loads just before it forks the workers, and only when a run has files to process.
+"""The image engine is two modules: imgbatch-engine.so (the fast paths, on TurboJPEG,
+libpng, libdeflate, libwebp), which each worker loads as it starts, and imgbatch-vips.so
+(libvips and libheif), which a worker loads for the first file that needs it.
 
---version, --help, a dry run and a run where everything is up to date never map libvips,
-TurboJPEG, libheif or the engine: glibc's own loader log (LD_DEBUG=files, one file per
-process) says which shared objects each process loaded.  A run with work loads the engine
-once, in the master, and the workers inherit it across the fork.  A program without its
-module says so in one line and exits 2, having written nothing.
+glibc's own loader log (LD_DEBUG=files, one file per process) says which shared objects
+each process loaded.  The master never maps an image library: not for --version, --help,
+a dry run or a run where everything is up to date, nor for a run with work.  A batch of
+JPEGs never loads libvips; a batch of PNGs written as PNG does, in its workers.  A
+program without its module says so in one line and exits 2, having written nothing.
 """
 
 import glob
@@ -30,14 +31,23 @@ class EngineModuleTest(ImgbatchTestCase):
         self.out = self.path("out")
 
     def loader_logs(self, args):
-        """Runs imgbatch under LD_DEBUG=files; returns the run and {pid: log text}."""
+        """Runs imgbatch under LD_DEBUG=files; returns the run, {pid: what glibc's loader
+        did in that process} and the master's pid."""
         logs = self.path("ld-%d" % len(os.listdir(self.tmp)))
-        p = run(args, env=dict(os.environ, LD_DEBUG="files", LD_DEBUG_OUTPUT=logs))
+        env = dict(os.environ, LD_DEBUG="files", LD_DEBUG_OUTPUT=logs)
+        proc = subprocess.Popen([helpers.BIN] + args, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env)
+        out, err = proc.communicate(timeout=helpers.RUN_TIMEOUT)
+        p = helpers.Finished(proc.returncode, out, err)
+        # Forked workers write to the master's log, each line led by the writer's pid.
         texts = {}
         for name in glob.glob(logs + ".*"):
             with open(name, encoding="utf-8", errors="replace") as f:
-                texts[name.rsplit(".", 1)[1]] = f.read()
-        return p, texts
+                for line in f:
+                    pid, _, rest = line.strip().partition(":")
+                    if pid.isdigit():
+                        texts[pid] = texts.get(pid, "") + rest + "\n"
+        return p, texts, str(proc.pid)
 
     def run_binary(self, binary, args, env):
         proc = subprocess.run([binary] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -53,23 +63,40 @@ class EngineModuleTest(ImgbatchTestCase):
         for what, args in (("--version", ["--version"]), ("--help", ["--help"]),
                            ("dry run", ["resize", self.inp, self.out, "--dry-run"])):
             with self.subTest(what=what):
-                p, texts = self.loader_logs(args)
+                p, texts, _ = self.loader_logs(args)
                 self.assertExit(p, 0)
                 self.assertTrue(texts, "no loader log: LD_DEBUG_OUTPUT unsupported?")
                 self.assertNothingLoaded(texts, what)
         p = run(["resize", self.inp, self.out, "--incremental"])
         self.assertExit(p, 0)
-        p, texts = self.loader_logs(["resize", self.inp, self.out, "--incremental"])
+        p, texts, _ = self.loader_logs(["resize", self.inp, self.out, "--incremental"])
         self.assertExit(p, 0)
         self.assertIn("4 up to date", p.out)
         self.assertNothingLoaded(texts, "skip run")
 
-    def test_work_loads_the_engine_once_before_the_fork(self):
-        p, texts = self.loader_logs(["resize", self.inp, self.out, "-j", "2", "-s", "32x32"])
+    def test_jpegs_never_load_libvips(self):
+        p, texts, master = self.loader_logs(["resize", self.inp, self.out, "-j", "2",
+                                             "-s", "32x32"])
         self.assertExit(p, 0)
         self.assertEqual(len(os.listdir(self.out)), 4)
-        loaded = [pid for pid, text in texts.items() if "imgbatch-engine.so" in text]
-        self.assertEqual(len(loaded), 1, "the engine was loaded by %d processes" % len(loaded))
+        self.assertNothingLoaded({master: texts[master]}, "the master")
+        workers = {pid: text for pid, text in texts.items() if pid != master}
+        loaded = [pid for pid, text in workers.items() if "imgbatch-engine.so" in text]
+        self.assertTrue(loaded, "no worker loaded the engine")
+        for pid, text in workers.items():
+            for lib in ("imgbatch-vips.so", "libvips", "libheif"):
+                self.assertNotIn(lib, text, "worker %s loaded %s for JPEGs" % (pid, lib))
+
+    def test_libvips_loaded_by_the_workers_that_need_it(self):
+        inp = self.mkdir("png")
+        for i in range(4):
+            solid(os.path.join(inp, "p%d.png" % i), (64, 48), (40 * i, 90, 200))
+        p, texts, master = self.loader_logs(["resize", inp, self.out, "-j", "2", "-s", "32x32"])
+        self.assertExit(p, 0)
+        self.assertEqual(len(os.listdir(self.out)), 4)  # PNGs written as PNG: libvips
+        self.assertNothingLoaded({master: texts[master]}, "the master")
+        self.assertTrue(any("imgbatch-vips.so" in text and "libvips" in text
+                            for pid, text in texts.items() if pid != master))
 
     def test_missing_module_is_one_line(self):
         if os.path.exists(INSTALLED_MODULE):
