@@ -1,5 +1,6 @@
 /*
- * size: what --size asks of an output, in ImageMagick's geometry.
+ * size: what --size asks of an output, in ImageMagick's geometry, and where
+ * --crop puts thumbnail's box.
  *
  * The command line fills it (cli.c parse_size) and the engine turns it into
  * pixels for each image (geometry.c target_size).  SIZE_FIT is the size
@@ -17,6 +18,24 @@ enum size_mode {
     SIZE_EXACT,   /* WxH!: exactly WxH, aspect ignored */
     SIZE_PERCENT, /* N%: both sides scaled by N percent */
     SIZE_AREA,    /* N@: the aspect kept, at most N pixels */
+};
+
+/*
+ * Where thumbnail's box sits in the scaled image that covers it (--crop).
+ * Covering a box cuts one side only, so an edge names that side: top and
+ * bottom place the box on an image cut across its height (centred across
+ * its width), left and right on one cut across its width.  attention and
+ * entropy look at the pixels (libvips' smartcrop): where the eye goes
+ * (edges, skin tones, saturated colour), or the busiest part.
+ */
+enum crop_position {
+    CROP_CENTRE,
+    CROP_ATTENTION,
+    CROP_ENTROPY,
+    CROP_TOP,
+    CROP_BOTTOM,
+    CROP_LEFT,
+    CROP_RIGHT,
 };
 
 struct size_request {

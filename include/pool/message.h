@@ -36,6 +36,14 @@
  */
 #define RESULT_ERROR_MAX (2 * PATH_MAX)
 
+/*
+ * The most outputs one job makes of its input: a responsive set's sizes
+ * times its formats (16 x 7 at most on the command line).  128 paths of
+ * PATH_MAX still fit a frame, though imgbatch bounds a job's paths far
+ * lower (jobs.c), to stay within a pipe's buffer.
+ */
+#define JOB_OUTPUTS_MAX 128
+
 struct job_request {
     uint32_t id;
     char *input;  /* owned by the request after decode */
