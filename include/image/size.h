@@ -45,4 +45,18 @@ struct size_request {
     long long area;    /* SIZE_AREA: the most pixels */
 };
 
+/*
+ * Whether resize under r would have enlarged a w x h image and, never
+ * enlarging, keeps it at its own size: a plain box (SIZE_FIT or
+ * SIZE_SHRINK) whose every given side is larger than the image's.  A box
+ * the image meets exactly on one side asks for nothing larger.  Told of an
+ * output's own size, it says whether that output was kept so.
+ */
+static inline int size_capped(const struct size_request *r, int w, int h)
+{
+    if (r->mode != SIZE_FIT && r->mode != SIZE_SHRINK)
+        return 0; /* the other modes ask to enlarge, or keep the aspect only */
+    return (r->width == 0 || r->width > w) && (r->height == 0 || r->height > h);
+}
+
 #endif

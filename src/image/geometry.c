@@ -128,13 +128,6 @@ void target_size(const struct size_request *r, int w, int h, int *tw, int *th)
     }
 }
 
-int size_capped(const struct size_request *r, int w, int h)
-{
-    if (r->mode != SIZE_FIT && r->mode != SIZE_SHRINK)
-        return 0; /* the other modes ask to enlarge, or keep the aspect only */
-    return (r->width == 0 || r->width > w) && (r->height == 0 || r->height > h);
-}
-
 void crop_window(enum crop_position pos, int w, int h, int box_w, int box_h, int *left, int *top)
 {
     *left = (w - box_w) / 2;

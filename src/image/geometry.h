@@ -37,14 +37,6 @@ void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch);
 void target_size(const struct size_request *r, int w, int h, int *tw, int *th);
 
 /*
- * Whether resize under r would have enlarged a w x h image and, never
- * enlarging, keeps it at its own size: a plain box (SIZE_FIT or
- * SIZE_SHRINK) whose every given side is larger than the image's.  A box
- * the image meets exactly on one side asks for nothing larger.
- */
-int size_capped(const struct size_request *r, int w, int h);
-
-/*
  * Thumbnail's box_w x box_h window in a w x h image that covers it
  * (cover_size), placed as pos says: the centre as ((w - box_w) / 2,
  * (h - box_h) / 2), an edge flush with that edge and centred across.

@@ -1048,10 +1048,10 @@ static void test_encode_options(void)
                  0);
     /* The same check for an OUTPUT file's format, once operands.c has read its name. */
     CHECK_EQ_INT(parse(ARGV("resize", "in.jpg", "out.jpg", "--lossless"), &o), 0);
-    o.format = FMT_JPEG;
+    o.formats[0] = FMT_JPEG;
     CHECK_EQ_INT(cli_check_encode_options(&o, err, sizeof(err)), -1);
     CHECK(strstr(err, "--lossless does not apply to JPEG output") != NULL);
-    o.format = FMT_WEBP;
+    o.formats[0] = FMT_WEBP;
     CHECK_EQ_INT(cli_check_encode_options(&o, err, sizeof(err)), 0);
 
     /* Each option, given, redoes every file under --incremental; each differently. */

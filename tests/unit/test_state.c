@@ -26,7 +26,8 @@ static struct run_state *open_for(const struct options *o, int record, char *err
     struct kept_files kept;
     CHECK(kept_files_locate(&kept, o->output, o->state_dir, o->shard_index, o->shard_count, err,
                             len) == 0);
-    struct state_request req = cli_state_request(o, &kept);
+    uint64_t options[VARIANTS_MAX], failures[VARIANTS_MAX];
+    struct state_request req = cli_state_request(o, &kept, options, failures);
     struct run_state *s = state_open(&req, record, err, len);
     kept_files_release(&kept);
     return s;
@@ -38,7 +39,8 @@ static char *path_of(const struct options *o)
     struct kept_files kept;
     CHECK(kept_files_locate(&kept, o->output, o->state_dir, o->shard_index, o->shard_count, err,
                             sizeof(err)) == 0);
-    struct state_request req = cli_state_request(o, &kept);
+    uint64_t options[VARIANTS_MAX], failures[VARIANTS_MAX];
+    struct state_request req = cli_state_request(o, &kept, options, failures);
     char *path = state_path_for(&req);
     kept_files_release(&kept);
     return path;
@@ -59,6 +61,10 @@ static struct options opts_for(const char *size_w)
     o.fail_on = FAIL_ON_ERROR;
     o.output = dir;
     o.incremental = 1;
+    o.sizes[0] = o.size;
+    o.nsizes = 1;
+    o.nformats = 1;
+    cli_update_variants(&o);
     return o;
 }
 
@@ -78,8 +84,10 @@ static void entry_for(struct scan_entry *e, const char *name)
     memset(e, 0, sizeof(e[0]));
     e->rel = xasprintf("%s.in", name);
     e->input = xasprintf("%s/%s.in", dir, name);
-    e->out_rel = xasprintf("%s.out", name);
-    e->output = xasprintf("%s/%s.out", dir, name);
+    e->outputs = xcalloc(1, sizeof(*e->outputs));
+    e->noutputs = 1;
+    e->outputs[0].rel = xasprintf("%s.out", name);
+    e->outputs[0].path = xasprintf("%s/%s.out", dir, name);
     CHECK(stat(e->input, &st) == 0);
     e->size = st.st_size;
     e->dev = st.st_dev;
@@ -92,15 +100,16 @@ static void entry_free(struct scan_entry *e)
 {
     free(e->rel);
     free(e->input);
-    free(e->out_rel);
-    free(e->output);
+    free(e->outputs[0].rel);
+    free(e->outputs[0].path);
+    free(e->outputs);
 }
 
 static void record(struct run_state *s, const struct scan_entry *e)
 {
     struct stat out;
-    CHECK(stat(e->output, &out) == 0);
-    state_record(s, e, &out);
+    CHECK(stat(e->outputs[0].path, &out) == 0);
+    state_record(s, e, &e->outputs[0], &out, 0, 0);
 }
 
 static int up_to_date(const struct options *o, const char *name)
@@ -112,7 +121,7 @@ static int up_to_date(const struct options *o, const char *name)
 
     CHECK(s != NULL);
     entry_for(&e, name);
-    r = state_is_up_to_date(s, &e);
+    r = state_is_up_to_date(s, &e, e.outputs);
     entry_free(&e);
     state_close(s, NULL, 0);
     return r;
@@ -217,7 +226,7 @@ static void test_torn_and_garbage(void)
     struct run_state *peek = open_for(&o, 0, err, sizeof(err));
     CHECK(peek != NULL);
     entry_for(&f, "f");
-    CHECK_EQ_INT(state_is_up_to_date(peek, &f), 1);
+    CHECK_EQ_INT(state_is_up_to_date(peek, &f, f.outputs), 1);
     entry_free(&f);
     state_close(peek, NULL, 0);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
@@ -304,31 +313,33 @@ static void test_failures(void)
     CHECK(s != NULL);
     entry_for(&g, "g");
     entry_for(&h, "h");
-    state_record_failure(s, &g, "not a JPEG file");
-    state_record_failure(s, &h, "worker 1 died: SIGSEGV");
+    state_record_failure(s, &g, g.outputs, "not a JPEG file");
+    state_record_failure(s, &h, h.outputs, "worker 1 died: SIGSEGV");
     /* The failure of this run is in memory only until the state is saved. */
     struct run_state *peek = open_for(&o, 0, err, sizeof(err));
     CHECK(peek != NULL);
-    CHECK(state_failed_before(peek, &g) == NULL);
+    CHECK(state_failed_before(peek, &g, g.outputs) == NULL);
     state_close(peek, NULL, 0);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
 
     s = open_for(&o, 0, err, sizeof(err));
     CHECK(s != NULL);
-    CHECK_EQ_STR(state_failed_before(s, &g), "not a JPEG file");
-    CHECK_EQ_STR(state_failed_before(s, &h), "worker 1 died: SIGSEGV");
-    CHECK_EQ_INT(state_is_up_to_date(s, &g), 0); /* a failure is not an output */
+    CHECK_EQ_STR(state_failed_before(s, &g, g.outputs), "not a JPEG file");
+    CHECK_EQ_STR(state_failed_before(s, &h, h.outputs), "worker 1 died: SIGSEGV");
+    CHECK_EQ_INT(state_is_up_to_date(s, &g, g.outputs), 0); /* a failure is not an output */
     state_close(s, NULL, 0);
 
     /* Another limit may let it pass: the failure hash covers it, the output hash not. */
     struct options bigger = o;
     bigger.max_megapixels = 500;
     s = open_for(&bigger, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &g) == NULL);
+    CHECK(s && state_failed_before(s, &g, g.outputs) == NULL);
     state_close(s, NULL, 0);
     struct kept_files kept = {0};
-    struct state_request a = cli_state_request(&o, &kept), b = cli_state_request(&bigger, &kept);
-    CHECK(a.options == b.options && a.failure_options != b.failure_options);
+    uint64_t a_opt[VARIANTS_MAX], a_fail[VARIANTS_MAX], b_opt[VARIANTS_MAX], b_fail[VARIANTS_MAX];
+    struct state_request a = cli_state_request(&o, &kept, a_opt, a_fail),
+                         b = cli_state_request(&bigger, &kept, b_opt, b_fail);
+    CHECK(a.options[0] == b.options[0] && a.failure_options[0] != b.failure_options[0]);
 
     /* The input touched: tried again. */
     char *g_in = path_in("g.in");
@@ -338,25 +349,25 @@ static void test_failures(void)
     entry_free(&g);
     entry_for(&g, "g");
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &g) == NULL);
-    CHECK(s && state_failed_before(s, &h) != NULL);
+    CHECK(s && state_failed_before(s, &g, g.outputs) == NULL);
+    CHECK(s && state_failed_before(s, &h, h.outputs) != NULL);
     state_close(s, NULL, 0);
 
     /* h succeeds now: its failure is gone, its output up to date. */
     run_recording(&o, names + 1, 1);
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &h) == NULL);
-    CHECK(s && state_is_up_to_date(s, &h) == 1);
+    CHECK(s && state_failed_before(s, &h, h.outputs) == NULL);
+    CHECK(s && state_is_up_to_date(s, &h, h.outputs) == 1);
     state_close(s, NULL, 0);
 
     /* A run whose workers kept dying records no failure. */
     s = open_for(&o, 1, err, sizeof(err));
     CHECK(s != NULL);
-    state_record_failure(s, &g, "worker 2 died: SIGSEGV");
+    state_record_failure(s, &g, g.outputs, "worker 2 died: SIGSEGV");
     state_drop_new_failures(s);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &g) == NULL);
+    CHECK(s && state_failed_before(s, &g, g.outputs) == NULL);
     state_close(s, NULL, 0);
     entry_free(&g);
     entry_free(&h);
@@ -403,7 +414,7 @@ static void test_inputs(void)
     state_each_of_input(s, collect, &seen);
     CHECK_EQ_INT(seen.count, 0);
     entry_for(&j, "j");
-    CHECK_EQ_INT(state_is_up_to_date(s, &j), 1); /* now it is input-1's */
+    CHECK_EQ_INT(state_is_up_to_date(s, &j, j.outputs), 1); /* now it is input-1's */
     entry_free(&j);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
 
@@ -422,13 +433,13 @@ static void test_inputs(void)
     /* k adopted, then forgotten: the saved state has j (input-1) and l (input-2). */
     entry_for(&j, "k");
     s = open_for(&o, 1, err, sizeof(err));
-    CHECK(s && state_is_up_to_date(s, &j) == 1);
+    CHECK(s && state_is_up_to_date(s, &j, j.outputs) == 1);
     memset(&seen, 0, sizeof(seen));
     state_each_of_input(s, collect, &seen);
     CHECK_EQ_INT(seen.count, 2);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_is_up_to_date(s, &j) == 0);
+    CHECK(s && state_is_up_to_date(s, &j, j.outputs) == 0);
     state_close(s, NULL, 0);
     entry_free(&j);
     s = open_for(&other, 0, err, sizeof(err));
