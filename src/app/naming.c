@@ -127,9 +127,15 @@ static char *fill(const char *template, const struct parts *p, const struct vari
     return buf;
 }
 
-/* A made name's parts: none empty after tidying, none "." or "..", none hidden. */
+/*
+ * A made name's parts: none empty after tidying, none "." or "..", none
+ * hidden.  A template never begins with "/": one here is an empty {dir}'s.
+ */
 static int tidy_name(char *name)
 {
+    size_t lead = strspn(name, "/");
+
+    memmove(name, name + lead, strlen(name + lead) + 1);
     if (tidy_relpath(name) < 0)
         return -1;
     for (const char *part = name; part; part = strchr(part, '/')) {

@@ -2,7 +2,9 @@
  * test_state: what --incremental remembers, on real files in a temporary
  * directory: a recorded output is up to date until its input, its options
  * or the output itself change; records survive a run killed mid-append,
- * and a damaged state file only makes files be redone.
+ * and a damaged state file only makes files be redone.  Each output of a
+ * responsive set is its own record, hashed by its variant, with its size
+ * in a "size" line that sizes only the record just before it.
  */
 #include "check.h"
 
@@ -578,6 +580,104 @@ static void test_state_dir_names(void)
     free(states);
 }
 
+/* What state_print writes of s, as a string (malloc'd). */
+static char *printed(const struct run_state *s)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+
+    state_print(mem, s);
+    fclose(mem);
+    return text;
+}
+
+/* A "size" line sizes the record just before it, and nothing else; older readers skip it. */
+static void test_size_lines(void)
+{
+    static const char sized[] =
+        "imgbatch-state 1\n" RECORD_A "size 612e706e67 640 480\n" RECORD_B "size 612e706e67 1 1\n";
+    static const char stray[] = "imgbatch-state 1\nsize 612e706e67 640 480\n" RECORD_A
+                                "size 612e706e67 0 480\nsize 612e706e67 640\n"
+                                "size 612e706e67 640 480 9\nsize zz 640 480\n";
+    struct run_state *s = state_parse(sized, strlen(sized));
+    char *text = printed(s);
+
+    CHECK_EQ_INT(state_count(s), 2); /* size lines are no records */
+    /* a.png's size travels with its record; b.png's line named a.png, and sizes nothing. */
+    const char *size = strstr(text, "\nsize ");
+    CHECK(size && !strncmp(size, "\nsize 612e706e67 640 480\n", 25) &&
+          !strstr(size + 1, "\nsize "));
+    /* Printed right after a.png's own record. */
+    const char *a = strstr(text, "\n612e706e67 ");
+    CHECK(a && strchr(a + 1, '\n') == size);
+    free(text);
+    state_close(s, NULL, 0);
+    s = state_parse(stray, strlen(stray));
+    text = printed(s);
+    CHECK_EQ_INT(state_count(s), 1);
+    CHECK(strstr(text, "size") == NULL); /* before its record, zero, short, long, not hex */
+    free(text);
+    state_close(s, NULL, 0);
+}
+
+/* The outputs of a set: a record each, by variant, with the size they were made at. */
+static void test_outputs_of_a_set(void)
+{
+    char err[256];
+    struct options o = opts_for("200");
+    struct scan_entry e;
+    struct stat out;
+    unsigned w, h;
+    long long bytes;
+
+    o.sizes[1] = o.sizes[0];
+    o.sizes[1].width = 100;
+    o.nsizes = 2;
+    cli_update_variants(&o);
+    make_pair("set");
+    entry_for(&e, "set");
+    /* The second output: variant 1, another name; the entry's first is variant 0. */
+    e.outputs = xrealloc(e.outputs, 2 * sizeof(*e.outputs));
+    e.noutputs = 2;
+    e.outputs[1].rel = xstrdup("set-100.out");
+    e.outputs[1].path = xasprintf("%s/set-100.out", dir);
+    e.outputs[1].variant = 1;
+    char *second = path_in("set-100.out");
+    write_file(second, "small output");
+    struct run_state *s = open_for(&o, 1, err, sizeof(err));
+    CHECK(s != NULL);
+    CHECK(stat(e.outputs[0].path, &out) == 0);
+    state_record(s, &e, &e.outputs[0], &out, 200, 150);
+    CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+
+    s = open_for(&o, 1, err, sizeof(err));
+    CHECK(state_is_up_to_date(s, &e, &e.outputs[0]) && !state_is_up_to_date(s, &e, &e.outputs[1]));
+    CHECK(state_output_size(s, &e.outputs[0], &w, &h, &bytes) == 0 && w == 200 && h == 150);
+    CHECK_EQ_INT(bytes, out.st_size);
+    CHECK_EQ_INT(state_output_size(s, &e.outputs[1], &w, &h, &bytes), -1);
+    CHECK(stat(second, &out) == 0);
+    state_record(s, &e, &e.outputs[1], &out, 100, 75);
+    CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+
+    /* Another size list: the outputs of the sizes kept stay up to date. */
+    o.sizes[1].width = 50;
+    cli_update_variants(&o);
+    s = open_for(&o, 0, err, sizeof(err));
+    CHECK(state_is_up_to_date(s, &e, &e.outputs[0]) && !state_is_up_to_date(s, &e, &e.outputs[1]));
+    state_close(s, NULL, 0);
+    /* A variant this run has not (a record of another list) is never up to date. */
+    e.outputs[1].variant = 7;
+    s = open_for(&o, 0, err, sizeof(err));
+    CHECK(!state_is_up_to_date(s, &e, &e.outputs[1]));
+    state_close(s, NULL, 0);
+    free(e.outputs[1].rel);
+    free(e.outputs[1].path);
+    e.noutputs = 1;
+    entry_free(&e);
+    free(second);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -592,6 +692,8 @@ int main(void)
     test_failures();
     test_inputs();
     test_refused_files();
+    test_size_lines();
+    test_outputs_of_a_set();
     char *cmd = xasprintf("rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
