@@ -66,6 +66,14 @@ static char *extension_of(const char *rel, enum out_format format)
     return word;
 }
 
+/* --format's word for f: "jpeg", "png", "webp", "tiff", "gif", "avif", "jxl". */
+static const char *format_word(enum out_format f)
+{
+    static const char *const words[] = {"auto", "jpeg", "png", "webp", "tiff", "gif", "avif", "jxl"};
+
+    return words[f];
+}
+
 /* Appends placeholder ph's value for p and variant v to buf (at *len, growing). */
 static void put_value(char **buf, size_t *len, enum placeholder ph, const struct parts *p,
                       const struct variant *v)
@@ -85,11 +93,7 @@ static void put_value(char **buf, size_t *len, enum placeholder ph, const struct
         value = owned = extension_of(p->rel, v->format);
         break;
     case PH_FORMAT:
-        value = v->format == FMT_AUTO ? "auto" : format_extension(v->format) + 1;
-        if (v->format == FMT_JPEG)
-            value = "jpeg";
-        else if (v->format == FMT_TIFF)
-            value = "tiff";
+        value = format_word(output_format_for(v->format, input_kind_of(p->rel)));
         break;
     case PH_WIDTH:
         snprintf(number, sizeof(number), "%d", v->size.width);
