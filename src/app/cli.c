@@ -763,6 +763,10 @@ static int check_set_options(const struct options *o, char *err, size_t errlen)
         return diag_into(err, errlen, "bench measures one --size in one --format, not lists");
     if (o->name_template && o->suffix[0])
         return diag_into(err, errlen, "--name and --suffix: put the suffix in the --name template");
+    if (o->manifest_file && !strcmp(o->manifest_file, "-") && o->json)
+        return diag_into(err, errlen,
+                         "--manifest - would put its document among --json's lines on stdout; "
+                         "name a file");
     if (o->crop != CROP_CENTRE && o->op != OP_THUMBNAIL)
         return diag_into(err, errlen,
                          "--crop is for thumbnail, which cuts its box from the image (%s never "

@@ -412,6 +412,9 @@ static int try_fast_path(const struct image_settings *s, const struct image_inpu
     if (s->op == IMAGE_SEPIA)
         rgb_to_sepia(pm.px, (size_t)pm.w * pm.h);
     /* grayscale: the decoder gave luminance; convert: upright is all it asks. */
+    if ((s->op == IMAGE_RESIZE || s->op == IMAGE_THUMBNAIL) &&
+        reduce_to(&pm, f.plan.levels[0].w, f.plan.levels[0].h))
+        goto done; /* nothing written yet: libvips may try */
     handled = 1;
     res->in_width = (uint32_t)f.uw;
     res->in_height = (uint32_t)f.uh;

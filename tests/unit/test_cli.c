@@ -1192,6 +1192,9 @@ static void test_crop_name_manifest(void)
     EXPECT_ERROR(ARGV("resize", "in", "out", "--name", ""), "--name wants a template", NULL);
     EXPECT_ERROR(ARGV("resize", "in", "out", "--manifest", ""), "--manifest wants", NULL);
     EXPECT_ERROR(ARGV("bench", "in", "--manifest", "m.json"), "--manifest is not for", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--manifest", "-", "--json"), "--json's lines",
+                 "name a file");
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--manifest", "-", "--quiet"), &o), 0);
     EXPECT_ERROR(ARGV("bench", "in", "--name", "{name}.{ext}"), "--name is not for", NULL);
 }
 
