@@ -507,6 +507,7 @@ static int scan_folder_operand(struct walk *w, const char *input, const struct s
 }
 
 static void mark_clashes(struct scan_result *r);
+static void mark_outputs_in_inputs(const struct scan_request *req, struct scan_result *r);
 static void drop_duplicates(struct scan_result *r);
 static void drop_other_shards(struct scan_result *r);
 static void remember_inputs(struct scan_result *r);
@@ -550,9 +551,55 @@ int scan_inputs(const struct scan_request *req, struct scan_result *r, char *err
     /* Before other shards' images go: two inputs of one output may hash apart. */
     remember_inputs(r);
     mark_clashes(r);
+    mark_outputs_in_inputs(req, r);
     if (req->shard_count)
         drop_other_shards(r);
     return 0;
+}
+
+/* Whether rel (below OUTPUT) lies in the folder at prefix (below OUTPUT, "" for OUTPUT). */
+static int below(const char *rel, const char *prefix)
+{
+    size_t n = strlen(prefix);
+
+    if (!n)
+        return strchr(rel, '/') == NULL;
+    return !strncmp(rel, prefix, n) && rel[n] == '/';
+}
+
+/*
+ * An output written into an INPUT folder would be taken for an input by
+ * the next run (photo-640.jpg becoming photo-640-640.jpg).  A template's
+ * folders, or a tree mirrored into an OUTPUT that holds INPUT, could put
+ * one there: each such input fails before any work.  Outputs beside their
+ * inputs as --suffix or --format allows (is_output_name tells them from
+ * inputs) are the exception, for a run of one variant without --name.
+ */
+static void mark_outputs_in_inputs(const struct scan_request *req, struct scan_result *r)
+{
+    int set = req->naming.count > 1 || req->naming.template;
+    char *out = req->output && !req->output_file ? realpath(req->output, NULL) : NULL;
+    size_t out_len = out ? strlen(out) : 0;
+
+    for (size_t i = 0; out && i < r->root_count; i++) {
+        const struct scan_root *root = &r->roots[i];
+        char *real = root->beside && !set ? NULL : realpath(root->path, NULL);
+        if (!real || (strcmp(real, out) && (strncmp(real, out, out_len) || real[out_len] != '/'))) {
+            free(real);
+            continue;
+        }
+        const char *prefix = real[out_len] ? real + out_len + 1 : "";
+        for (size_t k = 0; k < r->count; k++) {
+            struct scan_entry *e = &r->entries[k];
+            for (unsigned o = 0; !e->error && o < e->noutputs; o++)
+                if (below(e->outputs[o].rel, prefix))
+                    set_error(e, "output ", e->outputs[o].path,
+                              " would be written into an INPUT folder, where later runs would "
+                              "take it for an input");
+        }
+        free(real);
+    }
+    free(out);
 }
 
 /* One output of one entry, for the clash check. */

@@ -243,6 +243,24 @@ class NamesTest(SetCase):
         self.assertIn("is a directory: not replaced", p.err)
         self.assertFalse(os.path.exists(self.path("out", "a-640.jpg")))
 
+    def test_template_into_input_refused(self):
+        # INPUT inside OUTPUT, and a template whose folder is INPUT: refused before any work,
+        # since the next run would take photo-640.jpg for an input; another folder is fine.
+        inp = self.mkdir("out", "photos")
+        solid(os.path.join(inp, "a.jpg"), (800, 600), (200, 10, 10))
+        p = run(["resize", inp, self.out, "--size", "640x,320x", "--name",
+                 "photos/{name}-{width}.{ext}"])
+        self.assertExit(p, 1)
+        self.assertIn("would be written into an INPUT folder", p.err)
+        self.assertEqual(os.listdir(inp), ["a.jpg"])
+        self.run_ok("resize", inp, self.out, "--size", "640x,320x", "--name",
+                    "img/{name}-{width}.{ext}")
+        self.assertEqual(self.files(), {"photos/a.jpg", "img/a-640.jpg", "img/a-320.jpg"})
+        # INPUT files named one by one in OUTPUT: a set beside them is refused the same way.
+        p = run(["resize", os.path.join(inp, "a.jpg"), inp + "/", "--size", "640x,320x"])
+        self.assertExit(p, 1)
+        self.assertIn("would be written into an INPUT folder", p.err)
+
     def test_beside_inputs_refused(self):
         solid(self.path("in", "a.jpg"), (800, 600), (200, 10, 10))
         p = run(["resize", self.inp, self.inp, "--size", "640x,320x"])
