@@ -112,9 +112,11 @@ struct scan_request {
  * (names relative to the one INPUT, which must then be a directory).  With
  * --shard only the files of that shard are kept, skipped and failed ones
  * alike.  Two inputs sharing an output both get an error here, whatever
- * their shards; one file reached twice with the same outputs is taken once.  Where
- * OUTPUT is an INPUT folder (or the folder of INPUT files), the files named
- * like this command's outputs (is_output_name) are skipped as such.
+ * their shards; one file reached twice with the same outputs is taken
+ * once.  Where OUTPUT is an INPUT folder (or the folder of INPUT files),
+ * the files named like this command's outputs (is_output_name) are skipped
+ * as such; an output that would land in an INPUT folder otherwise (a
+ * --name folder, a set beside INPUT files) fails its input.
  * Returns 0, or -1 with a reason in err when an INPUT cannot be used at all
  * (missing, unreadable, not an image, an unreadable list); r is empty then.
  * OUTPUT should exist already, so that it is never scanned as input.
