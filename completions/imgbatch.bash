@@ -1,5 +1,5 @@
 # bash completion for imgbatch(1): commands, each command's options, the values
-# of --format, --fail-on, --op and --chroma, and files and directories for INPUT, OUTPUT
+# of --format, --fail-on, --op, --chroma and --crop, and files and directories for INPUT, OUTPUT
 # and the options that name a file.  Installed as
 # share/bash-completion/completions/imgbatch.
 
@@ -14,7 +14,8 @@ _imgbatch()
                   --version --effort --lossless --progressive --chroma --png-compression
                   --palette --keep-original-if-smaller"
     local runs="--incremental --retry-failed --prune --wait --state-dir --stats-file
-                --metrics-file --progress --no-progress --dry-run --files-from --null --shard"
+                --metrics-file --progress --no-progress --dry-run --files-from --null --shard
+                --name --manifest"
     local bench="--op --procs --repeat --csv --plot"
 
     if ((COMP_CWORD == 1)); then
@@ -30,6 +31,10 @@ _imgbatch()
         mapfile -t COMPREPLY < <(compgen -W "420 444 auto" -- "$cur")
         return
         ;;
+    --crop)
+        mapfile -t COMPREPLY < <(compgen -W "centre attention entropy top bottom left right" -- "$cur")
+        return
+        ;;
     --fail-on)
         mapfile -t COMPREPLY < <(compgen -W "none truncated error warning" -- "$cur")
         return
@@ -42,7 +47,7 @@ _imgbatch()
         mapfile -t COMPREPLY < <(compgen -W "resize grayscale sepia thumbnail convert" -- "$cur")
         return
         ;;
-    --stats-file | --metrics-file | --files-from | --csv | --plot)
+    --stats-file | --metrics-file | --files-from | --csv | --plot | --manifest)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return
@@ -53,14 +58,15 @@ _imgbatch()
         return
         ;;
     -j | --jobs | -s | --size | -q | --quality | --suffix | --timeout | --max-pixels | \
-        --max-memory | --shard | --procs | --repeat | --effort | --png-compression)
+        --max-memory | --shard | --procs | --repeat | --effort | --png-compression | --name)
         return # a number or a name of the user's own: nothing to offer
         ;;
     esac
     if [[ $cur == -* ]]; then
         local opts=$common
         case ${COMP_WORDS[1]} in
-        resize | thumbnail) opts="$opts --size $runs" ;;
+        resize) opts="$opts --size $runs" ;;
+        thumbnail) opts="$opts --size --crop $runs" ;;
         grayscale | greyscale | sepia | convert) opts="$opts $runs" ;;
         bench) opts="$opts --size $bench" ;;
         esac

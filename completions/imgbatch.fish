@@ -1,11 +1,12 @@
 # fish completion for imgbatch(1): commands, each command's options, the values
-# of --format, --fail-on, --op and --chroma, and files and directories.  Installed in
+# of --format, --fail-on, --op, --chroma and --crop, and files and directories.  Installed in
 # share/fish/vendor_completions.d.
 
 set -l commands resize grayscale greyscale sepia thumbnail convert bench
 set -l runs '__fish_seen_subcommand_from resize grayscale greyscale sepia thumbnail convert'
 set -l boxes '__fish_seen_subcommand_from resize thumbnail bench'
 set -l bench '__fish_seen_subcommand_from bench'
+set -l thumbnail '__fish_seen_subcommand_from thumbnail'
 
 # No file names before the command; INPUTs and OUTPUT after it.
 complete -c imgbatch -f
@@ -42,7 +43,8 @@ complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l png-compressi
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l palette -d 'PNG of at most 256 colours'
 complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -l keep-original-if-smaller -d "write the input's bytes where the output would be larger"
 
-complete -c imgbatch -n $boxes -s s -l size -x -d 'target box WxH'
+complete -c imgbatch -n $boxes -s s -l size -x -d 'target box WxH, or a list: 1920x,1280x,640x'
+complete -c imgbatch -n $thumbnail -l crop -x -a 'centre attention entropy top bottom left right' -d 'where the box is cut'
 
 complete -c imgbatch -n $runs -l incremental -d 'skip files whose output is up to date'
 complete -c imgbatch -n $runs -l retry-failed -d 'with --incremental, redo the files that failed before'
@@ -57,6 +59,8 @@ complete -c imgbatch -n $runs -s n -l dry-run -d 'list what would be processed; 
 complete -c imgbatch -n $runs -l files-from -r -F -d 'process the files listed in F'
 complete -c imgbatch -n $runs -s 0 -l null -d 'names in the --files-from list end with NUL'
 complete -c imgbatch -n $runs -l shard -x -d 'process only shard K of N'
+complete -c imgbatch -n $runs -l name -x -d 'name the outputs: {name} {ext} {dir} {width} {height} {format}'
+complete -c imgbatch -n $runs -l manifest -r -F -d 'write every output as JSON, per input'
 
 complete -c imgbatch -n $bench -l op -x -a 'resize grayscale sepia thumbnail convert' -d 'operation to measure'
 complete -c imgbatch -n $bench -l procs -x -d 'process counts to try, e.g. 1,2,4,8'

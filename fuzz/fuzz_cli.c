@@ -91,13 +91,30 @@ static void check_options(const struct options *o, const struct options *plain,
         CHECK(!r->width && !r->height && r->mode == SIZE_FIT);
     CHECK(o->quality >= 1 && o->quality <= 100);
     CHECK((unsigned)o->format <= FMT_JXL);
+    /* The lists: sizes checked as the one was, formats each once, one variant per pair. */
+    CHECK(o->nsizes >= 0 && o->nsizes <= SIZES_MAX && o->nformats >= 1 &&
+          o->nformats <= FORMATS_MAX);
+    CHECK(o->nvariants == (size_t)(o->nsizes ? o->nsizes : 1) * (size_t)o->nformats);
+    CHECK(o->nsizes == 0 || !memcmp(&o->size, &o->sizes[0], sizeof(o->size)));
+    CHECK(o->format == o->formats[0]);
+    for (int i = 0; i < o->nsizes; i++) {
+        const struct size_request *s = &o->sizes[i];
+        CHECK(s->width >= 0 && s->width <= SIDE_MAX && s->height >= 0 && s->height <= SIDE_MAX);
+        if (op == OP_THUMBNAIL)
+            CHECK(s->width && s->height && s->mode == SIZE_FIT);
+    }
+    for (int i = 0; o->nformats > 1 && i < o->nformats; i++)
+        CHECK(o->formats[i] != FMT_AUTO);
+    CHECK(o->crop == CROP_CENTRE || o->op == OP_THUMBNAIL);
     /* The encoder options: in range, and none that the one format of every output lacks. */
     const struct encode_options *e = &o->encode;
     CHECK(e->effort == EFFORT_DEFAULT || (e->effort >= 0 && e->effort <= EFFORT_MAX));
     CHECK(e->png_compression >= 0 && e->png_compression <= 9);
     CHECK((unsigned)e->chroma <= CHROMA_444);
     CHECK((e->lossless | e->progressive | e->palette | e->keep_original) <= 1);
-    CHECK(o->format == FMT_AUTO || !encode_option_unused(e, o->format));
+    CHECK(o->nformats > 1 || o->format == FMT_AUTO || !encode_option_unused(e, o->format));
+    CHECK(!encode_option_unused_by_all(e, o->formats, (size_t)o->nformats) ||
+          (o->nformats == 1 && o->format == FMT_AUTO));
     CHECK(o->suffix && !strchr(o->suffix, '/'));
     CHECK(o->timeout_s == 0 || (o->timeout_s >= 0.001 && o->timeout_s <= 2000000));
     CHECK(o->max_megapixels >= 0 && o->max_megapixels <= 1e9); /* false for NaN too */

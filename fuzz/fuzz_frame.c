@@ -53,18 +53,35 @@ static void check_job(const struct frame *f)
 
     if (job_request_decode(f->body, f->body_len, &req))
         return;
-    CHECK(req.input && req.output && req.input[0] && req.output[0]);
-    job_request_encode(&out, req.id, req.input, req.output, req.tag, req.root);
+    CHECK(req.input && req.input[0] && req.noutputs >= 1 && req.noutputs <= JOB_OUTPUTS_MAX);
+    for (uint32_t i = 0; i < req.noutputs; i++)
+        CHECK(req.outputs[i].path && req.outputs[i].path[0]);
+    job_request_encode(&out, req.id, req.input, req.root, req.outputs, req.noutputs);
     CHECK(out.len == FRAME_HEADER + 1 + f->body_len);
     CHECK(be32(out.data) == f->body_len + 1 && out.data[FRAME_HEADER] == MSG_JOB);
     CHECK(!memcmp(out.data + FRAME_HEADER + 1, f->body, f->body_len));
     CHECK(job_request_decode(out.data + FRAME_HEADER + 1, out.len - FRAME_HEADER - 1, &again) == 0);
-    CHECK(again.id == req.id && !strcmp(again.input, req.input) &&
-          !strcmp(again.output, req.output) && again.tag == req.tag && again.root == req.root);
+    CHECK(again.id == req.id && !strcmp(again.input, req.input) && again.root == req.root &&
+          again.noutputs == req.noutputs);
+    for (uint32_t i = 0; i < req.noutputs; i++)
+        CHECK(!strcmp(again.outputs[i].path, req.outputs[i].path) &&
+              again.outputs[i].tag == req.outputs[i].tag &&
+              again.outputs[i].variant == req.outputs[i].variant);
     job_request_release(&again);
     job_request_release(&req);
-    CHECK(!req.input && !req.output); /* release leaves no dangling pointers */
+    CHECK(!req.input && !req.outputs); /* release leaves no dangling pointers */
     bytebuf_release(&out);
+}
+
+/* Two decodings of one output's result agree, and it says nothing a worker never sends. */
+static void check_output(const struct output_result *a, const struct output_result *b,
+                         const struct job_result *res)
+{
+    CHECK(a->done == b->done && a->kept_original == b->kept_original && a->capped == b->capped &&
+          a->width == b->width && a->height == b->height && a->frames == b->frames);
+    CHECK(a->done || (!a->kept_original && !a->capped)); /* only a done output has these */
+    CHECK(!res->ok || a->done);                          /* an ok job did every output */
+    CHECK(a->frames <= res->in_frames);
 }
 
 /*
@@ -73,13 +90,13 @@ static void check_job(const struct frame *f)
  */
 static void check_result(const struct frame *f)
 {
-    struct job_result res, again;
+    static struct job_result res, again;
     struct bytebuf out = {0};
 
     if (job_result_decode(f->body, f->body_len, &res))
         return;
     CHECK(res.ok == 0 || res.ok == 1);
-    CHECK(!res.kept_original || res.ok); /* only a success keeps the input's bytes */
+    CHECK(res.noutputs <= JOB_OUTPUTS_MAX);
     CHECK(memchr(res.error, '\0', sizeof(res.error)));
     CHECK(res.ok || res.error[0]);
     job_result_encode(&out, &res);
@@ -89,11 +106,11 @@ static void check_result(const struct frame *f)
               !memcmp(out.data + FRAME_HEADER + 1, f->body, f->body_len));
     CHECK(job_result_decode(out.data + FRAME_HEADER + 1, out.len - FRAME_HEADER - 1, &again) == 0);
     CHECK(again.id == res.id && again.ok == res.ok && again.in_width == res.in_width &&
-          again.in_height == res.in_height && again.out_width == res.out_width &&
-          again.out_height == res.out_height && again.usec == res.usec &&
-          again.in_frames == res.in_frames && again.out_frames == res.out_frames &&
-          again.kept_original == res.kept_original && again.input_fault == res.input_fault);
-    CHECK(res.out_frames <= res.in_frames);
+          again.in_height == res.in_height && again.usec == res.usec &&
+          again.in_frames == res.in_frames && again.input_fault == res.input_fault &&
+          again.noutputs == res.noutputs);
+    for (uint32_t i = 0; i < res.noutputs; i++)
+        check_output(&again.outputs[i], &res.outputs[i], &res);
     CHECK(!strcmp(again.error, res.ok ? "" : res.error));
     bytebuf_release(&out);
 }

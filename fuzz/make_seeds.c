@@ -36,23 +36,58 @@ static void frame_seed(const char *dir, const char *name, uint8_t chunking, stru
     bytebuf_release(stream);
 }
 
+/* An ok result of one output, w x h, with frames written. */
+static void one_output(struct job_result *r, uint32_t id, uint32_t in_w, uint32_t in_h, uint32_t w,
+                       uint32_t h, uint32_t in_frames, uint32_t frames)
+{
+    memset(r, 0, sizeof(*r));
+    r->id = id;
+    r->ok = 1;
+    r->in_width = in_w;
+    r->in_height = in_h;
+    r->usec = 30400;
+    r->in_frames = in_frames;
+    r->noutputs = 1;
+    r->outputs[0] = (struct output_result){1, 0, 0, w, h, frames};
+}
+
 static void frame_seeds(const char *dir)
 {
-    struct job_result ok = {7, 1, 3264, 2448, 200, 150, 30400, "", 0, 0, 0, 0};
-    /* The input's own fault: status 2 on the wire. */
-    struct job_result bad = {8, 0, 0, 0, 0, 0, 1200, "", 1, 0, 0, 0};
-    /* An animation of 10 frames, kept whole, and one written as its first frame. */
-    struct job_result anim = {9, 1, 370, 285, 100, 77, 52000, "", 0, 10, 10, 0};
-    struct job_result first = {10, 1, 370, 285, 200, 154, 9100, "", 0, 10, 1, 0};
-    /* The input's own bytes written (--keep-original-if-smaller): status 3 on the wire. */
-    struct job_result kept = {11, 1, 800, 653, 800, 653, 13100, "", 0, 0, 0, 1};
+    static struct job_result ok, bad, anim, first, kept, set;
+    struct job_output one = {(char *)"IMG_0412.jpg", 0x9e3779b97f4a7c15ULL, 0};
+    struct job_output odd = {(char *)"a/b\n\x1b.png", 2, 0};
+    struct job_output png = {(char *)"x.png", 3, 0};
+    /* A responsive set: three widths in two formats, one decode. */
+    struct job_output sizes[] = {
+        {(char *)"a-1920.webp", 11, 0}, {(char *)"a-1920.jpg", 12, 1},
+        {(char *)"a-1280.webp", 13, 2}, {(char *)"a-1280.jpg", 14, 3},
+        {(char *)"a-640.webp", 15, 4},  {(char *)"a-640.jpg", 16, 5},
+    };
     struct bytebuf b = {0};
     static const uint8_t oversized[] = {0x00, 0x10, 0x00, 0x01, MSG_JOB};
     static const uint8_t cut[] = {0x00, 0x00, 0x00, 0x40, MSG_RESULT, 0, 0};
 
+    one_output(&ok, 7, 3264, 2448, 200, 150, 0, 0);
+    /* The input's own fault: status 2 on the wire. */
+    memset(&bad, 0, sizeof(bad));
+    bad.id = 8;
+    bad.input_fault = 1;
     job_result_fail(&bad, "truncated JPEG (Premature end of input file)");
+    /* An animation of 10 frames, kept whole, and one written as its first frame. */
+    one_output(&anim, 9, 370, 285, 100, 77, 10, 10);
+    one_output(&first, 10, 370, 285, 200, 154, 10, 1);
+    /* The input's own bytes written (--keep-original-if-smaller). */
+    one_output(&kept, 11, 800, 653, 800, 653, 0, 0);
+    kept.outputs[0].kept_original = 1;
+    /* The set, its 1920 never enlarged from a 1600-wide photo, and a failure part way. */
+    one_output(&set, 12, 1600, 900, 1600, 900, 0, 0);
+    set.noutputs = 6;
+    set.outputs[0].capped = 1;
+    set.outputs[1] = set.outputs[0];
+    set.outputs[2] = set.outputs[3] = (struct output_result){1, 0, 0, 1280, 720, 0};
+    set.outputs[4] = set.outputs[5] = (struct output_result){1, 0, 0, 640, 360, 0};
 
-    job_request_encode(&b, 1, "IMG_0412.jpg", "IMG_0412.jpg", 0x9e3779b97f4a7c15ULL, 0);
+    job_request_encode(&b, 1, "IMG_0412.jpg", 0, &one, 1);
     frame_seed(dir, "job", 0, &b);
 
     job_result_encode(&b, &ok);
@@ -67,13 +102,20 @@ static void frame_seeds(const char *dir)
     job_result_encode(&b, &ok);
     frame_seed(dir, "kept", 2, &b);
 
+    job_request_encode(&b, 12, "a.jpg", 0, sizes, 6);
+    job_result_encode(&b, &set);
+    set.noutputs = 3;
+    job_result_fail(&set, "cannot write a-1280.jpg: No space left on device");
+    job_result_encode(&b, &set);
+    frame_seed(dir, "set", 4, &b);
+
     /* A conversation cut short: job, result, then half a frame. */
-    job_request_encode(&b, 2, "a/b\n\x1b.png", "a/b\n\x1b.png", 2, 1);
+    job_request_encode(&b, 2, "a/b\n\x1b.png", 1, &odd, 1);
     job_result_encode(&b, &ok);
     bytebuf_append(&b, cut, sizeof(cut));
     frame_seed(dir, "truncated", 3, &b);
 
-    job_request_encode(&b, 3, "x.gif", "x.png", 3, 2);
+    job_request_encode(&b, 3, "x.gif", 2, &png, 1);
     bytebuf_append(&b, oversized, sizeof(oversized));
     frame_seed(dir, "oversized", 1, &b);
 }
@@ -102,6 +144,10 @@ static void cli_seeds(const char *dir)
     cli_seed(dir, "encoders",
              "convert|in|out.avif|--effort|2|--lossless|--chroma|4:4:4|--keep-original-if-smaller");
     cli_seed(dir, "png", "resize|in|out|-f|png|--palette|--progressive|--png-compression=9");
+    cli_seed(dir, "set",
+             "resize|in|out|--size|1920x,1280x,640x|--format|avif,webp,jpeg|--name|"
+             "{dir}/{name}-{width}.{ext}|--manifest|m.json");
+    cli_seed(dir, "crop", "thumbnail|in|out|-s|400x300,200|--crop|attention");
 }
 
 /*

@@ -51,6 +51,13 @@ void encode_options_default(struct encode_options *e);
  */
 const char *encode_option_unused(const struct encode_options *e, enum out_format f);
 
+/*
+ * The same for outputs in n formats (a --format list): the first option
+ * set that none of them has a use for; NULL if each applies to one.
+ */
+const char *encode_option_unused_by_all(const struct encode_options *e,
+                                        const enum out_format *formats, size_t n);
+
 /* The formats an option applies to, for messages: "WebP, AVIF and JPEG XL". */
 const char *encode_option_formats(const char *option);
 

@@ -2,11 +2,13 @@
  * image: the image engine, what a worker calls for each file.
  *
  * image_process() reads one input, turns it upright and into 8-bit sRGB,
- * applies the operation, and writes the output to a temporary file beside
- * it, which the master renames into place when it takes the result
- * (output_file.h).  It takes the TurboJPEG fast path where it can
- * (jpeg_fast.c) and libvips otherwise (vips_*.c).  On failure nothing is
- * left behind and res->error holds one line naming the cause.
+ * applies the operation, and writes each output the job asks for (one, or
+ * a responsive set: several sizes in several formats) to a temporary file
+ * beside it, which the master renames into place when it takes the result
+ * (output_file.h).  The input is decoded once for all of them (size_plan.h).
+ * It takes the TurboJPEG fast path where it can (jpeg_fast.c) and libvips
+ * otherwise (vips_*.c).  On failure the outputs not yet done leave nothing
+ * behind and res->error holds one line naming the cause.
  *
  * The engine knows nothing of the command line: the application fills
  * struct image_settings from its options.  It reports in the pool's
@@ -51,11 +53,11 @@ enum keep_kind {
     KEEP_ALL = (1 << 5) - 1,
 };
 
+/* What a whole run asks of every file; each output's size and format are the job's. */
 struct image_settings {
     enum image_op op;
-    struct size_request size; /* resize: any mode; thumbnail: the box, SIZE_FIT */
+    enum crop_position crop; /* thumbnail: where its box is cut from the covering image */
     int quality;
-    enum out_format format;
     int no_rotate;
     unsigned keep_metadata; /* KEEP_* bits; 0: every kind stripped */
     double max_megapixels; /* 0: no limit */
@@ -65,12 +67,20 @@ struct image_settings {
     struct encode_options encode; /* effort, lossless, progressive, chroma, PNG's, keep original */
 };
 
-/* One file to do: where to read it and where its output goes. */
+/* One output of a file: what it is asked to be, and where it goes. */
+struct image_output {
+    struct size_request size; /* resize: any mode; thumbnail: the box, SIZE_FIT; else unused */
+    enum out_format format;   /* FMT_AUTO: by the input's kind (output_format_for) */
+    struct output_target target;
+};
+
+/* One file to do: where to read it, and its outputs (res->outputs follows their order). */
 struct image_job {
     int input_root;          /* INPUT's directory (or a file INPUT's own), open */
     const char *input_rel;   /* the input below it: opened without following a link */
     const char *input_shown; /* as the report shows it */
-    struct output_target output;
+    const struct image_output *outputs;
+    size_t noutputs; /* 1..JOB_OUTPUTS_MAX */
 };
 
 /*

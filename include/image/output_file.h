@@ -92,13 +92,13 @@ int temp_output_keep_smaller(const struct output_target *o, const void *data, si
                              struct job_result *res);
 
 /*
- * The master's half, once a result is in: an ok result's temporary file is
- * renamed into place and *st (if not NULL) describes the output now there;
- * a worker that died holding the file may have left a half written one,
- * which is removed.  Returns NULL when the output is in place, else why the
- * file failed: res->error, or the step's error written into buf.
+ * The master's half, once a result is in: a done output's temporary file
+ * is renamed into place and *st (if not NULL) describes the output now
+ * there; a worker that died holding the file may have left a half written
+ * one, which is removed.  Returns NULL when the output is in place, else
+ * why not: error (the job's), or the step's error written into buf.
  */
-const char *settle_output(const struct output_target *o, const struct job_result *res,
+const char *settle_output(const struct output_target *o, int done, const char *error,
                           int worker_died, struct stat *st, char *buf, size_t len);
 
 /* Removes the target's temporary file, if any: the master is gone and will not rename it. */

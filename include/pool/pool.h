@@ -46,11 +46,12 @@
 #define POOL_EXIT_INIT_FAILED 3 /* init callback failed: nothing can be done */
 #define POOL_EXIT_PROTOCOL 4    /* the master sent something unreadable */
 
+/* What a worker is sent, as is (job_request): one input and the outputs to make of it. */
 struct pool_job {
     const char *input;
-    const char *output;
-    uint64_t tag;  /* passed to the worker as is (job_request.tag) */
-    uint32_t root; /* likewise (job_request.root) */
+    uint32_t root;
+    const struct job_output *outputs; /* 1..JOB_OUTPUTS_MAX of them */
+    uint32_t noutputs;
 };
 
 /* Where a result came from. */

@@ -42,13 +42,18 @@ static void count_result(void *ctx, size_t job, const struct job_result *res,
     struct tally *t = ctx;
     char buf[sizeof(res->error)];
     /* Outputs are settled as in a real run: the rename is part of the cost. */
-    const char *failure = jobs_settle(t->jobs, job, res, worker, NULL, buf, sizeof(buf));
+    const char *failure = NULL;
 
+    for (unsigned i = 0; i < t->jobs->list[job].noutputs; i++) {
+        const char *why = jobs_settle(t->jobs, job, i, res, worker, NULL, buf, sizeof(buf));
+        if (why && !failure)
+            failure = why;
+    }
     if (!failure) {
+        unsigned frames = res->noutputs && res->outputs[0].frames ? res->outputs[0].frames : 1;
         t->ok++;
         /* Every frame of an animation kept whole was decoded, as in a run's report. */
-        t->megapixels += (double)res->in_width * res->in_height *
-                         (res->out_frames ? res->out_frames : 1) / 1e6;
+        t->megapixels += (double)res->in_width * res->in_height * frames / 1e6;
     } else if (!t->failed++) {
         snprintf(t->first_error, sizeof(t->first_error), "%s", failure);
     }
@@ -170,9 +175,10 @@ static int bench_prepare(struct bench *b)
         return EXIT_USAGE;
     }
     scan_sort_largest_first(&b->scan);
+    static const unsigned only[] = {0}; /* bench measures one size in one format */
     for (size_t i = 0; i < b->scan.count; i++)
         if (!b->scan.entries[i].error)
-            jobs_add(&b->jobs, &b->scan.entries[i]);
+            (void)jobs_add(&b->jobs, &b->scan.entries[i], only, 1, err, sizeof(err));
     if (b->jobs.count == 0) {
         diag("no images in %s", b->opts->input);
         return EXIT_USAGE;

@@ -171,6 +171,51 @@ void size_text(const struct size_request *r, char *buf, size_t len)
         snprintf(buf, len, "%dx%d%.1s", r->width, r->height, &flags[r->mode]);
 }
 
+int parse_size_list(const char *text, struct size_request *sizes, char *bad, size_t bad_len)
+{
+    char one[64], seen[SIZES_MAX][48];
+    int n = 0;
+
+    for (const char *p = text;;) {
+        size_t len = strcspn(p, ",");
+        snprintf(bad, bad_len, "%.*s", (int)len, p);
+        if (len >= sizeof(one) || n == SIZES_MAX)
+            return -1;
+        memcpy(one, p, len);
+        one[len] = '\0';
+        if (parse_size(one, &sizes[n]))
+            return -1;
+        size_text(&sizes[n], seen[n], sizeof(seen[n]));
+        for (int i = 0; i < n; i++)
+            if (!strcmp(seen[i], seen[n]))
+                return -1; /* the same size twice: the same outputs twice */
+        n++;
+        if (!p[len])
+            return n;
+        p += len + 1;
+    }
+}
+
+void size_shown(const struct size_request *r, char *buf, size_t len)
+{
+    char w[16] = "", h[16] = "";
+
+    if (r->mode == SIZE_PERCENT || r->mode == SIZE_AREA) {
+        size_text(r, buf, len);
+        return;
+    }
+    if (r->width)
+        snprintf(w, sizeof(w), "%d", r->width);
+    if (r->height)
+        snprintf(h, sizeof(h), "%d", r->height);
+    size_text(r, buf, len); /* for the flag, which follows the box */
+    const char *flag = strchr(buf, 'x');
+    flag = flag ? flag + 1 + strspn(flag + 1, "0123456789") : "";
+    char tail[4];
+    snprintf(tail, sizeof(tail), "%s", flag);
+    snprintf(buf, len, "%sx%s%s", w, h, tail);
+}
+
 /* Whole-string integer in [lo, hi]. */
 static int parse_int(const char *s, long lo, long hi, int *out)
 {
@@ -312,6 +357,62 @@ static int parse_format(const char *s, enum out_format *f)
     return -1;
 }
 
+int parse_format_list(const char *text, enum out_format *formats)
+{
+    char one[16];
+    int n = 0;
+
+    for (const char *p = text;;) {
+        size_t len = strcspn(p, ",");
+        if (len >= sizeof(one) || n == FORMATS_MAX)
+            return -1;
+        memcpy(one, p, len);
+        one[len] = '\0';
+        if (parse_format(one, &formats[n]))
+            return -1;
+        for (int i = 0; i < n; i++)
+            if (formats[i] == formats[n])
+                return -1;
+        n++;
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    /* auto is each input's own format: in a list it would name some format twice. */
+    for (int i = 0; n > 1 && i < n; i++)
+        if (formats[i] == FMT_AUTO)
+            return -1;
+    return n;
+}
+
+static const struct {
+    const char *name;
+    enum crop_position crop;
+} crop_names[] = {
+    {"centre", CROP_CENTRE},   {"center", CROP_CENTRE}, {"attention", CROP_ATTENTION},
+    {"entropy", CROP_ENTROPY}, {"top", CROP_TOP},       {"bottom", CROP_BOTTOM},
+    {"left", CROP_LEFT},       {"right", CROP_RIGHT},
+};
+
+int parse_crop(const char *text, enum crop_position *crop)
+{
+    for (size_t i = 0; i < sizeof(crop_names) / sizeof(crop_names[0]); i++) {
+        if (!strcmp(text, crop_names[i].name)) {
+            *crop = crop_names[i].crop;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *crop_name(enum crop_position crop)
+{
+    for (size_t i = 0; i < sizeof(crop_names) / sizeof(crop_names[0]); i++)
+        if (crop_names[i].crop == crop)
+            return crop_names[i].name;
+    return "?";
+}
+
 /* "420" or "4:2:0", "444" or "4:4:4", "auto". */
 static int parse_chroma(const char *s, enum chroma *c)
 {
@@ -328,11 +429,20 @@ static int parse_chroma(const char *s, enum chroma *c)
 
 int cli_check_encode_options(const struct options *o, char *err, size_t errlen)
 {
-    const char *unused = o->format == FMT_AUTO ? NULL : encode_option_unused(&o->encode, o->format);
+    const char *unused = NULL;
 
+    if (o->nformats == 1 && o->formats[0] != FMT_AUTO)
+        unused = encode_option_unused(&o->encode, o->formats[0]);
     if (unused)
         return diag_into(err, errlen, "%s does not apply to %s output (it is for %s)", unused,
-                         format_label(o->format), encode_option_formats(unused));
+                         format_label(o->formats[0]), encode_option_formats(unused));
+    /* A list: an option must serve one of its formats at least. */
+    if (o->nformats > 1)
+        unused = encode_option_unused_by_all(&o->encode, o->formats, (size_t)o->nformats);
+    if (unused)
+        return diag_into(err, errlen,
+                         "%s applies to none of the formats of --format (it is for %s)", unused,
+                         encode_option_formats(unused));
     return 0;
 }
 
@@ -422,6 +532,9 @@ enum {
     OPT_PNG_COMPRESSION,
     OPT_PALETTE,
     OPT_KEEP_ORIGINAL,
+    OPT_NAME,
+    OPT_MANIFEST,
+    OPT_CROP,
 };
 
 static const struct option long_options[] = {
@@ -468,6 +581,9 @@ static const struct option long_options[] = {
     {"png-compression", required_argument, NULL, OPT_PNG_COMPRESSION},
     {"palette", no_argument, NULL, OPT_PALETTE},
     {"keep-original-if-smaller", no_argument, NULL, OPT_KEEP_ORIGINAL},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"manifest", required_argument, NULL, OPT_MANIFEST},
+    {"crop", required_argument, NULL, OPT_CROP},
     {NULL, 0, NULL, 0},
 };
 
@@ -505,6 +621,9 @@ static void set_defaults(struct options *o)
     memset(o, 0, sizeof(*o));
     o->quality = 85;
     o->format = FMT_AUTO;
+    o->formats[0] = FMT_AUTO;
+    o->nformats = 1;
+    o->crop = CROP_CENTRE;
     o->suffix = "";
     o->max_megapixels = DEFAULT_MAX_MEGAPIXELS;
     o->fail_on = FAIL_ON_ERROR;
@@ -521,17 +640,22 @@ static void default_size(struct options *o, int size_given)
 
     if (size_given) {
         /* A thumbnail box needs both sides: "200" means 200x200. */
-        if (op == OP_THUMBNAIL && !o->size.width)
-            o->size.width = o->size.height;
-        if (op == OP_THUMBNAIL && !o->size.height)
-            o->size.height = o->size.width;
+        for (int i = 0; op == OP_THUMBNAIL && i < o->nsizes; i++) {
+            struct size_request *r = &o->sizes[i];
+            if (!r->width)
+                r->width = r->height;
+            if (!r->height)
+                r->height = r->width;
+        }
         return;
     }
+    o->nsizes = op == OP_RESIZE || op == OP_THUMBNAIL;
+    memset(&o->sizes[0], 0, sizeof(o->sizes[0]));
     if (op == OP_RESIZE) {
-        o->size.width = 800;
-        o->size.height = 600;
+        o->sizes[0].width = 800;
+        o->sizes[0].height = 600;
     } else if (op == OP_THUMBNAIL) {
-        o->size.width = o->size.height = 150;
+        o->sizes[0].width = o->sizes[0].height = 150;
     }
 }
 
@@ -542,12 +666,12 @@ static void default_size(struct options *o, int size_given)
  * file to it.  resize never enlarges, and grayscale and sepia keep the
  * size, so their outputs are bounded by the input's own check.
  */
-static int check_output_pixels(const struct options *o, const char *typed, char *err,
+static int check_output_pixels(const struct options *o, const struct size_request *r, char *err,
                                size_t errlen)
 {
     enum op op = o->op == OP_BENCH ? o->bench_op : o->op;
-    const struct size_request *r = &o->size;
     double megapixels = (double)r->width * r->height / 1e6;
+    char typed[48];
 
     if (o->max_megapixels <= 0)
         return 0;
@@ -560,6 +684,7 @@ static int check_output_pixels(const struct options *o, const char *typed, char 
     /* What every file becomes: refused before any work.  The other modes depend on the file. */
     if (r->mode == SIZE_AREA)
         megapixels = (double)r->area / 1e6;
+    size_text(r, typed, sizeof(typed));
     if ((r->mode == SIZE_EXACT || r->mode == SIZE_AREA) && megapixels > o->max_megapixels)
         return diag_into(err, errlen,
                          "--size %s makes %.0f-megapixel images, above --max-pixels %g (give a "
@@ -573,19 +698,82 @@ static int check_output_pixels(const struct options *o, const char *typed, char 
  * ImageMagick's "^" asks: WxH^ is accepted as WxH, and the other modes
  * have no meaning there.
  */
-static int thumbnail_size(struct options *o, const char *typed, char *err, size_t errlen)
+static int thumbnail_sizes(struct options *o, char *err, size_t errlen)
 {
     enum op op = o->op == OP_BENCH ? o->bench_op : o->op;
+    char typed[48];
 
-    if (op != OP_THUMBNAIL || !typed || o->size.mode == SIZE_FIT)
-        return 0;
-    if (o->size.mode != SIZE_COVER)
-        return diag_into(err, errlen,
-                         "--size '%s' does not apply to thumbnail, which fills its box exactly "
-                         "(give W, Wx, xH, WxH or WxH^)",
-                         typed);
-    o->size.mode = SIZE_FIT;
+    for (int i = 0; op == OP_THUMBNAIL && i < o->nsizes; i++) {
+        struct size_request *r = &o->sizes[i];
+        if (r->mode == SIZE_FIT)
+            continue;
+        size_text(r, typed, sizeof(typed));
+        if (r->mode != SIZE_COVER)
+            return diag_into(err, errlen,
+                             "--size '%s' does not apply to thumbnail, which fills its box "
+                             "exactly (give W, Wx, xH, WxH or WxH^)",
+                             typed);
+        r->mode = SIZE_FIT;
+    }
     return 0;
+}
+
+/* The sizes, each checked and completed: thumbnail's boxes, defaults, --max-pixels. */
+static int settle_sizes(struct options *o, int size_given, char *err, size_t errlen)
+{
+    if (thumbnail_sizes(o, err, errlen) < 0)
+        return -1;
+    default_size(o, size_given);
+    for (int i = 0; i < o->nsizes; i++)
+        if (check_output_pixels(o, &o->sizes[i], err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
+void cli_update_variants(struct options *o)
+{
+    int nsizes = o->nsizes ? o->nsizes : 1; /* the full-size operations: one, sizeless */
+
+    if (o->nsizes)
+        o->size = o->sizes[0];
+    o->format = o->formats[0];
+    o->nvariants = 0;
+    for (int i = 0; i < nsizes; i++) {
+        for (int f = 0; f < o->nformats; f++) {
+            struct variant *v = &o->variants[o->nvariants++];
+            memset(v, 0, sizeof(*v));
+            if (o->nsizes)
+                v->size = o->sizes[i];
+            v->format = o->formats[f];
+        }
+    }
+}
+
+struct naming cli_naming(const struct options *o)
+{
+    struct naming n = {o->variants, o->nvariants, o->name_template, o->suffix, o->nsizes > 1};
+
+    return n;
+}
+
+/* --name, --crop and the lists: what goes with what. */
+static int check_set_options(const struct options *o, char *err, size_t errlen)
+{
+    if (o->op == OP_BENCH && (o->nsizes > 1 || o->nformats > 1))
+        return diag_into(err, errlen, "bench measures one --size in one --format, not lists");
+    if (o->name_template && o->suffix[0])
+        return diag_into(err, errlen, "--name and --suffix: put the suffix in the --name template");
+    if (o->manifest_file && !strcmp(o->manifest_file, "-") && o->json)
+        return diag_into(err, errlen,
+                         "--manifest - would put its document among --json's lines on stdout; "
+                         "name a file");
+    if (o->crop != CROP_CENTRE && o->op != OP_THUMBNAIL)
+        return diag_into(err, errlen,
+                         "--crop is for thumbnail, which cuts its box from the image (%s never "
+                         "crops)",
+                         op_name(o->op));
+    struct naming n = cli_naming(o);
+    return naming_check(&n, err, errlen);
 }
 
 int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
@@ -627,8 +815,16 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
                 return diag_into(err, errlen, "--jobs wants a number from 1 to %d, not '%s'",
                                  JOBS_MAX, optarg);
             break;
-        case 's':
-            if (parse_size(optarg, &o->size))
+        case 's': {
+            char bad[64];
+            o->nsizes = parse_size_list(optarg, o->sizes, bad, sizeof(bad));
+            if (o->nsizes < 0 && strchr(optarg, ','))
+                return diag_into(err, errlen,
+                                 "--size '%s': '%s' is not a size, or is there twice, or there "
+                                 "are more than %d (W, Wx, xH, WxH, WxH>, WxH<, WxH^, WxH!, N%%, "
+                                 "N@; sides from 1 to %d; commas between)",
+                                 optarg, bad, SIZES_MAX, SIZE_MAX_SIDE);
+            if (o->nsizes < 0)
                 return diag_into(
                     err, errlen,
                     "--size '%s': not a size (W, Wx, xH, WxH, WxH>, WxH<, WxH^, WxH!, N%%, "
@@ -636,18 +832,40 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
                     optarg, SIZE_MAX_SIDE);
             size_given = optarg;
             break;
+        }
         case 'q':
             if (parse_int(optarg, 1, 100, &o->quality))
                 return diag_into(err, errlen, "--quality wants a number from 1 to 100, not '%s'",
                                  optarg);
             break;
         case 'f':
-            if (parse_format(optarg, &o->format))
+            o->nformats = parse_format_list(optarg, o->formats);
+            if (o->nformats < 0)
                 return diag_into(
                     err, errlen,
-                    "--format wants auto, jpeg, png, webp, tiff, gif, avif or jxl, not "
-                    "'%s'",
+                    "--format wants auto, jpeg, png, webp, tiff, gif, avif or jxl, or a list of "
+                    "them without auto (avif,webp,jpeg), each once, not '%s'",
                     optarg);
+            break;
+        case OPT_NAME:
+            run_only_given = "--name";
+            if (!optarg[0])
+                return diag_into(err, errlen,
+                                 "--name wants a template, such as '{name}-{width}.{ext}'");
+            o->name_template = optarg;
+            break;
+        case OPT_MANIFEST:
+            run_only_given = "--manifest";
+            if (!optarg[0])
+                return diag_into(err, errlen, "--manifest wants a file name ('-': stdout)");
+            o->manifest_file = optarg;
+            break;
+        case OPT_CROP:
+            if (parse_crop(optarg, &o->crop))
+                return diag_into(err, errlen,
+                                 "--crop wants centre, attention, entropy, top, bottom, left or "
+                                 "right, not '%s'",
+                                 optarg);
             break;
         case 'r':
             o->recursive = 1;
@@ -913,10 +1131,10 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     if (o->files_from && o->ninputs > 1)
         return diag_into(err, errlen, "--files-from names files below one INPUT folder, not %zu",
                          o->ninputs);
-    if (thumbnail_size(o, size_given, err, errlen))
+    if (settle_sizes(o, size_given != NULL, err, errlen) < 0)
         return -1;
-    default_size(o, size_given != NULL);
-    return check_output_pixels(o, size_given, err, errlen);
+    cli_update_variants(o);
+    return check_set_options(o, err, errlen);
 }
 
 /* Which commands an option of the help applies to: bits of enum op. */
@@ -947,13 +1165,28 @@ static const struct help_section {
                    "                      inside (one side alone constrains that side); WxH> shrink\n"
                    "                      only; WxH< enlarge only; WxH^ cover; WxH! exactly WxH;\n"
                    "                      N% scale by N percent; N@ at most N pixels (thumbnail:\n"
-                   "                      W, Wx, xH, WxH or WxH^, all one centre-cropped box)\n"},
+                   "                      W, Wx, xH, WxH or WxH^, all one cropped box); a list\n"
+                   "                      (1920x,1280x,640x) makes every size of each input\n"
+                   "                      from one decode, never enlarged (not for bench)\n"},
          {FOR_ALL, "  -q, --quality N     quality 1..100 on JPEG's scale, for JPEG, WebP, AVIF and\n"
                    "                      JPEG XL (default 85)\n"},
          {FOR_ALL,
           "  -f, --format F      auto, jpeg, png, webp, tiff, gif, avif or jxl (default\n"
           "                      auto: JPEG, PNG, WebP, TIFF, GIF, AVIF and JPEG XL keep\n"
-          "                      their format; BMP becomes PNG, HEIF JPEG)\n"},
+          "                      their format; BMP becomes PNG, HEIF JPEG); a list\n"
+          "                      (avif,webp,jpeg) makes each size in every format\n"},
+         {FOR_RUNS,
+          "      --name TEMPLATE name the outputs from {name}, {ext}, {dir}, {width},\n"
+          "                      {height} and {format}, e.g. '{name}-{width}.{ext}' (default:\n"
+          "                      the input's name, with -{width} when there are several\n"
+          "                      sizes); a / in it makes folders below OUTPUT\n"},
+         {FOR(OP_THUMBNAIL),
+          "      --crop POS      where thumbnail's box is cut: centre (default), attention\n"
+          "                      or entropy (the subject, found by libvips), top, bottom,\n"
+          "                      left or right\n"},
+         {FOR_RUNS,
+          "      --manifest F    write each input's outputs (path, width, height, format,\n"
+          "                      bytes) to F as JSON, atomically ('-': stdout)\n"},
          {FOR_ALL,
           "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
          {FOR_ALL,
@@ -1171,6 +1404,7 @@ struct scan_request cli_scan_request(const struct options *opts)
         .shard_count = opts->shard_count,
         .format = opts->format,
         .suffix = opts->suffix,
+        .naming = cli_naming(opts),
     };
     return req;
 }
@@ -1196,14 +1430,15 @@ static uint64_t encode_options_hash(const struct encode_options *e, uint64_t h)
     return h;
 }
 
-uint64_t cli_output_hash(const struct options *o)
+uint64_t cli_variant_hash(const struct options *o, size_t v)
 {
     /* max-pixels, timeouts and memory limits decide whether a file fails, not its pixels. */
+    const struct variant *var = &o->variants[v];
     char size[48];
-
     char metadata[64];
 
-    size_text(&o->size, size, sizeof(size)); /* "WxH" for a plain box, as before the modes */
+    /* "WxH" for a plain box, as before the modes; a full-size operation's zero box as ever. */
+    size_text(&var->size, size, sizeof(size));
     /* "0" and "1" as before --keep (1: --keep-metadata's exif,xmp), so old states still match. */
     if (o->keep_metadata == 0 || o->keep_metadata == (KEEP_EXIF | KEEP_XMP))
         snprintf(metadata, sizeof(metadata), "%d", o->keep_metadata != 0);
@@ -1211,28 +1446,44 @@ uint64_t cli_output_hash(const struct options *o)
         keep_text(o->keep_metadata, metadata, sizeof(metadata));
     char *text = xasprintf("op=%s size=%s quality=%d format=%s rotate=%d metadata=%s "
                            "fail-on=%s suffix=%s",
-                           op_name(o->op), size, o->quality, format_name(o->format),
+                           op_name(o->op), size, o->quality, format_name(var->format),
                            !o->no_rotate, metadata, fail_on_name(o->fail_on), o->suffix);
     uint64_t h = fnv1a64(text);
 
     free(text);
+    /* thumbnail's crop, folded in only when not the centre it always was. */
+    if (o->crop != CROP_CENTRE) {
+        text = xasprintf("%016llx crop=%s", (unsigned long long)h, crop_name(o->crop));
+        h = fnv1a64(text);
+        free(text);
+    }
     return encode_options_hash(&o->encode, h);
 }
 
-struct state_request cli_state_request(const struct options *opts, const struct kept_files *kept)
+uint64_t cli_output_hash(const struct options *o)
+{
+    return cli_variant_hash(o, 0);
+}
+
+struct state_request cli_state_request(const struct options *opts, const struct kept_files *kept,
+                                       uint64_t *options, uint64_t *failure_options)
 {
     /* A file that failed may pass with a higher limit or a longer timeout. */
-    uint64_t output = cli_output_hash(opts);
-    char *text = xasprintf("output=%016llx max-pixels=%.17g max-memory=%lld timeout=%.17g",
-                           (unsigned long long)output, opts->max_megapixels, opts->max_memory_mb,
-                           opts->timeout_s);
+    for (size_t v = 0; v < opts->nvariants; v++) {
+        options[v] = cli_variant_hash(opts, v);
+        char *text = xasprintf("output=%016llx max-pixels=%.17g max-memory=%lld timeout=%.17g",
+                               (unsigned long long)options[v], opts->max_megapixels,
+                               opts->max_memory_mb, opts->timeout_s);
+        failure_options[v] = fnv1a64(text);
+        free(text);
+    }
     /*
      * The records say which INPUT they came from, for --prune; with several
      * INPUTs they say none, and --prune is refused (run.c).
      */
-    struct state_request req = {opts->output, kept->dir,     kept->state_name,
-                                output,       fnv1a64(text), opts->ninputs > 1 ? NULL : opts->input};
+    struct state_request req = {opts->output, kept->dir,      kept->state_name,
+                                options,      failure_options, opts->nvariants,
+                                opts->ninputs > 1 ? NULL : opts->input};
 
-    free(text);
     return req;
 }

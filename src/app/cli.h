@@ -13,10 +13,11 @@
 #include "image/formats.h"
 #include "image/image.h"
 #include "kept_files.h"
+#include "naming.h"
 #include "progress.h"
 #include "scan.h"
-#include "state.h"
 #include "shard.h"
+#include "state.h"
 
 /* Exit status for a usage or setup error (bad option, unreadable INPUT...). */
 #define EXIT_USAGE 2
@@ -43,7 +44,15 @@ enum op { OP_RESIZE, OP_GRAYSCALE, OP_SEPIA, OP_THUMBNAIL, OP_CONVERT, OP_BENCH 
 /* Most process counts one bench may try (--procs). */
 #define BENCH_PROCS_MAX 32
 
-
+/*
+ * The most sizes and formats one run makes of each input: a srcset rarely
+ * has more than six widths, and there are seven formats to write.  Each
+ * input's outputs (sizes times formats) travel in one job
+ * (JOB_OUTPUTS_MAX).
+ */
+#define SIZES_MAX 16
+#define FORMATS_MAX 7
+#define VARIANTS_MAX (SIZES_MAX * FORMATS_MAX)
 
 struct options {
     enum op op;
@@ -60,9 +69,19 @@ struct options {
     const char *output_dir;
     char *output_name;
     int jobs;                /* 0: online CPUs, at most the number of files */
-    struct size_request size; /* --size; a box side 0 is free */
+    struct size_request size;             /* --size, its first size; a box side 0 is free */
+    struct size_request sizes[SIZES_MAX]; /* --size's list, as given; nsizes 0: none (full size) */
+    int nsizes;
     int quality;
-    enum out_format format;
+    enum out_format format;               /* --format, its first format */
+    enum out_format formats[FORMATS_MAX]; /* --format's list, as given; at least one */
+    int nformats;
+    /* Each input's outputs: every size in every format, size by size (cli_update_variants). */
+    struct variant variants[VARIANTS_MAX];
+    size_t nvariants;
+    const char *name_template; /* --name; NULL: the default names */
+    const char *manifest_file; /* --manifest: JSON of every output; NULL: none */
+    enum crop_position crop;   /* --crop, thumbnail's */
     int recursive;
     int quiet;
     int json;
@@ -108,6 +127,9 @@ int parse_size(const char *text, struct size_request *size);
 /* r as --size would take it: "WxH" (a free side 0), "WxH>", ..., "N%", "N@". */
 void size_text(const struct size_request *r, char *buf, size_t len);
 
+/* r as a person would type it, for reports: "1920x", "x480", "640x480^", "50%". */
+void size_shown(const struct size_request *r, char *buf, size_t len);
+
 /*
  * "1,2,4,8": process counts from 1 to JOBS_MAX, at most BENCH_PROCS_MAX of
  * them, into procs sorted ascending without repeats.  Returns the count,
@@ -127,8 +149,35 @@ void keep_text(unsigned keep, char *buf, size_t len);
 /* "K/N" with 1 <= K <= N <= SHARDS_MAX.  Returns 0, or -1 if malformed. */
 int parse_shard(const char *text, unsigned *index, unsigned *count);
 
+/*
+ * "1920x,1280x,640x": sizes as parse_size takes each, at most SIZES_MAX,
+ * none twice.  Returns the count, or -1 if malformed (the one at fault in
+ * bad, bad_len bytes).
+ */
+int parse_size_list(const char *text, struct size_request *sizes, char *bad, size_t bad_len);
+
+/*
+ * "avif,webp,jpeg": formats by name, none twice (jpeg and jpg are one),
+ * and "auto" only alone.  Returns the count, or -1 if malformed.
+ */
+int parse_format_list(const char *text, enum out_format *formats);
+
+/* "centre" (or "center"), "attention", "entropy", "top", "bottom", "left", "right". */
+int parse_crop(const char *text, enum crop_position *crop);
+const char *crop_name(enum crop_position crop);
+
 /* Returns 0 and fills opts, or -1 with a one-line reason in err. */
 int cli_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen);
+
+/*
+ * Fills opts->variants from the sizes and formats (and opts->size and
+ * opts->format from their first): after cli_parse, and again where the
+ * format changes (an OUTPUT file's extension names it).
+ */
+void cli_update_variants(struct options *opts);
+
+/* How opts names each input's outputs (naming.h); points into opts. */
+struct naming cli_naming(const struct options *opts);
 
 /*
  * With every output in one format (--format, or an OUTPUT file's name, once
@@ -157,11 +206,22 @@ int cli_option_applies(enum op op, const char *name);
 const char *cli_suggest_command(const char *word);
 const char *cli_suggest_option(const char *typed);
 
-/* The options that shape an output, hashed: a change in any of them redoes every file. */
+/*
+ * The options that shape an output of variant v, hashed: a change in any
+ * of them redoes that output.  Variant 0 of a run with one size and one
+ * format hashes as before sizes came in lists, so that older states match.
+ */
+uint64_t cli_variant_hash(const struct options *opts, size_t v);
+
+/* Variant 0's: what a run of one size and one format hashes its outputs by. */
 uint64_t cli_output_hash(const struct options *opts);
 
-/* Whose --incremental state these options mean, kept where kept says. */
-struct state_request cli_state_request(const struct options *opts, const struct kept_files *kept);
+/*
+ * Whose --incremental state these options mean, kept where kept says; the
+ * per-variant hashes in options and failure_options (VARIANTS_MAX each).
+ */
+struct state_request cli_state_request(const struct options *opts, const struct kept_files *kept,
+                                       uint64_t *options, uint64_t *failure_options);
 
 /* What the scan is asked for, from these options. */
 struct scan_request cli_scan_request(const struct options *opts);

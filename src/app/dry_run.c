@@ -26,6 +26,7 @@
 
 struct dry_counts {
     size_t process, skipped, up_to_date, failed_before, refused, prune;
+    size_t outputs; /* outputs the files to process would make */
 };
 
 /*
@@ -113,16 +114,21 @@ static void put_summary(const struct options *opts, const struct dry_counts *c)
             printf("\"%u/%u\"", opts->shard_index, opts->shard_count);
         else
             fputs("null", stdout);
-        printf(",\"total\":%zu,\"would_process\":%zu,\"skipped\":%zu,\"up_to_date\":%zu,"
-               "\"failed_before\":%zu,\"refused\":%zu,\"would_prune\":%zu}}\n",
-               total, c->process, c->skipped, c->up_to_date, c->failed_before, c->refused,
-               c->prune);
+        printf(",\"total\":%zu,\"would_process\":%zu,", total, c->process);
+        if (opts->nvariants > 1)
+            printf("\"would_make\":%zu,", c->outputs);
+        printf("\"skipped\":%zu,\"up_to_date\":%zu,\"failed_before\":%zu,\"refused\":%zu,"
+               "\"would_prune\":%zu}}\n",
+               c->skipped, c->up_to_date, c->failed_before, c->refused, c->prune);
         return;
     }
     fputs("dry run", stdout);
     if (opts->shard_count)
         printf(" (shard %u/%u)", opts->shard_index, opts->shard_count);
-    printf(": %zu to process, %zu to skip", c->process, c->skipped);
+    printf(": %zu to process", c->process);
+    if (opts->nvariants > 1)
+        printf(" (%zu output%s)", c->outputs, c->outputs == 1 ? "" : "s");
+    printf(", %zu to skip", c->skipped);
     if (c->up_to_date && c->failed_before)
         printf(" (%zu up to date, %zu failed before)", c->up_to_date, c->failed_before);
     else if (c->up_to_date)
@@ -153,6 +159,85 @@ static void on_would_prune(void *ctx, const char *in_rel, const char *out_rel)
     free(output);
 }
 
+/*
+ * The outputs of e up to date (current[k]), and how many; the state first,
+ * so that an up-to-date file is not even opened.
+ */
+static unsigned outputs_current(struct run_state *state, const struct scan_entry *e, int *current)
+{
+    unsigned n = 0;
+
+    for (unsigned k = 0; k < e->noutputs; k++)
+        n += current[k] = !e->error && state && state_is_up_to_date(state, e, &e->outputs[k]);
+    return n;
+}
+
+/* Why e failed before, if each output not up to date failed then, unchanged since. */
+static const char *failed_before(const struct options *opts, struct run_state *state,
+                                 const struct scan_entry *e, const int *current)
+{
+    const char *why = NULL;
+
+    if (!state || opts->retry_failed || (e->error && !e->own_fault))
+        return NULL;
+    for (unsigned k = 0; k < e->noutputs; k++)
+        if (!current[k] && !(why = state_failed_before(state, e, &e->outputs[k])))
+            return NULL;
+    return why;
+}
+
+/* Each output's line: made, or up to date (a run of one output each: the file's line). */
+static void put_outputs(const struct options *opts, const struct scan_entry *e, const int *current,
+                        struct dry_counts *c)
+{
+    for (unsigned k = 0; k < e->noutputs; k++) {
+        c->outputs += !current[k];
+        if (opts->quiet)
+            continue;
+        if (current[k])
+            put_line(opts, "skip", "skipped", e->input, e->outputs[k].path, "reason", "up to date");
+        else
+            put_line(opts, "process", "would_process", e->input, e->outputs[k].path, NULL, NULL);
+    }
+}
+
+/* One file's verdict, as the real run would give it. */
+static void dry_entry(const struct options *opts, const struct scan_result *scan,
+                      struct run_state *state, struct open_root *root, const struct scan_entry *e,
+                      struct dry_counts *c)
+{
+    static int current[JOB_OUTPUTS_MAX];
+    char buf[RESULT_ERROR_MAX];
+    unsigned ncurrent = outputs_current(state, e, current);
+    int all_current = e->noutputs && ncurrent == e->noutputs;
+    const char *before = all_current ? NULL : failed_before(opts, state, e, current);
+    const char *refusal = all_current || before ? NULL
+                          : e->error            ? e->error
+                                                : content_refusal(scan, root, e, buf, sizeof(buf));
+
+    if (refusal) {
+        c->refused++;
+        put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);
+    } else if (all_current) {
+        c->skipped++;
+        c->up_to_date++;
+        put_outputs(opts, e, current, c);
+    } else if (before) {
+        struct line_extra why = {"error", before};
+        c->skipped++;
+        c->failed_before++;
+        if (!opts->quiet && opts->json)
+            put_line_extra(opts, "skip", "skipped", e->input, NULL, "reason", "failed before",
+                           &why);
+        else if (!opts->quiet)
+            put_line_extra(opts, "skip", "skipped", e->input, NULL, "reason",
+                           "failed before, unchanged since (--retry-failed retries it)", &why);
+    } else {
+        c->process++;
+        put_outputs(opts, e, current, c);
+    }
+}
+
 static int by_input(const void *a, const void *b)
 {
     return strcmp(((const struct scan_entry *)a)->input, ((const struct scan_entry *)b)->input);
@@ -160,8 +245,7 @@ static int by_input(const void *a, const void *b)
 
 int run_dry(const struct options *opts, struct scan_result *scan, struct run_state *state)
 {
-    struct dry_counts c = {0, 0, 0, 0, 0, 0};
-    char buf[RESULT_ERROR_MAX];
+    struct dry_counts c = {0, 0, 0, 0, 0, 0, 0};
     struct open_root root = OPEN_ROOT_NONE;
 
     scan_check_outputs(scan, opts->output_dir);
@@ -175,39 +259,7 @@ int run_dry(const struct options *opts, struct scan_result *scan, struct run_sta
                      scan->skipped[i].reason);
     }
     for (size_t i = 0; i < scan->count && !ferror(stdout); i++) {
-        const struct scan_entry *e = &scan->entries[i];
-        /* The state first: an up-to-date or failed-before file is not even opened. */
-        int current = !e->error && state && state_is_up_to_date(state, e);
-        const char *failed_before = (!e->error || e->own_fault) && !current && state &&
-                                            !opts->retry_failed
-                                        ? state_failed_before(state, e)
-                                        : NULL;
-        const char *refusal = current || failed_before ? NULL
-                              : e->error               ? e->error
-                                                       : content_refusal(scan, &root, e, buf, sizeof(buf));
-        if (refusal) {
-            c.refused++;
-            put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);
-        } else if (current) {
-            c.skipped++;
-            c.up_to_date++;
-            if (!opts->quiet)
-                put_line(opts, "skip", "skipped", e->input, e->output, "reason", "up to date");
-        } else if (failed_before) {
-            struct line_extra why = {"error", failed_before};
-            c.skipped++;
-            c.failed_before++;
-            if (!opts->quiet && opts->json)
-                put_line_extra(opts, "skip", "skipped", e->input, NULL, "reason", "failed before",
-                               &why);
-            else if (!opts->quiet)
-                put_line_extra(opts, "skip", "skipped", e->input, NULL, "reason",
-                               "failed before, unchanged since (--retry-failed retries it)", &why);
-        } else {
-            c.process++;
-            if (!opts->quiet)
-                put_line(opts, "process", "would_process", e->input, e->output, NULL, NULL);
-        }
+        dry_entry(opts, scan, state, &root, &scan->entries[i], &c);
         /* Line by line, so that a reader that left ("| head") stops the walk through the files. */
         fflush(stdout);
     }

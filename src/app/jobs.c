@@ -1,6 +1,8 @@
 /* jobs: a run's or a bench's pool jobs from its scan; see jobs.h. */
 #include "jobs.h"
 
+#include "base/diag.h"
+#include "base/random_name.h"
 #include "base/xalloc.h"
 #include "image/output_file.h"
 
@@ -11,27 +13,62 @@
 int jobs_open(struct jobs *j, const struct options *opts, struct scan_result *scan, char *err,
               size_t errlen)
 {
+    size_t n = scan->count ? scan->count : 1;
+
     memset(j, 0, sizeof(*j));
     if (worker_context_init(&j->workers, opts, scan, err, errlen) < 0)
         return -1;
     scan_create_output_dirs(scan, j->workers.output_root);
-    j->entries = xcalloc(scan->count ? scan->count : 1, sizeof(*j->entries));
-    j->list = xcalloc(scan->count ? scan->count : 1, sizeof(*j->list));
+    j->entries = xcalloc(n, sizeof(*j->entries));
+    j->list = xcalloc(n, sizeof(*j->list));
+    j->outputs = xcalloc(n, sizeof(*j->outputs));
+    j->which = xcalloc(n, sizeof(*j->which));
     j->opened = 1;
     return 0;
 }
 
-void jobs_add(struct jobs *j, struct scan_entry *e)
+/* Fresh random tags for job k's outputs: no temporary name is ever used twice. */
+static void tag(struct jobs *j, size_t k)
 {
-    j->entries[j->count] = e;
-    worker_job_for(&j->workers, e, &j->list[j->count]);
+    for (uint32_t i = 0; i < j->list[k].noutputs; i++)
+        j->outputs[k][i].tag = random_u64();
+}
+
+int jobs_add(struct jobs *j, struct scan_entry *e, const unsigned *which, unsigned n, char *err,
+             size_t errlen)
+{
+    size_t k = j->count, bytes = strlen(scan_open_name(e));
+
+    for (unsigned i = 0; i < n; i++)
+        bytes += strlen(e->outputs[which[i]].rel) + 16;
+    if (n < 1 || n > JOB_OUTPUTS_MAX || bytes > JOB_PATHS_MAX)
+        return diag_into(err, errlen,
+                         "its %u outputs' names are too long together for one job (%zu bytes, "
+                         "at most %d): give shorter names or fewer sizes and formats",
+                         n, bytes, JOB_PATHS_MAX);
+    j->entries[k] = e;
+    j->outputs[k] = xcalloc(n, sizeof(*j->outputs[k]));
+    j->which[k] = xcalloc(n, sizeof(*j->which[k]));
+    for (unsigned i = 0; i < n; i++) {
+        j->which[k][i] = which[i];
+        j->outputs[k][i].path = e->outputs[which[i]].rel;
+        j->outputs[k][i].variant = e->outputs[which[i]].variant;
+    }
+    j->list[k] = (struct pool_job){scan_open_name(e), e->root, j->outputs[k], n};
+    tag(j, k);
     j->count++;
+    return 0;
+}
+
+const struct scan_output *jobs_output(const struct jobs *j, size_t job, unsigned i)
+{
+    return &j->entries[job]->outputs[j->which[job][i]];
 }
 
 void jobs_retag(struct jobs *j)
 {
-    for (size_t i = 0; i < j->count; i++)
-        worker_job_for(&j->workers, j->entries[i], &j->list[i]);
+    for (size_t k = 0; k < j->count; k++)
+        tag(j, k);
 }
 
 void jobs_configure_pool(struct jobs *j, struct pool_config *cfg, const struct options *opts,
@@ -44,14 +81,16 @@ void jobs_configure_pool(struct jobs *j, struct pool_config *cfg, const struct o
     cfg->result_ctx = result_ctx;
 }
 
-const char *jobs_settle(const struct jobs *j, size_t job, const struct job_result *res,
+const char *jobs_settle(const struct jobs *j, size_t job, unsigned i, const struct job_result *res,
                         const struct pool_worker_info *worker, struct stat *st, char *buf,
                         size_t len)
 {
     struct output_target target =
-        worker_output_of(&j->workers, &j->list[job], j->entries[job]->output);
+        worker_output_of(&j->workers, &j->outputs[job][i], jobs_output(j, job, i)->path);
+    int done = i < res->noutputs && res->outputs[i].done;
+    const char *error = res->ok ? "the worker said nothing of this output" : res->error;
 
-    return settle_output(&target, res, worker->died, st, buf, len);
+    return settle_output(&target, done, error, worker->died, st, buf, len);
 }
 
 void jobs_close(struct jobs *j)
@@ -59,8 +98,14 @@ void jobs_close(struct jobs *j)
     if (!j->opened)
         return;
     worker_context_release(&j->workers);
+    for (size_t k = 0; k < j->count; k++) {
+        free(j->outputs[k]);
+        free(j->which[k]);
+    }
     free(j->entries);
     free(j->list);
+    free(j->outputs);
+    free(j->which);
     memset(j, 0, sizeof(*j));
 }
 

@@ -3,10 +3,15 @@
  * way both need them.
  *
  * OUTPUT is opened for the workers (worker.h), the outputs' directories
- * made below OUTPUT, and each file to do becomes a pool job naming its
- * input below its INPUT and its output below OUTPUT, with a fresh random
- * tag for its temporary file.  When a result comes in, jobs_settle puts the output in
+ * made below OUTPUT, and each file to do becomes one pool job naming its
+ * input below its INPUT and the outputs to make of it below OUTPUT (every
+ * variant, or those --incremental found missing), each with a fresh random
+ * tag for its temporary file: the worker decodes the input once for all
+ * of them.  When a result comes in, jobs_settle puts each output done in
  * place (output_file.h).
+ *
+ * A job travels in one frame, written to an idle worker's pipe at once;
+ * its paths together are kept below JOB_PATHS_MAX, within a pipe's buffer.
  */
 #ifndef IMGBATCH_JOBS_H
 #define IMGBATCH_JOBS_H
@@ -19,10 +24,15 @@
 #include "scan.h"
 #include "worker.h"
 
+/* The most bytes a job's paths take together: a pipe's buffer (64 KiB) less room for the rest. */
+#define JOB_PATHS_MAX (48 * 1024)
+
 struct jobs {
     struct worker_context workers;
     struct scan_entry **entries; /* job index -> scan entry */
     struct pool_job *list;
+    struct job_output **outputs; /* job index -> its outputs */
+    unsigned **which;            /* job index -> the entry's output each of them is */
     size_t count;
     int opened; /* jobs_open succeeded: jobs_close has something to close */
 };
@@ -35,8 +45,16 @@ struct jobs {
 int jobs_open(struct jobs *j, const struct options *opts, struct scan_result *scan, char *err,
               size_t errlen);
 
-/* Adds entry e as the next job. */
-void jobs_add(struct jobs *j, struct scan_entry *e);
+/*
+ * Adds entry e as the next job, to make the n outputs of e listed in which
+ * (1..JOB_OUTPUTS_MAX of them).  Returns 0, or -1 with why in err when
+ * their paths are too long together for one job (nothing added).
+ */
+int jobs_add(struct jobs *j, struct scan_entry *e, const unsigned *which, unsigned n, char *err,
+             size_t errlen);
+
+/* Output i of job: the entry's output it is. */
+const struct scan_output *jobs_output(const struct jobs *j, size_t job, unsigned i);
 
 /* New random tags for every job: a bench runs the same jobs again and again. */
 void jobs_retag(struct jobs *j);
@@ -49,10 +67,12 @@ void jobs_configure_pool(struct jobs *j, struct pool_config *cfg, const struct o
                          int workers, pool_result_fn on_result, void *result_ctx);
 
 /*
- * Puts job's output in place for its result (settle_output): NULL when it
- * is there (*st describes it, if st is not NULL), else why the file failed.
+ * Puts output i of job in place for its result (settle_output): NULL when
+ * it is there (*st describes it, if st is not NULL), else why it is not:
+ * the result's error, "not made" for an output a failed job did not
+ * reach, or the rename's failure.
  */
-const char *jobs_settle(const struct jobs *j, size_t job, const struct job_result *res,
+const char *jobs_settle(const struct jobs *j, size_t job, unsigned i, const struct job_result *res,
                         const struct pool_worker_info *worker, struct stat *st, char *buf,
                         size_t len);
 

@@ -22,6 +22,12 @@ static const char *folder_only_option(const struct options *o)
         return "--files-from";
     if (o->suffix[0])
         return "--suffix";
+    if (o->nsizes > 1)
+        return "a --size list";
+    if (o->nformats > 1)
+        return "a --format list";
+    if (o->name_template)
+        return "--name";
     return NULL;
 }
 
@@ -57,7 +63,8 @@ static int output_file(struct options *o, enum input_kind kind, char *err, size_
     const char *slash = strrchr(o->output, '/');
     o->output_dir = dir;
     o->output_name = xstrdup(slash ? slash + 1 : o->output);
-    o->format = named;
+    o->formats[0] = named;
+    cli_update_variants(o);
     if (cli_check_encode_options(o, err, errlen) < 0) {
         operands_release(o); /* main exits at once, but without a leak to report */
         return -1;

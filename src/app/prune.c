@@ -139,12 +139,15 @@ size_t prune_outputs(struct run_state *s, const struct prune_request *req, prune
         *trouble = 1;
         return 0;
     }
+    size_t outputs = 0;
+    for (size_t i = 0; i < scan->count; i++)
+        outputs += scan->entries[i].noutputs; /* none for a file the scan refused */
     p.in_rels = xcalloc(scan->count + 1, sizeof(*p.in_rels));
-    p.out_rels = xcalloc(scan->count + 1, sizeof(*p.out_rels));
+    p.out_rels = xcalloc(outputs + 1, sizeof(*p.out_rels));
     for (size_t i = 0; i < scan->count; i++) {
         p.in_rels[p.nin++] = scan->entries[i].rel;
-        if (scan->entries[i].out_rel) /* none for a file the scan refused */
-            p.out_rels[p.nout++] = scan->entries[i].out_rel;
+        for (unsigned k = 0; k < scan->entries[i].noutputs; k++)
+            p.out_rels[p.nout++] = scan->entries[i].outputs[k].rel;
     }
     qsort(p.in_rels, p.nin, sizeof(*p.in_rels), by_string);
     qsort(p.out_rels, p.nout, sizeof(*p.out_rels), by_string);

@@ -1,6 +1,7 @@
 /* report: per-file lines and the summary; see report.h. */
 #include "report.h"
 #include "base/diag.h"
+#include "cli.h"
 #include "json.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@ void report_init(struct report *r, FILE *out, FILE *err, const struct report_sty
     r->op = style->op;
     r->shard_index = style->shard_index;
     r->shard_count = style->shard_count;
+    r->sets = style->sets;
 }
 
 /* Before a line: the progress line, if any, makes room. */
@@ -58,9 +60,9 @@ static unsigned frames_in(const struct job_result *res)
     return res->in_frames ? res->in_frames : 1;
 }
 
-static unsigned frames_out(const struct job_result *res)
+static unsigned frames_of(const struct report_output *o)
 {
-    return res->out_frames ? res->out_frames : 1;
+    return o->frames ? o->frames : 1;
 }
 
 /*
@@ -69,54 +71,188 @@ static unsigned frames_out(const struct job_result *res)
  * the output format is still); in text ", N frames" or ", first of N
  * frames".  Nothing for a still input, whose records stay as they were.
  */
-static void put_frames(struct report *r, const struct job_result *res)
+static void put_frames(FILE *out, int json, unsigned in, unsigned written)
 {
-    unsigned in = frames_in(res), out = frames_out(res);
-
     if (in <= 1)
         return;
-    if (r->json) {
-        fprintf(r->out, ",\"input_frames\":%u,\"frames\":%u", in, out);
-        if (out < in)
-            fputs(",\"animation\":\"first frame only\"", r->out);
-    } else if (out < in) {
-        fprintf(r->out, ", first of %u frames", in);
+    if (json) {
+        fprintf(out, ",\"input_frames\":%u,\"frames\":%u", in, written);
+        if (written < in)
+            fputs(",\"animation\":\"first frame only\"", out);
+    } else if (written < in) {
+        fprintf(out, ", first of %u frames", in);
     } else {
-        fprintf(r->out, ", %u frames", out);
+        fprintf(out, ", %u frames", written);
     }
 }
 
-void report_ok(struct report *r, const char *input, const char *output,
-               const struct job_result *res, int worker)
+/* The line of a run of one output per input, as it always was. */
+static void put_one(struct report *r, const struct report_file *f, double ms)
 {
-    double ms = (double)res->usec / 1000.0;
+    const struct job_result *res = f->res;
+    const struct report_output *o = &f->made[0];
 
-    r->ok++;
-    /* What was decoded: every frame of an animation kept whole. */
-    r->input_megapixels += (double)res->in_width * res->in_height * frames_out(res) / 1e6;
-    if (r->quiet || r->reader_gone)
-        return;
-    begin_line(r);
     if (r->json) {
-        json_begin_file(r->out, input, output);
+        json_begin_file(r->out, f->input, o->path);
         fprintf(r->out,
                 ",\"status\":\"ok\",\"input_width\":%u,\"input_height\":%u,"
                 "\"width\":%u,\"height\":%u",
-                res->in_width, res->in_height, res->out_width, res->out_height);
-        put_frames(r, res);
+                res->in_width, res->in_height, o->width, o->height);
+        put_frames(r->out, 1, frames_in(res), frames_of(o));
         fputs(",\"ms\":", r->out);
         json_put_number(r->out, ms, 1);
-        if (res->kept_original)
+        if (o->kept_original)
             fputs(",\"kept_original\":true", r->out);
-        fprintf(r->out, ",\"worker\":%d}\n", worker);
-    } else {
-        text_put_file(r->out, "\u2713", input, output);
-        fprintf(r->out, " (%ux%u -> %ux%u", res->in_width, res->in_height, res->out_width,
-                res->out_height);
-        put_frames(r, res);
-        fprintf(r->out, ", %.1f ms%s)\n", ms,
-                res->kept_original ? ", original kept: re-encoded it was larger" : "");
+        fprintf(r->out, ",\"worker\":%d}\n", f->worker);
+        return;
     }
+    text_put_file(r->out, "\u2713", f->input, o->path);
+    fprintf(r->out, " (%ux%u -> %ux%u", res->in_width, res->in_height, o->width, o->height);
+    put_frames(r->out, 0, frames_in(res), frames_of(o));
+    fprintf(r->out, ", %.1f ms%s)\n", ms,
+            o->kept_original ? ", original kept: re-encoded it was larger" : "");
+}
+
+/* One output of a set in JSON: where, what, how large, and what was asked. */
+static void put_set_output(FILE *out, const struct report_output *o, unsigned in_frames)
+{
+    char asked[48];
+
+    fputs("{", out);
+    json_put_path_field(out, "output", o->path);
+    fprintf(out, ",\"format\":\"%s\",\"width\":%u,\"height\":%u", format_name(o->format), o->width,
+            o->height);
+    if (o->bytes >= 0)
+        fprintf(out, ",\"bytes\":%lld", o->bytes);
+    if (o->asked) {
+        size_shown(o->asked, asked, sizeof(asked));
+        fprintf(out, ",\"asked\":\"%s\"", asked);
+    }
+    if (o->capped)
+        fputs(",\"not_enlarged\":true", out);
+    if (in_frames > 1)
+        fprintf(out, ",\"frames\":%u", frames_of(o));
+    if (o->kept_original)
+        fputs(",\"kept_original\":true", out);
+    fputs("}", out);
+}
+
+/* Whether o's size (or format) came before index i among the outputs made. */
+static int seen_before(const struct report_file *f, size_t i, int by_format)
+{
+    const struct report_output *o = &f->made[i];
+
+    for (size_t j = 0; j < i; j++) {
+        const struct report_output *p = &f->made[j];
+        if (by_format ? p->format == o->format : p->width == o->width && p->height == o->height)
+            return 1;
+    }
+    return 0;
+}
+
+/* "1920x1440, 1280x960 in AVIF, WebP and JPEG": each size and format made, once. */
+static void put_sizes_and_formats(FILE *out, const struct report_file *f)
+{
+    size_t nformats = 0, said = 0;
+
+    for (size_t i = 0; i < f->nmade; i++) {
+        if (!seen_before(f, i, 0))
+            fprintf(out, "%s%ux%u", said++ ? ", " : "", f->made[i].width, f->made[i].height);
+        nformats += !seen_before(f, i, 1);
+    }
+    said = 0;
+    for (size_t i = 0; i < f->nmade; i++) {
+        if (seen_before(f, i, 1))
+            continue;
+        said++;
+        fprintf(out, "%s%s",
+                said == 1          ? " in "
+                : said == nformats ? " and "
+                                   : ", ",
+                format_label(f->made[i].format));
+    }
+}
+
+/* "; 1920x, 1280x not enlarged: kept at 1000x667": the sizes asked that never-enlarge held. */
+static void put_capped(FILE *out, const struct report_file *f)
+{
+    char asked[48];
+    size_t said = 0;
+    const struct report_output *last = NULL;
+
+    for (size_t i = 0; i < f->nmade; i++) {
+        const struct report_output *o = &f->made[i];
+        if (!o->capped || !o->asked)
+            continue;
+        int repeat = 0;
+        for (size_t j = 0; j < i && !repeat; j++)
+            repeat = f->made[j].capped && f->made[j].asked &&
+                     !memcmp(f->made[j].asked, o->asked, sizeof(*o->asked));
+        if (repeat)
+            continue;
+        size_shown(o->asked, asked, sizeof(asked));
+        fprintf(out, "%s%s", said++ ? ", " : "; ", asked);
+        last = o;
+    }
+    if (last)
+        fprintf(out, " not enlarged: kept at %ux%u", last->width, last->height);
+}
+
+/* The line of a set: the input, how many outputs, their sizes and formats. */
+static void put_set(struct report *r, const struct report_file *f, double ms)
+{
+    const struct job_result *res = f->res;
+    int kept = 0;
+
+    if (r->json) {
+        json_begin_file(r->out, f->input, NULL);
+        fprintf(r->out, ",\"status\":\"ok\",\"input_width\":%u,\"input_height\":%u", res->in_width,
+                res->in_height);
+        if (frames_in(res) > 1)
+            fprintf(r->out, ",\"input_frames\":%u", frames_in(res));
+        fputs(",\"outputs\":[", r->out);
+        for (size_t i = 0; i < f->nmade; i++) {
+            fputs(i ? "," : "", r->out);
+            put_set_output(r->out, &f->made[i], frames_in(res));
+        }
+        fprintf(r->out, "],\"up_to_date\":%zu,\"ms\":", f->up_to_date);
+        json_put_number(r->out, ms, 1);
+        fprintf(r->out, ",\"worker\":%d}\n", f->worker);
+        return;
+    }
+    for (size_t i = 0; i < f->nmade; i++)
+        kept += f->made[i].kept_original;
+    text_put_file(r->out, "\u2713", f->input, NULL);
+    fprintf(r->out, " -> %zu output%s (%ux%u -> ", f->nmade, f->nmade == 1 ? "" : "s",
+            res->in_width, res->in_height);
+    put_sizes_and_formats(r->out, f);
+    put_frames(r->out, 0, frames_in(res), f->nmade ? frames_of(&f->made[0]) : 1);
+    fprintf(r->out, ", %.1f ms", ms);
+    if (f->up_to_date)
+        fprintf(r->out, "; %zu up to date", f->up_to_date);
+    put_capped(r->out, f);
+    if (kept)
+        fprintf(r->out, "; original kept in %d: re-encoded it was larger", kept);
+    fputs(")\n", r->out);
+}
+
+void report_ok(struct report *r, const struct report_file *f)
+{
+    const struct job_result *res = f->res;
+    double ms = (double)res->usec / 1000.0;
+    unsigned written = f->nmade ? frames_of(&f->made[0]) : 1;
+
+    r->ok++;
+    r->outputs += f->nmade;
+    /* What was decoded: every frame of an animation kept whole. */
+    r->input_megapixels += (double)res->in_width * res->in_height * written / 1e6;
+    if (r->quiet || r->reader_gone)
+        return;
+    begin_line(r);
+    if (r->sets || f->nmade != 1)
+        put_set(r, f, ms);
+    else
+        put_one(r, f, ms);
     end_line(r); /* a line per file as it happens, also into a pipe */
 }
 
@@ -146,7 +282,7 @@ void report_not_read(struct report *r, const char *input, const char *reason)
     report_skipped(r, input, reason);
 }
 
-void report_up_to_date(struct report *r, const char *input, const char *output)
+void report_up_to_date(struct report *r, const char *input, const char *output, size_t n)
 {
     r->skipped++;
     r->up_to_date++;
@@ -154,8 +290,14 @@ void report_up_to_date(struct report *r, const char *input, const char *output)
         return;
     begin_line(r);
     if (r->json) {
-        json_begin_file(r->out, input, output);
-        fputs(",\"status\":\"skipped\",\"reason\":\"up to date\"}\n", r->out);
+        json_begin_file(r->out, input, r->sets ? NULL : output);
+        fputs(",\"status\":\"skipped\",\"reason\":\"up to date\"", r->out);
+        if (r->sets)
+            fprintf(r->out, ",\"up_to_date\":%zu", n);
+        fputs("}\n", r->out);
+    } else if (r->sets) {
+        text_put_file(r->out, "=", input, NULL);
+        fprintf(r->out, " -> %zu output%s (up to date)\n", n, n == 1 ? "" : "s");
     } else {
         text_put_file(r->out, "=", input, output);
         fputs(" (up to date)\n", r->out);
@@ -254,9 +396,9 @@ void report_put_summary_fields(FILE *out, const struct report *r, const struct r
     fprintf(out,
             ",\"workers\":%d,\"total\":%zu,\"ok\":%zu,\"failed\":%zu,\"skipped\":%zu,"
             "\"up_to_date\":%zu,\"failed_before\":%zu,\"not_started\":%zu,\"pruned\":%zu,"
-            "\"input_bytes\":%lld,\"output_bytes\":%lld,\"seconds\":",
+            "\"outputs\":%zu,\"input_bytes\":%lld,\"output_bytes\":%lld,\"seconds\":",
             t->workers, total, r->ok, r->failed, r->skipped, r->up_to_date, r->failed_before,
-            o->not_started, r->pruned, r->input_bytes, r->output_bytes);
+            o->not_started, r->pruned, r->outputs, r->input_bytes, r->output_bytes);
     json_put_number(out, (double)o->wall_usec / 1e6, 3);
     fputs(",\"images_per_sec\":", out);
     json_put_number(out, report_images_per_sec(r, o), 2);
@@ -326,6 +468,8 @@ void report_summary(struct report *r, const struct report_totals *t)
         fprintf(r->out, " (%zu failed before)", r->failed_before);
     if (r->pruned)
         fprintf(r->out, ", %zu pruned", r->pruned);
+    if (r->sets)
+        fprintf(r->out, "; %zu output%s made", r->outputs, r->outputs == 1 ? "" : "s");
     fprintf(r->out, " in %.2f s: %.1f images/s, %.1f MP/s, %d worker%s\n",
             (double)o->wall_usec / 1e6, report_images_per_sec(r, o),
             report_megapixels_per_sec(r, o), t->workers, t->workers == 1 ? "" : "s");

@@ -2,7 +2,10 @@
  * report: what a run prints, as text lines or as JSON lines.
  *
  * One line per file as results arrive, in completion order, then the
- * summary.  The counters kept here also decide the exit status.
+ * summary.  The counters kept here also decide the exit status.  A run
+ * that makes several outputs of each input (a responsive set) still gives
+ * each input one line: how many outputs, their sizes and formats, and
+ * which sizes were not enlarged; JSON lists every output.
  *
  * Text goes to two streams, so that a cron job can keep them apart: the
  * failures (the \u2717 lines) to stderr, everything else to stdout.  --json is
@@ -16,6 +19,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "image/formats.h"
+#include "image/size.h"
 #include "pool/message.h"
 #include "pool/pool.h"
 #include "progress.h"
@@ -32,6 +37,8 @@ struct report {
     size_t up_to_date;       /* of the skipped: --incremental found the output current */
     size_t failed_before;    /* of the skipped: --incremental found it failed, unchanged since */
     size_t pruned;           /* outputs --prune removed: not files of this run, not in total */
+    size_t outputs;          /* outputs made, of the files that succeeded or failed part way */
+    int sets;                /* several outputs of each input: the set's form of lines */
     double input_megapixels; /* of the files that succeeded */
     long long input_bytes;   /* of the files that succeeded, and of their outputs */
     long long output_bytes;
@@ -49,6 +56,28 @@ struct report_style {
     int quiet;
     const char *op; /* "resize" */
     unsigned shard_index, shard_count; /* --shard, or 0 and 0 */
+    int sets;                          /* each input has several outputs (sizes, formats) */
+};
+
+/* One output made, as the report tells it. */
+struct report_output {
+    const char *path;                 /* as shown */
+    enum out_format format;           /* as written */
+    const struct size_request *asked; /* the size asked; NULL for the full-size operations */
+    unsigned width, height;           /* as written: one frame's */
+    unsigned frames;                  /* written: 0 (not said) or 1 for a still image */
+    long long bytes;                  /* -1: not known */
+    int kept_original, capped;
+};
+
+/* One input done: the outputs made of it now, and how many were up to date already. */
+struct report_file {
+    const char *input;
+    const struct job_result *res; /* the input's size, frames and the time */
+    int worker;
+    const struct report_output *made;
+    size_t nmade;
+    size_t up_to_date;
 };
 
 void report_init(struct report *r, FILE *out, FILE *err, const struct report_style *style);
@@ -56,9 +85,8 @@ void report_init(struct report *r, FILE *out, FILE *err, const struct report_sty
 /* Where failures are written: err for text, out for --json. */
 FILE *report_failure_stream(const struct report *r);
 
-/* A file processed: res carries the dimensions and time. */
-void report_ok(struct report *r, const char *input, const char *output,
-               const struct job_result *res, int worker);
+/* A file processed: each output made, the input's dimensions and the time. */
+void report_ok(struct report *r, const struct report_file *f);
 
 /* A file not processed, and why: counted; a line only with --json. */
 void report_skipped(struct report *r, const char *input, const char *reason);
@@ -70,8 +98,11 @@ void report_skipped(struct report *r, const char *input, const char *reason);
  */
 void report_not_read(struct report *r, const char *input, const char *reason);
 
-/* A file skipped by --incremental: its output is up to date.  Counted as skipped. */
-void report_up_to_date(struct report *r, const char *input, const char *output);
+/*
+ * A file skipped by --incremental: its outputs are up to date (output: the
+ * one of a run of one output each; n of them).  Counted as skipped.
+ */
+void report_up_to_date(struct report *r, const char *input, const char *output, size_t n);
 
 /*
  * A file skipped by --incremental: it failed last time, for error, and

@@ -119,11 +119,14 @@ static int check_one(const struct report_path *r, const struct options *opts,
                      r->path, e->input);
             return -1;
         }
-        if (names(r, e->output)) {
-            snprintf(err, errlen,
-                     "%s %s is the output of %s: one would replace the other; choose another file",
-                     r->option, r->path, e->input);
-            return -1;
+        for (unsigned k = 0; k < e->noutputs; k++) {
+            if (names(r, e->outputs[k].path)) {
+                snprintf(err, errlen,
+                         "%s %s is an output of %s: one would replace the other; choose another "
+                         "file",
+                         r->option, r->path, e->input);
+                return -1;
+            }
         }
     }
     if (is_kept_file(r, kept)) {
@@ -158,25 +161,27 @@ static int same_file(const struct report_path *a, const struct report_path *b)
 int check_report_paths(const struct options *opts, const struct kept_files *kept,
                        const struct scan_result *scan, char *err, size_t errlen)
 {
-    /* A run writes the stats and metrics files; bench its CSV table and SVG plot. */
-    struct report_path r[4];
+    /* A run writes the stats and metrics files and the manifest; bench its CSV and SVG plot. */
+    enum { N = 5 };
+    struct report_path r[N];
     int ret = 0;
 
     describe(&r[0], "--stats-file", opts->stats_file);
     describe(&r[1], "--metrics-file", opts->metrics_file);
     describe(&r[2], "--csv", opts->csv_file);
     describe(&r[3], "--plot", opts->plot_file);
-    for (int i = 0; i < 4 && ret == 0; i++)
+    describe(&r[4], "--manifest", opts->manifest_file);
+    for (int i = 0; i < N && ret == 0; i++)
         if (r[i].base)
             ret = check_one(&r[i], opts, kept, scan, err, errlen);
-    for (int i = 0; i < 4 && ret == 0; i++)
-        for (int j = i + 1; j < 4 && ret == 0; j++)
+    for (int i = 0; i < N && ret == 0; i++)
+        for (int j = i + 1; j < N && ret == 0; j++)
             if (r[i].base && r[j].base && same_file(&r[i], &r[j])) {
                 snprintf(err, errlen, "%s %s and %s %s name one file; choose two", r[i].option,
                          r[i].path, r[j].option, r[j].path);
                 ret = -1;
             }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < N; i++)
         free(r[i].canonical);
     return ret;
 }

@@ -1,6 +1,6 @@
 /*
- * report_paths: a --stats-file or --metrics-file (or bench's --csv and
- * --plot) must not name a file the run reads or writes.
+ * report_paths: a --stats-file, --metrics-file or --manifest (or bench's
+ * --csv and --plot) must not name a file the run reads or writes.
  *
  * Each is replaced whole when the run ends, so one naming an input, an
  * output, OUTPUT's lock or state file, or the other report file would

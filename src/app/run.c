@@ -2,22 +2,23 @@
  * run: a processing command end to end; see run.h.
  */
 #include "run.h"
+#include "base/diag.h"
+#include "base/xalloc.h"
+#include "base/xio.h"
 #include "dry_run.h"
 #include "jobs.h"
 #include "kept_files.h"
-#include "prune.h"
-#include "base/diag.h"
+#include "manifest.h"
 #include "outpath.h"
 #include "output_lock.h"
 #include "pool/pool.h"
 #include "progress.h"
+#include "prune.h"
 #include "report.h"
 #include "report_paths.h"
 #include "state.h"
 #include "summary_files.h"
 #include "worker.h"
-#include "base/xalloc.h"
-#include "base/xio.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -39,34 +40,96 @@ struct batch {
     struct lock_request lock;     /* OUTPUT and this run's split */
     int lock_fd;                  /* OUTPUT's lock, or -1 */
     int prune_trouble;            /* --prune could not remove or look at something */
+    struct manifest manifest;     /* --manifest: what is there of each input's outputs */
+    uint64_t options[VARIANTS_MAX], failure_options[VARIANTS_MAX]; /* the state's hashes */
     double started_unix;          /* once OUTPUT is held: --wait is not the run's time */
     long long started_usec;
 };
+
+/* What became of a job's outputs, as the master settled them. */
+struct settled {
+    struct report_output made[JOB_OUTPUTS_MAX];
+    size_t nmade;
+    const char *failure; /* the first output's that is not in place; NULL if none */
+    char buf[RESULT_ERROR_MAX];
+};
+
+/* Output i of job, in place or not: counted, recorded in the state and the manifest. */
+static void settle_one(struct batch *b, size_t job, unsigned i, const struct job_result *res,
+                       const struct pool_worker_info *worker, struct settled *s)
+{
+    const struct scan_entry *e = b->jobs.entries[job];
+    const struct scan_output *o = jobs_output(&b->jobs, job, i);
+    const struct variant *v = &b->opts->variants[o->variant];
+    char buf[RESULT_ERROR_MAX];
+    struct stat out;
+    const char *failure = jobs_settle(&b->jobs, job, i, res, worker, &out, buf, sizeof(buf));
+
+    if (failure) {
+        if (!s->failure) {
+            snprintf(s->buf, sizeof(s->buf), "%s", failure);
+            s->failure = s->buf;
+        }
+        return;
+    }
+    const struct output_result *r = &res->outputs[i];
+    struct report_output *m = &s->made[s->nmade++];
+    *m = (struct report_output){o->path,  v->format,        b->opts->nsizes ? &v->size : NULL,
+                                r->width, r->height,        r->frames,
+                                -1,       r->kept_original, r->capped};
+    if (m->format == FMT_AUTO)
+        m->format = output_format_for(FMT_AUTO, input_kind_of(o->rel));
+    if (!out.st_ino)
+        return; /* it could not be looked at after the rename */
+    m->bytes = (long long)out.st_size;
+    b->report.output_bytes += (long long)out.st_size;
+    if (b->state)
+        state_record(b->state, e, o, &out, r->width, r->height);
+    manifest_output(&b->manifest, e, (unsigned)(o - e->outputs), r->width, r->height,
+                    (long long)out.st_size);
+}
+
+/* A failed input: the outputs not made are remembered where the input itself is at fault. */
+static void input_failed(struct batch *b, size_t job, const struct job_result *res,
+                         const struct settled *s, int worker_no)
+{
+    const struct scan_entry *e = b->jobs.entries[job];
+    char *line = NULL;
+
+    if (s->nmade)
+        line = xasprintf("%s (%zu of %u outputs made)", s->failure, s->nmade,
+                         b->jobs.list[job].noutputs);
+    /* Only a failure the input itself caused would recur unchanged: remember those. */
+    for (unsigned i = 0; b->state && !res->ok && res->input_fault && i < b->jobs.list[job].noutputs;
+         i++)
+        if (!(i < res->noutputs && res->outputs[i].done))
+            state_record_failure(b->state, e, jobs_output(&b->jobs, job, i), s->failure);
+    manifest_failed(&b->manifest, e, line ? line : s->failure);
+    b->report.outputs += s->nmade;
+    report_failed(&b->report, e->input, line ? line : s->failure, worker_no);
+    free(line);
+}
 
 static void on_result(void *ctx, size_t job, const struct job_result *res,
                       const struct pool_worker_info *worker)
 {
     struct batch *b = ctx;
     const struct scan_entry *e = b->jobs.entries[job];
-    char buf[sizeof(res->error)];
-    struct stat out;
-    const char *failure = jobs_settle(&b->jobs, job, res, worker, &out, buf, sizeof(buf));
+    static struct settled s;
+    unsigned n = b->jobs.list[job].noutputs;
 
-    if (!failure) {
+    s.nmade = 0;
+    s.failure = NULL;
+    for (unsigned i = 0; i < n; i++)
+        settle_one(b, job, i, res, worker, &s);
+    if (!s.failure) {
+        struct report_file f = {e->input, res, worker->no, s.made, s.nmade, e->noutputs - n};
         b->report.input_bytes += (long long)e->size;
-        if (out.st_ino) { /* 0: it could not be looked at after the rename */
-            b->report.output_bytes += (long long)out.st_size;
-            if (b->state)
-                state_record(b->state, e, &out);
-        }
-        report_ok(&b->report, e->input, e->output, res, worker->no);
+        report_ok(&b->report, &f);
     } else {
-        /* Only a failure the input itself caused would recur unchanged: remember those. */
-        if (b->state && !res->ok && res->input_fault)
-            state_record_failure(b->state, e, failure);
-        report_failed(&b->report, e->input, failure, worker->no);
+        input_failed(b, job, res, &s, worker->no);
     }
-    progress_file_done(&b->progress, failure != NULL, (long long)e->size);
+    progress_file_done(&b->progress, s.failure != NULL, (long long)e->size);
     /* Nobody reads the report any more ("imgbatch ... | head"): stop like on a signal. */
     if (report_reader_gone(&b->report))
         pool_request_stop(SIGPIPE);
@@ -204,12 +267,20 @@ static int write_summary_files(struct run_record *rec)
 static int check_inputs_and_output(const struct options *opts)
 {
     int names_differ = opts->suffix[0] || opts->format != FMT_AUTO;
+    /* A set's names are not told from inputs by suffix and format (is_output_name). */
+    int set = opts->nvariants > 1 || opts->name_template;
 
     for (size_t i = 0; i < opts->ninputs; i++) {
         const char *input = opts->inputs[i];
         struct stat st;
         if (stat(input, &st) < 0) {
             diag_errno("cannot read INPUT %s", input);
+            return EXIT_USAGE;
+        }
+        if (S_ISDIR(st.st_mode) && set && same_directory(input, opts->output_dir)) {
+            diag("OUTPUT %s is INPUT %s: several sizes or formats, or --name, write into "
+                 "another OUTPUT, where their outputs are never taken for inputs",
+                 opts->output, input);
             return EXIT_USAGE;
         }
         if (S_ISDIR(st.st_mode) && !names_differ && !opts->output_name &&
@@ -264,7 +335,7 @@ static int prepare(struct batch *b)
         diag("%s", err);
         goto fail;
     }
-    struct state_request state = cli_state_request(opts, &b->kept);
+    struct state_request state = cli_state_request(opts, &b->kept, b->options, b->failure_options);
     const struct kept_files *kept = b->kept.dir ? &b->kept : NULL;
     if (check_report_paths(opts, kept, &b->scan, err, sizeof(err)) < 0 ||
         (opts->incremental && kept &&
@@ -293,6 +364,79 @@ static void on_pruned(void *ctx, const char *in_rel, const char *out_rel)
 }
 
 /*
+ * Which of e's outputs are to be made: those not up to date (with
+ * --manifest, also those whose size the state does not know).  Their
+ * indices in which; the count.  The outputs up to date go in the manifest.
+ */
+static unsigned outputs_to_make(struct batch *b, const struct scan_entry *e, unsigned *which)
+{
+    unsigned n = 0, w, h;
+    long long bytes;
+
+    for (unsigned k = 0; k < e->noutputs; k++) {
+        const struct scan_output *o = &e->outputs[k];
+        int current =
+            b->state && state_is_up_to_date(b->state, e, o) &&
+            (!b->opts->manifest_file || state_output_size(b->state, o, &w, &h, &bytes) == 0);
+        if (current && b->opts->manifest_file)
+            manifest_output(&b->manifest, e, k, w, h, bytes);
+        else if (!current)
+            which[n++] = k;
+    }
+    return n;
+}
+
+/*
+ * Why e failed last time, if every output still to make failed then and
+ * nothing has changed since; NULL otherwise.
+ */
+static const char *failed_before(struct batch *b, const struct scan_entry *e, const unsigned *which,
+                                 unsigned n)
+{
+    const char *why = NULL;
+
+    if (!b->state || b->opts->retry_failed)
+        return NULL;
+    for (unsigned i = 0; i < n; i++)
+        if (!(why = state_failed_before(b->state, e, &e->outputs[which[i]])))
+            return NULL;
+    return why;
+}
+
+/* A file that cannot run: reported now, and (a link, a FIFO) remembered like a bad file. */
+static void refuse(struct batch *b, const struct scan_entry *e, const char *error)
+{
+    report_failed(&b->report, e->input, error, 0);
+    manifest_failed(&b->manifest, e, error);
+    /* A link or a FIFO named like an image stays one: said once, like a bad file. */
+    for (unsigned k = 0; e->own_fault && b->state && k < e->noutputs; k++)
+        state_record_failure(b->state, e, &e->outputs[k], error);
+}
+
+/* One scanned file: reported before any work, or a job for the outputs it still needs. */
+static void plan_entry(struct batch *b, struct scan_entry *e)
+{
+    unsigned which[JOB_OUTPUTS_MAX], n;
+    const char *before = NULL;
+    char err[RESULT_ERROR_MAX];
+
+    if (e->own_fault && b->state && !b->opts->retry_failed && e->noutputs &&
+        (before = state_failed_before(b->state, e, &e->outputs[0]))) {
+        report_failed_before(&b->report, e->input, before);
+        manifest_failed(&b->manifest, e, before);
+    } else if (e->error) {
+        refuse(b, e, e->error);
+    } else if ((n = outputs_to_make(b, e, which)) == 0) {
+        report_up_to_date(&b->report, e->input, e->outputs[0].path, e->noutputs);
+    } else if ((before = failed_before(b, e, which, n))) {
+        report_failed_before(&b->report, e->input, before);
+        manifest_failed(&b->manifest, e, before);
+    } else if (jobs_add(&b->jobs, e, which, n, err, sizeof(err)) < 0) {
+        refuse(b, e, err);
+    }
+}
+
+/*
  * The jobs: files skipped, files that cannot run and files up to date are
  * reported before any work starts, and --prune's removals; the rest become
  * jobs, largest first.
@@ -308,8 +452,10 @@ static int plan(struct batch *b)
     }
     scan_check_outputs(&b->scan, b->opts->output_dir);
     scan_sort_largest_first(&b->scan);
-    struct report_style style = {b->opts->json, b->opts->quiet, op_name(b->opts->op),
-                                 b->opts->shard_index, b->opts->shard_count};
+    manifest_init(&b->manifest, &b->scan, b->opts->variants, b->opts->output);
+    struct report_style style = {b->opts->json,        b->opts->quiet,
+                                 op_name(b->opts->op), b->opts->shard_index,
+                                 b->opts->shard_count, b->opts->nvariants > 1};
     report_init(&b->report, stdout, stderr, &style);
     for (size_t i = 0; i < b->scan.skipped_count; i++) {
         const struct scan_skip *skip = &b->scan.skipped[i];
@@ -318,26 +464,8 @@ static int plan(struct batch *b)
         else
             report_skipped(&b->report, skip->input, skip->reason);
     }
-    for (size_t i = 0; i < b->scan.count; i++) {
-        struct scan_entry *e = &b->scan.entries[i];
-        const char *failed_before = NULL;
-        int remembered = e->own_fault && b->state && !b->opts->retry_failed &&
-                         (failed_before = state_failed_before(b->state, e));
-        if (remembered) {
-            report_failed_before(&b->report, e->input, failed_before);
-        } else if (e->error) {
-            report_failed(&b->report, e->input, e->error, 0);
-            /* A link or a FIFO named like an image stays one: said once, like a bad file. */
-            if (e->own_fault && b->state)
-                state_record_failure(b->state, e, e->error);
-        } else if (b->state && state_is_up_to_date(b->state, e))
-            report_up_to_date(&b->report, e->input, e->output);
-        else if (b->state && !b->opts->retry_failed &&
-                 (failed_before = state_failed_before(b->state, e)))
-            report_failed_before(&b->report, e->input, failed_before);
-        else
-            jobs_add(&b->jobs, e);
-    }
+    for (size_t i = 0; i < b->scan.count; i++)
+        plan_entry(b, &b->scan.entries[i]);
     if (b->state && b->opts->prune) {
         struct prune_request prune = {b->opts->input,       b->opts->output,      &b->scan,
                                       b->opts->shard_index, b->opts->shard_count, 0};
@@ -404,6 +532,11 @@ static int finish(struct batch *b, const struct pool_worker_stats *stats,
     int status = report_exit_status(&b->report, outcome);
     if ((state_lost || b->prune_trouble) && status == 0)
         status = 1;
+    if (b->opts->manifest_file &&
+        manifest_write(&b->manifest, b->opts->manifest_file, err, sizeof(err)) < 0) {
+        diag("%s", err);
+        status = status ? status : 1;
+    }
     struct run_record rec = {
         .opts = b->opts,
         .report = &b->report,
@@ -449,6 +582,7 @@ int run_batch(const struct options *opts)
     }
     state_close(b.state, NULL, 0); /* saved by finish(); here only after a failed start */
     output_unlock(&b.lock, b.lock_fd); /* after the state and the summary files: the run is over */
+    manifest_release(&b.manifest);
     jobs_close(&b.jobs);
     scan_release(&b.scan);
     kept_files_release(&b.kept);

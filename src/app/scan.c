@@ -94,18 +94,42 @@ static void add_not_read(struct walk *w, const char *rel, const char *why)
         skip->not_read = 1;
 }
 
+/* Sets e's error to "<what> <path><why>", keeping an error set earlier. */
+static void set_error(struct scan_entry *e, const char *what, const char *path, const char *why)
+{
+    if (!e->error)
+        e->error = xasprintf("%s%s%s", what, path, why);
+}
+
+/* e's outputs, one per variant, named as the request says; a name refused is e's error. */
+static void name_outputs(struct scan_entry *e, const struct scan_request *req, const char *rel)
+{
+    const struct naming *n = &req->naming;
+    char err[512];
+
+    e->outputs = xcalloc(n->count, sizeof(*e->outputs));
+    for (size_t v = 0; v < n->count; v++) {
+        struct scan_output *o = &e->outputs[e->noutputs];
+        if (req->output_file) {
+            /* One input, one output file: exactly the name given. */
+            const char *slash = strrchr(req->output_file, '/');
+            o->rel = xstrdup(slash ? slash + 1 : req->output_file);
+            o->path = xstrdup(req->output_file);
+        } else if (!(o->rel = naming_output(n, rel, v, err, sizeof(err)))) {
+            set_error(e, "", err, "");
+            return;
+        } else {
+            o->path = req->output ? path_join(req->output, o->rel) : xstrdup(o->rel);
+        }
+        o->variant = (unsigned)v;
+        e->noutputs++;
+    }
+}
+
 static void fill_entry(struct scan_entry *e, const struct scan_request *req, const char *rel,
                        char *input, const struct stat *st)
 {
-    if (req->output_file) {
-        /* One input, one output file: exactly the name given. */
-        const char *slash = strrchr(req->output_file, '/');
-        e->out_rel = xstrdup(slash ? slash + 1 : req->output_file);
-        e->output = xstrdup(req->output_file);
-    } else {
-        e->out_rel = output_relpath(rel, req->format, req->suffix);
-        e->output = req->output ? path_join(req->output, e->out_rel) : xstrdup(e->out_rel);
-    }
+    name_outputs(e, req, rel);
     e->rel = xstrdup(rel);
     e->input = input;
     e->size = st->st_size;
@@ -148,7 +172,6 @@ static void add_failure_text(struct walk *w, const char *rel, char *error)
     e->rel = xstrdup(rel);
     e->root = w->root;
     e->input = shown_path(w, rel);
-    e->output = xstrdup("");
     e->error = error;
 }
 
@@ -484,6 +507,7 @@ static int scan_folder_operand(struct walk *w, const char *input, const struct s
 }
 
 static void mark_clashes(struct scan_result *r);
+static void mark_outputs_in_inputs(const struct scan_request *req, struct scan_result *r);
 static void drop_duplicates(struct scan_result *r);
 static void drop_other_shards(struct scan_result *r);
 static void remember_inputs(struct scan_result *r);
@@ -527,53 +551,102 @@ int scan_inputs(const struct scan_request *req, struct scan_result *r, char *err
     /* Before other shards' images go: two inputs of one output may hash apart. */
     remember_inputs(r);
     mark_clashes(r);
+    mark_outputs_in_inputs(req, r);
     if (req->shard_count)
         drop_other_shards(r);
     return 0;
 }
 
-static int by_output(const void *a, const void *b)
+/* Whether rel (below OUTPUT) lies in the folder at prefix (below OUTPUT, "" for OUTPUT). */
+static int below(const char *rel, const char *prefix)
 {
-    const struct scan_entry *x = *(const struct scan_entry *const *)a;
-    const struct scan_entry *y = *(const struct scan_entry *const *)b;
-    return strcmp(x->output, y->output);
+    size_t n = strlen(prefix);
+
+    if (!n)
+        return strchr(rel, '/') == NULL;
+    return !strncmp(rel, prefix, n) && rel[n] == '/';
 }
 
-/* Sets e's error to "<what> <path><why>", keeping an error set earlier. */
-static void set_error(struct scan_entry *e, const char *what, const char *path, const char *why)
+/*
+ * An output written into an INPUT folder would be taken for an input by
+ * the next run (photo-640.jpg becoming photo-640-640.jpg).  A template's
+ * folders, or a tree mirrored into an OUTPUT that holds INPUT, could put
+ * one there: each such input fails before any work.  Outputs beside their
+ * inputs as --suffix or --format allows (is_output_name tells them from
+ * inputs) are the exception, for a run of one variant without --name.
+ */
+static void mark_outputs_in_inputs(const struct scan_request *req, struct scan_result *r)
 {
-    if (!e->error)
-        e->error = xasprintf("%s%s%s", what, path, why);
+    int set = req->naming.count > 1 || req->naming.template;
+    char *out = req->output && !req->output_file ? realpath(req->output, NULL) : NULL;
+    size_t out_len = out ? strlen(out) : 0;
+
+    for (size_t i = 0; out && i < r->root_count; i++) {
+        const struct scan_root *root = &r->roots[i];
+        char *real = root->beside && !set ? NULL : realpath(root->path, NULL);
+        if (!real || (strcmp(real, out) && (strncmp(real, out, out_len) || real[out_len] != '/'))) {
+            free(real);
+            continue;
+        }
+        const char *prefix = real[out_len] ? real + out_len + 1 : "";
+        for (size_t k = 0; k < r->count; k++) {
+            struct scan_entry *e = &r->entries[k];
+            for (unsigned o = 0; !e->error && o < e->noutputs; o++)
+                if (below(e->outputs[o].rel, prefix))
+                    set_error(e, "output ", e->outputs[o].path,
+                              " would be written into an INPUT folder, where later runs would "
+                              "take it for an input");
+        }
+        free(real);
+    }
+    free(out);
+}
+
+/* One output of one entry, for the clash check. */
+struct named_output {
+    struct scan_entry *e;
+    const struct scan_output *o;
+};
+
+static int by_output(const void *a, const void *b)
+{
+    const struct named_output *x = a, *y = b;
+    return strcmp(x->o->path, y->o->path);
 }
 
 /* Two inputs, one output: both fail, each naming the other. */
 static void mark_clashes(struct scan_result *r)
 {
-    struct scan_entry **sorted = xcalloc(r->count, sizeof(*sorted));
-    size_t n = 0;
+    size_t total = 0, n = 0;
 
     for (size_t i = 0; i < r->count; i++)
-        if (!r->entries[i].error)
-            sorted[n++] = &r->entries[i];
-    qsort(sorted, n, sizeof(*sorted), by_output);
+        total += r->entries[i].error ? 0 : r->entries[i].noutputs;
+    struct named_output *sorted = xcalloc(total ? total : 1, sizeof(*sorted));
+    for (size_t i = 0; i < r->count; i++)
+        for (unsigned k = 0; !r->entries[i].error && k < r->entries[i].noutputs; k++)
+            sorted[n++] = (struct named_output){&r->entries[i], &r->entries[i].outputs[k]};
+    if (n > 1)
+        qsort(sorted, n, sizeof(*sorted), by_output);
     for (size_t i = 0; i + 1 < n; i++) {
-        if (strcmp(sorted[i]->output, sorted[i + 1]->output))
+        struct scan_entry *a = sorted[i].e, *b = sorted[i + 1].e;
+        if (strcmp(sorted[i].o->path, sorted[i + 1].o->path) || a == b)
             continue;
-        set_error(sorted[i], "output would clash with ", sorted[i + 1]->input,
-                  " (same output name)");
-        set_error(sorted[i + 1], "output would clash with ", sorted[i]->input,
-                  " (same output name)");
+        set_error(a, "output would clash with ", b->input, " (same output name)");
+        set_error(b, "output would clash with ", a->input, " (same output name)");
     }
     free(sorted);
 }
 
 static void release_entry(struct scan_entry *e)
 {
+    for (unsigned k = 0; k < e->noutputs; k++) {
+        free(e->outputs[k].rel);
+        free(e->outputs[k].path);
+    }
+    free(e->outputs);
     free(e->open_name);
     free(e->rel);
-    free(e->out_rel);
     free(e->input);
-    free(e->output);
     free(e->error);
 }
 
@@ -586,13 +659,14 @@ static int by_identity_then_output(const void *a, const void *b)
         return x->dev < y->dev ? -1 : 1;
     if (x->ino != y->ino)
         return x->ino < y->ino ? -1 : 1;
-    return strcmp(x->output, y->output);
+    /* The same name gives the same outputs: the first tells them all. */
+    return strcmp(x->outputs[0].path, y->outputs[0].path);
 }
 
 /*
- * One file reached twice for one output ("photos photos/a.jpg", or a
+ * One file reached twice for the same outputs ("photos photos/a.jpg", or a
  * folder given twice) is one job, not a clash with itself.  The one found
- * first is kept.
+ * first is kept.  An entry without outputs has an error, and is not here.
  */
 static void drop_duplicates(struct scan_result *r)
 {
@@ -673,6 +747,32 @@ int scan_has_input(const struct scan_result *r, dev_t dev, ino_t ino)
            bsearch(&key, r->inputs, r->input_count, sizeof(*r->inputs), by_file_id) != NULL;
 }
 
+/* Output o of e, if it exists below root: a regular file that is none of the inputs. */
+static void check_output(const struct scan_result *r, int root, struct scan_entry *e,
+                         const struct scan_output *o)
+{
+    struct stat st;
+    int dir;
+    const char *base = open_parent_beneath(root, o->rel, false, &dir);
+
+    if (!base)
+        return; /* its directory is not there yet, or is no directory: made, or failed, later */
+    int found = fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    close(dir);
+    if (!found)
+        return;
+    /* Only a regular file is replaced: say so now, not after the decode. */
+    if (!S_ISREG(st.st_mode)) {
+        char *why = xasprintf(" is %s: not replaced", file_type_words(st.st_mode));
+        set_error(e, "output ", o->path, why);
+        free(why);
+        return;
+    }
+    /* An output that exists and is one of the inputs is never written. */
+    if (scan_has_input(r, st.st_dev, st.st_ino))
+        set_error(e, "output ", o->path, " would overwrite an input");
+}
+
 void scan_check_outputs(struct scan_result *r, const char *output_dir)
 {
     if (!r->inputs)
@@ -681,30 +781,9 @@ void scan_check_outputs(struct scan_result *r, const char *output_dir)
     if (root < 0)
         return; /* no OUTPUT yet (a dry run): nothing there to overwrite */
 
-    for (size_t i = 0; i < r->count; i++) {
-        struct scan_entry *e = &r->entries[i];
-        struct stat st;
-        int dir;
-        if (e->error)
-            continue;
-        const char *base = open_parent_beneath(root, e->out_rel, false, &dir);
-        if (!base)
-            continue; /* its directory is not there yet, or is no directory: made, or failed, later */
-        int found = fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-        close(dir);
-        if (!found)
-            continue;
-        /* Only a regular file is replaced: say so now, not after the decode. */
-        if (!S_ISREG(st.st_mode)) {
-            char *why = xasprintf(" is %s: not replaced", file_type_words(st.st_mode));
-            set_error(e, "output ", e->output, why);
-            free(why);
-            continue;
-        }
-        /* An output that exists and is one of the inputs is never written. */
-        if (scan_has_input(r, st.st_dev, st.st_ino))
-            set_error(e, "output ", e->output, " would overwrite an input");
-    }
+    for (size_t i = 0; i < r->count; i++)
+        for (unsigned k = 0; !r->entries[i].error && k < r->entries[i].noutputs; k++)
+            check_output(r, root, &r->entries[i], &r->entries[i].outputs[k]);
     close(root);
 }
 
@@ -748,6 +827,35 @@ int make_dirs(const char *path)
  * INPUT), never through a link: a link planted in OUTPUT where a directory
  * should be fails the files below it.
  */
+/* The directory of output o below OUTPUT, made unless it was the last one made (*last). */
+static void make_output_dir(struct scan_entry *e, const struct scan_output *o, int output_root,
+                            char **last, int *last_errno)
+{
+    const char *slash = strrchr(o->rel, '/');
+
+    if (!slash)
+        return;
+    char *dir = xstrndup(o->rel, (size_t)(slash - o->rel));
+    if (!*last || strcmp(*last, dir)) {
+        int fd = open_dir_beneath(output_root, dir, true);
+        *last_errno = fd < 0 ? errno : 0;
+        close_quietly(fd);
+    }
+    if (*last_errno && !e->error) {
+        /* o->path is OUTPUT as given joined with rel: show the directory so. */
+        size_t prefix = strlen(o->path) - strlen(o->rel);
+        char *shown = xstrndup(o->path, prefix + strlen(dir));
+        e->error = *last_errno == ELOOP
+                       ? xasprintf("cannot create directory %s: a symbolic link is in the "
+                                   "way (not followed below OUTPUT)",
+                                   shown)
+                       : xasprintf("cannot create directory %s: %s", shown, strerror(*last_errno));
+        free(shown);
+    }
+    free(*last);
+    *last = dir;
+}
+
 void scan_create_output_dirs(struct scan_result *scan, int output_root)
 {
     char *last = NULL;
@@ -755,30 +863,8 @@ void scan_create_output_dirs(struct scan_result *scan, int output_root)
 
     for (size_t i = 0; i < scan->count; i++) {
         struct scan_entry *e = &scan->entries[i];
-        if (e->error)
-            continue;
-        const char *slash = strrchr(e->out_rel, '/');
-        if (!slash)
-            continue;
-        char *dir = xstrndup(e->out_rel, (size_t)(slash - e->out_rel));
-        if (!last || strcmp(last, dir)) {
-            int fd = open_dir_beneath(output_root, dir, true);
-            last_errno = fd < 0 ? errno : 0;
-            close_quietly(fd);
-        }
-        if (last_errno) {
-            /* e->output is OUTPUT as given joined with out_rel: show the directory so. */
-            size_t prefix = strlen(e->output) - strlen(e->out_rel);
-            char *shown = xstrndup(e->output, prefix + strlen(dir));
-            e->error = last_errno == ELOOP
-                           ? xasprintf("cannot create directory %s: a symbolic link is in the "
-                                       "way (not followed below OUTPUT)", shown)
-                           : xasprintf("cannot create directory %s: %s", shown,
-                                       strerror(last_errno));
-            free(shown);
-        }
-        free(last);
-        last = dir;
+        for (unsigned k = 0; !e->error && k < e->noutputs; k++)
+            make_output_dir(e, &e->outputs[k], output_root, &last, &last_errno);
     }
     free(last);
 }

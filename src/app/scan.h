@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "image/formats.h"
+#include "naming.h"
 
 /*
  * A folder the workers read inputs below: an INPUT folder, or the folder
@@ -36,13 +37,21 @@ struct scan_root {
     int beside;       /* it is OUTPUT too: outputs go beside their inputs */
 };
 
+/* One output of an input: one variant (a size in a format) of it. */
+struct scan_output {
+    char *rel;        /* below OUTPUT */
+    char *path;       /* OUTPUT joined with rel: as shown, and as looked at */
+    unsigned variant; /* the run's variant it is (naming.h) */
+};
+
 struct scan_entry {
     char *rel;    /* the path relative to INPUT (its base name when INPUT is a file) */
     unsigned root; /* the scan_root it is below */
     char *open_name; /* its name below the root when not rel (an INPUT file's real name) */
     char *input;  /* INPUT joined with rel: as shown, and as opened */
-    char *output; /* OUTPUT joined with out_rel */
-    char *out_rel; /* the output path relative to OUTPUT */
+    /* Its outputs, one per variant in the run's order; none for a file refused before naming. */
+    struct scan_output *outputs;
+    unsigned noutputs;
     off_t size;   /* bytes, for largest-first dispatch */
     dev_t dev;
     ino_t ino;
@@ -93,18 +102,21 @@ struct scan_request {
     const char *files_from; /* --files-from: the list instead of a walk, or NULL */
     int null_separated;     /* -0: the list's names end with NUL */
     unsigned shard_index, shard_count; /* --shard K/N, or 0 and 0 */
-    enum out_format format; /* --format, and --suffix: the outputs' names */
+    enum out_format format; /* --format (the one), and --suffix: outputs beside their inputs */
     const char *suffix;
+    struct naming naming; /* each input's outputs and their names */
 };
 
 /*
  * Scans req->inputs into r, or, with --files-from, takes the files listed
  * (names relative to the one INPUT, which must then be a directory).  With
  * --shard only the files of that shard are kept, skipped and failed ones
- * alike.  Two inputs of one output both get an error here, whatever their
- * shards; one file reached twice with one output is taken once.  Where
- * OUTPUT is an INPUT folder (or the folder of INPUT files), the files named
- * like this command's outputs (is_output_name) are skipped as such.
+ * alike.  Two inputs sharing an output both get an error here, whatever
+ * their shards; one file reached twice with the same outputs is taken
+ * once.  Where OUTPUT is an INPUT folder (or the folder of INPUT files),
+ * the files named like this command's outputs (is_output_name) are skipped
+ * as such; an output that would land in an INPUT folder otherwise (a
+ * --name folder, a set beside INPUT files) fails its input.
  * Returns 0, or -1 with a reason in err when an INPUT cannot be used at all
  * (missing, unreadable, not an image, an unreadable list); r is empty then.
  * OUTPUT should exist already, so that it is never scanned as input.
@@ -145,9 +157,10 @@ static inline const char *scan_open_name(const struct scan_entry *e)
 int scan_has_input(const struct scan_result *r, dev_t dev, ino_t ino);
 
 /*
- * Marks outputs that exist in output_dir and are an input of the scan (of
- * any shard), or are not a regular file (a directory, a link): never
- * written.  Looks below output_dir without following links.
+ * Marks the inputs with an output that exists in output_dir and is an
+ * input of the scan (of any shard), or is not a regular file (a
+ * directory, a link): never written.  Looks below output_dir without
+ * following links.
  */
 void scan_check_outputs(struct scan_result *r, const char *output_dir);
 
@@ -155,9 +168,9 @@ void scan_check_outputs(struct scan_result *r, const char *output_dir);
 int make_dirs(const char *path);
 
 /*
- * Creates each entry's output directory below OUTPUT, open on output_root
- * (with -r they mirror INPUT's), following no link; an entry whose
- * directory cannot be made gets that as its error.
+ * Creates the directories of each entry's outputs below OUTPUT, open on
+ * output_root (with -r they mirror INPUT's), following no link; an entry
+ * with a directory that cannot be made gets that as its error.
  */
 void scan_create_output_dirs(struct scan_result *r, int output_root);
 

@@ -7,19 +7,21 @@
  *   input INPUT_REAL_PATH_HEX
  *   OUT_REL_HEX IN_REL_HEX OPTIONS_HASH IN_SIZE IN_MTIME IN_CTIME IN_INO OUT_SIZE OUT_MTIME OUT_INO
  *   failed OUT_REL_HEX IN_REL_HEX FAILURE_OPTIONS_HASH IN_SIZE IN_MTIME IN_CTIME IN_INO ERROR_HEX
+ *   size OUT_REL_HEX WIDTH HEIGHT
  *
  * Paths are hex, since names may hold any byte but NUL; times are
  * SECONDS.NANOSECONDS.  Later lines override earlier ones of their kind
  * for one output, and a success overrides an earlier failure.
  *
- * The "input" and "failed" lines came after the first version, which
- * wrote only the ten-field records: its parser ignores every line that
- * is not one (as it ignores a torn one), so the header stays at 1 and a
- * file stays readable both ways.  An "input" line says which INPUT (its
- * real path) the records after it were made from, until the next one;
- * records before any, or after "input -", have none known.  --prune
- * removes only outputs of this run's INPUT.  The compacted file lists the
- * outputs made, then the failures, so that a failure still follows the
+ * The "input", "failed" and "size" lines came after the first version,
+ * which wrote only the ten-field records: its parser ignores every line
+ * that is not one (as it ignores a torn one), so the header stays at 1 and
+ * a file stays readable both ways.  A "size" line follows the record of
+ * the output it sizes (for --manifest, which lists outputs up to date
+ * too); one alone, or after another output's record, says nothing.  An "input" line says which
+ * INPUT (its real path) the records after it were made from, until the next one; records before
+ * any, or after "input -", have none known.  --prune removes only outputs of this run's INPUT.  The
+ * compacted file lists the outputs made, then the failures, so that a failure still follows the
  * success it came after.
  */
 #include "state.h"
@@ -63,6 +65,7 @@ struct record {
     unsigned long long in_ino, out_ino;
     struct timespec in_mtime, in_ctime, out_mtime;
     char *error;       /* RECORD_FAILED: why */
+    unsigned out_w, out_h; /* RECORD_MADE: the output's size when known (a "size" line), else 0 */
     const char *input; /* INPUT's real path (one of run_state's inputs), NULL: not known */
     size_t seq;        /* order of appearance: the last record of an output wins */
     int forgotten;     /* dropped at the next compaction (pruned, or superseded) */
@@ -72,8 +75,9 @@ struct record {
 struct run_state {
     char *path; /* for messages and the final rewrite */
     char *output_dir;
-    uint64_t options;
-    uint64_t failure_options;
+    uint64_t *options; /* per variant */
+    uint64_t *failure_options;
+    size_t nvariants;
     struct record *records;
     size_t count, cap;
     size_t seq;
@@ -165,6 +169,11 @@ static void put_record(FILE *out, const struct record *r)
         fprintf(out, " %llu", r->out_ino);
     }
     putc('\n', out);
+    if (r->kind == RECORD_MADE && r->out_w && r->out_h) {
+        fputs("size ", out);
+        put_hex(out, r->out_rel);
+        fprintf(out, " %u %u\n", r->out_w, r->out_h);
+    }
 }
 
 /* "input HEX", or "input -" for records of no known INPUT. */
@@ -238,12 +247,25 @@ static int split_fields(char *line, char **field, int max)
 }
 
 /* What one line of the file is. */
-enum line_kind { LINE_BAD, LINE_RECORD, LINE_INPUT };
+enum line_kind { LINE_BAD, LINE_RECORD, LINE_INPUT, LINE_SIZE };
+
+/* A "size" line's output and size, into r (out_rel, out_w, out_h). */
+static enum line_kind parse_size_line(char **field, struct record *r)
+{
+    unsigned long long w, h;
+
+    if (parse_ull(field[2], &w) || parse_ull(field[3], &h) || !w || !h || w > INT32_MAX ||
+        h > INT32_MAX || !(r->out_rel = from_hex(field[1])))
+        return LINE_BAD;
+    r->out_w = (unsigned)w;
+    r->out_h = (unsigned)h;
+    return LINE_SIZE;
+}
 
 /*
- * Parses one line (without its newline): a record into r, or an "input"
- * line's path into *input (malloc'd; NULL for "input -").  LINE_BAD if it
- * is neither, whole.
+ * Parses one line (without its newline): a record into r, an "input"
+ * line's path into *input (malloc'd; NULL for "input -"), or a "size"
+ * line into r's out_rel and size.  LINE_BAD if it is none of them, whole.
  */
 static enum line_kind parse_record(char *line, struct record *r, char **input)
 {
@@ -258,6 +280,12 @@ static enum line_kind parse_record(char *line, struct record *r, char **input)
         }
         *input = from_hex(field[1]);
         return *input ? LINE_INPUT : LINE_BAD;
+    }
+    if (n == 4 && !strcmp(field[0], "size")) {
+        if (parse_size_line(field, r) == LINE_SIZE)
+            return LINE_SIZE;
+        free_record(r);
+        return LINE_BAD;
     }
     if (n == 9 && !strcmp(field[0], "failed")) {
         r->kind = RECORD_FAILED;
@@ -378,6 +406,17 @@ static enum line_kind parse_line(const char *data, size_t len, struct record *r,
     return kind;
 }
 
+/* A "size" line sizes the output of the record just before it, and nothing else. */
+static void size_last_record(struct run_state *s, const struct record *size)
+{
+    struct record *last = s->count ? &s->records[s->count - 1] : NULL;
+
+    if (last && last->kind == RECORD_MADE && !strcmp(last->out_rel, size->out_rel)) {
+        last->out_w = size->out_w;
+        last->out_h = size->out_h;
+    }
+}
+
 /* The records of a state file's content, added to s; a file of another format adds none. */
 static void parse_into(struct run_state *s, const char *data, size_t len)
 {
@@ -404,6 +443,10 @@ static void parse_into(struct run_state *s, const char *data, size_t len)
             break;
         case LINE_INPUT:
             input = named ? intern_input(s, named) : NULL;
+            break;
+        case LINE_SIZE:
+            size_last_record(s, &r);
+            free_record(&r);
             break;
         case LINE_BAD:
             break;
@@ -555,8 +598,13 @@ struct run_state *state_open(const struct state_request *req, int record, char *
 
     s->path = state_path_for(req);
     s->output_dir = xstrdup(req->output);
-    s->options = req->options;
-    s->failure_options = req->failure_options;
+    s->nvariants = req->nvariants;
+    s->options = xcalloc(req->nvariants ? req->nvariants : 1, sizeof(*s->options));
+    s->failure_options = xcalloc(req->nvariants ? req->nvariants : 1, sizeof(*s->options));
+    if (req->nvariants) {
+        memcpy(s->options, req->options, req->nvariants * sizeof(*s->options));
+        memcpy(s->failure_options, req->failure_options, req->nvariants * sizeof(*s->options));
+    }
     s->journal = -1;
     fd = open_state_file(s, req, record, err, errlen);
     if (fd == -1) {
@@ -648,15 +696,24 @@ static void adopt(struct run_state *s, struct record *r)
     s->dirty = 1;
 }
 
-int state_is_up_to_date(struct run_state *s, const struct scan_entry *e)
+/* Output o's options hash: its variant's, or one no record has for a variant out of range. */
+static uint64_t options_of(const struct run_state *s, const struct scan_output *o, int failure)
 {
-    struct record *r = find(s, e->out_rel, RECORD_MADE);
+    if (o->variant >= s->nvariants)
+        return 0;
+    return failure ? s->failure_options[o->variant] : s->options[o->variant];
+}
+
+int state_is_up_to_date(struct run_state *s, const struct scan_entry *e,
+                        const struct scan_output *o)
+{
+    struct record *r = find(s, o->rel, RECORD_MADE);
     struct stat out;
 
-    if (!r || !same_input(r, e, s->options))
+    if (!r || !same_input(r, e, options_of(s, o, 0)))
         return 0;
     /* The output must still be the very file imgbatch wrote. */
-    if (lstat(e->output, &out) < 0 || !S_ISREG(out.st_mode))
+    if (lstat(o->path, &out) < 0 || !S_ISREG(out.st_mode))
         return 0;
     if (r->out_size != (long long)out.st_size || r->out_ino != (unsigned long long)out.st_ino ||
         !same_time(r->out_mtime, out.st_mtim))
@@ -665,25 +722,39 @@ int state_is_up_to_date(struct run_state *s, const struct scan_entry *e)
     return 1;
 }
 
-const char *state_failed_before(struct run_state *s, const struct scan_entry *e)
+int state_output_size(const struct run_state *s, const struct scan_output *o, unsigned *w,
+                      unsigned *h, long long *bytes)
 {
-    struct record *r = find(s, e->out_rel, RECORD_FAILED);
+    const struct record *r = find(s, o->rel, RECORD_MADE);
 
-    if (!r || !same_input(r, e, s->failure_options))
+    if (!r || !r->out_w || !r->out_h)
+        return -1;
+    *w = r->out_w;
+    *h = r->out_h;
+    *bytes = r->out_size;
+    return 0;
+}
+
+const char *state_failed_before(struct run_state *s, const struct scan_entry *e,
+                                const struct scan_output *o)
+{
+    struct record *r = find(s, o->rel, RECORD_FAILED);
+
+    if (!r || !same_input(r, e, options_of(s, o, 1)))
         return NULL;
     adopt(s, r);
     return r->error;
 }
 
-/* A record of e as scanned, for this run's options and INPUT. */
+/* A record of output o of e as scanned, for this run's options and INPUT. */
 static struct record record_of(const struct run_state *s, const struct scan_entry *e,
-                               enum record_kind kind)
+                               const struct scan_output *o, enum record_kind kind)
 {
     struct record r = {
         .kind = kind,
-        .out_rel = xstrdup(e->out_rel),
+        .out_rel = xstrdup(o->rel),
         .in_rel = xstrdup(e->rel),
-        .options = kind == RECORD_FAILED ? s->failure_options : s->options,
+        .options = options_of(s, o, kind == RECORD_FAILED),
         .in_size = (long long)e->size,
         .in_ino = (unsigned long long)e->ino,
         .in_mtime = e->mtime,
@@ -715,21 +786,25 @@ static void journal_append(struct run_state *s, const struct record *r)
     free(text);
 }
 
-void state_record(struct run_state *s, const struct scan_entry *e, const struct stat *out)
+void state_record(struct run_state *s, const struct scan_entry *e, const struct scan_output *o,
+                  const struct stat *out, unsigned width, unsigned height)
 {
-    struct record r = record_of(s, e, RECORD_MADE);
+    struct record r = record_of(s, e, o, RECORD_MADE);
 
     r.out_size = (long long)out->st_size;
     r.out_ino = (unsigned long long)out->st_ino;
     r.out_mtime = out->st_mtim;
+    r.out_w = width;
+    r.out_h = height;
     add_record(s, &r);
     s->dirty = 1;
     journal_append(s, &r);
 }
 
-void state_record_failure(struct run_state *s, const struct scan_entry *e, const char *error)
+void state_record_failure(struct run_state *s, const struct scan_entry *e,
+                          const struct scan_output *o, const char *error)
 {
-    struct record r = record_of(s, e, RECORD_FAILED);
+    struct record r = record_of(s, e, o, RECORD_FAILED);
 
     r.error = xstrdup(error[0] ? error : "failed"); /* the file holds no empty field */
     /* Not journaled: a run that dies before its end leaves the file to be retried. */
@@ -837,6 +912,8 @@ int state_close(struct run_state *s, char *err, size_t errlen)
     free(s->records);
     free(s->path);
     free(s->output_dir);
+    free(s->options);
+    free(s->failure_options);
     free(s);
     return ret;
 }

@@ -43,12 +43,14 @@ struct run_state;
 
 /* Whose state: OUTPUT's, this split's, for outputs shaped by these options. */
 struct state_request {
-    const char *output;       /* whose outputs the records name */
-    const char *dir;          /* where the file is: OUTPUT, or --state-dir (kept_files.h) */
-    const char *name;         /* its name there */
-    uint64_t options;         /* the options that shape an output, hashed (cli_output_hash) */
-    uint64_t failure_options; /* those, and the ones that decide whether a file fails */
-    const char *input;        /* INPUT as given; NULL: records say no INPUT */
+    const char *output; /* whose outputs the records name */
+    const char *dir;    /* where the file is: OUTPUT, or --state-dir (kept_files.h) */
+    const char *name;   /* its name there */
+    /* Per variant (a size in a format): the options that shape its outputs (cli_variant_hash). */
+    const uint64_t *options;
+    const uint64_t *failure_options; /* those, and the ones that decide whether a file fails */
+    size_t nvariants;
+    const char *input; /* INPUT as given; NULL: records say no INPUT */
 };
 
 /* The state file's path for this request (malloc'd). */
@@ -81,28 +83,44 @@ struct run_state *state_open(const struct state_request *req, int record, char *
                              size_t errlen);
 
 /*
- * 1 if e's output is up to date.  A record that matches is taken as this
- * run's INPUT's from now on (one written before INPUTs were recorded, or
- * for an INPUT since moved).
+ * 1 if e's output o is up to date: made from e as it is now, with the
+ * options of o's variant, and still the file imgbatch wrote.  A record
+ * that matches is taken as this run's INPUT's from now on (one written
+ * before INPUTs were recorded, or for an INPUT since moved).
  */
-int state_is_up_to_date(struct run_state *s, const struct scan_entry *e);
+int state_is_up_to_date(struct run_state *s, const struct scan_entry *e,
+                        const struct scan_output *o);
 
 /*
- * Why e failed last time, when it failed through a fault of its own and
- * nothing has changed since: the same input file, untouched, and the same
- * options (see above).  NULL otherwise.
+ * Output o's size as recorded when it was made, and its bytes: 0, or -1
+ * when the state does not know it (no record, or one from before sizes
+ * were recorded).
  */
-const char *state_failed_before(struct run_state *s, const struct scan_entry *e);
-
-/* Remembers that e's output, now with status out, was made from e as scanned. */
-void state_record(struct run_state *s, const struct scan_entry *e, const struct stat *out);
+int state_output_size(const struct run_state *s, const struct scan_output *o, unsigned *w,
+                      unsigned *h, long long *bytes);
 
 /*
- * Remembers that e, as scanned, failed through a fault of its own, for
- * error.  Written when the state is closed, not appended as it happens: a
- * run that dies first retries the file next time.
+ * Why e failed last time for output o, when it failed through a fault of
+ * its own and nothing has changed since: the same input file, untouched,
+ * and the same options (see above).  NULL otherwise.
  */
-void state_record_failure(struct run_state *s, const struct scan_entry *e, const char *error);
+const char *state_failed_before(struct run_state *s, const struct scan_entry *e,
+                                const struct scan_output *o);
+
+/*
+ * Remembers that e's output o, now with status out and width x height
+ * (0 x 0: not known), was made from e as scanned.
+ */
+void state_record(struct run_state *s, const struct scan_entry *e, const struct scan_output *o,
+                  const struct stat *out, unsigned width, unsigned height);
+
+/*
+ * Remembers that e, as scanned, failed through a fault of its own for
+ * output o, for error.  Written when the state is closed, not appended as
+ * it happens: a run that dies first retries the file next time.
+ */
+void state_record_failure(struct run_state *s, const struct scan_entry *e,
+                          const struct scan_output *o, const char *error);
 
 /* Forgets the failures recorded by this run (its workers kept dying: they say nothing). */
 void state_drop_new_failures(struct run_state *s);

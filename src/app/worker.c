@@ -3,7 +3,6 @@
 #include "engine_loader.h"
 
 #include "base/diag.h"
-#include "base/random_name.h"
 #include "base/xalloc.h"
 #include "base/xio.h"
 #include "outpath.h"
@@ -45,15 +44,16 @@ int worker_context_init(struct worker_context *w, const struct options *opts,
     w->open_root = (struct open_root)OPEN_ROOT_NONE;
     w->output_root = -1;
     w->settings.op = image_op_for(opts);
-    w->settings.size = opts->size;
+    w->settings.crop = opts->crop;
     w->settings.quality = opts->quality;
-    w->settings.format = opts->format;
     w->settings.no_rotate = opts->no_rotate;
     w->settings.keep_metadata = opts->keep_metadata;
     w->settings.max_megapixels = opts->max_megapixels;
     w->settings.fail_on = opts->fail_on;
     w->settings.max_memory_mb = opts->max_memory_mb;
     w->settings.encode = opts->encode;
+    memcpy(w->variants, opts->variants, opts->nvariants * sizeof(*w->variants));
+    w->nvariants = opts->nvariants;
     w->roots = scan->roots;
     w->root_count = scan->root_count;
     w->output_shown = opts->output_dir;
@@ -83,20 +83,10 @@ void worker_context_release(struct worker_context *w)
     w->scratch = NULL;
 }
 
-void worker_job_for(const struct worker_context *w, const struct scan_entry *e,
-                    struct pool_job *job)
+struct output_target worker_output_of(const struct worker_context *w,
+                                      const struct job_output *output, const char *shown)
 {
-    (void)w;
-    job->input = scan_open_name(e);
-    job->output = e->out_rel;
-    job->tag = random_u64();
-    job->root = e->root;
-}
-
-struct output_target worker_output_of(const struct worker_context *w, const struct pool_job *job,
-                                      const char *shown)
-{
-    struct output_target o = {w->output_root, job->output, shown, job->tag};
+    struct output_target o = {w->output_root, output->path, shown, output->tag};
     return o;
 }
 
@@ -123,26 +113,45 @@ static char *input_shown(const struct scan_root *root, const char *rel)
     return root->shown[0] ? path_join(root->shown, rel) : xstrdup(rel);
 }
 
+/*
+ * The engine's outputs for the job's: each its variant's size and format,
+ * and where it goes, shown joined to OUTPUT (shown[i], malloc'd).  -1 with
+ * res failed for a variant this run has not.
+ */
+static int image_outputs(const struct worker_context *w, const struct job_request *req,
+                         struct image_output *outs, char **shown, struct job_result *res)
+{
+    for (uint32_t i = 0; i < req->noutputs; i++) {
+        const struct job_output *o = &req->outputs[i];
+        if (o->variant >= w->nvariants) {
+            job_result_fail(res, "no such variant (%u): a broken job", (unsigned)o->variant);
+            return -1;
+        }
+        shown[i] = w->output_file ? xstrdup(w->output_file) : path_join(w->output_shown, o->path);
+        outs[i].size = w->variants[o->variant].size;
+        outs[i].format = w->variants[o->variant].format;
+        outs[i].target = worker_output_of(w, o, shown[i]);
+    }
+    return 0;
+}
+
 static void worker_work(void *ctx, const struct job_request *req, struct job_result *res)
 {
     struct worker_context *w = ctx;
+    static struct image_output outs[JOB_OUTPUTS_MAX];
+    char *shown[JOB_OUTPUTS_MAX] = {NULL};
     int root = root_for(w, req, res);
 
     if (root < 0)
         return;
-    char *shown = input_shown(&w->roots[req->root], req->input);
-    char *output_shown =
-        w->output_file ? xstrdup(w->output_file) : path_join(w->output_shown, req->output);
-    struct image_job job = {
-        .input_root = root,
-        .input_rel = req->input,
-        .input_shown = shown,
-        .output = {w->output_root, req->output, output_shown, req->tag},
-    };
-
-    engine_loaded()->process(&w->settings, &job, res);
-    free(shown);
-    free(output_shown);
+    char *input = input_shown(&w->roots[req->root], req->input);
+    if (image_outputs(w, req, outs, shown, res) == 0) {
+        struct image_job job = {root, req->input, input, outs, req->noutputs};
+        engine_loaded()->process(&w->settings, &job, res);
+    }
+    for (uint32_t i = 0; i < req->noutputs; i++)
+        free(shown[i]);
+    free(input);
     /*
      * libvips would not start (on the first file that needed it): this
      * worker can do nothing more, like one whose start-up failed, and the
@@ -152,15 +161,18 @@ static void worker_work(void *ctx, const struct job_request *req, struct job_res
         _exit(POOL_EXIT_INIT_FAILED);
 }
 
-/* The master died before it could rename our output into place: leave nothing behind. */
+/* The master died before it could rename our outputs into place: leave nothing behind. */
 static void worker_undelivered(void *ctx, const struct job_request *req,
                                const struct job_result *res)
 {
     const struct worker_context *w = ctx;
-    struct output_target o = {w->output_root, req->output, req->output, req->tag};
 
-    if (res->ok)
+    for (uint32_t i = 0; i < res->noutputs && i < req->noutputs; i++) {
+        if (!res->outputs[i].done)
+            continue;
+        struct output_target o = worker_output_of(w, &req->outputs[i], req->outputs[i].path);
         discard_temp_output(&o);
+    }
 }
 
 static void worker_fini(void *ctx)

@@ -23,6 +23,8 @@
 
 struct worker_context {
     struct image_settings settings;
+    struct variant variants[VARIANTS_MAX]; /* a job's outputs name theirs: a size and a format */
+    size_t nvariants;
     const struct scan_root *roots; /* the scan's, which outlives the pool */
     size_t root_count;
     struct open_root open_root; /* in a worker: the root of its last job */
@@ -41,13 +43,9 @@ int worker_context_init(struct worker_context *w, const struct options *opts,
                         const struct scan_result *scan, char *err, size_t errlen);
 void worker_context_release(struct worker_context *w);
 
-/* The pool job for scan entry e: its root, its paths below it and OUTPUT, a fresh random tag. */
-void worker_job_for(const struct worker_context *w, const struct scan_entry *e,
-                    struct pool_job *job);
-
-/* The output of job as the master settles it (output_file.h). */
-struct output_target worker_output_of(const struct worker_context *w, const struct pool_job *job,
-                                      const char *shown);
+/* A job's output as the master settles it (output_file.h), shown as shown. */
+struct output_target worker_output_of(const struct worker_context *w,
+                                      const struct job_output *output, const char *shown);
 
 /*
  * Checks, in the master, that the image engine's module is there for the

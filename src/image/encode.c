@@ -69,6 +69,19 @@ const char *encode_option_unused(const struct encode_options *e, enum out_format
     return NULL;
 }
 
+const char *encode_option_unused_by_all(const struct encode_options *e,
+                                        const enum out_format *formats, size_t n)
+{
+    unsigned any = 0;
+
+    for (size_t f = 0; f < n; f++)
+        any |= FMT(formats[f]);
+    for (size_t i = 0; i < sizeof(encode_options_table) / sizeof(encode_options_table[0]); i++)
+        if (encode_options_table[i].set(e) && !(encode_options_table[i].formats & any))
+            return encode_options_table[i].name;
+    return NULL;
+}
+
 const char *encode_option_formats(const char *option)
 {
     for (size_t i = 0; i < sizeof(encode_options_table) / sizeof(encode_options_table[0]); i++)

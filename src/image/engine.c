@@ -69,25 +69,23 @@ void image_process(const struct image_settings *s, const struct image_job *job,
                    struct job_result *res)
 {
     struct image_input in;
-    enum out_format fmt = output_format_for(s->format, input_kind_of(job->input_shown));
 
     if (image_input_read(&in, job, s, res) < 0)
         return;
     enum input_kind kind = in.kind;
-    if (in.kind == IN_JPEG && jpeg_fast_process(s, &in, &job->output, fmt, res)) {
+    if (in.kind == IN_JPEG && jpeg_fast_process(s, &in, job, res)) {
         /* done, well or not, by TurboJPEG */
-    } else if (in.kind == IN_HEIF && vips_loaded() &&
-               vips->heif_fast(s, &in, &job->output, fmt, res)) {
+    } else if (in.kind == IN_HEIF && vips_loaded() && vips->heif_fast(s, &in, job, res)) {
         /* done, well or not, by libheif, our HEVC plugin and TurboJPEG */
-    } else if (in.kind == IN_PNG && png_fast_process(s, &in, &job->output, fmt, res)) {
+    } else if (in.kind == IN_PNG && png_fast_process(s, &in, job, res)) {
         /* done, well or not, by libpng, libdeflate and TurboJPEG */
-    } else if (in.kind == IN_WEBP && webp_fast_process(s, &in, &job->output, fmt, res)) {
+    } else if (in.kind == IN_WEBP && webp_fast_process(s, &in, job, res)) {
         /* done, well or not, by libwebp and TurboJPEG */
     } else if (image_library_start(s) < 0) {
         job_result_fail(res, "libvips could not start%s%s", vips ? "" : ": ",
                         vips ? "" : vips_missing);
     } else {
-        vips->process(s, &in, job, fmt, res);
+        vips->process(s, &in, job, res);
     }
     image_input_close(&in);
     if (!res->ok && s->max_memory_mb > 0 && strstr(res->error, "out of memory")) {

@@ -128,6 +128,35 @@ void target_size(const struct size_request *r, int w, int h, int *tw, int *th)
     }
 }
 
+void crop_window(enum crop_position pos, int w, int h, int box_w, int box_h, int *left, int *top)
+{
+    *left = (w - box_w) / 2;
+    *top = (h - box_h) / 2;
+    switch (pos) {
+    case CROP_TOP:
+        *top = 0;
+        break;
+    case CROP_BOTTOM:
+        *top = h - box_h;
+        break;
+    case CROP_LEFT:
+        *left = 0;
+        break;
+    case CROP_RIGHT:
+        *left = w - box_w;
+        break;
+    case CROP_CENTRE:
+    case CROP_ATTENTION:
+    case CROP_ENTROPY:
+        break;
+    }
+}
+
+int crop_is_smart(enum crop_position pos)
+{
+    return pos == CROP_ATTENTION || pos == CROP_ENTROPY;
+}
+
 int over_pixel_limit(double max_megapixels, int w, int h)
 {
     return max_megapixels > 0 && (double)w * h / 1e6 > max_megapixels;

@@ -36,6 +36,17 @@ void cover_size(int w, int h, int box_w, int box_h, int *cw, int *ch);
  */
 void target_size(const struct size_request *r, int w, int h, int *tw, int *th);
 
+/*
+ * Thumbnail's box_w x box_h window in a w x h image that covers it
+ * (cover_size), placed as pos says: the centre as ((w - box_w) / 2,
+ * (h - box_h) / 2), an edge flush with that edge and centred across.
+ * attention and entropy look at pixels (crop_is_smart): the centre here.
+ */
+void crop_window(enum crop_position pos, int w, int h, int box_w, int box_h, int *left, int *top);
+
+/* Whether pos is found by looking at the pixels (libvips' smartcrop), not by arithmetic. */
+int crop_is_smart(enum crop_position pos);
+
 /* Whether a w x h image is above max_megapixels (0: no limit). */
 int over_pixel_limit(double max_megapixels, int w, int h);
 

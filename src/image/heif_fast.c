@@ -22,10 +22,10 @@
  */
 #include "heif_fast.h"
 #include "fast_mode.h"
+#include "fast_output.h"
 #include "geometry.h"
 #include "heif_hevc.h"
 #include "icc_srgb.h"
-#include "jpeg_write.h"
 #include "pixmap.h"
 
 #include <libheif/heif.h>
@@ -140,16 +140,16 @@ static int decode_reduced(struct heif_image_handle *handle, struct hevc_plan *pl
 }
 
 static int try_fast_path(const struct image_settings *s, const struct image_input *in,
-                         const struct output_target *output, enum out_format fmt,
-                         struct job_result *res)
+                         const struct image_job *job, struct job_result *res)
 {
     struct heif_context *ctx;
     struct heif_image_handle *handle = NULL;
     struct hevc_plan plan = {0};
     struct pixmap pm = {0};
-    int w, h, tw = 0, th = 0, handled = 0;
+    struct fast_output fo;
+    int w, h, handled = 0;
 
-    if (fmt != FMT_JPEG || s->keep_metadata || (s->op != IMAGE_RESIZE && s->op != IMAGE_THUMBNAIL))
+    if (job->noutputs != 1 || s->keep_metadata)
         return 0;
     if (!(ctx = heif_context_alloc()))
         return 0;
@@ -161,25 +161,13 @@ static int try_fast_path(const struct image_settings *s, const struct image_inpu
         goto done;
     w = heif_image_handle_get_width(handle);
     h = heif_image_handle_get_height(handle);
-    if (s->op == IMAGE_RESIZE)
-        target_size(&s->size, w, h, &tw, &th);
-    else
-        cover_size(w, h, s->size.width, s->size.height, &tw, &th);
-    if (tw > w || th > h || tw < 1 || th < 1 || (double)w * h > FAST_MAX_DECODED_PIXELS)
-        goto done; /* enlarging, on either side: libvips' thumbnail does that */
-    if (decode_reduced(handle, &plan, tw, th, &pm))
+    if (!fast_output_plan(s, job, w, h, &fo) || (double)w * h > FAST_MAX_DECODED_PIXELS ||
+        decode_reduced(handle, &plan, fo.tw, fo.th, &pm))
         goto done;
-
-    int out_w = s->op == IMAGE_THUMBNAIL ? s->size.width : pm.w;
-    int out_h = s->op == IMAGE_THUMBNAIL ? s->size.height : pm.h;
     handled = 1;
     res->in_width = (uint32_t)w;
     res->in_height = (uint32_t)h;
-    if (jpeg_write(&pm, (pm.w - out_w) / 2, (pm.h - out_h) / 2, out_w, out_h, s, output, NULL,
-                   res) == 0) {
-        res->out_width = (uint32_t)out_w;
-        res->out_height = (uint32_t)out_h;
-    }
+    fast_output_write(&fo, &pm, s, res);
 done:
     pixmap_release(&pm);
     heif_image_handle_release(handle);
@@ -188,14 +176,13 @@ done:
 }
 
 int heif_fast_process(const struct image_settings *s, const struct image_input *in,
-                      const struct output_target *output, enum out_format fmt,
-                      struct job_result *res)
+                      const struct image_job *job, struct job_result *res)
 {
     enum fast_mode mode = fast_path_mode();
 
     if (mode == FAST_OFF)
         return 0;
-    if (try_fast_path(s, in, output, fmt, res))
+    if (try_fast_path(s, in, job, res))
         return 1;
     if (mode == FAST_ONLY) {
         job_result_fail(res, "not for the HEIF fast path (IMGBATCH_FAST_PATHS=only)");

@@ -14,7 +14,6 @@
  * keep, damage...) and the libvips path must run.
  */
 int heif_fast_process(const struct image_settings *s, const struct image_input *in,
-                      const struct output_target *output, enum out_format fmt,
-                      struct job_result *res);
+                      const struct image_job *job, struct job_result *res);
 
 #endif

@@ -7,12 +7,15 @@
  * the bytes the worker read and sniffed (image_load.c), takes orientation and profile from its
  * markers (jpeg_markers.c), and does what libvips' thumbnail does: decode with libjpeg's DCT
  * scaling at the largest 1/2^k that still leaves twice the target size, reduce with Lanczos3
- * (resample.c), encode with TurboJPEG. grayscale decodes the luminance alone; sepia decodes at full
- * size and runs the seed's arithmetic (pixels.c).
+ * (resample.c), encode with TurboJPEG. A responsive set is decoded once, for its largest size, and
+ * each smaller size reduced from the one before (size_plan.h); a thumbnail's box is cut from its
+ * level as it is encoded.  grayscale decodes the luminance alone; sepia decodes at full size and
+ * runs the seed's arithmetic (pixels.c).
  *
- * It takes only the clean cases: no ICC profile other than sRGB under
- * another name (icc_srgb.c), no CMYK, no metadata to keep, no enlargement,
- * and a decode without a single libjpeg warning.
+ * It takes only the clean cases: JPEG outputs only, no ICC profile other
+ * than sRGB under another name (icc_srgb.c), no CMYK, no metadata to keep,
+ * no enlargement, a crop it can place by arithmetic (not attention or
+ * entropy), and a decode without a single libjpeg warning.
  * Anything else returns 0 and goes the libvips way, which also words the
  * errors, so a damaged file reads the same whichever path saw it first.
  */
@@ -24,6 +27,7 @@
 #include "jpeg_write.h"
 #include "pixels.h"
 #include "pixmap.h"
+#include "size_plan.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +101,18 @@ static int decode(const uint8_t *jpeg, size_t len, const struct jpeg_info *info,
 }
 
 /*
+ * Encodes the rectangle (left, top, w, h) of pm and writes it atomically as
+ * the output `done` reports on (jpeg_write.h).
+ */
+static int encode_and_save(const struct pixmap *pm, int left, int top, int w, int h,
+                           const struct image_settings *s, const struct output_target *output,
+                           const struct image_input *original, struct job_result *res,
+                           struct output_result *done)
+{
+    return jpeg_write(pm, left, top, w, h, s, output, original, res, done);
+}
+
+/*
  * A colour JPEG's profile that is sRGB in all but name converts to sRGB
  * unchanged, within rounding: such a file is as good as untagged.  Any other
  * profile, or one on a grey JPEG, is for libvips' colour management.
@@ -157,36 +173,111 @@ static int original_may_stand_in(const struct image_settings *s, int plain, int 
            out_w == uw && out_h == uh;
 }
 
-static int try_fast_path(const struct image_settings *s, const struct image_input *in,
-                         const struct output_target *output, enum out_format fmt,
-                         struct job_result *res)
-{
-    const uint8_t *jpeg = in->data;
-    size_t len = in->length;
+/* One decode of one JPEG, for every output of the job. */
+struct fast_job {
+    const struct image_settings *s;
+    const struct image_input *in;
+    const struct image_job *job;
+    struct size_plan plan;
     int orientation, plain;
     int uw, uh; /* upright size of the full image */
-    int tw = 0, th = 0;
+};
+
+static enum plan_kind plan_kind_for(enum image_op op)
+{
+    return op == IMAGE_RESIZE      ? PLAN_RESIZE
+           : op == IMAGE_THUMBNAIL ? PLAN_THUMBNAIL
+                                   : PLAN_FULL_SIZE;
+}
+
+/*
+ * The outputs' plan, if this path can follow it: every output JPEG, a crop
+ * placed by arithmetic, no enlargement (libvips' thumbnail does that), and
+ * each level reduced from the one before, in place.
+ */
+static int plan_outputs(struct fast_job *f)
+{
+    const struct image_job *job = f->job;
+    struct size_request sizes[JOB_OUTPUTS_MAX];
+    /* The format follows the input's name, as the master named the output by it. */
+    enum input_kind named = input_kind_of(job->input_shown);
+
+    if (job->noutputs < 1 || job->noutputs > JOB_OUTPUTS_MAX)
+        return 0;
+    for (size_t i = 0; i < job->noutputs; i++) {
+        if (output_format_for(job->outputs[i].format, named) != FMT_JPEG)
+            return 0;
+        sizes[i] = job->outputs[i].size;
+    }
+    if (f->s->op == IMAGE_THUMBNAIL && crop_is_smart(f->s->crop))
+        return 0;
+    size_plan_make(&f->plan, plan_kind_for(f->s->op), sizes, (int)job->noutputs, f->uw, f->uh);
+    return !size_plan_enlarges(&f->plan, f->uw, f->uh) && size_plan_is_chain(&f->plan);
+}
+
+/* Output i of the job from pm, its level: thumbnail's box cut where --crop says. */
+static int write_output(const struct fast_job *f, const struct pixmap *pm, int i,
+                        struct job_result *res)
+{
+    const struct image_settings *s = f->s;
+    int out_w = f->plan.out_w[i], out_h = f->plan.out_h[i], left = 0, top = 0;
+    struct output_result *done = &res->outputs[i];
+
+    if (s->op == IMAGE_THUMBNAIL)
+        crop_window(s->crop, pm->w, pm->h, out_w, out_h, &left, &top);
+    const struct image_input *original =
+        original_may_stand_in(s, f->plain, f->uw, f->uh, out_w, out_h) ? f->in : NULL;
+    if (encode_and_save(pm, left, top, out_w, out_h, s, &f->job->outputs[i].target, original, res,
+                        done) < 0)
+        return -1;
+    done->capped = f->plan.capped[i];
+    return 0;
+}
+
+/*
+ * Each level in turn, reduced in place from the one before, and its
+ * outputs written.  Once an output is written there is no going back to
+ * libvips (its temporary file is made): a reduction that fails then fails
+ * the file.
+ */
+static void write_levels(const struct fast_job *f, struct pixmap *pm, struct job_result *res)
+{
+    const struct size_plan *p = &f->plan;
+    int scaled = f->s->op == IMAGE_RESIZE || f->s->op == IMAGE_THUMBNAIL;
+
+    for (int l = 0; l < p->nlevels; l++) {
+        if (scaled && pixmap_reduce_to(pm, p->levels[l].w, p->levels[l].h)) {
+            job_result_fail(res, "out of memory reducing %s to %dx%d", f->in->shown, p->levels[l].w,
+                            p->levels[l].h);
+            return;
+        }
+        for (int i = 0; i < p->count; i++)
+            if (p->level[i] == l && write_output(f, pm, i, res) < 0)
+                return;
+    }
+}
+
+static int try_fast_path(const struct image_settings *s, const struct image_input *in,
+                         const struct image_job *job, struct job_result *res)
+{
+    struct fast_job f = {.s = s, .in = in, .job = job};
     tjscalingfactor scale = {1, 1};
     struct jpeg_info info;
     struct pixmap pm = {0};
     int handled = 0;
 
-    if (fmt != FMT_JPEG || s->keep_metadata)
+    if (s->keep_metadata)
         return 0;
     if (!decoder && !(decoder = tjInitDecompress()))
         return 0;
-    if (!eligible(s, jpeg, len, &info, &orientation, &plain))
+    if (!eligible(s, in->data, in->length, &info, &f.orientation, &f.plain))
         goto done;
-    oriented_size(orientation, info.width, info.height, &uw, &uh);
-
-    if (s->op == IMAGE_RESIZE)
-        target_size(&s->size, uw, uh, &tw, &th);
-    else if (s->op == IMAGE_THUMBNAIL)
-        cover_size(uw, uh, s->size.width, s->size.height, &tw, &th);
-    if (tw > uw || th > uh)
-        goto done; /* enlarging, on either side: libvips' thumbnail does that */
-    if (tw)
-        scale = pick_scale(info.width, info.height, orientation, 2 * tw, 2 * th);
+    oriented_size(f.orientation, info.width, info.height, &f.uw, &f.uh);
+    if (!plan_outputs(&f))
+        goto done;
+    if (s->op == IMAGE_RESIZE || s->op == IMAGE_THUMBNAIL)
+        scale = pick_scale(info.width, info.height, f.orientation, 2 * f.plan.need_w,
+                           2 * f.plan.need_h);
     if ((double)TJSCALED(info.width, scale) * TJSCALED(info.height, scale) >
         FAST_MAX_DECODED_PIXELS)
         goto done;
@@ -201,49 +292,33 @@ static int try_fast_path(const struct image_settings *s, const struct image_inpu
      * with instead of that of the clipped colour (up to ~20 levels lighter).
      */
     int grey = s->op == IMAGE_GRAYSCALE || (s->op != IMAGE_SEPIA && info.colorspace == TJCS_GRAY);
-    if (decode(jpeg, len, &info, scale, grey, &pm) || pixmap_make_upright(&pm, orientation))
+    if (decode(in->data, in->length, &info, scale, grey, &pm) ||
+        pixmap_make_upright(&pm, f.orientation))
         goto done;
-    switch (s->op) {
-    case IMAGE_RESIZE:
-    case IMAGE_THUMBNAIL:
-        if (pixmap_reduce_to(&pm, tw, th))
-            goto done;
-        break;
-    case IMAGE_GRAYSCALE:
-        break; /* the decoder gave luminance */
-    case IMAGE_CONVERT:
-        break; /* upright is all it asks */
-    case IMAGE_SEPIA:
+    if (s->op == IMAGE_SEPIA)
         rgb_to_sepia(pm.px, (size_t)pm.w * pm.h);
-        break;
-    }
-
-    int out_w = s->op == IMAGE_THUMBNAIL ? s->size.width : pm.w;
-    int out_h = s->op == IMAGE_THUMBNAIL ? s->size.height : pm.h;
+    /* grayscale: the decoder gave luminance; convert: upright is all it asks. */
+    if ((s->op == IMAGE_RESIZE || s->op == IMAGE_THUMBNAIL) &&
+        pixmap_reduce_to(&pm, f.plan.levels[0].w, f.plan.levels[0].h))
+        goto done; /* nothing written yet: libvips may try */
     handled = 1;
-    res->in_width = (uint32_t)uw;
-    res->in_height = (uint32_t)uh;
-    const struct image_input *original =
-        original_may_stand_in(s, plain, uw, uh, out_w, out_h) ? in : NULL;
-    if (jpeg_write(&pm, (pm.w - out_w) / 2, (pm.h - out_h) / 2, out_w, out_h, s, output, original,
-                   res) == 0) {
-        res->out_width = (uint32_t)out_w;
-        res->out_height = (uint32_t)out_h;
-    }
+    res->in_width = (uint32_t)f.uw;
+    res->in_height = (uint32_t)f.uh;
+    res->noutputs = (uint32_t)job->noutputs;
+    write_levels(&f, &pm, res);
 done:
     pixmap_release(&pm);
     return handled;
 }
 
 int jpeg_fast_process(const struct image_settings *s, const struct image_input *in,
-                      const struct output_target *output, enum out_format fmt,
-                      struct job_result *res)
+                      const struct image_job *job, struct job_result *res)
 {
     enum fast_mode mode = fast_path_mode();
 
     if (mode == FAST_OFF)
         return 0;
-    if (try_fast_path(s, in, output, fmt, res))
+    if (try_fast_path(s, in, job, res))
         return 1;
     if (mode == FAST_ONLY) {
         job_result_fail(res, "not for the JPEG fast path (IMGBATCH_FAST_PATHS=only)");

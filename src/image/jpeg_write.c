@@ -34,7 +34,8 @@ static int encode_flags(const struct image_settings *s)
 
 int jpeg_write(const struct pixmap *pm, int left, int top, int w, int h,
                const struct image_settings *s, const struct output_target *output,
-               const struct image_input *original, struct job_result *res)
+               const struct image_input *original, struct job_result *res,
+               struct output_result *done)
 {
     unsigned char *jpeg = NULL;
     unsigned long len = 0;
@@ -51,13 +52,16 @@ int jpeg_write(const struct pixmap *pm, int left, int top, int w, int h,
         tjFree(jpeg);
         return -1;
     }
-    int r;
-    if (original && len > original->length) {
-        r = output_file_write(output, original->data, original->length, res);
-        res->kept_original = r == 0;
-    } else {
-        r = output_file_write(output, jpeg, len, res);
-    }
+    int keep = original && len > original->length;
+    int r = keep ? output_file_write(output, original->data, original->length, res)
+                 : output_file_write(output, jpeg, len, res);
+
     tjFree(jpeg);
+    if (r == 0) {
+        done->done = 1;
+        done->kept_original = keep;
+        done->width = (uint32_t)w;
+        done->height = (uint32_t)h;
+    }
     return r;
 }

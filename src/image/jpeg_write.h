@@ -11,14 +11,16 @@
 #include "pixmap.h"
 
 /*
- * Encodes the rectangle (left, top, w, h) of pm and writes it to output.
- * With original set, the original's bytes are written instead when they
- * are fewer (--keep-original-if-smaller; the caller knows they hold the
- * same picture).  Returns 0, or -1 with res failed.
+ * Encodes the rectangle (left, top, w, h) of pm and writes it to output,
+ * filling done (written, its size, whether the original stood in).  With
+ * original set, the original's bytes are written instead when they are
+ * fewer (--keep-original-if-smaller; the caller knows they hold the same
+ * picture).  Returns 0, or -1 with res failed.
  */
 int jpeg_write(const struct pixmap *pm, int left, int top, int w, int h,
                const struct image_settings *s, const struct output_target *output,
-               const struct image_input *original, struct job_result *res);
+               const struct image_input *original, struct job_result *res,
+               struct output_result *done);
 
 /* Frees the worker's one encoder. */
 void jpeg_write_shutdown(void);

@@ -141,11 +141,11 @@ static void remove_temp(int dir, const char *base, const struct output_target *o
     free(temp);
 }
 
-const char *settle_output(const struct output_target *o, const struct job_result *res,
+const char *settle_output(const struct output_target *o, int done, const char *error,
                           int worker_died, struct stat *st, char *buf, size_t len)
 {
-    if (!res->ok && !worker_died)
-        return res->error; /* the worker removed its own temporary file */
+    if (!done && !worker_died)
+        return error; /* the worker removed its own temporary file */
 
     int dir;
     const char *base = open_parent_beneath(o->root, o->rel, false, &dir);
@@ -155,10 +155,10 @@ const char *settle_output(const struct output_target *o, const struct job_result
     }
     const char *failure = NULL;
     struct stat old;
-    if (!res->ok) {
+    if (!done) {
         /* It died holding the file: what it half wrote is the master's to remove. */
         remove_temp(dir, base, o);
-        failure = res->error;
+        failure = error;
     } else if (fstatat(dir, base, &old, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(old.st_mode)) {
         /* Only a regular file is ours to replace: a planted link stays what it is. */
         snprintf(buf, len, "output %s is %s: not replaced", o->shown,

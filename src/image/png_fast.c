@@ -21,9 +21,9 @@
  */
 #include "png_fast.h"
 #include "fast_mode.h"
+#include "fast_output.h"
 #include "geometry.h"
 #include "icc_srgb.h"
-#include "jpeg_write.h"
 #include "pixmap.h"
 #include "png_idat.h"
 
@@ -161,14 +161,14 @@ static int decode_reduced(struct png_job *j, int tw, int th, struct pixmap *pm)
 }
 
 static int try_fast_path(const struct image_settings *s, const struct image_input *in,
-                         const struct output_target *output, enum out_format fmt,
-                         struct job_result *res)
+                         const struct image_job *job, struct job_result *res)
 {
     struct png_job j = {.data = in->data, .length = in->length};
     struct pixmap pm = {0};
-    int tw = 0, th = 0, handled = 0;
+    struct fast_output fo;
+    int handled = 0;
 
-    if (fmt != FMT_JPEG || s->keep_metadata || (s->op != IMAGE_RESIZE && s->op != IMAGE_THUMBNAIL))
+    if (job->noutputs != 1 || s->keep_metadata)
         return 0;
     j.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &j, on_error, on_warning);
     if (!j.png || !(j.info = png_create_info_struct(j.png)))
@@ -181,27 +181,13 @@ static int try_fast_path(const struct image_settings *s, const struct image_inpu
      */
     png_set_option(j.png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
     png_set_option(j.png, PNG_SKIP_sRGB_CHECK_PROFILE, PNG_OPTION_ON);
-    if (read_header(&j, s) != 1)
+    if (read_header(&j, s) != 1 || !fast_output_plan(s, job, j.w, j.h, &fo) ||
+        decode_reduced(&j, fo.tw, fo.th, &pm))
         goto done;
-    if (s->op == IMAGE_RESIZE)
-        target_size(&s->size, j.w, j.h, &tw, &th);
-    else
-        cover_size(j.w, j.h, s->size.width, s->size.height, &tw, &th);
-    if (tw > j.w || th > j.h || tw < 1 || th < 1)
-        goto done; /* enlarging, on either side: libvips' thumbnail does that */
-    if (decode_reduced(&j, tw, th, &pm))
-        goto done;
-
-    int out_w = s->op == IMAGE_THUMBNAIL ? s->size.width : pm.w;
-    int out_h = s->op == IMAGE_THUMBNAIL ? s->size.height : pm.h;
     handled = 1;
     res->in_width = (uint32_t)j.w;
     res->in_height = (uint32_t)j.h;
-    if (jpeg_write(&pm, (pm.w - out_w) / 2, (pm.h - out_h) / 2, out_w, out_h, s, output, NULL,
-                   res) == 0) {
-        res->out_width = (uint32_t)out_w;
-        res->out_height = (uint32_t)out_h;
-    }
+    fast_output_write(&fo, &pm, s, res);
 done:
     pixmap_release(&pm);
     png_destroy_read_struct(j.png ? &j.png : NULL, j.info ? &j.info : NULL, NULL);
@@ -209,14 +195,13 @@ done:
 }
 
 int png_fast_process(const struct image_settings *s, const struct image_input *in,
-                     const struct output_target *output, enum out_format fmt,
-                     struct job_result *res)
+                     const struct image_job *job, struct job_result *res)
 {
     enum fast_mode mode = fast_path_mode();
 
     if (mode == FAST_OFF)
         return 0;
-    if (try_fast_path(s, in, output, fmt, res))
+    if (try_fast_path(s, in, job, res))
         return 1;
     if (mode == FAST_ONLY) {
         job_result_fail(res, "not for the PNG fast path (IMGBATCH_FAST_PATHS=only)");

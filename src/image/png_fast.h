@@ -13,7 +13,6 @@
  * metadata to keep, a libpng warning or error...) and libvips must run.
  */
 int png_fast_process(const struct image_settings *s, const struct image_input *in,
-                     const struct output_target *output, enum out_format fmt,
-                     struct job_result *res);
+                     const struct image_job *job, struct job_result *res);
 
 #endif

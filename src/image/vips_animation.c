@@ -13,7 +13,9 @@
  *
  * Whether the frames are kept is decided per file from its header: all of
  * them where the output format animates (GIF, WebP), the first alone where
- * it does not (JPEG, PNG, TIFF), as before animations were kept.  The frame
+ * it does not (JPEG, PNG, TIFF), as before animations were kept.  A job
+ * with outputs of both kinds keeps them all, and its still outputs take
+ * the first frame of each scaled strip.  The frame
  * count is read from the header loaded as one frame, so that --max-pixels
  * is checked on every frame to be decoded before any is, and before
  * libvips is asked for a strip whose height might not fit in an int.
@@ -35,13 +37,23 @@ static int format_animates(enum out_format fmt)
 }
 
 void anim_plan_for(struct anim_plan *p, VipsImage *header, enum input_kind kind,
-                   enum out_format fmt)
+                   const enum out_format *fmts, size_t nfmts)
 {
     /* n-pages is the file's count, whatever the load asked for; TIFF pages are no animation. */
     int n = kind_animates(kind) ? vips_image_get_n_pages(header) : 1;
+    int any = 0;
 
+    for (size_t i = 0; i < nfmts; i++)
+        any |= format_animates(fmts[i]);
     p->frames = n > 1 ? n : 1;
-    p->kept = p->frames > 1 && format_animates(fmt) ? p->frames : 1;
+    p->kept = p->frames > 1 && any ? p->frames : 1;
+}
+
+struct anim_plan anim_plan_of_output(const struct anim_plan *p, enum out_format fmt)
+{
+    struct anim_plan one = {p->frames, format_animates(fmt) ? p->kept : 1};
+
+    return one;
 }
 
 int anim_frame_height(VipsImage *im, int frames)
@@ -112,6 +124,28 @@ int anim_crop(VipsImage *in, int frames, int left, int top, int width, int heigh
     return each_frame(in, frames, crop_frame, &a, out);
 }
 
+struct frame_size {
+    int width, height;
+};
+
+static int resize_frame(VipsImage *frame, VipsImage **out, const void *arg)
+{
+    const struct frame_size *to = arg;
+
+    /* Upright already: nothing turns it again. */
+    return vips_thumbnail_image(frame, out, to->width, "height", to->height, "size",
+                                VIPS_SIZE_FORCE, "no_rotate", TRUE, NULL);
+}
+
+int anim_resize(VipsImage *in, int frames, int width, int height, VipsImage **out)
+{
+    struct frame_size to = {width, height};
+
+    if (frames <= 1)
+        return resize_frame(in, out, &to);
+    return each_frame(in, frames, resize_frame, &to, out);
+}
+
 /* libvips' cgif saver refuses frames above 64k a side, or above INT_MAX / 4 bytes as RGBA. */
 static int gif_frame_too_large(int width, int height)
 {
@@ -119,7 +153,7 @@ static int gif_frame_too_large(int width, int height)
 }
 
 int anim_finish(VipsImage *in, const struct anim_plan *p, enum out_format fmt, VipsImage **out,
-                struct job_result *res)
+                struct job_result *res, struct output_result *done)
 {
     int height = anim_frame_height(in, p->kept);
 
@@ -147,6 +181,6 @@ int anim_finish(VipsImage *in, const struct anim_plan *p, enum out_format fmt, V
     else
         vips_image_remove(*out, VIPS_META_PAGE_HEIGHT);
     res->in_frames = (uint32_t)p->frames;
-    res->out_frames = (uint32_t)p->kept;
+    done->frames = (uint32_t)p->kept;
     return 0;
 }

@@ -44,11 +44,13 @@ VipsImage *vips_input_load(const struct vips_input *vin, VipsAccess access);
 VipsImage *vips_input_thumbnail(const struct vips_input *vin, int width, int height,
                                 int no_rotate, int to_srgb);
 
-/* ---- vips_ops.c */
+/* ---- vips_levels.c */
 
-/* The operation on libvips, written to the output's temporary file. */
+/* The operation on libvips, each output of the job written to its temporary file. */
 void vips_process(const struct image_settings *s, const struct image_input *in,
-                  const struct image_job *job, enum out_format fmt, struct job_result *res);
+                  const struct image_job *job, struct job_result *res);
+
+/* ---- vips_ops.c */
 
 /*
  * 8-bit sRGB (or 8-bit grey where keep_grey and the input is grey), alpha
@@ -60,6 +62,31 @@ int to_srgb8(VipsImage *in, VipsImage **out, int keep_grey, int keep_profile);
 /* Whether in's embedded profile stays, with its numbers (--keep icc on an RGB or grey image). */
 int keeps_profile(const struct image_settings *s, VipsImage *in);
 
+struct anim_plan;
+
+/*
+ * The input's header, and what becomes of its frames, written as fmts: an
+ * animation to be kept whole (any of fmts animates) is counted and checked
+ * against --max-pixels on its first frame's header, and only then loaded
+ * with all its frames.  NULL with res failed if the file cannot be read
+ * or is refused.
+ */
+VipsImage *load_header(const struct image_settings *s, struct vips_input *vin,
+                       const enum out_format *fmts, size_t nfmts, struct anim_plan *p,
+                       struct job_result *res);
+
+/* grayscale, sepia, convert: the whole image, upright, sRGB, filtered; NULL with res failed. */
+VipsImage *filter_full_size(const struct image_settings *s, const struct vips_input *in,
+                            VipsImage *header, int frames, struct job_result *res);
+
+/*
+ * vips_thumbnail of the input to tw x th, upright (an animation's frames
+ * turned one by one); with colour, an embedded profile is used to reach
+ * sRGB.  NULL on failure (libvips' error buffer says why).
+ */
+VipsImage *thumbnail_upright(const struct image_settings *s, const struct vips_input *in,
+                             VipsImage *header, int tw, int th, int frames, int colour);
+
 /* ---- vips_animation.c */
 
 /* What becomes of an input's frames. */
@@ -68,9 +95,15 @@ struct anim_plan {
     int kept;   /* written: all of them where the output format animates, else 1 */
 };
 
-/* The plan for an input whose header (loaded as one frame) is header, written as fmt. */
+/*
+ * The plan for an input whose header (loaded as one frame) is header,
+ * written as each of fmts: all its frames kept where any of them animates.
+ */
 void anim_plan_for(struct anim_plan *p, VipsImage *header, enum input_kind kind,
-                   enum out_format fmt);
+                   const enum out_format *fmts, size_t nfmts);
+
+/* What one output written as fmt keeps of images made under p: all p's frames, or the first. */
+struct anim_plan anim_plan_of_output(const struct anim_plan *p, enum out_format fmt);
 
 /* One frame's height in im, which stacks frames of them. */
 int anim_frame_height(VipsImage *im, int frames);
@@ -82,13 +115,17 @@ int anim_autorot(VipsImage *in, int frames, VipsImage **out);
 int anim_crop(VipsImage *in, int frames, int left, int top, int width, int height,
               VipsImage **out);
 
+/* Each frame scaled to exactly width x height with Lanczos3 (vips_thumbnail_image), stacked again.
+ */
+int anim_resize(VipsImage *in, int frames, int width, int height, VipsImage **out);
+
 /*
  * The image to save: with page-height set where p keeps several frames
  * (and none otherwise), checked against what the GIF saver can write, and
- * the frame counts in res.  0, or -1 with res failed.
+ * the frames written in done.  0, or -1 with res failed.
  */
 int anim_finish(VipsImage *in, const struct anim_plan *p, enum out_format fmt, VipsImage **out,
-                struct job_result *res);
+                struct job_result *res, struct output_result *done);
 
 /* ---- vips_save.c */
 
@@ -115,10 +152,11 @@ int vips_original_may_stand_in(const struct image_settings *s, const struct imag
 
 /*
  * Once the output is written: if it is larger than the input, the input's
- * bytes take its place (res->kept_original).  0, or -1 with res failed.
+ * bytes take its place (done->kept_original).  0, or -1 with res failed and
+ * the output removed.
  */
 int vips_keep_original_if_smaller(const struct image_input *in, const struct output_target *output,
-                                  struct job_result *res);
+                                  struct job_result *res, struct output_result *done);
 
 /* ---- vips_errors.c */
 

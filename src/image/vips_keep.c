@@ -73,11 +73,11 @@ int vips_original_may_stand_in(const struct image_settings *s, const struct imag
 }
 
 int vips_keep_original_if_smaller(const struct image_input *in, const struct output_target *output,
-                                  struct job_result *res)
+                                  struct job_result *res, struct output_result *done)
 {
     int r = temp_output_keep_smaller(output, in->data, in->length, res);
 
     if (r > 0)
-        res->kept_original = 1;
+        done->kept_original = 1;
     return r < 0 ? -1 : 0;
 }

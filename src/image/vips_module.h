@@ -28,11 +28,10 @@ struct vips_module {
     void (*shutdown)(void);
     /* Everything the fast paths leave, through libvips. */
     void (*process)(const struct image_settings *s, const struct image_input *in,
-                    const struct image_job *job, enum out_format fmt, struct job_result *res);
+                    const struct image_job *job, struct job_result *res);
     /* The HEIF fast path (heif_fast.h), which needs libheif, not libvips. */
     int (*heif_fast)(const struct image_settings *s, const struct image_input *in,
-                     const struct output_target *output, enum out_format fmt,
-                     struct job_result *res);
+                     const struct image_job *job, struct job_result *res);
 };
 
 /*

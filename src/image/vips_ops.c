@@ -1,6 +1,7 @@
 /*
  * vips_ops: resize, thumbnail, grayscale and sepia on libvips, for the
- * files the fast path does not take.
+ * files the fast path does not take; vips_levels.c drives them for each
+ * output of a job.
  *
  * resize and thumbnail go through vips_thumbnail, which shrinks JPEG and
  * WebP while decoding and so never holds a full-size photo.  resize first
@@ -187,8 +188,8 @@ static int check_limit(const struct image_settings *s, VipsImage *im, const stru
 }
 
 /* Full-size operations: load, upright, sRGB, then the matrix of grayscale or sepia. */
-static VipsImage *filter_full_size(const struct image_settings *s, const struct vips_input *in,
-                                   VipsImage *header, int frames, struct job_result *res)
+VipsImage *filter_full_size(const struct image_settings *s, const struct vips_input *in,
+                            VipsImage *header, int frames, struct job_result *res)
 {
     int orientation = s->no_rotate ? 1 : vips_image_get_orientation(header);
     VipsImage *loaded = header, *upright = NULL, *srgb = NULL, *out = NULL;
@@ -230,29 +231,14 @@ static VipsImage *filter_full_size(const struct image_settings *s, const struct 
     return ok ? out : NULL;
 }
 
-/* The target size is more than --max-pixels: of one frame, or of all an animation keeps. */
-static int over_output_limit(const struct image_settings *s, int tw, int th, int frames)
-{
-    return over_pixel_limit_frames(s->max_megapixels, tw, th, frames);
-}
-
-/* " of 10 frames" for an animation, "" for a still image: the limit counts all of them. */
-static const char *frames_words(int frames, char *buf, size_t len)
-{
-    if (frames <= 1)
-        return "";
-    snprintf(buf, len, " of %d frames", frames);
-    return buf;
-}
-
 /*
  * vips_thumbnail to tw x th (upright).  An animation's frames are turned
  * upright here, one by one, not by libvips, which would turn the whole
  * strip: so it is asked for the size as stored, and the small frames are
  * turned in memory (rotating reads a frame across, not top to bottom).
  */
-static VipsImage *thumbnail_upright(const struct image_settings *s, const struct vips_input *in,
-                                    VipsImage *header, int tw, int th, int frames, int colour)
+VipsImage *thumbnail_upright(const struct image_settings *s, const struct vips_input *in,
+                             VipsImage *header, int tw, int th, int frames, int colour)
 {
     int turn = frames > 1 && !s->no_rotate && vips_image_get_orientation(header) > 1;
     int swap = turn && vips_image_get_orientation_swap(header);
@@ -269,82 +255,9 @@ static VipsImage *thumbnail_upright(const struct image_settings *s, const struct
     return upright;
 }
 
-/*
- * resize and thumbnail: vips_thumbnail to the exact size we computed; w x h
- * is upright, one frame's size for an animation of frames.
- */
-static VipsImage *scale(const struct image_settings *s, const struct vips_input *in,
-                        VipsImage *header, int w, int h, int frames, struct job_result *res)
-{
-    /*
-     * Only a colour image with an embedded profile needs a colour transform:
-     * building an lcms transform costs more than shrinking a whole photo, and
-     * without a profile the pixels are taken as sRGB anyway.
-     */
-    int keep_profile = keeps_profile(s, header);
-    int colour = header->Bands - vips_image_hasalpha(header) >= 3 &&
-                 vips_image_get_typeof(header, VIPS_META_ICC_NAME) && !keep_profile;
-    VipsImage *thumb, *out;
-    int tw, th;
-    char words[32];
-
-    if (s->op == IMAGE_RESIZE) {
-        target_size(&s->size, w, h, &tw, &th);
-        /* fit and shrink stay within the input's own limit; the other modes may not. */
-        if (over_output_limit(s, tw, th, frames)) {
-            job_result_fail(res, "image too large: --size scales this %dx%d image to %dx%d%s, "
-                                 "above --max-pixels %g",
-                            w, h, tw, th, frames_words(frames, words, sizeof(words)),
-                            s->max_megapixels);
-            res->input_fault = 1;
-            return NULL;
-        }
-    } else {
-        cover_size(w, h, s->size.width, s->size.height, &tw, &th);
-        /* The box is within --max-pixels (cli.c), but what covers it may not be. */
-        if (over_output_limit(s, tw, th, frames)) {
-            job_result_fail(res, "image too large: covering %dx%d scales this %dx%d image to "
-                                 "%dx%d%s, above --max-pixels %.0f",
-                            s->size.width, s->size.height, w, h, tw, th,
-                            frames_words(frames, words, sizeof(words)), s->max_megapixels);
-            res->input_fault = 1;
-            return NULL;
-        }
-    }
-    thumb = thumbnail_upright(s, in, header, tw, th, frames, colour);
-    if (!thumb) {
-        fail_decoding(res, in->in);
-        return NULL;
-    }
-    if (s->op == IMAGE_THUMBNAIL && (tw != s->size.width || th != s->size.height)) {
-        /* The centre, cut exactly where the fast path cuts it (cover_size), of every frame. */
-        VipsImage *centre;
-        if (anim_crop(thumb, frames, (tw - s->size.width) / 2, (th - s->size.height) / 2,
-                      s->size.width, s->size.height, &centre)) {
-            fail_from_vips(res, "cannot crop");
-            g_object_unref(thumb);
-            return NULL;
-        }
-        g_object_unref(thumb);
-        thumb = centre;
-    }
-    if (to_srgb8(thumb, &out, 1, keep_profile)) {
-        fail_from_vips(res, "cannot convert");
-        g_object_unref(thumb);
-        return NULL;
-    }
-    g_object_unref(thumb);
-    return out;
-}
-
-/*
- * The input's header, and what becomes of its frames.  An animation to be
- * kept whole is counted and checked against --max-pixels on its first
- * frame's header, and only then loaded with all its frames.  NULL with res
- * failed if the file cannot be read or is refused.
- */
-static VipsImage *load_header(const struct image_settings *s, struct vips_input *vin,
-                              enum out_format fmt, struct anim_plan *p, struct job_result *res)
+VipsImage *load_header(const struct image_settings *s, struct vips_input *vin,
+                       const enum out_format *fmts, size_t nfmts, struct anim_plan *p,
+                       struct job_result *res)
 {
     VipsImage *header = vips_input_load(vin, VIPS_ACCESS_SEQUENTIAL), *all;
 
@@ -352,7 +265,7 @@ static VipsImage *load_header(const struct image_settings *s, struct vips_input 
         fail_decoding(res, vin->in);
         return NULL;
     }
-    anim_plan_for(p, header, vin->in->kind, fmt);
+    anim_plan_for(p, header, vin->in->kind, fmts, nfmts);
     res->in_frames = (uint32_t)p->frames;
     if (check_limit(s, header, p, res) < 0) {
         g_object_unref(header); /* refused before decoding a pixel */
@@ -373,51 +286,4 @@ static VipsImage *load_header(const struct image_settings *s, struct vips_input 
     }
     g_object_unref(header);
     return all;
-}
-
-void vips_process(const struct image_settings *s, const struct image_input *in,
-                  const struct image_job *job, enum out_format fmt, struct job_result *res)
-{
-    struct vips_input vin;
-    struct anim_plan plan;
-    VipsImage *header, *out = NULL, *ready = NULL;
-    int w, h, may_keep;
-
-    vips_input_init(&vin, in, s->fail_on);
-    vips_warnings_reset();
-    header = load_header(s, &vin, fmt, &plan, res);
-    if (!header)
-        return;
-    /* One frame's size, upright: what the report gives and the operation sizes. */
-    oriented_size(s->no_rotate ? 1 : vips_image_get_orientation(header), header->Xsize,
-                  anim_frame_height(header, plan.kept), &w, &h);
-    res->in_width = (uint32_t)w;
-    res->in_height = (uint32_t)h;
-    may_keep = vips_original_may_stand_in(s, in, header, fmt);
-    if (s->op == IMAGE_RESIZE || s->op == IMAGE_THUMBNAIL)
-        out = scale(s, &vin, header, w, h, plan.kept, res);
-    else
-        out = filter_full_size(s, &vin, header, plan.kept, res);
-    g_object_unref(header);
-
-    /* The pixels are computed now, while saving: decode errors surface here. */
-    if (out && anim_finish(out, &plan, fmt, &ready, res) == 0 &&
-        image_save_atomic(ready, in, &job->output, fmt, s, res) == 0) {
-        res->out_width = (uint32_t)ready->Xsize;
-        res->out_height = (uint32_t)anim_frame_height(ready, plan.kept);
-        if (may_keep && res->out_width == res->in_width && res->out_height == res->in_height)
-            vips_keep_original_if_smaller(in, &job->output, res);
-    }
-    VIPS_UNREF(ready);
-    VIPS_UNREF(out);
-    /*
-     * libjpeg reports data that ran out early as it closes, once the pixels
-     * are written: truncation, which --fail-on truncated and above refuse.
-     */
-    const char *truncated = vips_truncation_warning();
-    if (res->ok && truncated && s->fail_on >= FAIL_ON_TRUNCATED) {
-        discard_temp_output(&job->output);
-        job_result_fail(res, "truncated %s (%s)", input_kind_label(in->kind), truncated);
-        res->input_fault = 1;
-    }
 }

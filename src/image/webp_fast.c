@@ -15,8 +15,8 @@
  */
 #include "webp_fast.h"
 #include "fast_mode.h"
+#include "fast_output.h"
 #include "geometry.h"
-#include "jpeg_write.h"
 #include "pixmap.h"
 
 #include <stdlib.h>
@@ -72,49 +72,37 @@ static int decode_scaled(const struct image_input *in, int w, int h, int tw, int
 }
 
 static int try_fast_path(const struct image_settings *s, const struct image_input *in,
-                         const struct output_target *output, enum out_format fmt,
-                         struct job_result *res)
+                         const struct image_job *job, struct job_result *res)
 {
     struct pixmap pm = {0};
-    int w, h, tw = 0, th = 0, handled = 0;
+    struct fast_output fo;
+    int w, h, handled = 0;
 
-    if (fmt != FMT_JPEG || s->keep_metadata || (s->op != IMAGE_RESIZE && s->op != IMAGE_THUMBNAIL))
+    if (job->noutputs != 1 || s->keep_metadata)
         return 0;
     if (!plain_still(in, &w, &h) || over_pixel_limit(s->max_megapixels, w, h))
         return 0; /* libvips' path words a refusal */
-    if (s->op == IMAGE_RESIZE)
-        target_size(&s->size, w, h, &tw, &th);
-    else
-        cover_size(w, h, s->size.width, s->size.height, &tw, &th);
-    if (tw > w || th > h || tw < 1 || th < 1)
-        return 0; /* enlarging, on either side: libvips' thumbnail does that */
-    if (decode_scaled(in, w, h, tw, th, &pm))
+    if (!fast_output_plan(s, job, w, h, &fo))
+        return 0;
+    if (decode_scaled(in, w, h, fo.tw, fo.th, &pm))
         goto done;
-
-    int out_w = s->op == IMAGE_THUMBNAIL ? s->size.width : pm.w;
-    int out_h = s->op == IMAGE_THUMBNAIL ? s->size.height : pm.h;
     handled = 1;
     res->in_width = (uint32_t)w;
     res->in_height = (uint32_t)h;
-    if (jpeg_write(&pm, (pm.w - out_w) / 2, (pm.h - out_h) / 2, out_w, out_h, s, output, NULL,
-                   res) == 0) {
-        res->out_width = (uint32_t)out_w;
-        res->out_height = (uint32_t)out_h;
-    }
+    fast_output_write(&fo, &pm, s, res);
 done:
     pixmap_release(&pm);
     return handled;
 }
 
 int webp_fast_process(const struct image_settings *s, const struct image_input *in,
-                      const struct output_target *output, enum out_format fmt,
-                      struct job_result *res)
+                      const struct image_job *job, struct job_result *res)
 {
     enum fast_mode mode = fast_path_mode();
 
     if (mode == FAST_OFF)
         return 0;
-    if (try_fast_path(s, in, output, fmt, res))
+    if (try_fast_path(s, in, job, res))
         return 1;
     if (mode == FAST_ONLY) {
         job_result_fail(res, "not for the WebP fast path (IMGBATCH_FAST_PATHS=only)");

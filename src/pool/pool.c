@@ -451,15 +451,17 @@ static void slot_dispatch(struct pool *p, struct slot *s)
     struct bytebuf out = {0};
     size_t j = take_job(p);
 
-    job_request_encode(&out, (uint32_t)j, p->jobs[j].input, p->jobs[j].output, p->jobs[j].tag,
-                       p->jobs[j].root);
+    job_request_encode(&out, (uint32_t)j, p->jobs[j].input, p->jobs[j].root, p->jobs[j].outputs,
+                       p->jobs[j].noutputs);
     s->state = SLOT_BUSY;
     s->job = j;
     s->started_usec = now_usec();
     /*
      * The job pipe is empty (the worker answered its last job), and a job
-     * frame is far below the pipe's capacity, so this blocking write returns
-     * at once.  EPIPE: the worker is gone; its EOF is seen in the poll loop.
+     * frame is kept below the pipe's capacity (its caller bounds its paths),
+     * so this blocking write returns at once; a larger one would wait only
+     * for the idle worker to read it.  EPIPE: the worker is gone; its EOF
+     * is seen in the poll loop.
      */
     if (write_in_full(s->job_fd, out.data, out.len) < 0) {
         if (errno != EPIPE)
@@ -487,8 +489,10 @@ static int slot_take_frames(struct pool *p, struct slot *s, int at_eof)
             s->broke_protocol = 1;
             return -1;
         }
+        /* A result speaks of no more outputs than its job has. */
         if (f.type != MSG_RESULT || job_result_decode(f.body, f.body_len, &res) ||
-            s->state != SLOT_BUSY || res.id != (uint32_t)s->job) {
+            s->state != SLOT_BUSY || res.id != (uint32_t)s->job ||
+            res.noutputs > p->jobs[s->job].noutputs) {
             snprintf(s->kill_reason, sizeof(s->kill_reason),
                      "worker %d broke the protocol: unexpected message", s->no);
             s->broke_protocol = 1;

@@ -1154,6 +1154,8 @@ STATE_RECORD_RE = re.compile(r"^(?P<out>[0-9a-f]+) [0-9a-f]+ [0-9a-f]+ \d+ \d+\.
 STATE_FAILED_RE = re.compile(r"^failed (?P<out>[0-9a-f]+) [0-9a-f]+ [0-9a-f]+ \d+ \d+\.\d+ "
                              r"\d+\.\d+ \d+ [0-9a-f]+$")
 STATE_INPUT_RE = re.compile(r"^input [0-9a-f]+$")
+# The size of the output recorded just before it (for --manifest).
+STATE_SIZE_RE = re.compile(r"^size [0-9a-f]+ [1-9]\d* [1-9]\d*$")
 
 
 def closing(*fds):
@@ -1353,7 +1355,7 @@ class ClosedStandardDescriptorsTest(ReportTestCase):
         self.assertEqual(lines[0], STATE_HEADER, repr(text))
         outs, failed = set(), set()
         for line in lines[1:-1]:
-            if STATE_INPUT_RE.match(line):
+            if STATE_INPUT_RE.match(line) or STATE_SIZE_RE.match(line):
                 continue
             m = STATE_FAILED_RE.match(line)
             if m:

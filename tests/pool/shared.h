@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "pool/pool.h"
+
 /* size bytes of zeroed memory shared with every process forked after; exits if none. */
 static inline void *shared_alloc(size_t size)
 {
@@ -45,6 +47,15 @@ static inline int read_lines(const char *path, char *buf, size_t len)
     for (size_t i = 0; i < n; i++)
         lines += buf[i] == '\n';
     return lines;
+}
+
+/* A fake job: input, root 0, and one output the fake workers never write. */
+static inline struct pool_job fake_job(const char *input)
+{
+    static const struct job_output output = {(char *)"-", 0, 0};
+    struct pool_job job = {input, 0, &output, 1};
+
+    return job;
 }
 
 #endif

@@ -102,7 +102,7 @@ static void fake_work(void *ctx, const struct job_request *req, struct job_resul
     if (!strcmp(in, "ok"))
         return;
     if (!strncmp(in, "n:", 2)) {
-        res->out_width = (uint32_t)atoi(in + 2);
+        res->in_height = (uint32_t)atoi(in + 2);
         return;
     }
     if (!strcmp(in, "crash")) {
@@ -136,7 +136,7 @@ static void fake_work(void *ctx, const struct job_request *req, struct job_resul
         return;
     }
     if (!strcmp(in, "fds")) {
-        res->out_width = (uint32_t)count_pipe_fds();
+        res->in_height = (uint32_t)count_pipe_fds();
         return;
     }
     if (!strcmp(in, "fast")) {
@@ -218,7 +218,7 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
     c->no[job] = worker->no;
     c->pid[job] = worker->pid;
     c->in_w[job] = res->in_width;
-    c->out_w[job] = res->out_width;
+    c->out_w[job] = res->in_height;
     if (worker->no == 0)
         c->zero_no++;
     else if (worker->no < 1 || worker->no > c->workers)
@@ -274,10 +274,8 @@ static size_t oks(const struct collected *c)
 static struct pool_job *make_jobs(const char *const *inputs, size_t n)
 {
     struct pool_job *jobs = calloc(n + 1, sizeof(*jobs));
-    for (size_t i = 0; i < n; i++) {
-        jobs[i].input = inputs[i];
-        jobs[i].output = "-";
-    }
+    for (size_t i = 0; i < n; i++)
+        jobs[i] = fake_job(inputs[i]);
     return jobs;
 }
 
@@ -537,10 +535,8 @@ static void sigterm_child(void)
     struct pool_outcome outcome;
     struct pool_config cfg;
 
-    for (int i = 0; i < 4; i++) {
-        jobs[i].input = "hangrec";
-        jobs[i].output = "-";
-    }
+    for (int i = 0; i < 4; i++)
+        jobs[i] = fake_job("hangrec");
     memset(&cfg, 0, sizeof(cfg));
     cfg.workers = 2;
     cfg.work = fake_work;

@@ -86,7 +86,7 @@ static int run_limited(long nofile, int njobs, char *err, size_t errlen)
         if (fd < 0 || dup2(fd, 2) < 0 || close(fd) < 0 || setrlimit(RLIMIT_NOFILE, &lim) < 0)
             _exit(2);
         for (int i = 0; i < njobs; i++)
-            jobs[i].input = jobs[i].output = "x";
+            jobs[i] = fake_job("x");
         memset(&cfg, 0, sizeof(cfg));
         cfg.workers = WORKERS;
         cfg.work = ok_work;

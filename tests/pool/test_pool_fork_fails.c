@@ -8,6 +8,7 @@
  * on its first job, so the pool must replace it and cannot.
  */
 #include "check.h" /* the shared harness, in tests/unit */
+#include "shared.h"
 
 #include "pool/pool.h"
 
@@ -69,7 +70,7 @@ int main(void)
     alarm(60); /* the old pool looped here forever */
     memset(&t, 0, sizeof(t));
     for (int i = 0; i < JOBS; i++)
-        jobs[i].input = jobs[i].output = "x";
+        jobs[i] = fake_job("x");
     memset(&cfg, 0, sizeof(cfg));
     cfg.workers = 1;
     cfg.work = crash_work;

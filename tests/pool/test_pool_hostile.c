@@ -96,7 +96,10 @@ static void send_garbage(void)
     }
 }
 
-/* What to do is named by the input: ok, crash, hang, garbage, protocol-exit. */
+/*
+ * What to do is named by the input: ok, crash, hang, garbage, protocol-exit,
+ * outputs-invented (a result for more outputs than the job has).
+ */
 static void fake_work(void *ctx, const struct job_request *req, struct job_result *res)
 {
     const char *in = req->input;
@@ -119,6 +122,11 @@ static void fake_work(void *ctx, const struct job_request *req, struct job_resul
     }
     if (!strcmp(in, "protocol-exit"))
         _exit(POOL_EXIT_PROTOCOL);
+    if (!strcmp(in, "outputs-invented")) {
+        res->noutputs = req->noutputs + 1;
+        for (uint32_t i = 0; i < res->noutputs; i++)
+            res->outputs[i].done = 1;
+    }
 }
 
 static void on_result(void *ctx, size_t job, const struct job_result *res,
@@ -151,10 +159,8 @@ static void run_plan(const struct plan *pl)
     struct pool_worker_stats stats[MAX_WORKERS];
     struct pool_config cfg;
 
-    for (int i = 0; i < pl->njobs; i++) {
-        jobs[i].input = pl->inputs[i];
-        jobs[i].output = "-";
-    }
+    for (int i = 0; i < pl->njobs; i++)
+        jobs[i] = fake_job(pl->inputs[i]);
     memset(&cfg, 0, sizeof(cfg));
     cfg.workers = pl->workers;
     cfg.init = pl->init;
@@ -310,6 +316,26 @@ static void test_garbage_counts_as_death(void)
     CHECK(sh->respawns <= 3);
 }
 
+/*
+ * A result for outputs its job does not have is a protocol error, like
+ * garbage: the master would rename files nobody asked for.
+ */
+static void test_invented_outputs_break_the_protocol(void)
+{
+    const char *inputs[] = {"outputs-invented", "ok"};
+    struct plan pl = {inputs, 2, 1, 3, 0, NULL, NULL};
+    char err[4096];
+
+    reset_shared();
+    CHECK_EQ_INT(wait_child(start_child(&pl, errpath), 60000), 1);
+    read_lines(errpath, err, sizeof(err));
+    CHECK_EQ_INT(sh->ret, 0);
+    CHECK_EQ_INT(sh->results[0], 1);
+    CHECK_EQ_INT(sh->ok[0], 0);
+    CHECK(strstr(sh->error[0], "worker 1 broke the protocol: unexpected message") != NULL);
+    CHECK_EQ_INT(sh->ok[1], 1); /* its replacement does the next */
+}
+
 /* A worker that could not read its job (POOL_EXIT_PROTOCOL) says so, and counts. */
 static void test_protocol_exit_counts_as_death(void)
 {
@@ -366,6 +392,7 @@ int main(void)
 
     test_released_worker_gets_no_job();
     test_garbage_counts_as_death();
+    test_invented_outputs_break_the_protocol();
     test_protocol_exit_counts_as_death();
     test_signal_after_give_up();
     unlink(errpath);

@@ -95,7 +95,7 @@ static void fake_work(void *ctx, const struct job_request *req, struct job_resul
             return;
         }
         memset(p, 1, bytes); /* touch it: the memory is really used */
-        res->out_width = (uint32_t)p[bytes - 1];
+        res->in_height = (uint32_t)p[bytes - 1];
         free(p);
     }
 }
@@ -154,10 +154,8 @@ static void run_plan(const struct plan *pl)
     struct pool_outcome outcome;
     struct pool_config cfg;
 
-    for (int i = 0; i < pl->njobs; i++) {
-        jobs[i].input = pl->inputs[i];
-        jobs[i].output = "-";
-    }
+    for (int i = 0; i < pl->njobs; i++)
+        jobs[i] = fake_job(pl->inputs[i]);
     memset(&cfg, 0, sizeof(cfg));
     cfg.workers = pl->workers;
     cfg.init = pl->init ? pl->init : counting_init;

@@ -11,6 +11,7 @@
  * been started by some worker (recorded in shared memory).
  */
 #include "check.h" /* the shared harness, in tests/unit */
+#include "shared.h"
 
 #include "pool/pool.h"
 
@@ -72,7 +73,7 @@ int main(void)
         return check_summary();
     memset(started, 0, JOBS);
     for (int i = 0; i < JOBS; i++)
-        jobs[i].input = jobs[i].output = "x";
+        jobs[i] = fake_job("x");
 
     memset(&cfg, 0, sizeof(cfg));
     cfg.workers = 1;

@@ -5,7 +5,9 @@
  * must be refused), and cli_parse() for the per-command defaults, the value
  * checks, the error texts (which must name the bad value), option order, and
  * repeated calls in one process (cli_parse drives getopt_long, whose hidden
- * state must not leak from one call into the next).
+ * state must not leak from one call into the next).  The lists of a
+ * responsive set (--size and --format), --name, --crop and --manifest,
+ * what goes with what, and the per-variant output hashes.
  */
 #include "check.h"
 
@@ -1048,10 +1050,10 @@ static void test_encode_options(void)
                  0);
     /* The same check for an OUTPUT file's format, once operands.c has read its name. */
     CHECK_EQ_INT(parse(ARGV("resize", "in.jpg", "out.jpg", "--lossless"), &o), 0);
-    o.format = FMT_JPEG;
+    o.formats[0] = FMT_JPEG;
     CHECK_EQ_INT(cli_check_encode_options(&o, err, sizeof(err)), -1);
     CHECK(strstr(err, "--lossless does not apply to JPEG output") != NULL);
-    o.format = FMT_WEBP;
+    o.formats[0] = FMT_WEBP;
     CHECK_EQ_INT(cli_check_encode_options(&o, err, sizeof(err)), 0);
 
     /* Each option, given, redoes every file under --incremental; each differently. */
@@ -1085,6 +1087,161 @@ static void test_encode_options(void)
     CHECK(cli_option_applies(OP_CONVERT, "png-compression"));
 }
 
+/* --size and --format lists: each item as the one it would be, in order, each once. */
+static void test_lists(void)
+{
+    struct options o;
+    char bad[64];
+    struct size_request sizes[SIZES_MAX];
+    enum out_format formats[FORMATS_MAX];
+
+    CHECK_EQ_INT(parse_size_list("1920x,1280x,640x,320x", sizes, bad, sizeof(bad)), 4);
+    CHECK(sizes[0].width == 1920 && sizes[0].height == 0 && sizes[3].width == 320);
+    CHECK_EQ_INT(parse_size_list("200x150", sizes, bad, sizeof(bad)), 1);
+    CHECK_EQ_INT(parse_size_list("50%,1000000@,300x300!", sizes, bad, sizeof(bad)), 3);
+    CHECK(sizes[0].mode == SIZE_PERCENT && sizes[1].mode == SIZE_AREA &&
+          sizes[2].mode == SIZE_EXACT);
+    /* Empty items, a bad one, one twice, and 17 sizes. */
+    static const char *bad_lists[] = {
+        "1920x,",
+        ",640x",
+        "1920x,,640x",
+        "1920x,abc",
+        "640x,640x",
+        "640x480,640x480",
+        "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
+    };
+    for (size_t i = 0; i < sizeof(bad_lists) / sizeof(bad_lists[0]); i++)
+        CHECK_EQ_INT(parse_size_list(bad_lists[i], sizes, bad, sizeof(bad)), -1);
+    CHECK_EQ_INT(parse_size_list("1920x,abc,640x", sizes, bad, sizeof(bad)), -1);
+    CHECK_EQ_STR(bad, "abc");
+
+    CHECK_EQ_INT(parse_format_list("avif,webp,jpeg", formats), 3);
+    CHECK(formats[0] == FMT_AVIF && formats[1] == FMT_WEBP && formats[2] == FMT_JPEG);
+    CHECK_EQ_INT(parse_format_list("auto", formats), 1);
+    static const char *bad_formats[] = {"avif,",     "jpeg,jpg", "webp,auto",
+                                        "auto,auto", "png,heic", "a,b"};
+    for (size_t i = 0; i < sizeof(bad_formats) / sizeof(bad_formats[0]); i++)
+        CHECK_EQ_INT(parse_format_list(bad_formats[i], formats), -1);
+
+    /* Every size in every format, size by size, and the first of each as the one. */
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", "1920x,640x", "-f", "avif,jpeg"), &o),
+                 0);
+    CHECK_EQ_INT(o.nvariants, 4);
+    CHECK(o.variants[0].size.width == 1920 && o.variants[0].format == FMT_AVIF);
+    CHECK(o.variants[1].size.width == 1920 && o.variants[1].format == FMT_JPEG);
+    CHECK(o.variants[3].size.width == 640 && o.variants[3].format == FMT_JPEG);
+    CHECK(o.size.width == 1920 && o.format == FMT_AVIF);
+    /* A thumbnail list: each box completed as the one is. */
+    CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out", "--size", "400x300,200,100x100^"), &o), 0);
+    CHECK(o.nsizes == 3 && o.sizes[1].width == 200 && o.sizes[1].height == 200);
+    CHECK(o.sizes[2].mode == SIZE_FIT && o.sizes[2].width == 100);
+    /* grayscale has no size: one variant per format. */
+    CHECK_EQ_INT(parse(ARGV("grayscale", "in", "out", "-f", "png,webp"), &o), 0);
+    CHECK(o.nsizes == 0 && o.nvariants == 2);
+
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--size", "1920x,huge"), "'huge' is not a size",
+                 "commas");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--size", "640x,640x"), "twice", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "-f", "webp,auto"), "without auto", NULL);
+    EXPECT_ERROR(ARGV("thumbnail", "in", "out", "--size", "200,300x300!"), "'300x300!'",
+                 "thumbnail");
+    EXPECT_ERROR(ARGV("thumbnail", "in", "out", "--size", "200,20000"), "--max-pixels", NULL);
+    EXPECT_ERROR(ARGV("bench", "in", "--size", "200,100"), "bench measures one --size", NULL);
+    EXPECT_ERROR(ARGV("bench", "in", "-f", "webp,avif"), "not lists", NULL);
+    /* The default names need a width in each size. */
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--size", "1920x,x480"), "need a width each",
+                 "--name");
+    /* An encoder option must serve a format of the list. */
+    EXPECT_ERROR(ARGV("resize", "in", "out", "-f", "jpeg,png", "--lossless"), "--lossless",
+                 "none of the formats");
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "-f", "jpeg,webp", "--lossless"), &o), 0);
+}
+
+static void test_crop_name_manifest(void)
+{
+    struct options o;
+    enum crop_position c;
+
+    CHECK_EQ_INT(parse_crop("attention", &c), 0);
+    CHECK_EQ_INT(c, CROP_ATTENTION);
+    CHECK_EQ_INT(parse_crop("center", &c), 0);
+    CHECK_EQ_INT(c, CROP_CENTRE);
+    CHECK_EQ_STR(crop_name(CROP_BOTTOM), "bottom");
+    CHECK_EQ_INT(parse_crop("middle", &c), -1);
+    CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out", "--crop", "entropy"), &o), 0);
+    CHECK_EQ_INT(o.crop, CROP_ENTROPY);
+    CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out"), &o), 0);
+    CHECK_EQ_INT(o.crop, CROP_CENTRE);
+    EXPECT_ERROR(ARGV("thumbnail", "in", "out", "--crop", "faces"), "--crop", "'faces'");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--crop", "top"), "--crop is for thumbnail",
+                 "resize never crops");
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", "800x,400x", "--name",
+                            "{width}/{name}.{ext}", "--manifest", "m.json"),
+                       &o),
+                 0);
+    CHECK_EQ_STR(o.name_template, "{width}/{name}.{ext}");
+    CHECK_EQ_STR(o.manifest_file, "m.json");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--name", "{name}-{size}.{ext}"),
+                 "unknown placeholder", "{size}");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--name", "{name}.{ext}", "--suffix", "_s"),
+                 "--name and --suffix", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--size", "800x,400x", "--name", "{name}.{ext}"),
+                 "would be named", "{width}");
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--name", ""), "--name wants a template", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--manifest", ""), "--manifest wants", NULL);
+    EXPECT_ERROR(ARGV("bench", "in", "--manifest", "m.json"), "--manifest is not for", NULL);
+    EXPECT_ERROR(ARGV("resize", "in", "out", "--manifest", "-", "--json"), "--json's lines",
+                 "name a file");
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--manifest", "-", "--quiet"), &o), 0);
+    EXPECT_ERROR(ARGV("bench", "in", "--name", "{name}.{ext}"), "--name is not for", NULL);
+}
+
+/* Each variant's outputs hash apart; one size in one format hashes as before lists. */
+static void test_variant_hashes(void)
+{
+    struct options o;
+
+    CHECK_EQ_INT(parse(ARGV("resize", "in", "out", "--size", "200x150"), &o), 0);
+    uint64_t plain = cli_variant_hash(&o, 0);
+    CHECK(plain == cli_output_hash(&o));
+    CHECK_EQ_INT(
+        parse(ARGV("resize", "in", "out", "--size", "200x150,100x75", "-f", "png,webp"), &o), 0);
+    CHECK_EQ_INT(o.nvariants, 4);
+    /* 200x150 in PNG is what "-s 200x150 -f png" makes: adding sizes redoes nothing made. */
+    CHECK(cli_variant_hash(&o, 0) == fnv1a64("op=resize size=200x150 quality=85 format=png "
+                                             "rotate=1 metadata=0 fail-on=error suffix="));
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = i + 1; j < 4; j++)
+            CHECK(cli_variant_hash(&o, i) != cli_variant_hash(&o, j));
+    /* thumbnail's crop shapes its outputs; the centre, as ever, hashes as ever. */
+    CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out"), &o), 0);
+    uint64_t centre = cli_output_hash(&o);
+    CHECK(centre == fnv1a64("op=thumbnail size=150x150 quality=85 format=auto rotate=1 "
+                            "metadata=0 fail-on=error suffix="));
+    CHECK_EQ_INT(parse(ARGV("thumbnail", "in", "out", "--crop", "attention"), &o), 0);
+    CHECK(cli_output_hash(&o) != centre);
+}
+
+/* What a report says of a size: as typed, a free side left out. */
+static void test_size_shown(void)
+{
+    static const char *typed[] = {"1920x", "x480",  "640x480",  "640x480^", "300x300!",
+                                  "50%",   "1000@", "800x600>", "100x100<"};
+    struct size_request r;
+    char buf[48];
+
+    for (size_t i = 0; i < sizeof(typed) / sizeof(typed[0]); i++) {
+        CHECK_EQ_INT(parse_size(typed[i], &r), 0);
+        size_shown(&r, buf, sizeof(buf));
+        CHECK_EQ_STR(buf, typed[i]);
+    }
+    CHECK_EQ_INT(parse_size("1920", &r), 0);
+    size_shown(&r, buf, sizeof(buf));
+    CHECK_EQ_STR(buf, "1920x");
+}
+
 int main(void)
 {
     test_keep();
@@ -1109,5 +1266,9 @@ int main(void)
     test_suggestions();
     test_command_help();
     test_encode_options();
+    test_lists();
+    test_crop_name_manifest();
+    test_variant_hashes();
+    test_size_shown();
     return check_summary();
 }

@@ -7,7 +7,9 @@
  * cut inside a frame; both through the incremental decoder and through the
  * blocking reader on a real pipe fed by another process.
  * message.h: jobs and results round-trip with any path a file system allows,
- * and every malformed body is refused instead of misread.
+ * a job with every output of a responsive set (each its tag and variant), a
+ * result with each output's size and flags, and every malformed body is
+ * refused instead of misread.
  */
 #include "check.h"
 
@@ -557,15 +559,16 @@ static void test_pipe_write_to_gone_reader(void)
 
 /* ---- message.h ---- */
 
-/* Encodes a job, checks its frame header, and decodes its body. */
+/* Encodes a one-output job, checks its frame header, and decodes its body. */
 static int job_round_trip(uint32_t id, const char *in, const char *out, struct job_request *req)
 {
     struct bytebuf b = {0};
     struct frame_decoder d;
     struct frame f;
+    struct job_output o = {(char *)out, 0x0123456789abcdefULL, 7};
     int r = -1;
 
-    job_request_encode(&b, id, in, out, 0x0123456789abcdefULL, id ^ 5u);
+    job_request_encode(&b, id, in, id ^ 5u, &o, 1);
     frame_decoder_init(&d);
     frame_decoder_feed(&d, b.data, b.len);
     if (frame_decoder_next(&d, &f, 1) == FRAME_OK && f.type == MSG_JOB)
@@ -597,17 +600,19 @@ static void test_job_round_trip(void)
         CHECK_EQ_INT(job_round_trip((uint32_t)i, paths[i], "out/x.jpg", &req), 0);
         CHECK_EQ_INT(req.id, i);
         CHECK_EQ_STR(req.input, paths[i]);
-        CHECK_EQ_STR(req.output, "out/x.jpg");
-        CHECK(req.tag == 0x0123456789abcdefULL);
+        CHECK_EQ_INT(req.noutputs, 1);
+        CHECK_EQ_STR(req.outputs[0].path, "out/x.jpg");
+        CHECK(req.outputs[0].tag == 0x0123456789abcdefULL);
+        CHECK_EQ_INT(req.outputs[0].variant, 7);
         CHECK_EQ_INT(req.root, (uint32_t)i ^ 5u);
         job_request_release(&req);
-        CHECK(req.input == NULL && req.output == NULL);
+        CHECK(req.input == NULL && req.outputs == NULL && req.noutputs == 0);
     }
 
     CHECK_EQ_INT(job_round_trip(0xfffffffeu, high, high, &req), 0);
     CHECK_EQ_INT(req.id, 0xfffffffeu);
     CHECK(req.input && strlen(req.input) == 128 && memcmp(req.input, high, 128) == 0);
-    CHECK(req.output && strlen(req.output) == 128 && memcmp(req.output, high, 128) == 0);
+    CHECK(strlen(req.outputs[0].path) == 128 && memcmp(req.outputs[0].path, high, 128) == 0);
     job_request_release(&req);
 
     /* A long path (PATH_MAX-ish) is still a single frame. */
@@ -620,9 +625,46 @@ static void test_job_round_trip(void)
     free(longp);
 }
 
+/* A responsive set: every output of one input in one job, each with its tag and variant. */
+static void test_job_many_outputs(void)
+{
+    struct job_output outs[JOB_OUTPUTS_MAX];
+    char names[JOB_OUTPUTS_MAX][32];
+    struct bytebuf b = {0};
+    struct job_request req;
+
+    for (int i = 0; i < JOB_OUTPUTS_MAX; i++) {
+        snprintf(names[i], sizeof(names[i]), "web/a-%d.webp", 2000 - i);
+        outs[i] = (struct job_output){names[i], 0x1000000000ULL + (uint64_t)i, (uint32_t)i * 3};
+    }
+    job_request_encode(&b, 5, "photos/a.jpg", 2, outs, JOB_OUTPUTS_MAX);
+    CHECK(b.len - FRAME_HEADER <= FRAME_MAX);
+    CHECK_EQ_INT(job_request_decode(b.data + FRAME_HEADER + 1, b.len - FRAME_HEADER - 1, &req), 0);
+    CHECK_EQ_INT(req.noutputs, JOB_OUTPUTS_MAX);
+    CHECK_EQ_INT(req.root, 2);
+    for (int i = 0; i < JOB_OUTPUTS_MAX; i++) {
+        CHECK_EQ_STR(req.outputs[i].path, names[i]);
+        CHECK(req.outputs[i].tag == 0x1000000000ULL + (uint64_t)i);
+        CHECK_EQ_INT(req.outputs[i].variant, i * 3);
+    }
+    job_request_release(&req);
+
+    /* One more than a job may carry, and none at all, are refused. */
+    uint8_t *count = b.data + FRAME_HEADER + 1 + 4 + 4 + strlen("photos/a.jpg") + 4;
+    put_be32(count, JOB_OUTPUTS_MAX + 1);
+    CHECK_EQ_INT(job_request_decode(b.data + FRAME_HEADER + 1, b.len - FRAME_HEADER - 1, &req), -1);
+    put_be32(count, 0);
+    CHECK_EQ_INT(job_request_decode(b.data + FRAME_HEADER + 1, b.len - FRAME_HEADER - 1, &req), -1);
+    /* A count above what the body could hold is refused before anything is allocated for it. */
+    put_be32(count, JOB_OUTPUTS_MAX);
+    CHECK_EQ_INT(job_request_decode(b.data + FRAME_HEADER + 1, 40, &req), -1);
+    CHECK(req.input == NULL && req.outputs == NULL);
+    bytebuf_release(&b);
+}
+
 /*
- * A job body by hand: id, then two (length, bytes) pairs with the given
- * lengths, then the tag and the root.
+ * A job body by hand: id, the input as (length, bytes), the root, one
+ * output, then its path as (length, bytes), its tag and its variant.
  */
 static void raw_job(struct bytebuf *b, uint32_t len1, const char *p1, size_t n1, uint32_t len2,
                     const char *p2, size_t n2)
@@ -631,11 +673,13 @@ static void raw_job(struct bytebuf *b, uint32_t len1, const char *p1, size_t n1,
     append_u32(b, 42);
     append_u32(b, len1);
     bytebuf_append(b, p1, n1);
+    append_u32(b, 3);
+    append_u32(b, 1);
     append_u32(b, len2);
     bytebuf_append(b, p2, n2);
     append_u32(b, 0xfeedface);
     append_u32(b, 7);
-    append_u32(b, 3);
+    append_u32(b, 9);
 }
 
 static void test_job_decode_rejects(void)
@@ -648,8 +692,10 @@ static void test_job_decode_rejects(void)
     CHECK_EQ_INT(job_request_decode(b.data, b.len, &req), 0);
     CHECK_EQ_INT(req.id, 42);
     CHECK_EQ_STR(req.input, "in.jp");
-    CHECK_EQ_STR(req.output, "o.j");
-    CHECK(req.tag == (0xfeedfaceULL << 32 | 7));
+    CHECK_EQ_INT(req.noutputs, 1);
+    CHECK_EQ_STR(req.outputs[0].path, "o.j");
+    CHECK(req.outputs[0].tag == (0xfeedfaceULL << 32 | 7));
+    CHECK_EQ_INT(req.outputs[0].variant, 9);
     CHECK_EQ_INT(req.root, 3);
     job_request_release(&req);
 
@@ -667,7 +713,7 @@ static void test_job_decode_rejects(void)
     uint8_t zero = 0;
     bytebuf_append(&b, &zero, 1);
     CHECK_EQ_INT(job_request_decode(b.data, b.len, &req), -1);
-    CHECK(req.input == NULL && req.output == NULL);
+    CHECK(req.input == NULL && req.outputs == NULL);
 
     /* A path length beyond the body. */
     raw_job(&b, 6, "in.jp", 5, 3, "o.j", 3);
@@ -692,7 +738,7 @@ static void test_job_decode_rejects(void)
     CHECK_EQ_INT(job_request_decode(b.data, b.len, &req), -1);
     raw_job(&b, 5, "\0n.jp", 5, 3, "o.j", 3);
     CHECK_EQ_INT(job_request_decode(b.data, b.len, &req), -1);
-    CHECK(req.input == NULL && req.output == NULL);
+    CHECK(req.input == NULL && req.outputs == NULL);
 
     /* An empty body. */
     CHECK_EQ_INT(job_request_decode(b.data, 0, &req), -1);
@@ -712,42 +758,52 @@ static int result_round_trip(const struct job_result *in, struct job_result *out
     return r;
 }
 
+/* An ok result of one output, w x h. */
+static void one_output(struct job_result *in, uint32_t w, uint32_t h)
+{
+    in->ok = 1;
+    in->noutputs = 1;
+    in->outputs[0].done = 1;
+    in->outputs[0].width = w;
+    in->outputs[0].height = h;
+}
+
 static void test_result_round_trip(void)
 {
-    struct job_result in, out;
+    static struct job_result in, out;
 
     memset(&in, 0, sizeof(in));
     in.id = 123456;
-    in.ok = 1;
+    one_output(&in, 200, 150);
     in.in_width = 3264;
     in.in_height = 2448;
-    in.out_width = 200;
-    in.out_height = 150;
     in.usec = 5000000000ull + 17; /* above 32 bits */
     CHECK_EQ_INT(result_round_trip(&in, &out), 0);
     CHECK_EQ_INT(out.id, 123456);
     CHECK_EQ_INT(out.ok, 1);
     CHECK_EQ_INT(out.in_width, 3264);
     CHECK_EQ_INT(out.in_height, 2448);
-    CHECK_EQ_INT(out.out_width, 200);
-    CHECK_EQ_INT(out.out_height, 150);
+    CHECK_EQ_INT(out.noutputs, 1);
+    CHECK_EQ_INT(out.outputs[0].done, 1);
+    CHECK_EQ_INT(out.outputs[0].width, 200);
+    CHECK_EQ_INT(out.outputs[0].height, 150);
     CHECK(out.usec == 5000000000ull + 17);
     CHECK_EQ_STR(out.error, "");
     CHECK_EQ_INT(out.in_frames, 0); /* a still image says nothing of frames */
-    CHECK_EQ_INT(out.out_frames, 0);
+    CHECK_EQ_INT(out.outputs[0].frames, 0);
 
     /* An animation: its frames, all written or only the first. */
     in.in_frames = 1000;
-    in.out_frames = 1000;
+    in.outputs[0].frames = 1000;
     CHECK_EQ_INT(result_round_trip(&in, &out), 0);
     CHECK_EQ_INT(out.in_frames, 1000);
-    CHECK_EQ_INT(out.out_frames, 1000);
-    CHECK_EQ_INT(out.out_width, 200);
+    CHECK_EQ_INT(out.outputs[0].frames, 1000);
+    CHECK_EQ_INT(out.outputs[0].width, 200);
     CHECK(out.usec == 5000000000ull + 17);
-    in.out_frames = 1;
+    in.outputs[0].frames = 1;
     CHECK_EQ_INT(result_round_trip(&in, &out), 0);
     CHECK_EQ_INT(out.in_frames, 1000);
-    CHECK_EQ_INT(out.out_frames, 1);
+    CHECK_EQ_INT(out.outputs[0].frames, 1);
 
     memset(&in, 0, sizeof(in));
     in.id = 9;
@@ -757,6 +813,7 @@ static void test_result_round_trip(void)
     CHECK_EQ_INT(out.id, 9);
     CHECK_EQ_INT(out.ok, 0);
     CHECK_EQ_INT(out.input_fault, 0);
+    CHECK_EQ_INT(out.noutputs, 0);
     CHECK_EQ_STR(out.error, "truncated JPEG (premature end of data) at \"x\ny\"");
 
     /* A failure that is the input's own travels as such; a success never is one. */
@@ -765,21 +822,23 @@ static void test_result_round_trip(void)
     CHECK_EQ_INT(out.ok, 0);
     CHECK_EQ_INT(out.input_fault, 1);
     CHECK_EQ_STR(out.error, "truncated JPEG (premature end of data) at \"x\ny\"");
-    in.ok = 1;
+    one_output(&in, 10, 10);
     CHECK_EQ_INT(result_round_trip(&in, &out), 0);
     CHECK_EQ_INT(out.ok, 1);
     CHECK_EQ_INT(out.input_fault, 0);
-    CHECK_EQ_INT(out.kept_original, 0);
+    CHECK_EQ_INT(out.outputs[0].kept_original, 0);
 
-    /* The input's own bytes kept travel with a success, and are lost with a failure. */
-    in.kept_original = 1;
+    /* The input's own bytes kept, and never enlarged, travel with a done output. */
+    in.outputs[0].kept_original = 1;
+    in.outputs[0].capped = 1;
     CHECK_EQ_INT(result_round_trip(&in, &out), 0);
-    CHECK_EQ_INT(out.ok, 1);
-    CHECK_EQ_INT(out.kept_original, 1);
+    CHECK(out.ok && out.outputs[0].kept_original && out.outputs[0].capped);
     job_result_fail(&in, "truncated JPEG");
-    CHECK_EQ_INT(in.kept_original, 0);
     CHECK_EQ_INT(result_round_trip(&in, &out), 0);
-    CHECK_EQ_INT(out.kept_original, 0);
+    CHECK(!out.ok && out.outputs[0].done && out.outputs[0].kept_original); /* done before */
+    in.outputs[0].done = 0;
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+    CHECK(!out.outputs[0].done && !out.outputs[0].kept_original && !out.outputs[0].capped);
 
     /* The longest error that fits. */
     memset(&in, 0, sizeof(in));
@@ -828,9 +887,39 @@ static void test_result_round_trip(void)
     CHECK_EQ_STR(out.error, in.error);
 }
 
+/* Every output of a responsive set, each with its own size and flags, and a job that stopped. */
+static void test_result_many_outputs(void)
+{
+    static struct job_result in, out;
+
+    memset(&in, 0, sizeof(in));
+    in.ok = 1;
+    in.noutputs = JOB_OUTPUTS_MAX;
+    for (uint32_t i = 0; i < JOB_OUTPUTS_MAX; i++)
+        in.outputs[i] = (struct output_result){1, i % 2, i % 3 == 0, 2000 - i, 1000 + i, 0};
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+    CHECK_EQ_INT(out.noutputs, JOB_OUTPUTS_MAX);
+    for (uint32_t i = 0; i < JOB_OUTPUTS_MAX; i++) {
+        const struct output_result *o = &out.outputs[i];
+        CHECK(o->done && o->kept_original == (int)(i % 2) && o->capped == (i % 3 == 0));
+        CHECK(o->width == 2000 - i && o->height == 1000 + i);
+    }
+    /* A job that failed on its third output: the first two done, to be put in place. */
+    in.noutputs = 4;
+    in.outputs[2].done = in.outputs[3].done = 0;
+    in.outputs[2].kept_original = in.outputs[2].capped = 0;
+    job_result_fail(&in, "cannot write web/a-640.avif: No space left on device");
+    CHECK_EQ_INT(result_round_trip(&in, &out), 0);
+    CHECK(!out.ok && out.noutputs == 4 && out.outputs[0].done && out.outputs[1].done);
+    CHECK(!out.outputs[2].done && !out.outputs[3].done);
+    /* A success that left an output undone is no result a worker sends. */
+    in.ok = 1;
+    CHECK_EQ_INT(result_round_trip(&in, &out), -1);
+}
+
 static void test_result_decode_rejects(void)
 {
-    struct job_result in, out;
+    static struct job_result in, out;
     struct bytebuf b = {0};
 
     /* A failure that does not say why. */
@@ -839,12 +928,9 @@ static void test_result_decode_rejects(void)
     in.ok = 0;
     CHECK_EQ_INT(result_round_trip(&in, &out), -1);
 
-    /*
-     * The status byte is 0, 1, 2 or 3, nothing else; 2 is a failure, which
-     * says why; 3 is a success with the input's bytes kept.
-     */
+    /* The status byte is 0, 1 or 2, nothing else; 2 is a failure, which says why. */
     memset(&in, 0, sizeof(in));
-    in.ok = 1;
+    one_output(&in, 1, 1);
     job_result_encode(&b, &in);
     uint8_t *body = b.data + 5;
     size_t len = b.len - 5;
@@ -852,22 +938,29 @@ static void test_result_decode_rejects(void)
     body[4] = 2;
     CHECK_EQ_INT(job_result_decode(body, len, &out), -1);
     body[4] = 3;
-    CHECK_EQ_INT(job_result_decode(body, len, &out), 0);
-    CHECK(out.ok && out.kept_original && !out.input_fault);
-    body[4] = 4;
     CHECK_EQ_INT(job_result_decode(body, len, &out), -1);
     body[4] = 0xff;
     CHECK_EQ_INT(job_result_decode(body, len, &out), -1);
     body[4] = 1;
 
+    /* An output's flags: done, kept, capped; kept and capped only with done. */
+    uint8_t *flags = body + len - 13;
+    CHECK_EQ_INT(*flags, 1);
+    for (int f = 0; f < 256; f++) {
+        *flags = (uint8_t)f;
+        int sound = f == 1 || f == 3 || f == 5 || f == 7;
+        CHECK_EQ_INT(job_result_decode(body, len, &out) == 0, sound);
+    }
+    *flags = 1;
+
     /* More frames written than read is no result a worker sends. */
     memset(&in, 0, sizeof(in));
-    in.ok = 1;
+    one_output(&in, 1, 1);
     in.in_frames = 3;
-    in.out_frames = 4;
+    in.outputs[0].frames = 4;
     CHECK_EQ_INT(result_round_trip(&in, &out), -1);
     in.in_frames = 0;
-    in.out_frames = 1;
+    in.outputs[0].frames = 1;
     CHECK_EQ_INT(result_round_trip(&in, &out), -1);
     in.in_frames = 4;
     CHECK_EQ_INT(result_round_trip(&in, &out), 0);
@@ -884,33 +977,47 @@ static void test_result_decode_rejects(void)
 
     /* By hand: an error text too long, holding a NUL, or longer than the body. */
     struct bytebuf r = {0};
-    uint8_t zero8[37] = {0};
-    /* id (4) + ok (1) + 4 dims (16) + usec (8) + 2 frame counts (8) = 37 bytes of zeros, ok = 0 */
+    uint8_t zero8[25] = {0};
+    /* id (4) + status (1) + 2 dims (8) + usec (8) + in_frames (4) = 25 bytes of zeros: failed */
     char errtext[RESULT_ERROR_MAX];
     memset(errtext, 'x', sizeof(errtext));
 
-    bytebuf_append(&r, zero8, 37);
+    bytebuf_append(&r, zero8, 25);
     append_u32(&r, RESULT_ERROR_MAX);
     bytebuf_append(&r, errtext, RESULT_ERROR_MAX);
+    append_u32(&r, 0);
     CHECK_EQ_INT(job_result_decode(r.data, r.len, &out), -1);
 
     r.len = 0;
-    bytebuf_append(&r, zero8, 37);
+    bytebuf_append(&r, zero8, 25);
     append_u32(&r, 3);
     bytebuf_append(&r, "a\0b", 3);
+    append_u32(&r, 0);
     CHECK_EQ_INT(job_result_decode(r.data, r.len, &out), -1);
 
     r.len = 0;
-    bytebuf_append(&r, zero8, 37);
+    bytebuf_append(&r, zero8, 25);
     append_u32(&r, 10);
     bytebuf_append(&r, "short", 5);
     CHECK_EQ_INT(job_result_decode(r.data, r.len, &out), -1);
 
-    /* The same by hand with a sound error text is accepted: the rejections above are real. */
+    /* More outputs than a job has, or a count the body does not hold. */
     r.len = 0;
-    bytebuf_append(&r, zero8, 37);
+    bytebuf_append(&r, zero8, 25);
     append_u32(&r, 5);
     bytebuf_append(&r, "sound", 5);
+    append_u32(&r, JOB_OUTPUTS_MAX + 1);
+    CHECK_EQ_INT(job_result_decode(r.data, r.len, &out), -1);
+    r.len -= 4;
+    append_u32(&r, 2);
+    CHECK_EQ_INT(job_result_decode(r.data, r.len, &out), -1);
+
+    /* The same by hand with a sound error text is accepted: the rejections above are real. */
+    r.len = 0;
+    bytebuf_append(&r, zero8, 25);
+    append_u32(&r, 5);
+    bytebuf_append(&r, "sound", 5);
+    append_u32(&r, 0);
     CHECK_EQ_INT(job_result_decode(r.data, r.len, &out), 0);
     CHECK_EQ_INT(out.ok, 0);
     CHECK_EQ_STR(out.error, "sound");
@@ -933,8 +1040,10 @@ int main(void)
     test_pipe_writer_dies_mid_frame();
     test_pipe_write_to_gone_reader();
     test_job_round_trip();
+    test_job_many_outputs();
     test_job_decode_rejects();
     test_result_round_trip();
+    test_result_many_outputs();
     test_result_decode_rejects();
     return check_summary();
 }

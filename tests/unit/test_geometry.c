@@ -7,10 +7,14 @@
  * computed with Pillow 9.4 (Image.new("1", (w, h)).thumbnail(box), a free
  * side as 2**31 - 1).  thumbnail's cover size, every --size mode's target
  * size (rounded to the nearest pixel, at least 1), and the pixel limit.
+ * --crop's windows, which sizes never enlarge, and the size plan of a
+ * responsive set (size_plan.c): one level per distinct size, largest
+ * first, each made from the nearest larger one.
  */
 #include "check.h"
 
 #include "geometry.h"
+#include "size_plan.h"
 
 #include <stdint.h>
 
@@ -217,6 +221,149 @@ static void test_pixel_limit(void)
                  over_pixel_limit(200, 20000, 10001));
 }
 
+static void test_crop_window(void)
+{
+    int left, top;
+
+    /* A portrait covering a square: the cut is across its height. */
+    crop_window(CROP_CENTRE, 100, 150, 100, 100, &left, &top);
+    CHECK(left == 0 && top == 25);
+    crop_window(CROP_TOP, 100, 150, 100, 100, &left, &top);
+    CHECK(left == 0 && top == 0);
+    crop_window(CROP_BOTTOM, 100, 150, 100, 100, &left, &top);
+    CHECK(left == 0 && top == 50);
+    /* left and right name the other side: centred across the height. */
+    crop_window(CROP_LEFT, 100, 150, 100, 100, &left, &top);
+    CHECK(left == 0 && top == 25);
+    crop_window(CROP_RIGHT, 100, 150, 100, 100, &left, &top);
+    CHECK(left == 0 && top == 25);
+    /* A landscape: left and right move, top and bottom stay centred. */
+    crop_window(CROP_LEFT, 201, 100, 100, 100, &left, &top);
+    CHECK(left == 0 && top == 0);
+    crop_window(CROP_RIGHT, 201, 100, 100, 100, &left, &top);
+    CHECK(left == 101 && top == 0);
+    crop_window(CROP_TOP, 201, 100, 100, 100, &left, &top);
+    CHECK(left == 50 && top == 0);
+    crop_window(CROP_CENTRE, 201, 100, 100, 100, &left, &top);
+    CHECK(left == 50 && top == 0);
+    /* The smart ones are libvips' to place: the centre here. */
+    crop_window(CROP_ATTENTION, 201, 100, 100, 100, &left, &top);
+    CHECK(left == 50 && top == 0);
+    CHECK(crop_is_smart(CROP_ATTENTION) && crop_is_smart(CROP_ENTROPY));
+    CHECK(!crop_is_smart(CROP_CENTRE) && !crop_is_smart(CROP_TOP));
+}
+
+static void test_size_capped(void)
+{
+    struct size_request r = {.mode = SIZE_FIT, .width = 1920};
+
+    CHECK(size_capped(&r, 1000, 667));  /* 1920x asked of 1000 wide */
+    CHECK(!size_capped(&r, 1920, 1280)); /* exactly as asked */
+    CHECK(!size_capped(&r, 4000, 3000));
+    r.height = 1080;
+    CHECK(size_capped(&r, 1000, 667));
+    CHECK(!size_capped(&r, 1000, 1080)); /* it meets the box's height: nothing larger asked */
+    r = (struct size_request){.mode = SIZE_FIT, .height = 480};
+    CHECK(size_capped(&r, 640, 400));
+    r.mode = SIZE_SHRINK;
+    CHECK(size_capped(&r, 640, 400));
+    /* The modes that enlarge on purpose, or keep only the aspect, are never capped. */
+    r.mode = SIZE_ENLARGE;
+    CHECK(!size_capped(&r, 640, 400));
+    r = (struct size_request){.mode = SIZE_PERCENT, .percent = 200};
+    CHECK(!size_capped(&r, 640, 400));
+}
+
+static struct size_request fit(int w, int h)
+{
+    struct size_request r = {.mode = SIZE_FIT, .width = w, .height = h};
+    return r;
+}
+
+static void test_plan_resize_chain(void)
+{
+    /* --size 1920x,1280x,640x,320x of a 4032x3024 photo, given in any order. */
+    struct size_request sizes[] = {fit(640, 0), fit(1920, 0), fit(320, 0), fit(1280, 0)};
+    struct size_plan p;
+
+    size_plan_make(&p, PLAN_RESIZE, sizes, 4, 4032, 3024);
+    CHECK_EQ_INT(p.nlevels, 4);
+    CHECK(p.levels[0].w == 1920 && p.levels[0].h == 1440 && p.levels[0].from == -1);
+    CHECK(p.levels[1].w == 1280 && p.levels[1].h == 960 && p.levels[1].from == 0);
+    CHECK(p.levels[2].w == 640 && p.levels[2].from == 1);
+    CHECK(p.levels[3].w == 320 && p.levels[3].h == 240 && p.levels[3].from == 2);
+    CHECK(p.level[0] == 2 && p.level[1] == 0 && p.level[2] == 3 && p.level[3] == 1);
+    CHECK(p.need_w == 1920 && p.need_h == 1440);
+    CHECK(size_plan_is_chain(&p) && !size_plan_enlarges(&p, 4032, 3024));
+    for (int i = 0; i < 4; i++)
+        CHECK(!p.capped[i]);
+    CHECK(p.out_w[3] == 1280 && p.out_h[3] == 960);
+}
+
+static void test_plan_never_enlarges(void)
+{
+    /* A 1000-wide photo asked for 1920 and 1280: both at its own size, one level. */
+    struct size_request sizes[] = {fit(1920, 0), fit(1280, 0), fit(640, 0)};
+    struct size_plan p;
+
+    size_plan_make(&p, PLAN_RESIZE, sizes, 3, 1000, 667);
+    CHECK_EQ_INT(p.nlevels, 2);
+    CHECK(p.level[0] == 0 && p.level[1] == 0 && p.level[2] == 1);
+    CHECK(p.out_w[0] == 1000 && p.out_h[0] == 667 && p.out_w[1] == 1000);
+    CHECK(p.capped[0] && p.capped[1] && !p.capped[2]);
+    CHECK(p.out_w[2] == 640 && p.out_h[2] == 427);
+    CHECK(!size_plan_enlarges(&p, 1000, 667));
+}
+
+static void test_plan_formats_share_levels(void)
+{
+    /* Two sizes in three formats: six outputs, two levels. */
+    struct size_request sizes[] = {fit(800, 0), fit(800, 0), fit(800, 0),
+                                   fit(400, 0), fit(400, 0), fit(400, 0)};
+    struct size_plan p;
+
+    size_plan_make(&p, PLAN_RESIZE, sizes, 6, 3000, 2000);
+    CHECK_EQ_INT(p.nlevels, 2);
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ_INT(p.level[i], i < 3 ? 0 : 1);
+    /* A full-size operation in several formats: one level, the image itself. */
+    size_plan_make(&p, PLAN_FULL_SIZE, NULL, 3, 3000, 2000);
+    CHECK(p.nlevels == 1 && p.levels[0].w == 3000 && p.levels[0].h == 2000);
+    CHECK(p.out_w[2] == 3000 && p.level[2] == 0);
+}
+
+static void test_plan_thumbnail_levels_are_uncut(void)
+{
+    /* 400x300 and 300x400 of a landscape: the second needs height the first cut away. */
+    struct size_request sizes[] = {fit(400, 300), fit(300, 400)};
+    struct size_plan p;
+
+    size_plan_make(&p, PLAN_THUMBNAIL, sizes, 2, 4000, 3000);
+    CHECK_EQ_INT(p.nlevels, 2);
+    CHECK(p.levels[0].w == 533 && p.levels[0].h == 400); /* covers 300x400 */
+    CHECK(p.levels[1].w == 400 && p.levels[1].h == 300 && p.levels[1].from == 0);
+    CHECK(p.level[0] == 1 && p.level[1] == 0);
+    CHECK(p.out_w[1] == 300 && p.out_h[1] == 400);
+    /* A thumbnail enlarges to cover its box, by design. */
+    struct size_request big[] = {fit(200, 200)};
+    size_plan_make(&p, PLAN_THUMBNAIL, big, 1, 100, 50);
+    CHECK(size_plan_enlarges(&p, 100, 50) && !p.capped[0]);
+}
+
+static void test_plan_from_the_decode_when_no_level_holds_it(void)
+{
+    /* Exact sizes of other shapes: 100x800 fits in no larger level, so it comes from the decode. */
+    struct size_request sizes[] = {{.mode = SIZE_EXACT, .width = 900, .height = 600},
+                                   {.mode = SIZE_EXACT, .width = 100, .height = 800}};
+    struct size_plan p;
+
+    size_plan_make(&p, PLAN_RESIZE, sizes, 2, 3000, 2000);
+    CHECK_EQ_INT(p.nlevels, 2);
+    CHECK(p.levels[1].w == 100 && p.levels[1].from == -1);
+    CHECK(!size_plan_is_chain(&p));
+    CHECK(p.need_w == 900 && p.need_h == 800);
+}
+
 int main(void)
 {
     test_fit_inside_is_pillows();
@@ -225,5 +372,12 @@ int main(void)
     test_target_size_fit_is_fit_inside();
     test_area_at_most_n();
     test_pixel_limit();
+    test_crop_window();
+    test_size_capped();
+    test_plan_resize_chain();
+    test_plan_never_enlarges();
+    test_plan_formats_share_levels();
+    test_plan_thumbnail_levels_are_uncut();
+    test_plan_from_the_decode_when_no_level_holds_it();
     return check_summary();
 }

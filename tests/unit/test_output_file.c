@@ -263,24 +263,22 @@ static void test_settle(void)
     char *temp = temp_of(NULL, "a.png", 4242);
     char *victim = path_join(dir, "victim");
     char buf[600];
-    struct job_result ok, failed;
+    static struct job_result failed;
     struct stat st;
 
-    memset(&ok, 0, sizeof(ok));
-    ok.ok = 1;
     memset(&failed, 0, sizeof(failed));
     job_result_fail(&failed, "corrupt PNG");
 
     /* ok: the temporary file becomes the output, replacing an older output. */
     write_file(o.shown, "old");
     write_file(temp, "new");
-    CHECK(settle_output(&o, &ok, 0, &st, buf, sizeof(buf)) == NULL);
+    CHECK(settle_output(&o, 1, NULL, 0, &st, buf, sizeof(buf)) == NULL);
     CHECK_EQ_STR(read_all(o.shown), "new");
     CHECK(access(temp, F_OK) < 0 && st.st_size == 3);
     unlink(o.shown);
 
     /* ok, but nothing to rename: the file fails, saying why. */
-    const char *why = settle_output(&o, &ok, 0, NULL, buf, sizeof(buf));
+    const char *why = settle_output(&o, 1, NULL, 0, NULL, buf, sizeof(buf));
     CHECK(why == buf && strstr(why, "cannot rename into") && strstr(why, "No such file"));
     CHECK(access(o.shown, F_OK) < 0);
 
@@ -288,7 +286,7 @@ static void test_settle(void)
     write_file(victim, "keep");
     CHECK_EQ_INT(symlink(victim, o.shown), 0);
     write_file(temp, "new");
-    why = settle_output(&o, &ok, 0, NULL, buf, sizeof(buf));
+    why = settle_output(&o, 1, NULL, 0, NULL, buf, sizeof(buf));
     CHECK(why && strstr(why, "is a symbolic link: not replaced"));
     CHECK(lstat(o.shown, &st) == 0 && S_ISLNK(st.st_mode));
     CHECK_EQ_STR(read_all(victim), "keep");
@@ -297,12 +295,12 @@ static void test_settle(void)
 
     /* The worker died holding the file: its leftover goes, the failure is the result's. */
     write_file(temp, "half");
-    CHECK(settle_output(&o, &failed, 1, NULL, buf, sizeof(buf)) == failed.error);
+    CHECK(settle_output(&o, 0, failed.error, 1, NULL, buf, sizeof(buf)) == failed.error);
     CHECK(access(temp, F_OK) < 0 && access(o.shown, F_OK) < 0);
 
     /* A plain failure: the worker cleaned up itself; nothing is touched. */
     write_file(temp, "x");
-    CHECK(settle_output(&o, &failed, 0, NULL, buf, sizeof(buf)) == failed.error);
+    CHECK(settle_output(&o, 0, failed.error, 0, NULL, buf, sizeof(buf)) == failed.error);
     CHECK(access(temp, F_OK) == 0);
 
     /* The master gone: the worker removes its own finished file. */

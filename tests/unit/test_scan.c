@@ -130,9 +130,9 @@ static const struct scan_entry *find(const struct scan_result *r, const char *re
 static int output_is(const struct scan_entry *e, const char *rel)
 {
     char *want = pathf("%s", rel);
-    int same = e && e->output && !strcmp(e->output, want);
+    int same = e && e->noutputs && !strcmp(e->outputs[0].path, want);
     if (e && !same)
-        fprintf(stderr, "output %s, want %s\n", e->output, want);
+        fprintf(stderr, "output %s, want %s\n", e->noutputs ? e->outputs[0].path : "(none)", want);
     free(want);
     return same;
 }
@@ -521,7 +521,7 @@ static void test_several_inputs(void)
     CHECK_EQ_INT(r.count, 2);
     CHECK_EQ_INT(r.root_count, 1);
     const struct scan_entry *e = find(&r, "multi/one.jpg");
-    CHECK(e && !e->error && !strcmp(e->out_rel, "one.jpg") && e->root == 0);
+    CHECK(e && !e->error && !strcmp(e->outputs[0].rel, "one.jpg") && e->root == 0);
     char *folder = pathf("multi");
     CHECK(!strcmp(r.roots[0].shown, folder));
     free(folder);
@@ -533,7 +533,7 @@ static void test_several_inputs(void)
     CHECK_EQ_INT(r.count, 3);
     CHECK_EQ_INT(r.root_count, 2);
     e = find(&r, "multi/a/only_a.jpg");
-    CHECK(e && !strcmp(e->out_rel, "only_a.jpg") && e->root == 0 && !e->error);
+    CHECK(e && !strcmp(e->outputs[0].rel, "only_a.jpg") && e->root == 0 && !e->error);
     e = find(&r, "multi/one.jpg");
     CHECK(e && e->root == 1 && !e->error);
     scan_release(&r);
@@ -561,7 +561,7 @@ static void test_several_inputs(void)
     CHECK_EQ_INT(scan_operands(&r, out, linked, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 1);
     CHECK(r.count == 1 && !strcmp(r.entries[0].input, alias) &&
-          !strcmp(r.entries[0].out_rel, "alias.jpg") &&
+          !strcmp(r.entries[0].outputs[0].rel, "alias.jpg") &&
           !strcmp(scan_open_name(&r.entries[0]), "one.jpg"));
     CHECK(r.root_count == 1 && !strcmp(r.roots[0].file_shown, alias));
     int fd = scan_open_root(&r.roots[0], err, sizeof(err));

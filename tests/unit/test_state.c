@@ -2,7 +2,9 @@
  * test_state: what --incremental remembers, on real files in a temporary
  * directory: a recorded output is up to date until its input, its options
  * or the output itself change; records survive a run killed mid-append,
- * and a damaged state file only makes files be redone.
+ * and a damaged state file only makes files be redone.  Each output of a
+ * responsive set is its own record, hashed by its variant, with its size
+ * in a "size" line that sizes only the record just before it.
  */
 #include "check.h"
 
@@ -26,7 +28,8 @@ static struct run_state *open_for(const struct options *o, int record, char *err
     struct kept_files kept;
     CHECK(kept_files_locate(&kept, o->output, o->state_dir, o->shard_index, o->shard_count, err,
                             len) == 0);
-    struct state_request req = cli_state_request(o, &kept);
+    uint64_t options[VARIANTS_MAX], failures[VARIANTS_MAX];
+    struct state_request req = cli_state_request(o, &kept, options, failures);
     struct run_state *s = state_open(&req, record, err, len);
     kept_files_release(&kept);
     return s;
@@ -38,7 +41,8 @@ static char *path_of(const struct options *o)
     struct kept_files kept;
     CHECK(kept_files_locate(&kept, o->output, o->state_dir, o->shard_index, o->shard_count, err,
                             sizeof(err)) == 0);
-    struct state_request req = cli_state_request(o, &kept);
+    uint64_t options[VARIANTS_MAX], failures[VARIANTS_MAX];
+    struct state_request req = cli_state_request(o, &kept, options, failures);
     char *path = state_path_for(&req);
     kept_files_release(&kept);
     return path;
@@ -59,6 +63,10 @@ static struct options opts_for(const char *size_w)
     o.fail_on = FAIL_ON_ERROR;
     o.output = dir;
     o.incremental = 1;
+    o.sizes[0] = o.size;
+    o.nsizes = 1;
+    o.nformats = 1;
+    cli_update_variants(&o);
     return o;
 }
 
@@ -78,8 +86,10 @@ static void entry_for(struct scan_entry *e, const char *name)
     memset(e, 0, sizeof(e[0]));
     e->rel = xasprintf("%s.in", name);
     e->input = xasprintf("%s/%s.in", dir, name);
-    e->out_rel = xasprintf("%s.out", name);
-    e->output = xasprintf("%s/%s.out", dir, name);
+    e->outputs = xcalloc(1, sizeof(*e->outputs));
+    e->noutputs = 1;
+    e->outputs[0].rel = xasprintf("%s.out", name);
+    e->outputs[0].path = xasprintf("%s/%s.out", dir, name);
     CHECK(stat(e->input, &st) == 0);
     e->size = st.st_size;
     e->dev = st.st_dev;
@@ -92,15 +102,16 @@ static void entry_free(struct scan_entry *e)
 {
     free(e->rel);
     free(e->input);
-    free(e->out_rel);
-    free(e->output);
+    free(e->outputs[0].rel);
+    free(e->outputs[0].path);
+    free(e->outputs);
 }
 
 static void record(struct run_state *s, const struct scan_entry *e)
 {
     struct stat out;
-    CHECK(stat(e->output, &out) == 0);
-    state_record(s, e, &out);
+    CHECK(stat(e->outputs[0].path, &out) == 0);
+    state_record(s, e, &e->outputs[0], &out, 0, 0);
 }
 
 static int up_to_date(const struct options *o, const char *name)
@@ -112,7 +123,7 @@ static int up_to_date(const struct options *o, const char *name)
 
     CHECK(s != NULL);
     entry_for(&e, name);
-    r = state_is_up_to_date(s, &e);
+    r = state_is_up_to_date(s, &e, e.outputs);
     entry_free(&e);
     state_close(s, NULL, 0);
     return r;
@@ -217,7 +228,7 @@ static void test_torn_and_garbage(void)
     struct run_state *peek = open_for(&o, 0, err, sizeof(err));
     CHECK(peek != NULL);
     entry_for(&f, "f");
-    CHECK_EQ_INT(state_is_up_to_date(peek, &f), 1);
+    CHECK_EQ_INT(state_is_up_to_date(peek, &f, f.outputs), 1);
     entry_free(&f);
     state_close(peek, NULL, 0);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
@@ -304,31 +315,33 @@ static void test_failures(void)
     CHECK(s != NULL);
     entry_for(&g, "g");
     entry_for(&h, "h");
-    state_record_failure(s, &g, "not a JPEG file");
-    state_record_failure(s, &h, "worker 1 died: SIGSEGV");
+    state_record_failure(s, &g, g.outputs, "not a JPEG file");
+    state_record_failure(s, &h, h.outputs, "worker 1 died: SIGSEGV");
     /* The failure of this run is in memory only until the state is saved. */
     struct run_state *peek = open_for(&o, 0, err, sizeof(err));
     CHECK(peek != NULL);
-    CHECK(state_failed_before(peek, &g) == NULL);
+    CHECK(state_failed_before(peek, &g, g.outputs) == NULL);
     state_close(peek, NULL, 0);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
 
     s = open_for(&o, 0, err, sizeof(err));
     CHECK(s != NULL);
-    CHECK_EQ_STR(state_failed_before(s, &g), "not a JPEG file");
-    CHECK_EQ_STR(state_failed_before(s, &h), "worker 1 died: SIGSEGV");
-    CHECK_EQ_INT(state_is_up_to_date(s, &g), 0); /* a failure is not an output */
+    CHECK_EQ_STR(state_failed_before(s, &g, g.outputs), "not a JPEG file");
+    CHECK_EQ_STR(state_failed_before(s, &h, h.outputs), "worker 1 died: SIGSEGV");
+    CHECK_EQ_INT(state_is_up_to_date(s, &g, g.outputs), 0); /* a failure is not an output */
     state_close(s, NULL, 0);
 
     /* Another limit may let it pass: the failure hash covers it, the output hash not. */
     struct options bigger = o;
     bigger.max_megapixels = 500;
     s = open_for(&bigger, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &g) == NULL);
+    CHECK(s && state_failed_before(s, &g, g.outputs) == NULL);
     state_close(s, NULL, 0);
     struct kept_files kept = {0};
-    struct state_request a = cli_state_request(&o, &kept), b = cli_state_request(&bigger, &kept);
-    CHECK(a.options == b.options && a.failure_options != b.failure_options);
+    uint64_t a_opt[VARIANTS_MAX], a_fail[VARIANTS_MAX], b_opt[VARIANTS_MAX], b_fail[VARIANTS_MAX];
+    struct state_request a = cli_state_request(&o, &kept, a_opt, a_fail),
+                         b = cli_state_request(&bigger, &kept, b_opt, b_fail);
+    CHECK(a.options[0] == b.options[0] && a.failure_options[0] != b.failure_options[0]);
 
     /* The input touched: tried again. */
     char *g_in = path_in("g.in");
@@ -338,25 +351,25 @@ static void test_failures(void)
     entry_free(&g);
     entry_for(&g, "g");
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &g) == NULL);
-    CHECK(s && state_failed_before(s, &h) != NULL);
+    CHECK(s && state_failed_before(s, &g, g.outputs) == NULL);
+    CHECK(s && state_failed_before(s, &h, h.outputs) != NULL);
     state_close(s, NULL, 0);
 
     /* h succeeds now: its failure is gone, its output up to date. */
     run_recording(&o, names + 1, 1);
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &h) == NULL);
-    CHECK(s && state_is_up_to_date(s, &h) == 1);
+    CHECK(s && state_failed_before(s, &h, h.outputs) == NULL);
+    CHECK(s && state_is_up_to_date(s, &h, h.outputs) == 1);
     state_close(s, NULL, 0);
 
     /* A run whose workers kept dying records no failure. */
     s = open_for(&o, 1, err, sizeof(err));
     CHECK(s != NULL);
-    state_record_failure(s, &g, "worker 2 died: SIGSEGV");
+    state_record_failure(s, &g, g.outputs, "worker 2 died: SIGSEGV");
     state_drop_new_failures(s);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &g) == NULL);
+    CHECK(s && state_failed_before(s, &g, g.outputs) == NULL);
     state_close(s, NULL, 0);
     entry_free(&g);
     entry_free(&h);
@@ -403,7 +416,7 @@ static void test_inputs(void)
     state_each_of_input(s, collect, &seen);
     CHECK_EQ_INT(seen.count, 0);
     entry_for(&j, "j");
-    CHECK_EQ_INT(state_is_up_to_date(s, &j), 1); /* now it is input-1's */
+    CHECK_EQ_INT(state_is_up_to_date(s, &j, j.outputs), 1); /* now it is input-1's */
     entry_free(&j);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
 
@@ -422,13 +435,13 @@ static void test_inputs(void)
     /* k adopted, then forgotten: the saved state has j (input-1) and l (input-2). */
     entry_for(&j, "k");
     s = open_for(&o, 1, err, sizeof(err));
-    CHECK(s && state_is_up_to_date(s, &j) == 1);
+    CHECK(s && state_is_up_to_date(s, &j, j.outputs) == 1);
     memset(&seen, 0, sizeof(seen));
     state_each_of_input(s, collect, &seen);
     CHECK_EQ_INT(seen.count, 2);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_is_up_to_date(s, &j) == 0);
+    CHECK(s && state_is_up_to_date(s, &j, j.outputs) == 0);
     state_close(s, NULL, 0);
     entry_free(&j);
     s = open_for(&other, 0, err, sizeof(err));
@@ -567,6 +580,104 @@ static void test_state_dir_names(void)
     free(states);
 }
 
+/* What state_print writes of s, as a string (malloc'd). */
+static char *printed(const struct run_state *s)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+
+    state_print(mem, s);
+    fclose(mem);
+    return text;
+}
+
+/* A "size" line sizes the record just before it, and nothing else; older readers skip it. */
+static void test_size_lines(void)
+{
+    static const char sized[] =
+        "imgbatch-state 1\n" RECORD_A "size 612e706e67 640 480\n" RECORD_B "size 612e706e67 1 1\n";
+    static const char stray[] = "imgbatch-state 1\nsize 612e706e67 640 480\n" RECORD_A
+                                "size 612e706e67 0 480\nsize 612e706e67 640\n"
+                                "size 612e706e67 640 480 9\nsize zz 640 480\n";
+    struct run_state *s = state_parse(sized, strlen(sized));
+    char *text = printed(s);
+
+    CHECK_EQ_INT(state_count(s), 2); /* size lines are no records */
+    /* a.png's size travels with its record; b.png's line named a.png, and sizes nothing. */
+    const char *size = strstr(text, "\nsize ");
+    CHECK(size && !strncmp(size, "\nsize 612e706e67 640 480\n", 25) &&
+          !strstr(size + 1, "\nsize "));
+    /* Printed right after a.png's own record. */
+    const char *a = strstr(text, "\n612e706e67 ");
+    CHECK(a && strchr(a + 1, '\n') == size);
+    free(text);
+    state_close(s, NULL, 0);
+    s = state_parse(stray, strlen(stray));
+    text = printed(s);
+    CHECK_EQ_INT(state_count(s), 1);
+    CHECK(strstr(text, "size") == NULL); /* before its record, zero, short, long, not hex */
+    free(text);
+    state_close(s, NULL, 0);
+}
+
+/* The outputs of a set: a record each, by variant, with the size they were made at. */
+static void test_outputs_of_a_set(void)
+{
+    char err[256];
+    struct options o = opts_for("200");
+    struct scan_entry e;
+    struct stat out;
+    unsigned w, h;
+    long long bytes;
+
+    o.sizes[1] = o.sizes[0];
+    o.sizes[1].width = 100;
+    o.nsizes = 2;
+    cli_update_variants(&o);
+    make_pair("set");
+    entry_for(&e, "set");
+    /* The second output: variant 1, another name; the entry's first is variant 0. */
+    e.outputs = xrealloc(e.outputs, 2 * sizeof(*e.outputs));
+    e.noutputs = 2;
+    e.outputs[1].rel = xstrdup("set-100.out");
+    e.outputs[1].path = xasprintf("%s/set-100.out", dir);
+    e.outputs[1].variant = 1;
+    char *second = path_in("set-100.out");
+    write_file(second, "small output");
+    struct run_state *s = open_for(&o, 1, err, sizeof(err));
+    CHECK(s != NULL);
+    CHECK(stat(e.outputs[0].path, &out) == 0);
+    state_record(s, &e, &e.outputs[0], &out, 200, 150);
+    CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+
+    s = open_for(&o, 1, err, sizeof(err));
+    CHECK(state_is_up_to_date(s, &e, &e.outputs[0]) && !state_is_up_to_date(s, &e, &e.outputs[1]));
+    CHECK(state_output_size(s, &e.outputs[0], &w, &h, &bytes) == 0 && w == 200 && h == 150);
+    CHECK_EQ_INT(bytes, out.st_size);
+    CHECK_EQ_INT(state_output_size(s, &e.outputs[1], &w, &h, &bytes), -1);
+    CHECK(stat(second, &out) == 0);
+    state_record(s, &e, &e.outputs[1], &out, 100, 75);
+    CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+
+    /* Another size list: the outputs of the sizes kept stay up to date. */
+    o.sizes[1].width = 50;
+    cli_update_variants(&o);
+    s = open_for(&o, 0, err, sizeof(err));
+    CHECK(state_is_up_to_date(s, &e, &e.outputs[0]) && !state_is_up_to_date(s, &e, &e.outputs[1]));
+    state_close(s, NULL, 0);
+    /* A variant this run has not (a record of another list) is never up to date. */
+    e.outputs[1].variant = 7;
+    s = open_for(&o, 0, err, sizeof(err));
+    CHECK(!state_is_up_to_date(s, &e, &e.outputs[1]));
+    state_close(s, NULL, 0);
+    free(e.outputs[1].rel);
+    free(e.outputs[1].path);
+    e.noutputs = 1;
+    entry_free(&e);
+    free(second);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -581,6 +692,8 @@ int main(void)
     test_failures();
     test_inputs();
     test_refused_files();
+    test_size_lines();
+    test_outputs_of_a_set();
     char *cmd = xasprintf("rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
