@@ -32,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 enum slot_state { SLOT_FREE, SLOT_IDLE, SLOT_BUSY };
@@ -123,10 +124,30 @@ const char *pool_signal_name(int sig)
 }
 
 /* The worker side: read jobs until the pipe closes. */
+/*
+ * Whether the master has died: a worker's parent is the master until then.
+ * A process closes its descriptors before its children are handed to a new
+ * parent, so a worker that sees the job pipe close may look a moment too
+ * early: it looks once more after 2 ms.
+ */
+static int master_gone(pid_t master)
+{
+    struct timespec moment = {0, 2 * 1000 * 1000};
+
+    if (getppid() != master)
+        return 1;
+    nanosleep(&moment, NULL);
+    return getppid() != master;
+}
+
 static void worker_loop(const struct pool_config *cfg, int in_fd, int out_fd)
 {
     struct bytebuf inbuf = {0};
     struct bytebuf outbuf = {0};
+    struct job_request last = {0};
+    struct job_result last_res;
+    int have_last = 0;
+    pid_t master = getppid();
 
     if (cfg->init && cfg->init(cfg->ctx) != 0)
         _exit(POOL_EXIT_INIT_FAILED);
@@ -136,10 +157,21 @@ static void worker_loop(const struct pool_config *cfg, int in_fd, int out_fd)
         struct job_request req;
         enum frame_status st = frame_read_blocking(in_fd, &inbuf, &f);
 
-        if (st == FRAME_EOF)
+        if (st == FRAME_EOF) {
+            /*
+             * A result written into the pipe is not yet taken: a master
+             * killed before it read and renamed it leaves the output under
+             * its temporary name, which nobody else will remove.
+             */
+            if (have_last && cfg->undelivered && master_gone(master))
+                cfg->undelivered(cfg->ctx, &last, &last_res);
             break;
+        }
         if (st != FRAME_OK || f.type != MSG_JOB || job_request_decode(f.body, f.body_len, &req))
             _exit(POOL_EXIT_PROTOCOL);
+        if (have_last)
+            job_request_release(&last);
+        have_last = 0;
 
         struct job_result res;
         memset(&res, 0, sizeof(res));
@@ -156,12 +188,18 @@ static void worker_loop(const struct pool_config *cfg, int in_fd, int out_fd)
         job_result_encode(&outbuf, &res);
         /* EPIPE: the master is gone, and nobody will take this result. */
         int delivered = write_in_full(out_fd, outbuf.data, outbuf.len) >= 0;
-        if (!delivered && cfg->undelivered)
-            cfg->undelivered(cfg->ctx, &req, &res);
-        job_request_release(&req);
-        if (!delivered)
+        if (!delivered) {
+            if (cfg->undelivered)
+                cfg->undelivered(cfg->ctx, &req, &res);
+            job_request_release(&req);
             break; /* and end as after the last job: fini tidies up */
+        }
+        last = req; /* kept until the master takes another job or goes */
+        last_res = res;
+        have_last = 1;
     }
+    if (have_last)
+        job_request_release(&last);
     if (cfg->fini)
         cfg->fini(cfg->ctx);
     _exit(0);
