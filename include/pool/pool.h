@@ -61,7 +61,7 @@ struct pool_worker_info {
     int died;   /* the worker ended holding the job: what it was writing is its own to clean */
 };
 
-/* Runs in each worker right after fork; nonzero means the worker cannot work. */
+/* Runs in each worker right after fork, before its memory limit; nonzero means it cannot work. */
 typedef int (*pool_init_fn)(void *ctx);
 /* Runs in the worker for each job.  res arrives with id set and ok = 1. */
 typedef void (*pool_work_fn)(void *ctx, const struct job_request *req, struct job_result *res);

@@ -149,9 +149,6 @@ static void worker_loop(const struct pool_config *cfg, int in_fd, int out_fd)
     int have_last = 0;
     pid_t master = getppid();
 
-    if (cfg->init && cfg->init(cfg->ctx) != 0)
-        _exit(POOL_EXIT_INIT_FAILED);
-
     for (;;) {
         struct frame f;
         struct job_request req;
@@ -303,6 +300,13 @@ static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
         close(job_pipe[1]);
         close(result_pipe[0]);
         reset_child_signals(orig_mask);
+        /*
+         * init (the image engine's code) before the memory limit: the limit
+         * is for what a file costs, and a sanitizer's own mappings for the
+         * code it loads would not fit a small one.
+         */
+        if (p->cfg->init && p->cfg->init(p->cfg->ctx) != 0)
+            _exit(POOL_EXIT_INIT_FAILED);
         limit_memory(p->cfg, s->no);
         worker_loop(p->cfg, job_pipe[0], result_pipe[1]);
         _exit(0); /* not reached */
