@@ -8,10 +8,10 @@
 #ifndef IMGBATCH_IMAGE_VERSIONS_H
 #define IMGBATCH_IMAGE_VERSIONS_H
 
-#define IMAGE_LIBRARIES 4
+#define IMAGE_LIBRARIES 6
 
 struct image_library {
-    const char *name; /* "libvips", "libjpeg-turbo", "libpng", "lcms2" */
+    const char *name; /* "libvips", "libjpeg-turbo", "libpng", "lcms2", "libheif", "libde265" */
     char version[32]; /* "8.14.1" */
 };
 

@@ -1,12 +1,15 @@
 /*
  * versions: the libraries' versions; see image/versions.h.
  *
- * libvips, libpng and lcms2 say which version is loaded; TurboJPEG has no
- * such call, so its version is the one built against, from pkg-config.
+ * libvips, libpng, lcms2, libheif and libde265 say which version is
+ * loaded; TurboJPEG has no such call, so its version is the one built
+ * against, from pkg-config.
  */
 #include "image/versions.h"
 
 #include <lcms2.h>
+#include <libde265/de265.h>
+#include <libheif/heif.h>
 #include <png.h>
 #include <stdio.h>
 #include <vips/vips.h>
@@ -33,4 +36,9 @@ void image_library_versions(struct image_library libs[IMAGE_LIBRARIES])
                  lcms % 1000 / 10, lcms % 10);
     else
         snprintf(libs[3].version, sizeof(libs[3].version), "%d.%d", lcms / 1000, lcms % 1000 / 10);
+    /* The HEIC fast path: libheif parses the file, libde265 decodes its pictures. */
+    libs[4].name = "libheif";
+    snprintf(libs[4].version, sizeof(libs[4].version), "%s", heif_get_version());
+    libs[5].name = "libde265";
+    snprintf(libs[5].version, sizeof(libs[5].version), "%s", de265_get_version());
 }

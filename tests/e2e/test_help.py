@@ -119,9 +119,11 @@ class VersionTest(unittest.TestCase):
         lines = p.out.splitlines()
         self.assertRegex(lines[0], r"^imgbatch \d+\.\d+\.\d+$")
         versions = dict(line.split(" ", 1) for line in lines[1:])
-        self.assertEqual(sorted(versions), ["lcms2", "libjpeg-turbo", "libpng", "libvips"])
+        self.assertEqual(sorted(versions), ["lcms2", "libde265", "libheif", "libjpeg-turbo",
+                                            "libpng", "libvips"])
         for name, module in (("libvips", "vips"), ("libjpeg-turbo", "libturbojpeg"),
-                             ("libpng", "libpng"), ("lcms2", "lcms2")):
+                             ("libpng", "libpng"), ("lcms2", "lcms2"), ("libheif", "libheif"),
+                             ("libde265", "libde265")):
             self.assertRegex(versions[name], r"^\d+\.\d+(\.\d+)?$", name)
             expected = pkg_version(module)
             if expected is None:
