@@ -386,6 +386,52 @@ static int lookup_op(const char *s, enum op *op)
     return -1;
 }
 
+int parse_ops(const char *text, enum op *list, char *bad, size_t badlen)
+{
+    char word[16];
+    int n = 0;
+
+    for (const char *p = text;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        enum op op;
+        snprintf(word, sizeof(word), "%.*s", (int)(len < sizeof(word) ? len : sizeof(word) - 1), p);
+        if (len == 0 || len >= sizeof(word) || lookup_op(word, &op) || op == OP_BENCH) {
+            snprintf(bad, badlen, "%.*s", (int)len, p);
+            return -1;
+        }
+        int seen = 0;
+        for (int i = 0; i < n; i++)
+            seen |= list[i] == op;
+        if (!seen) /* each operation once: "resize,resize" measures it once */
+            list[n++] = op;
+        if (!comma)
+            return n;
+        p = comma + 1;
+    }
+}
+
+/* bench's --op list into o, or -1 with why in err (a likely meaning, when there is one). */
+static int parse_op_option(struct options *o, const char *text, char *err, size_t errlen)
+{
+    char bad[64];
+    int n = parse_ops(text, o->bench_ops, bad, sizeof(bad));
+
+    if (n > 0) {
+        o->nbench_ops = n;
+        o->bench_op = o->bench_ops[0];
+        return 0;
+    }
+    const char *meant = bad[0] ? cli_suggest_command(bad) : NULL;
+    if (meant && strcmp(meant, "bench"))
+        return diag_into(err, errlen, "--op: unknown operation '%s'; did you mean '%s'?", bad,
+                         meant);
+    return diag_into(err, errlen,
+                     "--op wants resize, grayscale, sepia, thumbnail or convert (several "
+                     "separated by commas), not '%s'",
+                     bad);
+}
+
 enum {
     OPT_SUFFIX = 1000,
     OPT_QUIET,
@@ -510,28 +556,27 @@ static void set_defaults(struct options *o)
     o->fail_on = FAIL_ON_ERROR;
     o->timeout_s = DEFAULT_TIMEOUT_S;
     o->repeat = 3;
-    o->bench_op = OP_RESIZE;
+    o->bench_op = o->bench_ops[0] = OP_RESIZE;
+    o->nbench_ops = 1;
     encode_options_default(&o->encode);
 }
 
 /* Default box per operation, for the sides --size left unset. */
-static void default_size(struct options *o, int size_given)
+static void default_size(enum op op, struct size_request *size, int size_given)
 {
-    enum op op = o->op == OP_BENCH ? o->bench_op : o->op;
-
     if (size_given) {
         /* A thumbnail box needs both sides: "200" means 200x200. */
-        if (op == OP_THUMBNAIL && !o->size.width)
-            o->size.width = o->size.height;
-        if (op == OP_THUMBNAIL && !o->size.height)
-            o->size.height = o->size.width;
+        if (op == OP_THUMBNAIL && !size->width)
+            size->width = size->height;
+        if (op == OP_THUMBNAIL && !size->height)
+            size->height = size->width;
         return;
     }
     if (op == OP_RESIZE) {
-        o->size.width = 800;
-        o->size.height = 600;
+        size->width = 800;
+        size->height = 600;
     } else if (op == OP_THUMBNAIL) {
-        o->size.width = o->size.height = 150;
+        size->width = size->height = 150;
     }
 }
 
@@ -542,11 +587,9 @@ static void default_size(struct options *o, int size_given)
  * file to it.  resize never enlarges, and grayscale and sepia keep the
  * size, so their outputs are bounded by the input's own check.
  */
-static int check_output_pixels(const struct options *o, const char *typed, char *err,
-                               size_t errlen)
+static int check_output_pixels(const struct options *o, enum op op, const struct size_request *r,
+                               const char *typed, char *err, size_t errlen)
 {
-    enum op op = o->op == OP_BENCH ? o->bench_op : o->op;
-    const struct size_request *r = &o->size;
     double megapixels = (double)r->width * r->height / 1e6;
 
     if (o->max_megapixels <= 0)
@@ -573,18 +616,78 @@ static int check_output_pixels(const struct options *o, const char *typed, char 
  * ImageMagick's "^" asks: WxH^ is accepted as WxH, and the other modes
  * have no meaning there.
  */
-static int thumbnail_size(struct options *o, const char *typed, char *err, size_t errlen)
+static int thumbnail_size(enum op op, struct size_request *size, const char *typed, char *err,
+                          size_t errlen)
 {
-    enum op op = o->op == OP_BENCH ? o->bench_op : o->op;
-
-    if (op != OP_THUMBNAIL || !typed || o->size.mode == SIZE_FIT)
+    if (op != OP_THUMBNAIL || !typed || size->mode == SIZE_FIT)
         return 0;
-    if (o->size.mode != SIZE_COVER)
+    if (size->mode != SIZE_COVER)
         return diag_into(err, errlen,
                          "--size '%s' does not apply to thumbnail, which fills its box exactly "
                          "(give W, Wx, xH, WxH or WxH^)",
                          typed);
-    o->size.mode = SIZE_FIT;
+    size->mode = SIZE_FIT;
+    return 0;
+}
+
+/* Whether op has a box: grayscale, sepia and convert keep the full size. */
+static int op_takes_size(enum op op)
+{
+    return op == OP_RESIZE || op == OP_THUMBNAIL;
+}
+
+/* op's box from --size as typed (NULL: not given) or its default, checked; 0 or -1. */
+static int settle_size(const struct options *o, enum op op, struct size_request *size,
+                       const char *typed, char *err, size_t errlen)
+{
+    if (!op_takes_size(op)) {
+        memset(size, 0, sizeof(*size));
+        return 0;
+    }
+    if (thumbnail_size(op, size, typed, err, errlen))
+        return -1;
+    default_size(op, size, typed != NULL);
+    return check_output_pixels(o, op, size, typed, err, errlen);
+}
+
+/*
+ * The box of a run's operation, or of each of bench's: --size applies to
+ * those that take one, and the others keep the full size.  o->size ends
+ * as the first operation's box.
+ */
+static int settle_sizes(struct options *o, const char *typed, char *err, size_t errlen)
+{
+    if (o->op != OP_BENCH)
+        return settle_size(o, o->op, &o->size, typed, err, errlen);
+    for (int i = 0; i < o->nbench_ops; i++) {
+        o->bench_sizes[i] = o->size;
+        if (settle_size(o, o->bench_ops[i], &o->bench_sizes[i], typed, err, errlen))
+            return -1;
+    }
+    o->size = o->bench_sizes[0];
+    return 0;
+}
+
+/* "grayscale, sepia or convert": bench's operations, for a refusal. */
+static void bench_ops_text(const struct options *o, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; i < o->nbench_ops && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s",
+                              i == 0                   ? ""
+                              : i == o->nbench_ops - 1 ? " or "
+                                                       : ", ",
+                              op_name(o->bench_ops[i]));
+}
+
+/* Whether any of bench's operations takes --size. */
+static int bench_takes_size(const struct options *o)
+{
+    for (int i = 0; i < o->nbench_ops; i++)
+        if (op_takes_size(o->bench_ops[i]))
+            return 1;
     return 0;
 }
 
@@ -714,10 +817,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             break;
         case OPT_OP:
             bench_only_given = 1;
-            if (lookup_op(optarg, &o->bench_op) || o->bench_op == OP_BENCH)
-                return diag_into(
-                    err, errlen,
-                    "--op wants resize, grayscale, sepia, thumbnail or convert, not '%s'", optarg);
+            if (parse_op_option(o, optarg, err, errlen))
+                return -1;
             break;
         case OPT_REPEAT:
             bench_only_given = 1;
@@ -864,10 +965,11 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         }
     }
 
-    if ((o->op == OP_BENCH) != 0 &&
-        (o->bench_op == OP_GRAYSCALE || o->bench_op == OP_SEPIA || o->bench_op == OP_CONVERT) &&
-        size_given)
-        return diag_into(err, errlen, "--size does not apply to %s", op_name(o->bench_op));
+    if (o->op == OP_BENCH && size_given && !bench_takes_size(o)) {
+        char list[64];
+        bench_ops_text(o, list, sizeof(list));
+        return diag_into(err, errlen, "--size does not apply to %s", list);
+    }
     if ((o->op == OP_GRAYSCALE || o->op == OP_SEPIA || o->op == OP_CONVERT) && size_given)
         return diag_into(err, errlen, "--size does not apply to %s (it keeps the full size%s)",
                          op_name(o->op),
@@ -913,10 +1015,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     if (o->files_from && o->ninputs > 1)
         return diag_into(err, errlen, "--files-from names files below one INPUT folder, not %zu",
                          o->ninputs);
-    if (thumbnail_size(o, size_given, err, errlen))
-        return -1;
-    default_size(o, size_given != NULL);
-    return check_output_pixels(o, size_given, err, errlen);
+    return settle_sizes(o, size_given, err, errlen);
 }
 
 /* Which commands an option of the help applies to: bits of enum op. */
