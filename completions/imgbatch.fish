@@ -58,7 +58,7 @@ complete -c imgbatch -n $runs -l files-from -r -F -d 'process the files listed i
 complete -c imgbatch -n $runs -s 0 -l null -d 'names in the --files-from list end with NUL'
 complete -c imgbatch -n $runs -l shard -x -d 'process only shard K of N'
 
-complete -c imgbatch -n $bench -l op -x -a 'resize grayscale sepia thumbnail convert' -d 'operation to measure'
+complete -c imgbatch -n $bench -l op -x -a 'resize grayscale sepia thumbnail convert' -d 'operations to measure, separated by commas'
 complete -c imgbatch -n $bench -l procs -x -d 'process counts to try, e.g. 1,2,4,8'
 complete -c imgbatch -n $bench -l repeat -x -d 'runs per process count'
 complete -c imgbatch -n $bench -l csv -r -F -d 'also write the table as CSV'
