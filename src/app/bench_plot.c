@@ -12,7 +12,7 @@
 #define TOP 100       /* the title, the machine, the runs and the y axis title */
 #define BOTTOM 60     /* below the plot area: the x labels and the axis title */
 #define LEGEND_ROW 22 /* below those, the legend's rows */
-#define X_PAD 0.25    /* log2 units left free at each end of the x axis */
+#define X_PAD 0.35    /* log2 units left free at each end of the x axis: room for labels */
 #define LABEL_GAP 15  /* least vertical distance between two points' labels */
 #define LABELS_MAX 8  /* operations labelled in one column: bench measures at most 5 */
 
@@ -287,7 +287,7 @@ static void put_measured(FILE *out, const struct frame *f, const struct bench_se
 }
 
 struct label {
-    double y; /* the point's */
+    double y; /* the baseline of its text */
     int series;
 };
 
@@ -297,36 +297,62 @@ static int cmp_label(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Labels on one side of a column: at least LABEL_GAP apart, none below the frame. */
+static void spread(struct label *l, int n)
+{
+    const double lowest = TOP + PLOT_H - 4;
+
+    qsort(l, (size_t)n, sizeof(*l), cmp_label);
+    for (int j = 1; j < n; j++)
+        if (l[j].y < l[j - 1].y + LABEL_GAP)
+            l[j].y = l[j - 1].y + LABEL_GAP;
+    if (n > 0 && l[n - 1].y > lowest)
+        for (int j = n - 1, over = (int)ceil(l[n - 1].y - lowest); j >= 0; j--)
+            l[j].y -= over;
+}
+
+static void put_label(FILE *out, const struct frame *f, const struct bench_report *r, int k,
+                      const struct label *l, int left)
+{
+    const struct bench_point *p = &r->series[l->series].points[k];
+
+    fprintf(out,
+            "<text class=\"value\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"12\" "
+            "fill=\"%s\">%.1f</text>\n",
+            px(f, p->procs) + (left ? -7 : 7), l->y, left ? "end" : "start", COLOUR(l->series),
+            p->images_per_sec);
+}
+
 /*
- * Each median's value beside its point, column by column: the highest
- * above and left (clear of a rising curve and of the bar), the others
- * below and right, pushed apart where two operations' points are close.
+ * Each median's value beside its point, column by column: in the first
+ * column on the left, where nothing else is drawn; further on the highest
+ * point's above and left (clear of a rising curve and of its bar), the
+ * others below and right.  Each side's labels are pushed apart where two
+ * operations' points are close, and kept inside the frame.
  */
 static void put_values(FILE *out, const struct frame *f, const struct bench_report *r)
 {
-    struct label labels[LABELS_MAX];
+    struct label all[LABELS_MAX], left[LABELS_MAX], right[LABELS_MAX];
 
     for (int k = 0; k < r->series[0].npoints; k++) {
-        int n = 0;
+        int n = 0, nl = 0, nr = 0;
         for (int i = 0; i < r->nseries && n < LABELS_MAX; i++)
-            labels[n++] = (struct label){py(f, r->series[i].points[k].images_per_sec), i};
-        qsort(labels, (size_t)n, sizeof(*labels), cmp_label);
-        double below = 0; /* the last label set below a point */
+            all[n++] = (struct label){py(f, r->series[i].points[k].images_per_sec), i};
+        qsort(all, (size_t)n, sizeof(*all), cmp_label); /* the highest point first */
         for (int j = 0; j < n; j++) {
-            const struct bench_point *p = &r->series[labels[j].series].points[k];
-            double x = px(f, p->procs), y = labels[j].y - 8;
-            if (j > 0) {
-                y = labels[j].y + 17;
-                if (j > 1 && y < below + LABEL_GAP)
-                    y = below + LABEL_GAP;
-                below = y;
-            }
-            fprintf(out,
-                    "<text class=\"value\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" "
-                    "font-size=\"12\" fill=\"%s\">%.1f</text>\n",
-                    j ? x + 7 : x - 7, y, j ? "start" : "end", COLOUR(labels[j].series),
-                    p->images_per_sec);
+            if (k == 0)
+                left[nl++] = (struct label){all[j].y + 4, all[j].series};
+            else if (j == 0)
+                left[nl++] = (struct label){all[j].y - 8, all[j].series};
+            else
+                right[nr++] = (struct label){all[j].y + 17, all[j].series};
         }
+        spread(left, nl);
+        spread(right, nr);
+        for (int j = 0; j < nl; j++)
+            put_label(out, f, r, k, &left[j], 1);
+        for (int j = 0; j < nr; j++)
+            put_label(out, f, r, k, &right[j], 0);
     }
 }
 
