@@ -1042,30 +1042,31 @@ static const struct help_section {
      {
          {FOR_RUNS,
           "  -j, --jobs N        worker processes (default: online CPUs, at most the files)\n"},
-         {FOR_BOX, "  -s, --size WxH      target size, ImageMagick's geometry: W, Wx, xH or WxH fit\n"
-                   "                      inside (one side alone constrains that side); WxH> shrink\n"
-                   "                      only; WxH< enlarge only; WxH^ cover; WxH! exactly WxH;\n"
-                   "                      N% scale by N percent; N@ at most N pixels (thumbnail:\n"
-                   "                      W, Wx, xH, WxH or WxH^, all one centre-cropped box)\n"},
-         {FOR_ALL, "  -q, --quality N     quality 1..100 on JPEG's scale, for JPEG, WebP, AVIF and\n"
-                   "                      JPEG XL (default 85)\n"},
+         {FOR_BOX,
+          "  -s, --size WxH      target size, ImageMagick's geometry: W, Wx, xH or WxH fit\n"
+          "                      inside (one side alone constrains that side); WxH> shrink\n"
+          "                      only; WxH< enlarge only; WxH^ cover; WxH! exactly WxH;\n"
+          "                      N% scale by N percent; N@ at most N pixels (thumbnail:\n"
+          "                      W, Wx, xH, WxH or WxH^, all one centre-cropped box)\n"},
          {FOR_ALL,
-          "  -f, --format F      auto, jpeg, png, webp, tiff, gif, avif or jxl (default\n"
-          "                      auto: JPEG, PNG, WebP, TIFF, GIF, AVIF and JPEG XL keep\n"
-          "                      their format; BMP becomes PNG, HEIF JPEG)\n"},
+          "  -q, --quality N     quality 1..100 on JPEG's scale, for JPEG, WebP, AVIF and\n"
+          "                      JPEG XL (default 85)\n"},
+         {FOR_ALL, "  -f, --format F      auto, jpeg, png, webp, tiff, gif, avif or jxl (default\n"
+                   "                      auto: JPEG, PNG, WebP, TIFF, GIF, AVIF and JPEG XL keep\n"
+                   "                      their format; BMP becomes PNG, HEIF JPEG)\n"},
          {FOR_ALL,
           "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
-         {FOR_ALL,
-          "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg);\n"
-          "                      with S or --format, OUTPUT may be INPUT: the outputs go\n"
-          "                      beside the inputs, and are never taken as inputs\n"},
+         {FOR_ALL, "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg);\n"
+                   "                      with S or --format, OUTPUT may be INPUT: the outputs go\n"
+                   "                      beside the inputs, and are never taken as inputs\n"},
          {FOR_ALL, "      --quiet         nothing but failures: no success lines, and no summary\n"
                    "                      when nothing failed\n"},
-         {FOR_ALL, "      --json          one JSON object per file, then a summary object\n"},
+         {FOR_RUNS, "      --json          one JSON object per file, then a summary object\n"},
          {FOR_ALL, "      --no-rotate     ignore the EXIF orientation\n"},
-         {FOR_ALL, "      --keep LIST     keep these kinds of metadata: exif, gps, xmp, icc, iptc,\n"
-                   "                      or all (default: none); GPS only when named; a kept\n"
-                   "                      ICC profile keeps the pixels in it, not sRGB\n"},
+         {FOR_ALL,
+          "      --keep LIST     keep these kinds of metadata: exif, gps, xmp, icc, iptc,\n"
+          "                      or all (default: none); GPS only when named; a kept\n"
+          "                      ICC profile keeps the pixels in it, not sRGB\n"},
          {FOR_ALL, "      --keep-metadata the same as --keep exif,xmp\n"},
          {FOR_ALL, "      --timeout SEC   fail a file that takes longer, killing its worker\n"
                    "                      (default 300; 0: no limit)\n"},
@@ -1133,17 +1134,27 @@ static const struct help_section {
      }},
     {"bench options:",
      {
-         {FOR(OP_BENCH), "      --op OP         operation to measure (default resize)\n"},
+         {FOR(OP_BENCH),
+          "      --op LIST       operations to measure, separated by commas: resize,\n"
+          "                      thumbnail, grayscale, sepia, convert (default resize)\n"},
          {FOR(OP_BENCH),
           "      --procs LIST    process counts to try, e.g. 1,2,4,8 (default 1, 2, 4 ...\n"
-          "                      up to twice the online CPUs, never more than the files)\n"},
-         {FOR(OP_BENCH), "  -j, --jobs MAX      without --procs: try 1, 2, 4 ... MAX\n"},
+          "                      up to twice the online CPUs, never more than the files);\n"
+          "                      a count above the files is refused\n"},
          {FOR(OP_BENCH),
-          "      --repeat N      runs per process count; the median is shown (default 3)\n"},
+          "  -j, --jobs MAX      without --procs: try 1, 2, 4 ... MAX (at most the files)\n"},
+         {FOR(OP_BENCH),
+          "      --repeat N      runs per process count, interleaved; the table shows the\n"
+          "                      min, median and max seconds, rates from the median\n"
+          "                      (default 3)\n"},
+         {FOR(OP_BENCH),
+          "      --json          the machine, libraries, settings and every run's seconds\n"
+          "                      as one JSON object, instead of the table\n"},
          {FOR(OP_BENCH),
           "      --csv FILE      also write the table as CSV ('-': stdout, after the table)\n"},
          {FOR(OP_BENCH),
-          "      --plot FILE.svg draw images/s against processes, with the ideal line\n"},
+          "      --plot FILE.svg draw images/s against processes (log2), a curve per\n"
+          "                      operation, with each one's ideal line\n"},
      }},
 };
 
@@ -1168,11 +1179,13 @@ static const char *const command_help[] = {
                    "Keep each image at full size: upright, 8-bit sRGB, metadata stripped\n"
                    "(--keep-metadata keeps it), in the format --format or OUTPUT's extension\n"
                    "names (a.png b.webp).\n",
-    [OP_BENCH] = "usage: imgbatch bench INPUT [--op OP] [--procs LIST] [options]\n"
+    [OP_BENCH] = "usage: imgbatch bench INPUT [--op LIST] [--procs LIST] [options]\n"
                  "\n"
-                 "Measure images/s against the number of worker processes: run --op (default\n"
-                 "resize) on every image of INPUT with each process count, --repeat times,\n"
-                 "and print the medians.  Nothing is written but --csv and --plot.\n",
+                 "Measure images/s against the number of worker processes: run each --op\n"
+                 "(default resize) on every image of INPUT with each process count, --repeat\n"
+                 "times, and print the CPU, cores, memory, load and libraries, then the\n"
+                 "seconds and rates.  Outputs go to a scratch folder in $TMPDIR (else /tmp),\n"
+                 "removed at the end; nothing else is written but --csv and --plot.\n",
 };
 
 /* What INPUT and OUTPUT may be, for the whole help and a command's. */
@@ -1222,19 +1235,18 @@ static void print_options(FILE *out, unsigned for_ops)
 
 void cli_usage(FILE *out)
 {
-    fputs(
-        "usage: imgbatch COMMAND INPUT... OUTPUT [options]\n"
-        "\n"
-        "commands:\n"
-        "  resize    [--size WxH]         fit inside WxH, keep aspect, never enlarge\n"
-        "                                 (default 800x600)\n"
-        "  grayscale                      full size, luminance only (BT.601)\n"
-        "  sepia                          full size, sepia tone\n"
-        "  thumbnail [--size WxH]         fill WxH exactly, centre crop (default 150x150)\n"
-        "  convert   [--format F]         full size: another format, upright, sRGB\n"
-        "  bench INPUT [--op OP] [--procs LIST]  images/s against the number of processes\n"
-        "\n",
-        out);
+    fputs("usage: imgbatch COMMAND INPUT... OUTPUT [options]\n"
+          "\n"
+          "commands:\n"
+          "  resize    [--size WxH]         fit inside WxH, keep aspect, never enlarge\n"
+          "                                 (default 800x600)\n"
+          "  grayscale                      full size, luminance only (BT.601)\n"
+          "  sepia                          full size, sepia tone\n"
+          "  thumbnail [--size WxH]         fill WxH exactly, centre crop (default 150x150)\n"
+          "  convert   [--format F]         full size: another format, upright, sRGB\n"
+          "  bench INPUT [--op LIST] [--procs LIST]  images/s against the number of processes\n"
+          "\n",
+          out);
     fputs(operands_help, out);
     fputs("'imgbatch COMMAND --help' shows one command and its options.\n", out);
     print_options(out, FOR_ALL);
