@@ -236,28 +236,34 @@ static void put_frame(FILE *out, const struct frame *f)
 }
 
 /*
- * s's ideal: its first point's rate per process times the processes, a
- * curve on the log axis, cut where it leaves the top of the frame (cut
- * here, not by a clip path, which some renderers ignore).
+ * s's ideal: its first point's rate per process times the processes, at
+ * each count measured and joined by straight lines as the medians are, so
+ * that the two compare between the points too (the exact curve bends on
+ * the log axis, and a straight measured line would cross it where nothing
+ * was measured).  Cut where it leaves the top of the frame: cut here, not
+ * by a clip path, which some renderers ignore.
  */
 static void put_ideal(FILE *out, const struct frame *f, const struct bench_series *s,
                       const char *colour)
 {
-    const struct bench_point *first = &s->points[0];
-    double per_process = first->images_per_sec / first->procs;
-    double from = log2(first->procs), to = f->x_hi + X_PAD;
+    double per_process = s->points[0].images_per_sec / s->points[0].procs;
+    double x0 = 0, y0 = 0;
 
     if (per_process <= 0)
         return;
-    if (log2(f->top / per_process) < to)
-        to = log2(f->top / per_process);
     fprintf(out,
             "<polyline class=\"ideal\" fill=\"none\" stroke=\"%s\" stroke-opacity=\"0.75\" "
             "stroke-width=\"1.5\" stroke-dasharray=\"6 4\" points=\"",
             colour);
-    for (int i = 0; i <= 40; i++) {
-        double procs = pow(2, from + (to - from) * i / 40);
-        fprintf(out, "%s%.1f,%.1f", i ? " " : "", px(f, procs), py(f, per_process * procs));
+    for (int k = 0; k < s->npoints; k++) {
+        double x = px(f, s->points[k].procs), y = py(f, per_process * s->points[k].procs);
+        if (k > 0 && y < TOP) { /* over the top: end where the segment meets it */
+            fprintf(out, " %.1f,%d", x0 + (x - x0) * (y0 - TOP) / (y0 - y), TOP);
+            break;
+        }
+        fprintf(out, "%s%.1f,%.1f", k ? " " : "", x, y);
+        x0 = x;
+        y0 = y;
     }
     fputs("\"/>\n", out);
 }
