@@ -181,7 +181,8 @@ class BenchTest(ImgbatchTestCase):
         if m["physical_cores"] is not None:
             self.assertTrue(1 <= m["physical_cores"] <= m["logical_cores"], m)
         self.assertGreater(m["memory_bytes"], 0)
-        self.assertEqual(len(m["load_average"]), 3)
+        if m["load_average"] is not None:  # null where getloadavg cannot say
+            self.assertEqual(len(m["load_average"]), 3)
         self.assertEqual(doc["libraries"], version_libraries())
 
         s = doc["settings"]
