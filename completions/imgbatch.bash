@@ -44,7 +44,11 @@ _imgbatch()
         return
         ;;
     --op)
-        mapfile -t COMPREPLY < <(compgen -W "resize grayscale sepia thumbnail convert" -- "$cur")
+        # A comma list (resize,thumbnail): the operation after the last comma.
+        local given=""
+        [[ $cur == *,* ]] && given=${cur%,*},
+        mapfile -t COMPREPLY < <(compgen -P "$given" -W "resize grayscale sepia thumbnail convert" \
+            -- "${cur##*,}")
         return
         ;;
     --stats-file | --metrics-file | --files-from | --csv | --plot | --manifest)

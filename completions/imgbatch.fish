@@ -62,7 +62,7 @@ complete -c imgbatch -n $runs -l shard -x -d 'process only shard K of N'
 complete -c imgbatch -n $runs -l name -x -d 'name the outputs: {name} {ext} {dir} {width} {height} {format}'
 complete -c imgbatch -n $runs -l manifest -r -F -d 'write every output as JSON, per input'
 
-complete -c imgbatch -n $bench -l op -x -a 'resize grayscale sepia thumbnail convert' -d 'operation to measure'
+complete -c imgbatch -n $bench -l op -x -a 'resize grayscale sepia thumbnail convert' -d 'operations to measure, separated by commas'
 complete -c imgbatch -n $bench -l procs -x -d 'process counts to try, e.g. 1,2,4,8'
 complete -c imgbatch -n $bench -l repeat -x -d 'runs per process count'
 complete -c imgbatch -n $bench -l csv -r -F -d 'also write the table as CSV'

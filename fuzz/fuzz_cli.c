@@ -66,6 +66,18 @@ static int is_path_arg(const char *p, const struct args *a)
     return 0;
 }
 
+/* An operation's box as the engine may take it. */
+static void check_box(enum op op, const struct size_request *r)
+{
+    CHECK(r->width >= 0 && r->width <= SIDE_MAX && r->height >= 0 && r->height <= SIDE_MAX);
+    if (op == OP_RESIZE)
+        CHECK(r->width || r->height || r->mode == SIZE_PERCENT || r->mode == SIZE_AREA);
+    if (op == OP_THUMBNAIL)
+        CHECK(r->width && r->height && r->mode == SIZE_FIT);
+    if (op == OP_GRAYSCALE || op == OP_SEPIA)
+        CHECK(!r->width && !r->height && r->mode == SIZE_FIT);
+}
+
 /* What a successful parse promises to run.c and bench.c; plain: "resize a b". */
 static void check_options(const struct options *o, const struct options *plain,
                           const struct args *a)
@@ -81,14 +93,17 @@ static void check_options(const struct options *o, const struct options *plain,
     else
         CHECK(o->output && o->output[0] && is_path_arg(o->output, a));
     CHECK(o->jobs >= 0 && o->jobs <= JOBS_MAX);
-    const struct size_request *r = &o->size;
-    CHECK(r->width >= 0 && r->width <= SIDE_MAX && r->height >= 0 && r->height <= SIDE_MAX);
-    if (op == OP_RESIZE)
-        CHECK(r->width || r->height || r->mode == SIZE_PERCENT || r->mode == SIZE_AREA);
-    if (op == OP_THUMBNAIL)
-        CHECK(r->width && r->height && r->mode == SIZE_FIT);
-    if (op == OP_GRAYSCALE || op == OP_SEPIA)
-        CHECK(!r->width && !r->height && r->mode == SIZE_FIT);
+    check_box(op, &o->size);
+    if (o->op == OP_BENCH) { /* each operation measured, once, with its own box */
+        CHECK(o->nbench_ops >= 1 && o->nbench_ops <= BENCH_OPS_MAX);
+        CHECK(o->bench_ops[0] == o->bench_op);
+        for (int i = 0; i < o->nbench_ops; i++) {
+            CHECK((unsigned)o->bench_ops[i] < OP_BENCH);
+            for (int k = 0; k < i; k++)
+                CHECK(o->bench_ops[k] != o->bench_ops[i]);
+            check_box(o->bench_ops[i], &o->bench_sizes[i]);
+        }
+    }
     CHECK(o->quality >= 1 && o->quality <= 100);
     CHECK((unsigned)o->format <= FMT_JXL);
     /* The lists: sizes checked as the one was, formats each once, one variant per pair. */

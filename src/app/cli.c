@@ -25,8 +25,8 @@ static const struct {
     const char *name;
     enum op op;
 } ops[] = {
-    {"resize", OP_RESIZE},       {"grayscale", OP_GRAYSCALE}, {"greyscale", OP_GRAYSCALE},
-    {"sepia", OP_SEPIA},         {"thumbnail", OP_THUMBNAIL}, {"convert", OP_CONVERT},
+    {"resize", OP_RESIZE}, {"grayscale", OP_GRAYSCALE}, {"greyscale", OP_GRAYSCALE},
+    {"sepia", OP_SEPIA},   {"thumbnail", OP_THUMBNAIL}, {"convert", OP_CONVERT},
     {"bench", OP_BENCH},
 };
 
@@ -159,7 +159,7 @@ int parse_size(const char *text, struct size_request *size)
 void size_text(const struct size_request *r, char *buf, size_t len)
 {
     static const char flags[] = {
-        [SIZE_FIT] = '\0', [SIZE_SHRINK] = '>', [SIZE_ENLARGE] = '<',
+        [SIZE_FIT] = '\0',  [SIZE_SHRINK] = '>', [SIZE_ENLARGE] = '<',
         [SIZE_COVER] = '^', [SIZE_EXACT] = '!',
     };
 
@@ -241,7 +241,7 @@ int parse_procs(const char *text, int *procs)
     char buf[16];
     int n = 0, kept = 0;
 
-    for (const char *p = text;; ) {
+    for (const char *p = text;;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         if (len == 0 || len >= sizeof(buf) || n == BENCH_PROCS_MAX)
@@ -296,7 +296,8 @@ static const struct {
     const char *name;
     unsigned bit;
 } keep_names[] = {
-    {"exif", KEEP_EXIF}, {"gps", KEEP_GPS}, {"xmp", KEEP_XMP}, {"icc", KEEP_ICC}, {"iptc", KEEP_IPTC},
+    {"exif", KEEP_EXIF}, {"gps", KEEP_GPS},   {"xmp", KEEP_XMP},
+    {"icc", KEEP_ICC},   {"iptc", KEEP_IPTC},
 };
 
 int parse_keep(const char *text, unsigned *keep)
@@ -343,10 +344,9 @@ static int parse_format(const char *s, enum out_format *f)
     static const struct {
         const char *name;
         enum out_format f;
-    } names[] = {{"auto", FMT_AUTO}, {"jpeg", FMT_JPEG}, {"jpg", FMT_JPEG},
-                 {"png", FMT_PNG},   {"webp", FMT_WEBP}, {"tiff", FMT_TIFF},
-                 {"tif", FMT_TIFF},  {"gif", FMT_GIF},   {"avif", FMT_AVIF},
-                 {"jxl", FMT_JXL}};
+    } names[] = {{"auto", FMT_AUTO}, {"jpeg", FMT_JPEG}, {"jpg", FMT_JPEG}, {"png", FMT_PNG},
+                 {"webp", FMT_WEBP}, {"tiff", FMT_TIFF}, {"tif", FMT_TIFF}, {"gif", FMT_GIF},
+                 {"avif", FMT_AVIF}, {"jxl", FMT_JXL}};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!strcasecmp(s, names[i].name)) {
@@ -469,15 +469,15 @@ static const struct {
     const char *typed;
     const char *meant;
 } op_synonyms[] = {
-    {"grey", "grayscale"},  {"gray", "grayscale"}, {"greyscal", "grayscale"},
-    {"thumb", "thumbnail"}, {"scale", "resize"},   {"shrink", "resize"},
+    {"grey", "grayscale"},  {"gray", "grayscale"},    {"greyscal", "grayscale"},
+    {"thumb", "thumbnail"}, {"scale", "resize"},      {"shrink", "resize"},
     {"mogrify", "convert"}, {"transcode", "convert"},
 };
 
 const char *cli_suggest_command(const char *word)
 {
-    static const char *const names[] = {"resize",  "grayscale", "sepia",
-                                        "thumbnail", "convert", "bench"};
+    static const char *const names[] = {"resize",    "grayscale", "sepia",
+                                        "thumbnail", "convert",   "bench"};
 
     for (size_t i = 0; i < sizeof(op_synonyms) / sizeof(op_synonyms[0]); i++)
         if (!strcasecmp(word, op_synonyms[i].typed))
@@ -494,6 +494,126 @@ static int lookup_op(const char *s, enum op *op)
         }
     }
     return -1;
+}
+
+int parse_ops(const char *text, enum op *list, char *bad, size_t badlen)
+{
+    char word[16];
+    int n = 0;
+
+    for (const char *p = text;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        enum op op;
+        snprintf(word, sizeof(word), "%.*s", (int)(len < sizeof(word) ? len : sizeof(word) - 1), p);
+        if (len == 0 || len >= sizeof(word) || lookup_op(word, &op) || op == OP_BENCH) {
+            snprintf(bad, badlen, "%.*s", (int)len, p);
+            return -1;
+        }
+        int seen = 0;
+        for (int i = 0; i < n; i++)
+            seen |= list[i] == op;
+        if (!seen) /* each operation once: "resize,resize" measures it once */
+            list[n++] = op;
+        if (!comma)
+            return n;
+        p = comma + 1;
+    }
+}
+
+/* bench's --op list into o, or -1 with why in err (a likely meaning, when there is one). */
+static int parse_op_option(struct options *o, const char *text, char *err, size_t errlen)
+{
+    char bad[64];
+    int n = parse_ops(text, o->bench_ops, bad, sizeof(bad));
+
+    if (n > 0) {
+        o->nbench_ops = n;
+        o->bench_op = o->bench_ops[0];
+        return 0;
+    }
+    const char *meant = bad[0] ? cli_suggest_command(bad) : NULL;
+    if (meant && strcmp(meant, "bench"))
+        return diag_into(err, errlen, "--op: unknown operation '%s'; did you mean '%s'?", bad,
+                         meant);
+    return diag_into(err, errlen,
+                     "--op wants resize, grayscale, sepia, thumbnail or convert (several "
+                     "separated by commas), not '%s'",
+                     bad);
+}
+
+/* Whether op has a box: grayscale, sepia and convert keep the full size. */
+static int op_takes_size(enum op op)
+{
+    return op == OP_RESIZE || op == OP_THUMBNAIL;
+}
+
+/* Whether any of bench's operations takes --size. */
+static int bench_takes_size(const struct options *o)
+{
+    for (int i = 0; i < o->nbench_ops; i++)
+        if (op_takes_size(o->bench_ops[i]))
+            return 1;
+    return 0;
+}
+
+/* "grayscale, sepia or convert": bench's operations, for a refusal. */
+static void bench_ops_text(const struct options *o, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; i < o->nbench_ops && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s",
+                              i == 0                   ? ""
+                              : i == o->nbench_ops - 1 ? " or "
+                                                       : ", ",
+                              op_name(o->bench_ops[i]));
+}
+
+/*
+ * Each of bench's operations' box, from --size as typed (given) or its
+ * default: a thumbnail's needs both sides and covers it; grayscale, sepia
+ * and convert keep the full size.  0, or -1 with why in err.
+ */
+static int bench_boxes(struct options *o, const struct size_request *typed, int given, char *err,
+                       size_t errlen)
+{
+    for (int i = 0; i < o->nbench_ops; i++) {
+        struct size_request *r = &o->bench_sizes[i];
+        enum op op = o->bench_ops[i];
+        memset(r, 0, sizeof(*r));
+        if (!op_takes_size(op))
+            continue;
+        if (!given) {
+            r->width = op == OP_RESIZE ? 800 : 150;
+            r->height = op == OP_RESIZE ? 600 : 150;
+            continue;
+        }
+        *r = *typed;
+        if (op != OP_THUMBNAIL)
+            continue;
+        if (r->mode != SIZE_FIT && r->mode != SIZE_COVER) {
+            char text[48];
+            size_text(r, text, sizeof(text));
+            return diag_into(err, errlen,
+                             "--size '%s' does not apply to thumbnail, which fills its box "
+                             "exactly (give W, Wx, xH, WxH or WxH^)",
+                             text);
+        }
+        r->mode = SIZE_FIT;
+        if (!r->width)
+            r->width = r->height;
+        if (!r->height)
+            r->height = r->width;
+    }
+    /* The run's own size is the first operation's box (a list is refused later). */
+    if (o->nsizes <= 1) {
+        o->nsizes = op_takes_size(o->bench_ops[0]);
+        o->sizes[0] = o->bench_sizes[0];
+    }
+    o->size = o->bench_sizes[0];
+    return 0;
 }
 
 enum {
@@ -629,7 +749,8 @@ static void set_defaults(struct options *o)
     o->fail_on = FAIL_ON_ERROR;
     o->timeout_s = DEFAULT_TIMEOUT_S;
     o->repeat = 3;
-    o->bench_op = OP_RESIZE;
+    o->bench_op = o->bench_ops[0] = OP_RESIZE;
+    o->nbench_ops = 1;
     encode_options_default(&o->encode);
 }
 
@@ -932,10 +1053,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
             break;
         case OPT_OP:
             bench_only_given = 1;
-            if (lookup_op(optarg, &o->bench_op) || o->bench_op == OP_BENCH)
-                return diag_into(
-                    err, errlen,
-                    "--op wants resize, grayscale, sepia, thumbnail or convert, not '%s'", optarg);
+            if (parse_op_option(o, optarg, err, errlen))
+                return -1;
             break;
         case OPT_REPEAT:
             bench_only_given = 1;
@@ -1082,10 +1201,11 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
         }
     }
 
-    if ((o->op == OP_BENCH) != 0 &&
-        (o->bench_op == OP_GRAYSCALE || o->bench_op == OP_SEPIA || o->bench_op == OP_CONVERT) &&
-        size_given)
-        return diag_into(err, errlen, "--size does not apply to %s", op_name(o->bench_op));
+    if (o->op == OP_BENCH && size_given && !bench_takes_size(o)) {
+        char list[64];
+        bench_ops_text(o, list, sizeof(list));
+        return diag_into(err, errlen, "--size does not apply to %s", list);
+    }
     if ((o->op == OP_GRAYSCALE || o->op == OP_SEPIA || o->op == OP_CONVERT) && size_given)
         return diag_into(err, errlen, "--size does not apply to %s (it keeps the full size%s)",
                          op_name(o->op),
@@ -1131,7 +1251,10 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     if (o->files_from && o->ninputs > 1)
         return diag_into(err, errlen, "--files-from names files below one INPUT folder, not %zu",
                          o->ninputs);
+    struct size_request typed = o->sizes[0]; /* as given, before the first operation settles it */
     if (settle_sizes(o, size_given != NULL, err, errlen) < 0)
+        return -1;
+    if (o->op == OP_BENCH && bench_boxes(o, &typed, size_given != NULL, err, errlen) < 0)
         return -1;
     cli_update_variants(o);
     return check_set_options(o, err, errlen);
@@ -1139,7 +1262,7 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 
 /* Which commands an option of the help applies to: bits of enum op. */
 #define FOR(op) (1u << (op))
-#define FOR_RUNS \
+#define FOR_RUNS                                                                                   \
     (FOR(OP_RESIZE) | FOR(OP_GRAYSCALE) | FOR(OP_SEPIA) | FOR(OP_THUMBNAIL) | FOR(OP_CONVERT))
 #define FOR_ALL (FOR_RUNS | FOR(OP_BENCH))
 #define FOR_BOX (FOR(OP_RESIZE) | FOR(OP_THUMBNAIL) | FOR(OP_BENCH))
@@ -1161,20 +1284,21 @@ static const struct help_section {
      {
          {FOR_RUNS,
           "  -j, --jobs N        worker processes (default: online CPUs, at most the files)\n"},
-         {FOR_BOX, "  -s, --size WxH      target size, ImageMagick's geometry: W, Wx, xH or WxH fit\n"
-                   "                      inside (one side alone constrains that side); WxH> shrink\n"
-                   "                      only; WxH< enlarge only; WxH^ cover; WxH! exactly WxH;\n"
-                   "                      N% scale by N percent; N@ at most N pixels (thumbnail:\n"
-                   "                      W, Wx, xH, WxH or WxH^, all one cropped box); a list\n"
-                   "                      (1920x,1280x,640x) makes every size of each input\n"
-                   "                      from one decode, never enlarged (not for bench)\n"},
-         {FOR_ALL, "  -q, --quality N     quality 1..100 on JPEG's scale, for JPEG, WebP, AVIF and\n"
-                   "                      JPEG XL (default 85)\n"},
+         {FOR_BOX,
+          "  -s, --size WxH      target size, ImageMagick's geometry: W, Wx, xH or WxH fit\n"
+          "                      inside (one side alone constrains that side); WxH> shrink\n"
+          "                      only; WxH< enlarge only; WxH^ cover; WxH! exactly WxH;\n"
+          "                      N% scale by N percent; N@ at most N pixels (thumbnail:\n"
+          "                      W, Wx, xH, WxH or WxH^, all one cropped box); a list\n"
+          "                      (1920x,1280x,640x) makes every size of each input\n"
+          "                      from one decode, never enlarged (not for bench)\n"},
          {FOR_ALL,
-          "  -f, --format F      auto, jpeg, png, webp, tiff, gif, avif or jxl (default\n"
-          "                      auto: JPEG, PNG, WebP, TIFF, GIF, AVIF and JPEG XL keep\n"
-          "                      their format; BMP becomes PNG, HEIF JPEG); a list\n"
-          "                      (avif,webp,jpeg) makes each size in every format\n"},
+          "  -q, --quality N     quality 1..100 on JPEG's scale, for JPEG, WebP, AVIF and\n"
+          "                      JPEG XL (default 85)\n"},
+         {FOR_ALL, "  -f, --format F      auto, jpeg, png, webp, tiff, gif, avif or jxl (default\n"
+                   "                      auto: JPEG, PNG, WebP, TIFF, GIF, AVIF and JPEG XL keep\n"
+                   "                      their format; BMP becomes PNG, HEIF JPEG); a list\n"
+                   "                      (avif,webp,jpeg) makes each size in every format\n"},
          {FOR_RUNS,
           "      --name TEMPLATE name the outputs from {name}, {ext}, {dir}, {width},\n"
           "                      {height} and {format}, e.g. '{name}-{width}.{ext}' (default:\n"
@@ -1189,17 +1313,17 @@ static const struct help_section {
           "                      bytes) to F as JSON, atomically ('-': stdout)\n"},
          {FOR_ALL,
           "  -r, --recursive     descend into subdirectories, mirroring them under OUTPUT\n"},
-         {FOR_ALL,
-          "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg);\n"
-          "                      with S or --format, OUTPUT may be INPUT: the outputs go\n"
-          "                      beside the inputs, and are never taken as inputs\n"},
+         {FOR_ALL, "      --suffix S      insert S before the output extension (a.jpg -> aS.jpg);\n"
+                   "                      with S or --format, OUTPUT may be INPUT: the outputs go\n"
+                   "                      beside the inputs, and are never taken as inputs\n"},
          {FOR_ALL, "      --quiet         nothing but failures: no success lines, and no summary\n"
                    "                      when nothing failed\n"},
          {FOR_ALL, "      --json          one JSON object per file, then a summary object\n"},
          {FOR_ALL, "      --no-rotate     ignore the EXIF orientation\n"},
-         {FOR_ALL, "      --keep LIST     keep these kinds of metadata: exif, gps, xmp, icc, iptc,\n"
-                   "                      or all (default: none); GPS only when named; a kept\n"
-                   "                      ICC profile keeps the pixels in it, not sRGB\n"},
+         {FOR_ALL,
+          "      --keep LIST     keep these kinds of metadata: exif, gps, xmp, icc, iptc,\n"
+          "                      or all (default: none); GPS only when named; a kept\n"
+          "                      ICC profile keeps the pixels in it, not sRGB\n"},
          {FOR_ALL, "      --keep-metadata the same as --keep exif,xmp\n"},
          {FOR_ALL, "      --timeout SEC   fail a file that takes longer, killing its worker\n"
                    "                      (default 300; 0: no limit)\n"},
@@ -1356,19 +1480,18 @@ static void print_options(FILE *out, unsigned for_ops)
 
 void cli_usage(FILE *out)
 {
-    fputs(
-        "usage: imgbatch COMMAND INPUT... OUTPUT [options]\n"
-        "\n"
-        "commands:\n"
-        "  resize    [--size WxH]         fit inside WxH, keep aspect, never enlarge\n"
-        "                                 (default 800x600)\n"
-        "  grayscale                      full size, luminance only (BT.601)\n"
-        "  sepia                          full size, sepia tone\n"
-        "  thumbnail [--size WxH]         fill WxH exactly, centre crop (default 150x150)\n"
-        "  convert   [--format F]         full size: another format, upright, sRGB\n"
-        "  bench INPUT [--op OP] [--procs LIST]  images/s against the number of processes\n"
-        "\n",
-        out);
+    fputs("usage: imgbatch COMMAND INPUT... OUTPUT [options]\n"
+          "\n"
+          "commands:\n"
+          "  resize    [--size WxH]         fit inside WxH, keep aspect, never enlarge\n"
+          "                                 (default 800x600)\n"
+          "  grayscale                      full size, luminance only (BT.601)\n"
+          "  sepia                          full size, sepia tone\n"
+          "  thumbnail [--size WxH]         fill WxH exactly, centre crop (default 150x150)\n"
+          "  convert   [--format F]         full size: another format, upright, sRGB\n"
+          "  bench INPUT [--op OP] [--procs LIST]  images/s against the number of processes\n"
+          "\n",
+          out);
     fputs(operands_help, out);
     fputs("'imgbatch COMMAND --help' shows one command and its options.\n", out);
     print_options(out, FOR_ALL);
@@ -1481,8 +1604,12 @@ struct state_request cli_state_request(const struct options *opts, const struct 
      * The records say which INPUT they came from, for --prune; with several
      * INPUTs they say none, and --prune is refused (run.c).
      */
-    struct state_request req = {opts->output, kept->dir,      kept->state_name,
-                                options,      failure_options, opts->nvariants,
+    struct state_request req = {opts->output,
+                                kept->dir,
+                                kept->state_name,
+                                options,
+                                failure_options,
+                                opts->nvariants,
                                 opts->ninputs > 1 ? NULL : opts->input};
 
     return req;

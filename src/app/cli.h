@@ -53,10 +53,15 @@ enum op { OP_RESIZE, OP_GRAYSCALE, OP_SEPIA, OP_THUMBNAIL, OP_CONVERT, OP_BENCH 
 #define SIZES_MAX 16
 #define FORMATS_MAX 7
 #define VARIANTS_MAX (SIZES_MAX * FORMATS_MAX)
+/* Most operations one bench may measure (--op): each of the five once. */
+#define BENCH_OPS_MAX 5
 
 struct options {
     enum op op;
-    enum op bench_op;        /* the operation bench measures */
+    enum op bench_op;                 /* the operation bench measures first: bench_ops[0] */
+    enum op bench_ops[BENCH_OPS_MAX]; /* bench: --op's operations, in the order given */
+    struct size_request bench_sizes[BENCH_OPS_MAX]; /* bench: each one's box (size: first's) */
+    int nbench_ops;                                 /* 1..BENCH_OPS_MAX */
     const char *const *inputs; /* the INPUT operands, in argv (bench: exactly one) */
     size_t ninputs;
     const char *input;       /* inputs[0]: the INPUT of bench and of --files-from */
@@ -136,6 +141,13 @@ void size_shown(const struct size_request *r, char *buf, size_t len);
  * or -1 if malformed.
  */
 int parse_procs(const char *text, int *procs);
+
+/*
+ * "resize,thumbnail": the operations of bench's --op, in the order given,
+ * each once (at most BENCH_OPS_MAX).  Returns the count, or -1 with the
+ * word that is no operation ("" for an empty one) in bad.
+ */
+int parse_ops(const char *text, enum op *ops, char *bad, size_t badlen);
 
 /*
  * --keep's list: "exif,icc,xmp,gps,iptc" in any order and number, or "all",

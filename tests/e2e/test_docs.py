@@ -316,6 +316,10 @@ class CompletionTest(unittest.TestCase):
                          ["--keep-original-if-smaller"])
         self.assertEqual(bash_complete("imgbatch resize --fail-on t"), ["truncated"])
         self.assertEqual(bash_complete("imgbatch bench in --op g"), ["grayscale"])
+        # --op takes a comma list: the word after the last comma is completed.
+        self.assertEqual(bash_complete("imgbatch bench in --op resize,th"), ["resize,thumbnail"])
+        self.assertEqual(bash_complete("imgbatch bench in --op resize,sepia,c"),
+                         ["resize,sepia,convert"])
         # INPUT and OUTPUT: the files and directories there.
         self.assertIn(os.path.join(REPO, "completions"),
                       bash_complete("imgbatch resize " + os.path.join(REPO, "compl")))

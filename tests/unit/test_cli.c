@@ -649,6 +649,66 @@ static void test_bench_procs(void)
     EXPECT_ERROR(ARGV("resize", "in", "out", "--procs", "1"), "--procs", "bench");
 }
 
+/*
+ * bench's --op list: several operations in the order given, each once,
+ * each with its own box: --size for those that take one, their default
+ * otherwise, nothing for those that keep the full size.
+ */
+static void test_bench_ops(void)
+{
+    struct options o;
+    enum op ops[BENCH_OPS_MAX];
+    char bad[64];
+
+    CHECK_EQ_INT(parse_ops("thumbnail,resize,thumbnail", ops, bad, sizeof(bad)), 2);
+    CHECK(ops[0] == OP_THUMBNAIL && ops[1] == OP_RESIZE);
+    CHECK_EQ_INT(
+        parse_ops("resize,grayscale,sepia,thumbnail,convert,greyscale", ops, bad, sizeof(bad)), 5);
+    CHECK_EQ_INT(parse_ops("resize,blur", ops, bad, sizeof(bad)), -1);
+    CHECK_EQ_STR(bad, "blur");
+    CHECK_EQ_INT(parse_ops("resize,,sepia", ops, bad, sizeof(bad)), -1);
+    CHECK_EQ_STR(bad, "");
+    CHECK_EQ_INT(parse_ops("resize,", ops, bad, sizeof(bad)), -1);
+    CHECK_EQ_INT(parse_ops("bench", ops, bad, sizeof(bad)), -1);
+    CHECK_EQ_STR(bad, "bench");
+    CHECK_EQ_INT(parse_ops("resizeresizeresize", ops, bad, sizeof(bad)), -1);
+    CHECK_EQ_STR(bad, "resizeresizeresize");
+
+    /* Defaults: resize alone at 800x600. */
+    CHECK_EQ_INT(parse(ARGV("bench", "in"), &o), 0);
+    CHECK_EQ_INT(o.nbench_ops, 1);
+    CHECK_EQ_INT(o.bench_ops[0], OP_RESIZE);
+    CHECK_EQ_INT(o.bench_sizes[0].width, 800);
+
+    /* Each its default box, and size is the first's. */
+    CHECK_EQ_INT(parse(ARGV("bench", "in", "--op", "thumbnail,resize,sepia"), &o), 0);
+    CHECK_EQ_INT(o.nbench_ops, 3);
+    CHECK_EQ_INT(o.bench_op, OP_THUMBNAIL);
+    CHECK(o.bench_sizes[0].width == 150 && o.bench_sizes[0].height == 150);
+    CHECK(o.bench_sizes[1].width == 800 && o.bench_sizes[1].height == 600);
+    CHECK(o.bench_sizes[2].width == 0 && o.bench_sizes[2].height == 0);
+    CHECK(o.size.width == 150 && o.size.height == 150);
+
+    /* --size for those that take one; a thumbnail's one side makes a square. */
+    CHECK_EQ_INT(parse(ARGV("bench", "in", "--op", "grayscale,resize,thumbnail", "-s", "200"), &o),
+                 0);
+    CHECK(o.bench_sizes[0].width == 0 && o.bench_sizes[0].height == 0);
+    CHECK(o.bench_sizes[1].width == 200 && o.bench_sizes[1].height == 0);
+    CHECK(o.bench_sizes[2].width == 200 && o.bench_sizes[2].height == 200);
+    CHECK(o.size.width == 0 && o.size.height == 0); /* the first, grayscale, has none */
+
+    /* The checks of each operation's box still apply. */
+    EXPECT_ERROR(ARGV("bench", "in", "--op", "resize,thumbnail", "--size", "50%"), "50%",
+                 "thumbnail");
+    EXPECT_ERROR(ARGV("bench", "in", "--op", "grayscale,sepia", "--size", "200"),
+                 "--size does not apply to grayscale or sepia", NULL);
+    EXPECT_ERROR(ARGV("bench", "in", "--op", "resize,blur"), "--op", "'blur'");
+    EXPECT_ERROR(ARGV("bench", "in", "--op", "resize,thumbnial"), "'thumbnial'",
+                 "did you mean 'thumbnail'?");
+    EXPECT_ERROR(ARGV("bench", "in", "--op", ""), "--op", "''");
+    EXPECT_ERROR(ARGV("bench", "in", "--op", "resize,"), "--op", "''");
+}
+
 static void test_unattended_options(void)
 {
     struct options o;
@@ -1261,6 +1321,7 @@ int main(void)
     test_wait_limit();
     test_retry_failed();
     test_bench_procs();
+    test_bench_ops();
     test_repeated_calls();
     test_suggest_distance();
     test_suggestions();
