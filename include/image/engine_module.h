@@ -16,7 +16,7 @@
 #include "image/image.h"
 
 /* Raised whenever the table or what it points to changes shape. */
-#define IMAGE_ENGINE_ABI 1
+#define IMAGE_ENGINE_ABI 2
 
 /* The module's one exported symbol: a struct image_engine. */
 #define IMAGE_ENGINE_SYMBOL "imgbatch_image_engine"
@@ -26,6 +26,13 @@
 
 struct image_engine {
     int abi; /* IMAGE_ENGINE_ABI */
+    /*
+     * In a worker before its first job: loads the libvips module now when
+     * the run will need it, so that loading it never counts against a
+     * file's --timeout.  0, or -1 when it cannot be loaded (said later, by
+     * the file that needs it).
+     */
+    int (*prepare)(int with_libvips);
     void (*process)(const struct image_settings *s, const struct image_job *job,
                     struct job_result *res);
     int (*library_failed)(void);

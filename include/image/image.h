@@ -90,6 +90,8 @@ struct image_job {
  * 0, or -1 (then and ever after: image_library_failed() says so).
  */
 int image_library_start(const struct image_settings *s);
+/* Loads the libvips module ahead of the first file when with_libvips (engine_module.h). */
+int image_engine_prepare(int with_libvips);
 int image_library_failed(void);
 void image_library_shutdown(void);
 

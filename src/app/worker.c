@@ -37,6 +37,27 @@ static enum image_op image_op_for(const struct options *opts)
     return IMAGE_RESIZE;
 }
 
+/*
+ * Whether a file of this run will likely need libvips: one not named as a
+ * JPEG, PNG or WebP, an output format the fast paths do not write, or
+ * metadata to keep.  (A JPEG the fast path declines loads it when it
+ * comes; the guess only moves the cost out of the files' --timeout.)
+ */
+static int needs_libvips(const struct options *opts, const struct scan_result *scan)
+{
+    if (opts->keep_metadata)
+        return 1;
+    for (size_t i = 0; i < (size_t)opts->nvariants; i++)
+        if (opts->variants[i].format != FMT_AUTO && opts->variants[i].format != FMT_JPEG)
+            return 1;
+    for (size_t i = 0; i < scan->count; i++) {
+        enum input_kind k = input_kind_of(scan->entries[i].rel);
+        if (k != IN_JPEG && !((k == IN_PNG || k == IN_WEBP) && opts->format == FMT_JPEG))
+            return 1;
+    }
+    return 0;
+}
+
 int worker_context_init(struct worker_context *w, const struct options *opts,
                         const struct scan_result *scan, char *err, size_t errlen)
 {
@@ -71,6 +92,7 @@ int worker_context_init(struct worker_context *w, const struct options *opts,
         return -1;
     }
     w->settings.scratch_dir = w->scratch;
+    w->with_libvips = needs_libvips(opts, scan);
     return 0;
 }
 
@@ -199,16 +221,19 @@ int worker_engine_ready(void)
     return -1;
 }
 
-/* In each worker as it starts: the engine, which the master never loads. */
+/* In each worker as it starts: the engine, which the master never loads, and libvips if needed. */
 static int worker_init(void *ctx)
 {
+    const struct worker_context *w = ctx;
     char err[512];
+    const struct image_engine *engine = engine_load(err, sizeof(err));
 
-    (void)ctx;
-    if (engine_load(err, sizeof(err)))
-        return 0;
-    diag("%s", err);
-    return -1;
+    if (!engine) {
+        diag("%s", err);
+        return -1;
+    }
+    (void)engine->prepare(w->with_libvips); /* a failure is the first such file's to word */
+    return 0;
 }
 
 void worker_configure_pool(struct pool_config *cfg, struct worker_context *w,

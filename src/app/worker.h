@@ -32,6 +32,7 @@ struct worker_context {
     const char *output_shown; /* OUTPUT's folder as given: a job's output is shown joined to it */
     const char *output_file; /* OUTPUT as given when it is one file; else NULL */
     char *scratch;           /* the run's private directory (run_scratch.h) */
+    int with_libvips;        /* some file will need libvips: loaded before the first job */
 };
 
 /*

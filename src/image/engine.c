@@ -33,6 +33,11 @@ static const struct vips_module *vips_loaded(void)
     return vips;
 }
 
+int image_engine_prepare(int with_libvips)
+{
+    return with_libvips && !vips_loaded() ? -1 : 0;
+}
+
 int image_library_start(const struct image_settings *s)
 {
     if (!vips_started) {
