@@ -79,16 +79,6 @@ static int eligible(const struct image_settings *s, const struct heif_image_hand
     return 1;
 }
 
-/* The largest box shrink that leaves at least twice the target, as libvips' shrink does. */
-static int box_factor(int w, int h, int tw, int th)
-{
-    int k = 1;
-
-    while (w / (k + 1) >= 2 * tw && h / (k + 1) >= 2 * th)
-        k++;
-    return k;
-}
-
 /* The decoded image's planes, box-shrunk and interleaved into pm. */
 static int shrink_decoded(const struct heif_image *img, int tw, int th, struct pixmap *pm)
 {
@@ -119,7 +109,7 @@ static int shrink_decoded(const struct heif_image *img, int tw, int th, struct p
     }
     if (w < tw || h < th)
         return -1;
-    return pixmap_from_planes_shrunk(pm, planes, n, stride, w, h, box_factor(w, h, tw, th));
+    return pixmap_from_planes_shrunk(pm, planes, n, stride, w, h, pixmap_box_factor(w, h, tw, th));
 }
 
 /* Decodes the primary image of the file in ctx, reduced to tw x th, into pm. */
@@ -178,15 +168,5 @@ done:
 int heif_fast_process(const struct image_settings *s, const struct image_input *in,
                       const struct image_job *job, struct job_result *res)
 {
-    enum fast_mode mode = fast_path_mode();
-
-    if (mode == FAST_OFF)
-        return 0;
-    if (try_fast_path(s, in, job, res))
-        return 1;
-    if (mode == FAST_ONLY) {
-        job_result_fail(res, "not for the HEIF fast path (IMGBATCH_FAST_PATHS=only)");
-        return 1;
-    }
-    return 0;
+    return fast_path_run("HEIF", try_fast_path, s, in, job, res);
 }

@@ -314,15 +314,5 @@ done:
 int jpeg_fast_process(const struct image_settings *s, const struct image_input *in,
                       const struct image_job *job, struct job_result *res)
 {
-    enum fast_mode mode = fast_path_mode();
-
-    if (mode == FAST_OFF)
-        return 0;
-    if (try_fast_path(s, in, job, res))
-        return 1;
-    if (mode == FAST_ONLY) {
-        job_result_fail(res, "not for the JPEG fast path (IMGBATCH_FAST_PATHS=only)");
-        return 1;
-    }
-    return 0;
+    return fast_path_run("JPEG", try_fast_path, s, in, job, res);
 }

@@ -53,6 +53,15 @@ int pixmap_reduce_to(struct pixmap *pm, int w, int h)
     return 0;
 }
 
+int pixmap_box_factor(int w, int h, int tw, int th)
+{
+    int k = 1;
+
+    while (w / (k + 1) >= 2 * tw && h / (k + 1) >= 2 * th)
+        k++;
+    return k;
+}
+
 /*
  * One output row from the `rows` input rows at row0: the column sums, then
  * k columns at a time (fewer in the last block).

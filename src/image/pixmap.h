@@ -27,6 +27,12 @@ int pixmap_make_upright(struct pixmap *pm, int orientation);
 int pixmap_reduce_to(struct pixmap *pm, int w, int h);
 
 /*
+ * The largest box shrink k that still leaves at least twice the target
+ * (tw x th) of a w x h picture, as libvips' shrink does before its reduce.
+ */
+int pixmap_box_factor(int w, int h, int tw, int th);
+
+/*
  * Fills pm with the planes (each w x h, rows `stride` bytes apart) averaged
  * over k x k blocks, interleaved: ceil(w / k) x ceil(h / k) pixels of
  * `channels` bytes, the last column and row averaging what is left, as

@@ -116,16 +116,6 @@ static int read_rows(struct png_job *j, struct box_shrinker *b, uint8_t *row)
     return j->warned ? -1 : 0;
 }
 
-/* The largest box shrink that leaves at least twice the target, as libvips' shrink does. */
-static int box_factor(int w, int h, int tw, int th)
-{
-    int k = 1;
-
-    while (w / (k + 1) >= 2 * tw && h / (k + 1) >= 2 * th)
-        k++;
-    return k;
-}
-
 static void take_row(void *ctx, const uint8_t *row)
 {
     box_shrinker_row(ctx, row);
@@ -153,7 +143,8 @@ static int decode_reduced(struct png_job *j, int tw, int th, struct pixmap *pm)
     struct box_shrinker b;
     int r = -1;
 
-    if (!box_shrinker_init(&b, pm, j->w, j->h, j->channels, box_factor(j->w, j->h, tw, th))) {
+    if (!box_shrinker_init(&b, pm, j->w, j->h, j->channels,
+                           pixmap_box_factor(j->w, j->h, tw, th))) {
         r = read_all_rows(j, &b);
         box_shrinker_release(&b);
     }
@@ -197,15 +188,5 @@ done:
 int png_fast_process(const struct image_settings *s, const struct image_input *in,
                      const struct image_job *job, struct job_result *res)
 {
-    enum fast_mode mode = fast_path_mode();
-
-    if (mode == FAST_OFF)
-        return 0;
-    if (try_fast_path(s, in, job, res))
-        return 1;
-    if (mode == FAST_ONLY) {
-        job_result_fail(res, "not for the PNG fast path (IMGBATCH_FAST_PATHS=only)");
-        return 1;
-    }
-    return 0;
+    return fast_path_run("PNG", try_fast_path, s, in, job, res);
 }
