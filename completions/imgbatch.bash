@@ -6,7 +6,7 @@
 _imgbatch()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local commands="resize grayscale sepia thumbnail convert bench"
+    local commands="resize grayscale sepia thumbnail convert bench report"
     # The options every command takes, those of the runs (not bench), and bench's own:
     # the split imgbatch COMMAND --help shows.
     local common="--jobs --quality --format --recursive --suffix --quiet --json --no-rotate
@@ -73,6 +73,7 @@ _imgbatch()
         thumbnail) opts="$opts --size --crop $runs" ;;
         grayscale | greyscale | sepia | convert) opts="$opts $runs" ;;
         bench) opts="$opts --size $bench" ;;
+        report) opts="--json --help --version" ;; # it adds up stats files, nothing more
         esac
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
         return

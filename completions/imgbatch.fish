@@ -3,6 +3,8 @@
 # share/fish/vendor_completions.d.
 
 set -l commands resize grayscale greyscale sepia thumbnail convert bench
+# report takes files and --json only: none of the options below.
+set -l all $commands report
 set -l runs '__fish_seen_subcommand_from resize grayscale greyscale sepia thumbnail convert'
 set -l boxes '__fish_seen_subcommand_from resize thumbnail bench'
 set -l bench '__fish_seen_subcommand_from bench'
@@ -10,14 +12,16 @@ set -l thumbnail '__fish_seen_subcommand_from thumbnail'
 
 # No file names before the command; INPUTs and OUTPUT after it.
 complete -c imgbatch -f
-complete -c imgbatch -n "__fish_seen_subcommand_from $commands" -F
+complete -c imgbatch -n "__fish_seen_subcommand_from $all" -F
 
-complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a resize -d 'fit inside WxH, keep aspect, never enlarge'
-complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a grayscale -d 'full size, luminance only'
-complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a sepia -d 'full size, sepia tone'
-complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a thumbnail -d 'fill WxH exactly, centre crop'
-complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a convert -d 'full size, another format, upright, sRGB'
-complete -c imgbatch -n "not __fish_seen_subcommand_from $commands" -a bench -d 'images/s against the number of processes'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $all" -a resize -d 'fit inside WxH, keep aspect, never enlarge'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $all" -a grayscale -d 'full size, luminance only'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $all" -a sepia -d 'full size, sepia tone'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $all" -a thumbnail -d 'fill WxH exactly, centre crop'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $all" -a convert -d 'full size, another format, upright, sRGB'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $all" -a bench -d 'images/s against the number of processes'
+complete -c imgbatch -n "not __fish_seen_subcommand_from $all" -a report -d "add up the stats files of a split run's shards"
+complete -c imgbatch -n '__fish_seen_subcommand_from report' -l json -d "the failed files' records, then a summary object"
 
 complete -c imgbatch -s h -l help -d 'show the help (of the command, after one)'
 complete -c imgbatch -s V -l version -d 'show the version and the libraries'

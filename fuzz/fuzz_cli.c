@@ -86,7 +86,15 @@ static void check_options(const struct options *o, const struct options *plain,
         return; /* parsing stopped there, and nothing else is used */
 
     enum op op = o->op == OP_BENCH ? o->bench_op : o->op;
-    CHECK((unsigned)o->op <= OP_BENCH && (unsigned)o->bench_op < OP_BENCH);
+    CHECK((unsigned)o->op <= OP_REPORT && (unsigned)o->bench_op < OP_BENCH);
+    if (o->op == OP_REPORT) {
+        /* Its FILEs, each an argument, and no option of the runs taken (--json alone). */
+        CHECK(o->ninputs >= 1 && o->input == o->inputs[0] && !o->output);
+        for (size_t i = 0; i < o->ninputs; i++)
+            CHECK(o->inputs[i][0] && is_path_arg(o->inputs[i], a));
+        CHECK(o->quality == plain->quality && o->jobs == plain->jobs && !o->shard_count);
+        return;
+    }
     CHECK(o->input && o->input[0] && is_path_arg(o->input, a));
     if (o->op == OP_BENCH)
         CHECK(!o->output);

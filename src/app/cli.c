@@ -25,9 +25,9 @@ static const struct {
     const char *name;
     enum op op;
 } ops[] = {
-    {"resize", OP_RESIZE}, {"grayscale", OP_GRAYSCALE}, {"greyscale", OP_GRAYSCALE},
-    {"sepia", OP_SEPIA},   {"thumbnail", OP_THUMBNAIL}, {"convert", OP_CONVERT},
-    {"bench", OP_BENCH},
+    {"resize", OP_RESIZE},       {"grayscale", OP_GRAYSCALE}, {"greyscale", OP_GRAYSCALE},
+    {"sepia", OP_SEPIA},         {"thumbnail", OP_THUMBNAIL}, {"convert", OP_CONVERT},
+    {"bench", OP_BENCH},         {"report", OP_REPORT},
 };
 
 const char *op_name(enum op op)
@@ -45,6 +45,8 @@ const char *op_name(enum op op)
         return "convert";
     case OP_BENCH:
         return "bench";
+    case OP_REPORT:
+        return "report";
     }
     return "?";
 }
@@ -472,12 +474,13 @@ static const struct {
     {"grey", "grayscale"},  {"gray", "grayscale"},    {"greyscal", "grayscale"},
     {"thumb", "thumbnail"}, {"scale", "resize"},      {"shrink", "resize"},
     {"mogrify", "convert"}, {"transcode", "convert"},
+    {"merge", "report"},    {"stats", "report"},
 };
 
 const char *cli_suggest_command(const char *word)
 {
-    static const char *const names[] = {"resize",    "grayscale", "sepia",
-                                        "thumbnail", "convert",   "bench"};
+    static const char *const names[] = {"resize",  "grayscale", "sepia", "thumbnail",
+                                        "convert", "bench",     "report"};
 
     for (size_t i = 0; i < sizeof(op_synonyms) / sizeof(op_synonyms[0]); i++)
         if (!strcasecmp(word, op_synonyms[i].typed))
@@ -897,6 +900,65 @@ static int check_set_options(const struct options *o, char *err, size_t errlen)
     return naming_check(&n, err, errlen);
 }
 
+/* Whether "--name" or "--name=value" is an option of the runs or of bench. */
+static int runs_option(const char *typed)
+{
+    char name[SUGGEST_WORD_MAX + 1];
+    const char *p = typed + strspn(typed, "-");
+    size_t len = strcspn(p, "=");
+
+    if (strncmp(typed, "--", 2) || len > SUGGEST_WORD_MAX)
+        return 0;
+    memcpy(name, p, len);
+    name[len] = '\0';
+    return cli_option_applies(OP_RESIZE, name) || cli_option_applies(OP_BENCH, name);
+}
+
+/*
+ * `imgbatch report FILE... [--json]`: its own few words, read here rather
+ * than by getopt, so that every option of the runs is refused by name
+ * instead of being taken and ignored.
+ */
+static int parse_report_args(int argc, char **argv, struct options *o, char *err, size_t errlen)
+{
+    int operands = 0, options_end = 0;
+
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (options_end || a[0] != '-' || !a[1]) {
+            argv[operands++] = argv[i]; /* operands to the front, in order */
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            options_end = 1;
+        } else if (!strcmp(a, "--json")) {
+            o->json = 1;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            o->help = 1;
+            o->help_command = 1;
+            return 0;
+        } else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+            o->version = 1;
+            return 0;
+        } else if (runs_option(a)) {
+            return diag_into(err, errlen, "%s is not for 'imgbatch report' (it takes --json)", a);
+        } else {
+            return unknown_option(a, err, errlen);
+        }
+    }
+    if (!operands)
+        return diag_into(err, errlen,
+                         "report needs the stats files (--stats-file) or --json logs of the runs, "
+                         "or a folder of them");
+    for (int i = 0; i < operands; i++)
+        if (!argv[i][0])
+            return diag_into(err, errlen, "empty path given");
+    o->inputs = (const char *const *)argv;
+    o->ninputs = (size_t)operands;
+    o->input = argv[0];
+    return 0;
+}
+
 int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
     const char *size_given = NULL; /* --size as typed */
@@ -923,6 +985,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
                              meant);
         return diag_into(err, errlen, "unknown command '%s' (try 'imgbatch --help')", argv[1]);
     }
+    if (o->op == OP_REPORT)
+        return parse_report_args(argc - 2, argv + 2, o, err, errlen);
 
     /* Parse argv[1..]: getopt starts at index 1 of what it is given. */
     int ac = argc - 1;
@@ -1266,6 +1330,8 @@ int cli_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
     (FOR(OP_RESIZE) | FOR(OP_GRAYSCALE) | FOR(OP_SEPIA) | FOR(OP_THUMBNAIL) | FOR(OP_CONVERT))
 #define FOR_ALL (FOR_RUNS | FOR(OP_BENCH))
 #define FOR_BOX (FOR(OP_RESIZE) | FOR(OP_THUMBNAIL) | FOR(OP_BENCH))
+/* Every command, report too: what --help lists. */
+#define FOR_EVERY (FOR_ALL | FOR(OP_REPORT))
 
 /*
  * The options' help, in the order --help prints them, each with the
@@ -1318,7 +1384,7 @@ static const struct help_section {
                    "                      beside the inputs, and are never taken as inputs\n"},
          {FOR_ALL, "      --quiet         nothing but failures: no success lines, and no summary\n"
                    "                      when nothing failed\n"},
-         {FOR_ALL, "      --json          one JSON object per file, then a summary object\n"},
+         {FOR_EVERY, "      --json          one JSON object per file, then a summary object\n"},
          {FOR_ALL, "      --no-rotate     ignore the EXIF orientation\n"},
          {FOR_ALL,
           "      --keep LIST     keep these kinds of metadata: exif, gps, xmp, icc, iptc,\n"
@@ -1334,8 +1400,8 @@ static const struct help_section {
                    "                      fails alone (default: no limit)\n"},
          {FOR_ALL, "      --fail-on LEVEL damage that fails a file: none (decode what can be),\n"
                    "                      truncated, error (default) or warning (any at all)\n"},
-         {FOR_ALL, "  -h, --help          this text\n"},
-         {FOR_ALL, "  -V, --version       the version, and those of the libraries\n"},
+         {FOR_EVERY, "  -h, --help          this text\n"},
+         {FOR_EVERY, "  -V, --version       the version, and those of the libraries\n"},
      }},
     {"output encoding (each option for the formats that have it):",
      {
@@ -1431,6 +1497,14 @@ static const char *const command_help[] = {
                  "Measure images/s against the number of worker processes: run --op (default\n"
                  "resize) on every image of INPUT with each process count, --repeat times,\n"
                  "and print the medians.  Nothing is written but --csv and --plot.\n",
+    [OP_REPORT] = "usage: imgbatch report FILE... [--json]\n"
+                  "\n"
+                  "Add up the stats files (--stats-file) and --json logs of the shards of a\n"
+                  "split run (--shard K/N), or of one run: one summary, a line per shard, the\n"
+                  "shards missing, and the files that failed (from the logs).  A FILE may be a\n"
+                  "folder: its .json and .jsonl files.  Exit 0 when every shard is there and\n"
+                  "ended with 0, 1 when one is missing or did not, 2 when a file cannot be read\n"
+                  "or the files are not of one run.\n",
 };
 
 /* What INPUT and OUTPUT may be, for the whole help and a command's. */
@@ -1480,21 +1554,23 @@ static void print_options(FILE *out, unsigned for_ops)
 
 void cli_usage(FILE *out)
 {
-    fputs("usage: imgbatch COMMAND INPUT... OUTPUT [options]\n"
-          "\n"
-          "commands:\n"
-          "  resize    [--size WxH]         fit inside WxH, keep aspect, never enlarge\n"
-          "                                 (default 800x600)\n"
-          "  grayscale                      full size, luminance only (BT.601)\n"
-          "  sepia                          full size, sepia tone\n"
-          "  thumbnail [--size WxH]         fill WxH exactly, centre crop (default 150x150)\n"
-          "  convert   [--format F]         full size: another format, upright, sRGB\n"
-          "  bench INPUT [--op OP] [--procs LIST]  images/s against the number of processes\n"
-          "\n",
-          out);
+    fputs(
+        "usage: imgbatch COMMAND INPUT... OUTPUT [options]\n"
+        "\n"
+        "commands:\n"
+        "  resize    [--size WxH]         fit inside WxH, keep aspect, never enlarge\n"
+        "                                 (default 800x600)\n"
+        "  grayscale                      full size, luminance only (BT.601)\n"
+        "  sepia                          full size, sepia tone\n"
+        "  thumbnail [--size WxH]         fill WxH exactly, centre crop (default 150x150)\n"
+        "  convert   [--format F]         full size: another format, upright, sRGB\n"
+        "  bench INPUT [--op OP] [--procs LIST]  images/s against the number of processes\n"
+        "  report FILE... [--json]        add up the stats files of a split run's shards\n"
+        "\n",
+        out);
     fputs(operands_help, out);
     fputs("'imgbatch COMMAND --help' shows one command and its options.\n", out);
-    print_options(out, FOR_ALL);
+    print_options(out, FOR_EVERY);
     fputs("\n"
           "exit status: 0 all files ok, 1 some file failed, 2 usage or setup error,\n"
           "3 stopped because workers kept dying, 75 OUTPUT in use by another imgbatch\n"
@@ -1507,8 +1583,11 @@ void cli_usage(FILE *out)
 void cli_command_usage(FILE *out, enum op op)
 {
     fputs(command_help[op], out);
-    fputs("\n", out);
-    fputs(op == OP_BENCH ? "INPUT is a folder or one image.\n" : operands_help, out);
+    /* report has no INPUT and OUTPUT: its help says what its FILEs are. */
+    if (op == OP_BENCH)
+        fputs("\nINPUT is a folder or one image.\n", out);
+    else if (op != OP_REPORT)
+        fprintf(out, "\n%s", operands_help);
     print_options(out, FOR(op));
     fputs("\n'imgbatch --help' shows every command and the exit statuses.\n", out);
 }

@@ -22,8 +22,11 @@
 /* Exit status for a usage or setup error (bad option, unreadable INPUT...). */
 #define EXIT_USAGE 2
 
-/* The commands: the five image operations, and bench. */
-enum op { OP_RESIZE, OP_GRAYSCALE, OP_SEPIA, OP_THUMBNAIL, OP_CONVERT, OP_BENCH };
+/*
+ * The commands: the five image operations, bench, and report (the stats
+ * files of a split run added up: report_cmd.h).
+ */
+enum op { OP_RESIZE, OP_GRAYSCALE, OP_SEPIA, OP_THUMBNAIL, OP_CONVERT, OP_BENCH, OP_REPORT };
 
 /*
  * The default pixel limit: above the largest camera sensors sold (about
@@ -62,7 +65,8 @@ struct options {
     enum op bench_ops[BENCH_OPS_MAX]; /* bench: --op's operations, in the order given */
     struct size_request bench_sizes[BENCH_OPS_MAX]; /* bench: each one's box (size: first's) */
     int nbench_ops;                                 /* 1..BENCH_OPS_MAX */
-    const char *const *inputs; /* the INPUT operands, in argv (bench: exactly one) */
+    const char *const *inputs; /* the INPUT operands, in argv (bench: exactly one; report:
+                                  its FILEs) */
     size_t ninputs;
     const char *input;       /* inputs[0]: the INPUT of bench and of --files-from */
     const char *output;      /* OUTPUT as given; NULL for bench */

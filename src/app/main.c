@@ -1,7 +1,7 @@
 /*
  * imgbatch: batch image processing on a pool of worker processes.
  *
- * main only parses the command line and hands over to run or bench.
+ * main only parses the command line and hands over to run, bench or report.
  */
 #include "cli.h"
 #include "base/diag.h"
@@ -9,6 +9,7 @@
 #include "pool/message.h"
 #include "bench.h"
 #include "operands.h"
+#include "report_cmd.h"
 #include "run.h"
 
 #include <fcntl.h>
@@ -81,6 +82,8 @@ int main(int argc, char **argv)
     }
     if (opts.op == OP_BENCH)
         return run_bench(&opts);
+    if (opts.op == OP_REPORT)
+        return run_report(&opts);
     if (operands_resolve(&opts, err, sizeof(err)) < 0) {
         diag("%s", err);
         return EXIT_USAGE;

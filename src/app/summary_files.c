@@ -23,7 +23,7 @@ double wall_clock_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void put_iso_time(FILE *out, double unix_time)
+void summary_put_iso_time(FILE *out, double unix_time)
 {
     time_t t = (time_t)unix_time;
     struct tm tm;
@@ -50,9 +50,9 @@ static void put_stats(FILE *out, const void *ctx)
     fputs("],", out);
     json_put_path_field(out, "output", rec->opts->output);
     fputs(",\"started_at\":", out);
-    put_iso_time(out, rec->started_unix);
+    summary_put_iso_time(out, rec->started_unix);
     fputs(",\"finished_at\":", out);
-    put_iso_time(out, rec->finished_unix);
+    summary_put_iso_time(out, rec->finished_unix);
     fputs(",\"started_unix\":", out);
     json_put_number(out, rec->started_unix, 3);
     fputs(",\"finished_unix\":", out);

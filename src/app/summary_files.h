@@ -40,6 +40,9 @@ void metrics_put_label_value(FILE *out, const char *s);
  */
 double metrics_find_value(const char *text, const char *name);
 
+/* Writes unix_time as a quoted ISO 8601 UTC time, "2026-12-07T03:14:21Z". */
+void summary_put_iso_time(FILE *out, double unix_time);
+
 /* Current wall-clock time, seconds since the epoch. */
 double wall_clock_now(void);
 

@@ -32,6 +32,7 @@ static enum image_op image_op_for(const struct options *opts)
         return IMAGE_CONVERT;
     case OP_RESIZE:
     case OP_BENCH:
+    case OP_REPORT: /* never runs a worker */
         break;
     }
     return IMAGE_RESIZE;

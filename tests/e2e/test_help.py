@@ -93,9 +93,16 @@ class CommandHelpTest(unittest.TestCase):
         for refused in ("--incremental", "--shard", "--dry-run", "--files-from"):
             self.assertNotIn(refused, opts, text)
 
+    def test_report(self):
+        """report takes files and --json: the options of the runs are not listed for it."""
+        text = self.command_help("report")
+        self.assertTrue(text.startswith("usage: imgbatch report FILE... [--json]\n"), text)
+        listed = options_in(text.split("options:")[1])
+        self.assertEqual(listed, {"--json", "-h", "--help", "-V", "--version"}, text)
+
     def test_every_option_a_command_lists_is_accepted_by_it(self):
         # What a command's help lists must be what the whole help lists: no stray name.
-        for command in ("resize", "grayscale", "sepia", "thumbnail", "bench"):
+        for command in ("resize", "grayscale", "sepia", "thumbnail", "bench", "report"):
             self.assertLessEqual(options_in(self.command_help(command)), options_in(self.full))
 
     def test_help_alone_is_the_whole_help(self):
