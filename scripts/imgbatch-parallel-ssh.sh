@@ -31,8 +31,10 @@
 #                             ./imgbatch-stats)
 #
 # Output: imgbatch's failure lines and summaries, each prefixed with the shard number
-# (--tag). The job log (STATS_DIR/joblog) has one line per shard with its host and exit
-# status: 0 all ok, 1 some file failed, 75 OUTPUT held by another imgbatch run.
+# (--tag). How the whole run went, from the shards' stats files:
+#   imgbatch report STATS_DIR The job log (STATS_DIR/joblog) has one line per shard with its host and exit
+# status: 0 all ok, 1 some file failed, 75 OUTPUT held by another imgbatch run (README.md,
+# "Exit codes for schedulers": 1 and 2 are not worth retrying, 3, 75 and signals are).
 # This script exits with the number of shards that did not exit 0 (GNU parallel's
 # count). To rerun only those, with the same N:
 #   parallel --resume-failed --joblog STATS_DIR/joblog ...   (or just run this again:

@@ -18,7 +18,8 @@ processes only its own files.
 - Four shards run side by side by GNU parallel into one shared OUTPUT leave exactly the
   unsharded run's outputs and no temporary file; scripts/imgbatch-array.sbatch does the
   same as four array tasks (Slurm's variables faked), twice, the second time with every
-  file up to date.
+  file up to date, and `imgbatch report` adds up its stats files and failure logs
+  (tests/e2e/test_slurm.py runs it under a real Slurm).
 - The lock on OUTPUT/.imgbatch.lock: a shard takes only its split's byte (shared) and its
   own byte K, a run without --shard the whole file. The test holds those locks itself (fcntl.lockf) to check who is let
   in (exit 75 and the one-line message naming the holder's pid otherwise), and then
@@ -471,7 +472,10 @@ class SharedOutputTest(ShardTestCase):
             # one incremental state file per shard: the shards never write one file
             states = sorted(f for f in os.listdir(self.out) if f.startswith(".imgbatch-state"))
             self.assertEqual(states, [".imgbatch-state.%d-of-4" % k for k in range(1, 5)])
-            self.assertEqual(sorted(os.listdir(stats)), ["task-%d.json" % k for k in range(1, 5)])
+            # a stats file and a failure log (--json --quiet) per task
+            self.assertEqual(sorted(os.listdir(stats)),
+                             sorted(["task-%d.json" % k for k in range(1, 5)]
+                                    + ["task-%d.jsonl" % k for k in range(1, 5)]))
             total = dict.fromkeys(SUMMED + ("up_to_date", "failed_before"), 0)
             for k in range(1, 5):
                 with open(os.path.join(stats, "task-%d.json" % k)) as f:
@@ -487,6 +491,13 @@ class SharedOutputTest(ShardTestCase):
             else:
                 self.assertEqual((total["ok"], total["up_to_date"]), (0, len(self.images)))
                 self.assertEqual((total["failed"], total["failed_before"]), (0, 2))
+            # imgbatch report says the same from the folder, and lists the failures the
+            # first time (a rerun skips them as failed before, and its log is empty)
+            r = run_json(["report", stats])
+            self.assertExit(r.proc, 1 if attempt == 1 else 0)
+            self.assertEqual({key: r.summary[key] for key in total}, total)
+            self.assertEqual(set(rel_inputs(r.records, self.inp)),
+                             self.failing if attempt == 1 else set())
 
 
 class LockTest(ShardTestCase):
