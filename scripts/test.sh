@@ -16,9 +16,11 @@ ctest --test-dir build --output-on-failure -j "$(nproc)"
 # Workers leave with _exit(), where LeakSanitizer does not run, so libvips
 # needs no suppressions (a check forced there after vips_shutdown finds none).
 BUILD_DIR=build-sanitize scripts/setup.sh -DIMGBATCH_SANITIZE=ON
+# The real Slurm test (label slurm) ran above: it drives the cluster scripts and the
+# daemons, not imgbatch's memory, so it is not run again here.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:abort_on_error=1 \
-    ctest --test-dir build-sanitize --output-on-failure -j "$(nproc)"
+    ctest --test-dir build-sanitize --output-on-failure -j "$(nproc)" -LE slurm
 
 BUILD_DIR=build-fuzz CC=clang scripts/setup.sh -DIMGBATCH_FUZZ=ON
 ctest --test-dir build-fuzz --output-on-failure -j "$(nproc)" -L fuzz
