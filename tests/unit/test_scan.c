@@ -10,6 +10,7 @@
  */
 #include "check.h"
 
+#include "base/xalloc.h"
 #include "cli.h"
 #include "scan.h"
 
