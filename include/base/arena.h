@@ -18,13 +18,20 @@ struct arena_block;
 struct arena {
     struct arena_block *blocks; /* the newest first */
     size_t used;                /* bytes taken in the newest block */
-    size_t bytes;               /* taken in all blocks: the strings and their NULs */
+    size_t bytes; /* taken in all blocks: the strings, their NULs, arena_alloc's room */
 };
 
 #define ARENA_INIT                                                                                 \
     {                                                                                              \
         NULL, 0, 0                                                                                 \
     }
+
+/*
+ * Room for n bytes in the arena, for the caller to fill, aligned for any
+ * object (an array of pointers kept beside the strings): padding up to
+ * that alignment may go before it, where strings are packed with none.
+ */
+void *arena_alloc(struct arena *a, size_t n);
 
 /* A copy of s[0..n) and a NUL in the arena (s need not be NUL-terminated there). */
 char *arena_strndup(struct arena *a, const char *s, size_t n);

@@ -2,6 +2,8 @@
 #include "base/arena.h"
 #include "base/xalloc.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,29 +16,41 @@
 struct arena_block {
     struct arena_block *next;
     size_t size; /* bytes of data */
-    char data[];
+    alignas(max_align_t) char data[];
 };
 
-/* Room for n bytes: in the newest block, or a new one (its own, for a string above a block). */
-static char *take(struct arena *a, size_t n)
+/*
+ * Room for n bytes starting at a multiple of align (1: anywhere): in the
+ * newest block, or a new one (its own, for a string above a block), whose
+ * data starts aligned for any object.
+ */
+static char *take(struct arena *a, size_t n, size_t align)
 {
-    if (!a->blocks || a->blocks->size - a->used < n) {
+    size_t pad = a->blocks ? (align - a->used % align) % align : 0;
+
+    if (!a->blocks || a->blocks->size - a->used < pad + n) {
         size_t size = n > ARENA_BLOCK_BYTES ? n : ARENA_BLOCK_BYTES;
         struct arena_block *b = xcalloc(1, sizeof(*b) + size);
         b->size = size;
         b->next = a->blocks;
         a->blocks = b;
         a->used = 0;
+        pad = 0;
     }
-    char *p = a->blocks->data + a->used;
-    a->used += n;
-    a->bytes += n;
+    char *p = a->blocks->data + a->used + pad;
+    a->used += pad + n;
+    a->bytes += pad + n;
     return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    return take(a, n, alignof(max_align_t));
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-    char *p = take(a, n + 1);
+    char *p = take(a, n + 1, 1);
 
     memcpy(p, s, n);
     p[n] = '\0';
@@ -56,7 +70,7 @@ char *arena_path_join(struct arena *a, const char *base, const char *rel)
         n--;
     if (n == 1 && base[0] == '/')
         n = 0; /* "/" + rel */
-    char *p = take(a, n + 1 + len + 1);
+    char *p = take(a, n + 1 + len + 1, 1);
     memcpy(p, base, n);
     p[n] = '/';
     memcpy(p + n + 1, rel, len + 1);

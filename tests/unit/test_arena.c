@@ -2,7 +2,8 @@
  * test_arena: the strings a scan keeps for a million files.  Each copy is
  * exact and stays where it is while more blocks are taken (the entries
  * point into them), a string longer than a block gets one of its own,
- * joined paths match path_join's, and release leaves the arena empty and
+ * room for an array is aligned among odd-length strings, joined paths
+ * match path_join's, and release leaves the arena empty and
  * usable.  Run under the sanitizer build, a write past a string's NUL or
  * a leak fails it.
  */
@@ -11,6 +12,9 @@
 #include "base/arena.h"
 #include "outpath.h"
 
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +43,31 @@ static void test_copies_stay(void)
     CHECK_EQ_STR(arena_strdup(&a, ""), "");
     arena_release(&a);
     CHECK(a.blocks == NULL && a.bytes == 0);
+}
+
+/*
+ * Room for an array among the strings: aligned for any object whatever
+ * came before (an odd-length string), kept apart from what follows, and
+ * aligned in a new block too.
+ */
+static void test_aligned_room(void)
+{
+    struct arena a = ARENA_INIT;
+    int aligned = 1, apart = 1;
+
+    for (int i = 0; i < 200000; i++) {
+        char *s = arena_strdup(&a, i % 2 ? "odd" : "even!");
+        const char **room = arena_alloc(&a, 2 * sizeof(*room));
+        room[0] = s;
+        room[1] = s;
+        char *after = arena_strdup(&a, "x");
+        aligned &= (uintptr_t)room % alignof(max_align_t) == 0;
+        apart &= after >= (char *)(room + 2) || after < (char *)room;
+        apart &= !strcmp(room[0], i % 2 ? "odd" : "even!");
+    }
+    CHECK(aligned);
+    CHECK(apart);
+    arena_release(&a);
 }
 
 static void test_long_string(void)
@@ -87,6 +116,7 @@ int main(void)
 {
     test_copies_stay();
     test_long_string();
+    test_aligned_room();
     test_path_join();
     return check_summary();
 }
