@@ -6,15 +6,15 @@
  * up as refused now rather than as a failure in the real run.  Decoding is
  * left to the real run: a dry run over a million files must stay cheap.
  */
+#include "dry_run.h"
 #include "base/diag.h"
+#include "base/xio.h"
+#include "image/formats.h"
 #include "image/image.h"
 #include "json.h"
-#include "pool/message.h"
-#include "dry_run.h"
 #include "outpath.h"
+#include "pool/message.h"
 #include "prune.h"
-#include "image/formats.h"
-#include "base/xio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +35,7 @@ struct dry_counts {
  * scan's root), following no link, never blocking on a FIFO swapped in
  * since the scan, and only a regular file.
  */
-static const char *content_refusal(const struct scan_result *scan, struct open_root *root,
+static const char *content_refusal(struct scan_result *scan, struct open_root *root,
                                    const struct scan_entry *e, char *buf, size_t len)
 {
     unsigned char head[SNIFF_BYTES];
@@ -45,7 +45,7 @@ static const char *content_refusal(const struct scan_result *scan, struct open_r
 
     if (dir < 0)
         return buf;
-    int fd = image_open_input(dir, scan_open_name(e), &st, buf, len);
+    int fd = image_open_input(dir, scan_open_name(scan->roots, e), &st, buf, len);
 
     if (fd < 0)
         return buf;
@@ -55,7 +55,7 @@ static const char *content_refusal(const struct scan_result *scan, struct open_r
     close(fd);
     if (n < 0)
         return buf;
-    return sniff_refusal(e->input, head, (size_t)n, buf, len) < 0 ? buf : NULL;
+    return sniff_refusal(scan_input_shown(scan, e), head, (size_t)n, buf, len) < 0 ? buf : NULL;
 }
 
 /* A line's optional second field: a failed-before file's reason, with --json. */
@@ -163,84 +163,93 @@ static void on_would_prune(void *ctx, const char *in_rel, const char *out_rel)
  * The outputs of e up to date (current[k]), and how many; the state first,
  * so that an up-to-date file is not even opened.
  */
-static unsigned outputs_current(struct run_state *state, const struct scan_entry *e, int *current)
+static unsigned outputs_current(struct scan_result *scan, struct run_state *state,
+                                const struct scan_entry *e, int *current)
 {
     unsigned n = 0;
 
-    for (unsigned k = 0; k < e->noutputs; k++)
-        n += current[k] = !e->error && state && state_is_up_to_date(state, e, &e->outputs[k]);
+    for (unsigned k = 0; k < e->noutputs; k++) {
+        const struct scan_output o = scan_output_at(scan, e, k);
+        n += current[k] = !e->error && state && state_is_up_to_date(state, e, &o);
+    }
     return n;
 }
 
 /* Why e failed before, if each output not up to date failed then, unchanged since. */
-static const char *failed_before(const struct options *opts, struct run_state *state,
-                                 const struct scan_entry *e, const int *current)
+static const char *failed_before(const struct options *opts, struct scan_result *scan,
+                                 struct run_state *state, const struct scan_entry *e,
+                                 const int *current)
 {
     const char *why = NULL;
 
     if (!state || opts->retry_failed || (e->error && !e->own_fault))
         return NULL;
-    for (unsigned k = 0; k < e->noutputs; k++)
-        if (!current[k] && !(why = state_failed_before(state, e, &e->outputs[k])))
+    for (unsigned k = 0; k < e->noutputs; k++) {
+        const struct scan_output o = scan_output_at(scan, e, k);
+        if (!current[k] && !(why = state_failed_before(state, e, &o)))
             return NULL;
+    }
     return why;
 }
 
 /* Each output's line: made, or up to date (a run of one output each: the file's line). */
-static void put_outputs(const struct options *opts, const struct scan_entry *e, const int *current,
-                        struct dry_counts *c)
+static void put_outputs(const struct options *opts, struct scan_result *scan,
+                        const struct scan_entry *e, const int *current, struct dry_counts *c)
 {
     for (unsigned k = 0; k < e->noutputs; k++) {
         c->outputs += !current[k];
         if (opts->quiet)
             continue;
+        /* Each in its own buffer of the scan's: both good until the next of its kind. */
+        const char *input = scan_input_shown(scan, e);
+        const char *output = scan_output_at(scan, e, k).path;
         if (current[k])
-            put_line(opts, "skip", "skipped", e->input, e->outputs[k].path, "reason", "up to date");
+            put_line(opts, "skip", "skipped", input, output, "reason", "up to date");
         else
-            put_line(opts, "process", "would_process", e->input, e->outputs[k].path, NULL, NULL);
+            put_line(opts, "process", "would_process", input, output, NULL, NULL);
     }
 }
 
 /* One file's verdict, as the real run would give it. */
-static void dry_entry(const struct options *opts, const struct scan_result *scan,
-                      struct run_state *state, struct open_root *root, const struct scan_entry *e,
-                      struct dry_counts *c)
+static void dry_entry(const struct options *opts, struct scan_result *scan, struct run_state *state,
+                      struct open_root *root, const struct scan_entry *e, struct dry_counts *c)
 {
     static int current[JOB_OUTPUTS_MAX];
     char buf[RESULT_ERROR_MAX];
-    unsigned ncurrent = outputs_current(state, e, current);
+    unsigned ncurrent = outputs_current(scan, state, e, current);
     int all_current = e->noutputs && ncurrent == e->noutputs;
-    const char *before = all_current ? NULL : failed_before(opts, state, e, current);
+    const char *before = all_current ? NULL : failed_before(opts, scan, state, e, current);
     const char *refusal = all_current || before ? NULL
                           : e->error            ? e->error
                                                 : content_refusal(scan, root, e, buf, sizeof(buf));
+    const char *input = scan_input_shown(scan, e);
 
     if (refusal) {
         c->refused++;
-        put_line(opts, "refuse", "refused", e->input, NULL, "error", refusal);
+        put_line(opts, "refuse", "refused", input, NULL, "error", refusal);
     } else if (all_current) {
         c->skipped++;
         c->up_to_date++;
-        put_outputs(opts, e, current, c);
+        put_outputs(opts, scan, e, current, c);
     } else if (before) {
         struct line_extra why = {"error", before};
         c->skipped++;
         c->failed_before++;
         if (!opts->quiet && opts->json)
-            put_line_extra(opts, "skip", "skipped", e->input, NULL, "reason", "failed before",
-                           &why);
+            put_line_extra(opts, "skip", "skipped", input, NULL, "reason", "failed before", &why);
         else if (!opts->quiet)
-            put_line_extra(opts, "skip", "skipped", e->input, NULL, "reason",
+            put_line_extra(opts, "skip", "skipped", input, NULL, "reason",
                            "failed before, unchanged since (--retry-failed retries it)", &why);
     } else {
         c->process++;
-        put_outputs(opts, e, current, c);
+        put_outputs(opts, scan, e, current, c);
     }
 }
 
-static int by_input(const void *a, const void *b)
+/* For a person reading the list: by the input as shown. */
+static int by_input(const void *a, const void *b, void *scan)
 {
-    return strcmp(((const struct scan_entry *)a)->input, ((const struct scan_entry *)b)->input);
+    return scan_compare_inputs(scan, a, b);
 }
 
 int run_dry(const struct options *opts, struct scan_result *scan, struct run_state *state)
@@ -251,7 +260,7 @@ int run_dry(const struct options *opts, struct scan_result *scan, struct run_sta
     scan_check_outputs(scan, opts->output_dir);
     /* For a person reading the list: by name, not in the real run's largest-first order. */
     if (scan->count > 1)
-        qsort(scan->entries, scan->count, sizeof(*scan->entries), by_input);
+        qsort_r(scan->entries, scan->count, sizeof(*scan->entries), by_input, scan);
     for (size_t i = 0; i < scan->skipped_count; i++) {
         c.skipped++;
         if (!opts->quiet)

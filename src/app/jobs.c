@@ -19,6 +19,7 @@ int jobs_open(struct jobs *j, const struct options *opts, struct scan_result *sc
     if (worker_context_init(&j->workers, opts, scan, err, errlen) < 0)
         return -1;
     scan_create_output_dirs(scan, j->workers.output_root);
+    j->scan = scan;
     j->entries = xcalloc(n, sizeof(*j->entries));
     j->list = xcalloc(n, sizeof(*j->list));
     j->outputs = xcalloc(n, sizeof(*j->outputs));
@@ -37,10 +38,10 @@ static void tag(struct jobs *j, size_t k)
 int jobs_add(struct jobs *j, struct scan_entry *e, const unsigned *which, unsigned n, char *err,
              size_t errlen)
 {
-    size_t k = j->count, bytes = strlen(scan_open_name(e));
+    size_t k = j->count, bytes = strlen(scan_open_name(j->scan->roots, e));
 
     for (unsigned i = 0; i < n; i++)
-        bytes += strlen(e->outputs[which[i]].rel) + 16;
+        bytes += strlen(scan_output_rel(e, which[i])) + 16;
     if (n < 1 || n > JOB_OUTPUTS_MAX || bytes > JOB_PATHS_MAX)
         return diag_into(err, errlen,
                          "its %u outputs' names are too long together for one job (%zu bytes, "
@@ -51,18 +52,24 @@ int jobs_add(struct jobs *j, struct scan_entry *e, const unsigned *which, unsign
     j->which[k] = xcalloc(n, sizeof(*j->which[k]));
     for (unsigned i = 0; i < n; i++) {
         j->which[k][i] = which[i];
-        j->outputs[k][i].path = e->outputs[which[i]].rel;
-        j->outputs[k][i].variant = e->outputs[which[i]].variant;
+        /* The wire format's path is not const: it is the decoder's own copy in a worker. */
+        j->outputs[k][i].path = (char *)scan_output_rel(e, which[i]);
+        j->outputs[k][i].variant = which[i]; /* output k of an entry is variant k (scan.h) */
     }
-    j->list[k] = (struct pool_job){scan_open_name(e), e->root, j->outputs[k], n};
+    j->list[k] = (struct pool_job){scan_open_name(j->scan->roots, e), e->root, j->outputs[k], n};
     tag(j, k);
     j->count++;
     return 0;
 }
 
-const struct scan_output *jobs_output(const struct jobs *j, size_t job, unsigned i)
+unsigned jobs_noutputs(const struct jobs *j, size_t job)
 {
-    return &j->entries[job]->outputs[j->which[job][i]];
+    return j->list[job].noutputs;
+}
+
+struct scan_output jobs_output(const struct jobs *j, size_t job, unsigned i)
+{
+    return scan_output_at(j->scan, j->entries[job], j->which[job][i]);
 }
 
 void jobs_retag(struct jobs *j)
@@ -86,7 +93,7 @@ const char *jobs_settle(const struct jobs *j, size_t job, unsigned i, const stru
                         size_t len)
 {
     struct output_target target =
-        worker_output_of(&j->workers, &j->outputs[job][i], jobs_output(j, job, i)->path);
+        worker_output_of(&j->workers, &j->outputs[job][i], jobs_output(j, job, i).path);
     int done = i < res->noutputs && res->outputs[i].done;
     const char *error = res->ok ? "the worker said nothing of this output" : res->error;
 

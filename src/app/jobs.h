@@ -29,6 +29,7 @@
 
 struct jobs {
     struct worker_context workers;
+    struct scan_result *scan;    /* the entries': their outputs' paths as shown */
     struct scan_entry **entries; /* job index -> scan entry */
     struct pool_job *list;
     struct job_output **outputs; /* job index -> its outputs */
@@ -53,8 +54,11 @@ int jobs_open(struct jobs *j, const struct options *opts, struct scan_result *sc
 int jobs_add(struct jobs *j, struct scan_entry *e, const unsigned *which, unsigned n, char *err,
              size_t errlen);
 
-/* Output i of job: the entry's output it is. */
-const struct scan_output *jobs_output(const struct jobs *j, size_t job, unsigned i);
+/* How many outputs job makes. */
+unsigned jobs_noutputs(const struct jobs *j, size_t job);
+
+/* Output i of job: the entry's output it is, its path shown in the scan's buffer (scan.h). */
+struct scan_output jobs_output(const struct jobs *j, size_t job, unsigned i);
 
 /* New random tags for every job: a bench runs the same jobs again and again. */
 void jobs_retag(struct jobs *j);

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void manifest_init(struct manifest *m, const struct scan_result *scan,
-                   const struct variant *variants, const char *output)
+void manifest_init(struct manifest *m, struct scan_result *scan, const struct variant *variants,
+                   const char *output)
 {
     m->scan = scan;
     m->variants = variants;
@@ -46,19 +46,19 @@ void manifest_failed(struct manifest *m, const struct scan_entry *e, const char 
         me->error = xstrdup(error);
 }
 
-/* One output: its path below OUTPUT, size, format, bytes, and the size asked. */
-static void put_output(FILE *out, const struct manifest *m, const struct scan_output *so,
+/* Output k, rel: its path below OUTPUT, size, format, bytes, and the size asked. */
+static void put_output(FILE *out, const struct manifest *m, const char *rel, unsigned k,
                        const struct manifest_output *o)
 {
-    const struct variant *v = &m->variants[so->variant];
+    const struct variant *v = &m->variants[k]; /* output k is variant k (scan.h) */
     enum out_format format = v->format;
     char asked[48];
 
     /* auto: the format the name says, as the input's kind decided it. */
     if (format == FMT_AUTO)
-        format = output_format_for(FMT_AUTO, input_kind_of(so->rel));
+        format = output_format_for(FMT_AUTO, input_kind_of(rel));
     fputs("    {", out);
-    json_put_path_field(out, "path", so->rel);
+    json_put_path_field(out, "path", rel);
     fprintf(out, ",\"width\":%u,\"height\":%u,\"format\":\"%s\",\"bytes\":%lld", o->width,
             o->height, format_name(format), o->bytes);
     if (v->size.mode != SIZE_FIT || v->size.width || v->size.height) {
@@ -78,7 +78,7 @@ static void put_entry(FILE *out, const struct manifest *m, size_t i)
     int said = 0;
 
     fputs(" {", out);
-    json_put_path_field(out, "input", e->input);
+    json_put_path_field(out, "input", scan_input_shown(m->scan, e));
     if (me->error) {
         fputs(",\"error\":", out);
         json_put_string(out, me->error);
@@ -88,7 +88,7 @@ static void put_entry(FILE *out, const struct manifest *m, size_t i)
         if (!me->outputs[k].present)
             continue;
         fputs(said++ ? ",\n" : "\n", out);
-        put_output(out, m, &e->outputs[k], &me->outputs[k]);
+        put_output(out, m, scan_output_rel(e, k), k, &me->outputs[k]);
     }
     fputs("]}", out);
 }
@@ -100,7 +100,7 @@ static int by_input(const void *a, const void *b)
     const struct scan_entry *x = &sorting_scan->entries[*(const size_t *)a];
     const struct scan_entry *y = &sorting_scan->entries[*(const size_t *)b];
 
-    return strcmp(x->input, y->input);
+    return scan_compare_inputs(sorting_scan, x, y);
 }
 
 static void put_manifest(FILE *out, const void *ctx)

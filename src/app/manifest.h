@@ -41,15 +41,15 @@ struct manifest_entry {
 };
 
 struct manifest {
-    const struct scan_result *scan;
+    struct scan_result *scan; /* the entries, and the buffers their shown paths go in */
     const struct variant *variants;
     const char *output;             /* OUTPUT as given */
     struct manifest_entry *entries; /* one per scan entry, in the scan's order */
 };
 
 /* For the scan's entries as they stand (sorted as they will stay), their outputs of variants. */
-void manifest_init(struct manifest *m, const struct scan_result *scan,
-                   const struct variant *variants, const char *output);
+void manifest_init(struct manifest *m, struct scan_result *scan, const struct variant *variants,
+                   const char *output);
 
 /* Output k of e is there, width x height and bytes long (made now, or up to date). */
 void manifest_output(struct manifest *m, const struct scan_entry *e, unsigned k, unsigned width,

@@ -147,7 +147,7 @@ size_t prune_outputs(struct run_state *s, const struct prune_request *req, prune
     for (size_t i = 0; i < scan->count; i++) {
         p.in_rels[p.nin++] = scan->entries[i].rel;
         for (unsigned k = 0; k < scan->entries[i].noutputs; k++)
-            p.out_rels[p.nout++] = scan->entries[i].outputs[k].rel;
+            p.out_rels[p.nout++] = scan_output_rel(&scan->entries[i], k);
     }
     qsort(p.in_rels, p.nin, sizeof(*p.in_rels), by_string);
     qsort(p.out_rels, p.nout, sizeof(*p.out_rels), by_string);

@@ -1,8 +1,8 @@
 /* report_paths: report files that would replace the run's own files; see report_paths.h. */
 #include "report_paths.h"
 #include "atomic_file.h"
-#include "outpath.h"
 #include "base/xalloc.h"
+#include "outpath.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,7 +102,7 @@ static int is_kept_file(const struct report_path *r, const struct kept_files *ke
 
 /* Checks one report file; 0, or -1 with the reason in err. */
 static int check_one(const struct report_path *r, const struct options *opts,
-                     const struct kept_files *kept, const struct scan_result *scan, char *err,
+                     const struct kept_files *kept, struct scan_result *scan, char *err,
                      size_t errlen)
 {
     if (is_an_input(r, scan)) {
@@ -113,18 +113,19 @@ static int check_one(const struct report_path *r, const struct options *opts,
     }
     for (size_t i = 0; i < scan->count; i++) {
         const struct scan_entry *e = &scan->entries[i];
-        if (names(r, e->input)) {
+        const char *input = scan_input_shown(scan, e);
+        if (names(r, input)) {
             snprintf(err, errlen,
                      "%s %s is the input %s: it would be replaced; choose another file", r->option,
-                     r->path, e->input);
+                     r->path, input);
             return -1;
         }
         for (unsigned k = 0; k < e->noutputs; k++) {
-            if (names(r, e->outputs[k].path)) {
+            if (names(r, scan_output_at(scan, e, k).path)) {
                 snprintf(err, errlen,
                          "%s %s is an output of %s: one would replace the other; choose another "
                          "file",
-                         r->option, r->path, e->input);
+                         r->option, r->path, input);
                 return -1;
             }
         }
@@ -154,12 +155,11 @@ static void describe(struct report_path *r, const char *option, const char *path
 static int same_file(const struct report_path *a, const struct report_path *b)
 {
     return (a->canonical && b->canonical && !strcmp(a->canonical, b->canonical)) ||
-           (a->exists && b->exists && a->st.st_dev == b->st.st_dev &&
-            a->st.st_ino == b->st.st_ino);
+           (a->exists && b->exists && a->st.st_dev == b->st.st_dev && a->st.st_ino == b->st.st_ino);
 }
 
 int check_report_paths(const struct options *opts, const struct kept_files *kept,
-                       const struct scan_result *scan, char *err, size_t errlen)
+                       struct scan_result *scan, char *err, size_t errlen)
 {
     /* A run writes the stats and metrics files and the manifest; bench its CSV and SVG plot. */
     enum { N = 5 };

@@ -26,6 +26,6 @@
  * none (bench; a dry run before OUTPUT exists).
  */
 int check_report_paths(const struct options *opts, const struct kept_files *kept,
-                       const struct scan_result *scan, char *err, size_t errlen);
+                       struct scan_result *scan, char *err, size_t errlen);
 
 #endif

@@ -35,20 +35,21 @@ struct batch {
     struct jobs jobs;
     struct report report;
     struct progress progress;
-    struct run_state *state;      /* --incremental, else NULL */
-    struct kept_files kept;       /* where the lock and the state are (kept.dir NULL: unknown) */
-    struct lock_request lock;     /* OUTPUT and this run's split */
-    int lock_fd;                  /* OUTPUT's lock, or -1 */
-    int prune_trouble;            /* --prune could not remove or look at something */
-    struct manifest manifest;     /* --manifest: what is there of each input's outputs */
+    struct run_state *state;  /* --incremental, else NULL */
+    struct kept_files kept;   /* where the lock and the state are (kept.dir NULL: unknown) */
+    struct lock_request lock; /* OUTPUT and this run's split */
+    int lock_fd;              /* OUTPUT's lock, or -1 */
+    int prune_trouble;        /* --prune could not remove or look at something */
+    struct manifest manifest; /* --manifest: what is there of each input's outputs */
     uint64_t options[VARIANTS_MAX], failure_options[VARIANTS_MAX]; /* the state's hashes */
-    double started_unix;          /* once OUTPUT is held: --wait is not the run's time */
+    double started_unix; /* once OUTPUT is held: --wait is not the run's time */
     long long started_usec;
 };
 
 /* What became of a job's outputs, as the master settled them. */
 struct settled {
     struct report_output made[JOB_OUTPUTS_MAX];
+    char *paths[JOB_OUTPUTS_MAX]; /* the outputs made, as shown: made[i].path (malloc'd) */
     size_t nmade;
     const char *failure; /* the first output's that is not in place; NULL if none */
     char buf[RESULT_ERROR_MAX];
@@ -59,8 +60,6 @@ static void settle_one(struct batch *b, size_t job, unsigned i, const struct job
                        const struct pool_worker_info *worker, struct settled *s)
 {
     const struct scan_entry *e = b->jobs.entries[job];
-    const struct scan_output *o = jobs_output(&b->jobs, job, i);
-    const struct variant *v = &b->opts->variants[o->variant];
     char buf[RESULT_ERROR_MAX];
     struct stat out;
     const char *failure = jobs_settle(&b->jobs, job, i, res, worker, &out, buf, sizeof(buf));
@@ -72,21 +71,24 @@ static void settle_one(struct batch *b, size_t job, unsigned i, const struct job
         }
         return;
     }
+    const struct scan_output o = jobs_output(&b->jobs, job, i);
+    const struct variant *v = &b->opts->variants[o.variant];
     const struct output_result *r = &res->outputs[i];
+    /* The path shown is made in the scan's buffer, and reported once the job's outputs all are. */
+    char *path = s->paths[s->nmade] = xstrdup(o.path);
     struct report_output *m = &s->made[s->nmade++];
-    *m = (struct report_output){o->path,  v->format,        b->opts->nsizes ? &v->size : NULL,
+    *m = (struct report_output){path,     v->format,        b->opts->nsizes ? &v->size : NULL,
                                 r->width, r->height,        r->frames,
                                 -1,       r->kept_original, r->capped};
     if (m->format == FMT_AUTO)
-        m->format = output_format_for(FMT_AUTO, input_kind_of(o->rel));
+        m->format = output_format_for(FMT_AUTO, input_kind_of(o.rel));
     if (!out.st_ino)
         return; /* it could not be looked at after the rename */
     m->bytes = (long long)out.st_size;
     b->report.output_bytes += (long long)out.st_size;
     if (b->state)
-        state_record(b->state, e, o, &out, r->width, r->height);
-    manifest_output(&b->manifest, e, (unsigned)(o - e->outputs), r->width, r->height,
-                    (long long)out.st_size);
+        state_record(b->state, e, &o, &out, r->width, r->height);
+    manifest_output(&b->manifest, e, o.variant, r->width, r->height, (long long)out.st_size);
 }
 
 /* A failed input: the outputs not made are remembered where the input itself is at fault. */
@@ -94,19 +96,21 @@ static void input_failed(struct batch *b, size_t job, const struct job_result *r
                          const struct settled *s, int worker_no)
 {
     const struct scan_entry *e = b->jobs.entries[job];
+    unsigned n = jobs_noutputs(&b->jobs, job);
     char *line = NULL;
 
     if (s->nmade)
-        line = xasprintf("%s (%zu of %u outputs made)", s->failure, s->nmade,
-                         b->jobs.list[job].noutputs);
+        line = xasprintf("%s (%zu of %u outputs made)", s->failure, s->nmade, n);
     /* Only a failure the input itself caused would recur unchanged: remember those. */
-    for (unsigned i = 0; b->state && !res->ok && res->input_fault && i < b->jobs.list[job].noutputs;
-         i++)
-        if (!(i < res->noutputs && res->outputs[i].done))
-            state_record_failure(b->state, e, jobs_output(&b->jobs, job, i), s->failure);
+    for (unsigned i = 0; b->state && !res->ok && res->input_fault && i < n; i++) {
+        if (!(i < res->noutputs && res->outputs[i].done)) {
+            struct scan_output o = jobs_output(&b->jobs, job, i);
+            state_record_failure(b->state, e, &o, s->failure);
+        }
+    }
     manifest_failed(&b->manifest, e, line ? line : s->failure);
     b->report.outputs += s->nmade;
-    report_failed(&b->report, e->input, line ? line : s->failure, worker_no);
+    report_failed(&b->report, scan_input_shown(&b->scan, e), line ? line : s->failure, worker_no);
     free(line);
 }
 
@@ -116,19 +120,22 @@ static void on_result(void *ctx, size_t job, const struct job_result *res,
     struct batch *b = ctx;
     const struct scan_entry *e = b->jobs.entries[job];
     static struct settled s;
-    unsigned n = b->jobs.list[job].noutputs;
+    unsigned n = jobs_noutputs(&b->jobs, job);
 
     s.nmade = 0;
     s.failure = NULL;
     for (unsigned i = 0; i < n; i++)
         settle_one(b, job, i, res, worker, &s);
     if (!s.failure) {
-        struct report_file f = {e->input, res, worker->no, s.made, s.nmade, e->noutputs - n};
+        struct report_file f = {
+            scan_input_shown(&b->scan, e), res, worker->no, s.made, s.nmade, e->noutputs - n};
         b->report.input_bytes += (long long)e->size;
         report_ok(&b->report, &f);
     } else {
         input_failed(b, job, res, &s, worker->no);
     }
+    for (size_t i = 0; i < s.nmade; i++)
+        free(s.paths[i]);
     progress_file_done(&b->progress, s.failure != NULL, (long long)e->size);
     /* Nobody reads the report any more ("imgbatch ... | head"): stop like on a signal. */
     if (report_reader_gone(&b->report))
@@ -374,10 +381,10 @@ static unsigned outputs_to_make(struct batch *b, const struct scan_entry *e, uns
     long long bytes;
 
     for (unsigned k = 0; k < e->noutputs; k++) {
-        const struct scan_output *o = &e->outputs[k];
+        const struct scan_output o = scan_output_at(&b->scan, e, k);
         int current =
-            b->state && state_is_up_to_date(b->state, e, o) &&
-            (!b->opts->manifest_file || state_output_size(b->state, o, &w, &h, &bytes) == 0);
+            b->state && state_is_up_to_date(b->state, e, &o) &&
+            (!b->opts->manifest_file || state_output_size(b->state, &o, &w, &h, &bytes) == 0);
         if (current && b->opts->manifest_file)
             manifest_output(&b->manifest, e, k, w, h, bytes);
         else if (!current)
@@ -397,20 +404,33 @@ static const char *failed_before(struct batch *b, const struct scan_entry *e, co
 
     if (!b->state || b->opts->retry_failed)
         return NULL;
-    for (unsigned i = 0; i < n; i++)
-        if (!(why = state_failed_before(b->state, e, &e->outputs[which[i]])))
+    for (unsigned i = 0; i < n; i++) {
+        const struct scan_output o = scan_output_at(&b->scan, e, which[i]);
+        if (!(why = state_failed_before(b->state, e, &o)))
             return NULL;
+    }
     return why;
 }
 
 /* A file that cannot run: reported now, and (a link, a FIFO) remembered like a bad file. */
 static void refuse(struct batch *b, const struct scan_entry *e, const char *error)
 {
-    report_failed(&b->report, e->input, error, 0);
+    report_failed(&b->report, scan_input_shown(&b->scan, e), error, 0);
     manifest_failed(&b->manifest, e, error);
     /* A link or a FIFO named like an image stays one: said once, like a bad file. */
-    for (unsigned k = 0; e->own_fault && b->state && k < e->noutputs; k++)
-        state_record_failure(b->state, e, &e->outputs[k], error);
+    for (unsigned k = 0; e->own_fault && b->state && k < e->noutputs; k++) {
+        const struct scan_output o = scan_output_at(&b->scan, e, k);
+        state_record_failure(b->state, e, &o, error);
+    }
+}
+
+/* Why e, a file refused for what it is, failed last time, unchanged since; NULL if it did not. */
+static const char *refused_before(struct batch *b, const struct scan_entry *e)
+{
+    if (!e->own_fault || !b->state || b->opts->retry_failed || !e->noutputs)
+        return NULL;
+    const struct scan_output first = scan_output_at(&b->scan, e, 0);
+    return state_failed_before(b->state, e, &first);
 }
 
 /* One scanned file: reported before any work, or a job for the outputs it still needs. */
@@ -420,16 +440,16 @@ static void plan_entry(struct batch *b, struct scan_entry *e)
     const char *before = NULL;
     char err[RESULT_ERROR_MAX];
 
-    if (e->own_fault && b->state && !b->opts->retry_failed && e->noutputs &&
-        (before = state_failed_before(b->state, e, &e->outputs[0]))) {
-        report_failed_before(&b->report, e->input, before);
+    if ((before = refused_before(b, e))) {
+        report_failed_before(&b->report, scan_input_shown(&b->scan, e), before);
         manifest_failed(&b->manifest, e, before);
     } else if (e->error) {
         refuse(b, e, e->error);
     } else if ((n = outputs_to_make(b, e, which)) == 0) {
-        report_up_to_date(&b->report, e->input, e->outputs[0].path, e->noutputs);
+        report_up_to_date(&b->report, scan_input_shown(&b->scan, e),
+                          scan_output_at(&b->scan, e, 0).path, e->noutputs);
     } else if ((before = failed_before(b, e, which, n))) {
-        report_failed_before(&b->report, e->input, before);
+        report_failed_before(&b->report, scan_input_shown(&b->scan, e), before);
         manifest_failed(&b->manifest, e, before);
     } else if (jobs_add(&b->jobs, e, which, n, err, sizeof(err)) < 0) {
         refuse(b, e, err);
@@ -497,8 +517,8 @@ static int work(struct batch *b, struct pool_worker_stats *stats, int workers,
         /* The lines before any work already found nobody reading. */
         outcome->signal = SIGPIPE;
         outcome->not_started = n;
-    } else if (n > 0 && (worker_engine_ready() < 0 ||
-                         pool_run(&cfg, b->jobs.list, n, stats, outcome) < 0)) {
+    } else if (n > 0 &&
+               (worker_engine_ready() < 0 || pool_run(&cfg, b->jobs.list, n, stats, outcome) < 0)) {
         status = EXIT_USAGE;
     }
     progress_finish(&b->progress, report_failure_stream(&b->report));
@@ -580,7 +600,7 @@ int run_batch(const struct options *opts)
             status = finish(&b, stats, &outcome);
         free(stats);
     }
-    state_close(b.state, NULL, 0); /* saved by finish(); here only after a failed start */
+    state_close(b.state, NULL, 0);     /* saved by finish(); here only after a failed start */
     output_unlock(&b.lock, b.lock_fd); /* after the state and the summary files: the run is over */
     manifest_release(&b.manifest);
     jobs_close(&b.jobs);

@@ -7,12 +7,12 @@
  * and symbolic links to directories are not followed (no loops).
  */
 #include "scan.h"
+#include "base/beneath.h"
+#include "base/xalloc.h"
+#include "base/xio.h"
 #include "filelist.h"
 #include "outpath.h"
 #include "shard.h"
-#include "base/beneath.h"
-#include "base/xio.h"
-#include "base/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,14 +41,131 @@ struct walk {
     unsigned root; /* the INPUT being walked: r->roots[root] */
 };
 
-/* rel below the root being walked, as the report shows it. */
-static char *shown_path(const struct walk *w, const char *rel)
-{
-    const char *shown = w->r->roots[w->root].shown;
+/*
+ * A path as the report shows it, in up to three pieces, so that a million
+ * of them need not be kept joined: they are joined when printed, and
+ * compared as they are (scan_compare_inputs).
+ */
+struct pieces {
+    const char *p[3];
+    size_t n[3];
+};
 
+/* base joined with rel as path_join joins them: "/" between, none doubled after base. */
+static void joined_pieces(const char *base, const char *rel, struct pieces *s)
+{
+    size_t n = strlen(base);
+
+    while (n > 1 && base[n - 1] == '/')
+        n--;
+    if (n == 1 && base[0] == '/')
+        n = 0; /* "/" + rel */
+    *s = (struct pieces){{base, "/", rel}, {n, 1, strlen(rel)}};
+}
+
+/* rel below a root shown as shown: joined, rel alone for a root shown as "", the root for rel "".
+ */
+static void shown_pieces(const char *shown, const char *rel, struct pieces *s)
+{
     if (!rel[0])
-        return xstrdup(shown[0] ? shown : ".");
-    return shown[0] ? path_join(shown, rel) : xstrdup(rel);
+        *s = (struct pieces){{shown[0] ? shown : "."}, {shown[0] ? strlen(shown) : 1}};
+    else if (!shown[0])
+        *s = (struct pieces){{rel}, {strlen(rel)}};
+    else
+        joined_pieces(shown, rel, s);
+}
+
+/* e's input as shown: an INPUT file shown otherwise is its name as given. */
+static void input_pieces(const struct scan_result *r, const struct scan_entry *e, struct pieces *s)
+{
+    const struct scan_root *root = &r->roots[e->root];
+
+    if (root->file_shown)
+        *s = (struct pieces){{root->file_shown}, {strlen(root->file_shown)}};
+    else
+        shown_pieces(root->shown, e->rel, s);
+}
+
+/* The pieces joined in b, grown to hold them. */
+static const char *join_into(struct shown_buf *b, const struct pieces *s)
+{
+    size_t len = s->n[0] + s->n[1] + s->n[2];
+
+    if (b->cap < len + 1) {
+        b->cap = len + 1 < 256 ? 256 : 2 * (len + 1);
+        free(b->data);
+        b->data = xcalloc(b->cap, 1);
+    }
+    char *p = b->data;
+    for (int i = 0; i < 3; i++) {
+        if (s->n[i]) /* an unused piece has no pointer to copy from */
+            memcpy(p, s->p[i], s->n[i]);
+        p += s->n[i];
+    }
+    *p = '\0';
+    return b->data;
+}
+
+const char *scan_input_shown(struct scan_result *r, const struct scan_entry *e)
+{
+    struct pieces s;
+
+    input_pieces(r, e, &s);
+    return join_into(&r->shown_in, &s);
+}
+
+struct scan_output scan_output_at(struct scan_result *r, const struct scan_entry *e, unsigned k)
+{
+    struct scan_output o = {scan_output_rel(e, k), NULL, k};
+    struct pieces s;
+
+    if (r->output_file) {
+        o.path = r->output_file; /* one input, one output file: exactly the name given */
+    } else if (!r->output) {
+        o.path = o.rel;
+    } else {
+        joined_pieces(r->output, o.rel, &s);
+        o.path = join_into(&r->shown_out, &s);
+    }
+    return o;
+}
+
+/* The next byte of the pieces, from *i and *at on (0 past the end: a path holds no NUL). */
+static unsigned char next_byte(const struct pieces *s, int *i, size_t *at)
+{
+    while (*i < 3 && *at >= s->n[*i]) {
+        (*i)++;
+        *at = 0;
+    }
+    return *i < 3 ? (unsigned char)s->p[*i][(*at)++] : 0;
+}
+
+int scan_compare_inputs(const struct scan_result *r, const struct scan_entry *a,
+                        const struct scan_entry *b)
+{
+    struct pieces x, y;
+    int xi = 0, yi = 0;
+    size_t xat = 0, yat = 0;
+
+    /* Below one root shown as itself, the shown paths differ only where the rels do. */
+    if (a->root == b->root && !r->roots[a->root].file_shown && a->rel[0] && b->rel[0])
+        return strcmp(a->rel, b->rel);
+    input_pieces(r, a, &x);
+    input_pieces(r, b, &y);
+    for (;;) {
+        unsigned char c = next_byte(&x, &xi, &xat), d = next_byte(&y, &yi, &yat);
+        if (c != d || !c)
+            return c - d;
+    }
+}
+
+/* rel below the root being walked, as the report shows it, in the scan's arena. */
+static const char *shown_path(const struct walk *w, const char *rel)
+{
+    struct pieces s;
+
+    shown_pieces(w->r->roots[w->root].shown, rel, &s);
+    return arena_strdup(&w->r->names, join_into(&w->r->shown_in, &s));
 }
 
 static struct scan_entry *add_entry(struct scan_result *r)
@@ -101,37 +218,49 @@ static void set_error(struct scan_entry *e, const char *what, const char *path, 
         e->error = xasprintf("%s%s%s", what, path, why);
 }
 
-/* e's outputs, one per variant, named as the request says; a name refused is e's error. */
-static void name_outputs(struct scan_entry *e, const struct scan_request *req, const char *rel)
+/*
+ * e's outputs, one per variant, named as the request says; a name refused
+ * is e's error.  A name that is e's own rel (the format and the name kept)
+ * is that very string, and one output is kept without an array.
+ */
+static void name_outputs(struct scan_result *r, struct scan_entry *e,
+                         const struct scan_request *req)
 {
     const struct naming *n = &req->naming;
+    const char *names[SCAN_OUTPUTS_MAX];
+    unsigned count = 0;
     char err[512];
 
-    e->outputs = xcalloc(n->count, sizeof(*e->outputs));
-    for (size_t v = 0; v < n->count; v++) {
-        struct scan_output *o = &e->outputs[e->noutputs];
+    for (size_t v = 0; v < n->count && count < SCAN_OUTPUTS_MAX; v++) {
         if (req->output_file) {
             /* One input, one output file: exactly the name given. */
             const char *slash = strrchr(req->output_file, '/');
-            o->rel = xstrdup(slash ? slash + 1 : req->output_file);
-            o->path = xstrdup(req->output_file);
-        } else if (!(o->rel = naming_output(n, rel, v, err, sizeof(err)))) {
-            set_error(e, "", err, "");
-            return;
-        } else {
-            o->path = req->output ? path_join(req->output, o->rel) : xstrdup(o->rel);
+            names[count++] = arena_strdup(&r->names, slash ? slash + 1 : req->output_file);
+            continue;
         }
-        o->variant = (unsigned)v;
-        e->noutputs++;
+        char *name = naming_output(n, e->rel, v, err, sizeof(err));
+        if (!name) {
+            set_error(e, "", err, "");
+            break;
+        }
+        names[count++] = strcmp(name, e->rel) ? arena_strdup(&r->names, name) : e->rel;
+        free(name);
+    }
+    e->noutputs = count;
+    if (count == 1) {
+        e->out.one = names[0];
+    } else if (count > 1) {
+        const char **many = arena_alloc(&r->names, count * sizeof(*many));
+        memcpy(many, names, count * sizeof(*many));
+        e->out.many = many;
     }
 }
 
-static void fill_entry(struct scan_entry *e, const struct scan_request *req, const char *rel,
-                       char *input, const struct stat *st)
+static void fill_entry(struct scan_result *r, struct scan_entry *e, const struct scan_request *req,
+                       const char *rel, const struct stat *st)
 {
-    name_outputs(e, req, rel);
-    e->rel = xstrdup(rel);
-    e->input = input;
+    e->rel = arena_strdup(&r->names, rel);
+    name_outputs(r, e, req);
     e->size = st->st_size;
     e->dev = st->st_dev;
     e->ino = st->st_ino;
@@ -147,7 +276,7 @@ static void add_file(struct walk *w, const char *rel, const struct stat *st)
 {
     struct scan_entry *e = add_entry(w->r);
 
-    fill_entry(e, w->req, rel, shown_path(w, rel), st);
+    fill_entry(w->r, e, w->req, rel, st);
     e->root = w->root;
     e->other_shard = !ours(w, rel);
 }
@@ -169,9 +298,8 @@ static void add_failure_text(struct walk *w, const char *rel, char *error)
         return;
     }
     struct scan_entry *e = add_entry(w->r);
-    e->rel = xstrdup(rel);
+    e->rel = arena_strdup(&w->r->names, rel);
     e->root = w->root;
-    e->input = shown_path(w, rel);
     e->error = error;
 }
 
@@ -187,8 +315,9 @@ static void add_refusal(struct walk *w, const char *rel, const struct stat *st, 
         return;
     }
     struct scan_entry *e = add_entry(w->r);
-    fill_entry(e, w->req, rel, shown_path(w, rel), st);
+    fill_entry(w->r, e, w->req, rel, st);
     e->root = w->root;
+    free(e->error); /* a name refused too: what the file is says more */
     e->error = error;
     e->own_fault = 1;
 }
@@ -235,8 +364,10 @@ static void consider(struct walk *w, int dirfd, const char *name, const char *re
         if (listed) {
             add_skipped(w, rel, "a directory (--files-from lists files)");
         } else if (w->req->recursive && !is_output && w->depth >= SCAN_MAX_DEPTH) {
-            add_failure_text(w, rel, xasprintf("directory too deep: more than %d levels below "
-                                               "INPUT (not walked)", SCAN_MAX_DEPTH));
+            add_failure_text(w, rel,
+                             xasprintf("directory too deep: more than %d levels below "
+                                       "INPUT (not walked)",
+                                       SCAN_MAX_DEPTH));
         } else if (w->req->recursive && !is_output) {
             /* O_NOFOLLOW: swapped for a link since the look above, it is not entered. */
             int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -277,8 +408,9 @@ static void consider_listed(struct walk *w, int input_fd, const char *rel)
 
     if (!base) {
         if (errno == ELOOP || errno == ENOTDIR)
-            add_failure_text(w, rel, xstrdup("a symbolic link or a file is in the way: not "
-                                             "followed (imgbatch reads no links inside INPUT)"));
+            add_failure_text(w, rel,
+                             xstrdup("a symbolic link or a file is in the way: not "
+                                     "followed (imgbatch reads no links inside INPUT)"));
         else
             add_failure(w, rel, "cannot stat", errno);
         return;
@@ -329,8 +461,7 @@ static int inside_output(const struct walk *w, int input_fd, const char *rel)
          slash = strchr(slash + 1, '/')) {
         struct stat st;
         *slash = '\0';
-        inside = fstatat(input_fd, dir, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                 st.st_dev == w->out_dev &&
+        inside = fstatat(input_fd, dir, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == w->out_dev &&
                  st.st_ino == w->out_ino;
         *slash = '/';
     }
@@ -398,14 +529,16 @@ static unsigned add_root(struct walk *w, const char *path, const char *shown, co
     root->ino = st->st_ino;
     root->files = files;
     /* Beside: not for an OUTPUT file, whose one name is exactly what was asked. */
-    root->beside = w->have_out && !w->req->output_file && st->st_dev == w->out_dev &&
-                   st->st_ino == w->out_ino;
+    root->beside =
+        w->have_out && !w->req->output_file && st->st_dev == w->out_dev && st->st_ino == w->out_ino;
     return (unsigned)r->root_count++;
 }
 
 /*
- * The root of INPUT files in dir: one per folder, so "*.jpg" is one.  The
- * newest is tried first, as a shell's glob lists a folder's files together.
+ * The root of INPUT files in dir, shown as shown: one per folder, so
+ * "*.jpg" is one ("a.jpg ./b.jpg" is two: each file is shown as given).
+ * The newest is tried first, as a shell's glob lists a folder's files
+ * together.
  */
 static int files_root(struct walk *w, const char *dir, const char *shown, char *err, size_t errlen)
 {
@@ -413,13 +546,47 @@ static int files_root(struct walk *w, const char *dir, const char *shown, char *
     struct stat st;
 
     for (size_t i = r->root_count; i-- > 0;)
-        if (r->roots[i].files && !r->roots[i].file_shown && !strcmp(r->roots[i].path, dir))
+        if (r->roots[i].files && !r->roots[i].file_shown && !strcmp(r->roots[i].path, dir) &&
+            !strcmp(r->roots[i].shown, shown))
             return (int)i;
     if (stat(dir, &st) < 0) {
         snprintf(err, errlen, "cannot read INPUT folder %s: %s", dir, strerror(errno));
         return -1;
     }
     return (int)add_root(w, dir, shown, &st, 1);
+}
+
+/*
+ * The root of the INPUT file input, not a link, in the folder dir: the
+ * folder's, or one of its own where the folder's shown path joined with
+ * the file's name would not show it as given ("x//a.jpg"), so that the
+ * report names it as the user did.
+ */
+static int plain_file_root(struct walk *w, const char *input, const char *base, char *err,
+                           size_t errlen)
+{
+    /* "a.jpg" is shown as given, not as "./a.jpg": its root shows as nothing. */
+    const char *slash = strrchr(input, '/');
+    char *dir = path_dir(input);
+    const char *shown = slash ? dir : "";
+    struct pieces s;
+    int root;
+
+    shown_pieces(shown, base, &s);
+    if (strcmp(join_into(&w->r->shown_in, &s), input)) {
+        struct stat st;
+        if (stat(dir, &st) < 0) {
+            snprintf(err, errlen, "cannot read INPUT folder %s: %s", dir, strerror(errno));
+            root = -1;
+        } else {
+            root = (int)add_root(w, dir, shown, &st, 1);
+            w->r->roots[root].file_shown = xstrdup(input);
+        }
+    } else {
+        root = files_root(w, dir, shown, err, errlen);
+    }
+    free(dir);
+    return root;
 }
 
 /*
@@ -434,7 +601,6 @@ static int scan_file_operand(struct walk *w, const char *input, const struct sta
     const char *base = slash ? slash + 1 : input;
     struct stat lst;
     int root;
-    char *open_name = NULL;
 
     if (input_kind_of(base) == IN_NONE) {
         if (unread_image_kind(base))
@@ -456,7 +622,7 @@ static int scan_file_operand(struct walk *w, const char *input, const struct sta
         if (ok) {
             root = (int)add_root(w, dir, "", &dir_st, 1);
             w->r->roots[root].file_shown = xstrdup(input);
-            open_name = xstrdup(strrchr(real, '/') + 1);
+            w->r->roots[root].file_real = xstrdup(strrchr(real, '/') + 1);
         } else {
             snprintf(err, errlen, "cannot read INPUT %s: %s", input, strerror(errno));
         }
@@ -464,31 +630,24 @@ static int scan_file_operand(struct walk *w, const char *input, const struct sta
         free(real);
         if (!ok)
             return -1;
-    } else {
-        /* "a.jpg" is shown as given, not as "./a.jpg": its root shows as nothing. */
-        char *dir = path_dir(input);
-        root = files_root(w, dir, slash ? dir : "", err, errlen);
-        free(dir);
-        if (root < 0)
-            return -1;
+    } else if ((root = plain_file_root(w, input, base, err, errlen)) < 0) {
+        return -1;
     }
     w->root = (unsigned)root;
     if (earlier_output(w, base)) {
         add_skipped(w, base, "named as an output of this command, beside its input");
-        free(open_name);
         return 0;
     }
     struct scan_entry *e = add_entry(w->r);
-    fill_entry(e, w->req, base, xstrdup(input), st);
+    fill_entry(w->r, e, w->req, base, st);
     e->root = w->root;
-    e->open_name = open_name;
     e->other_shard = !ours(w, base);
     return 0;
 }
 
 /* An INPUT folder: walked, or the --files-from list read below it. */
-static int scan_folder_operand(struct walk *w, const char *input, const struct stat *st,
-                               char *err, size_t errlen)
+static int scan_folder_operand(struct walk *w, const char *input, const struct stat *st, char *err,
+                               size_t errlen)
 {
     int fd = open(input, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -518,6 +677,8 @@ int scan_inputs(const struct scan_request *req, struct scan_result *r, char *err
     struct stat out_st;
 
     memset(r, 0, sizeof(*r));
+    r->output = req->output ? xstrdup(req->output) : NULL;
+    r->output_file = req->output_file ? xstrdup(req->output_file) : NULL;
     if (req->output && stat(req->output, &out_st) == 0) {
         w.out_dev = out_st.st_dev;
         w.out_ino = out_st.st_ino;
@@ -592,8 +753,8 @@ static void mark_outputs_in_inputs(const struct scan_request *req, struct scan_r
         for (size_t k = 0; k < r->count; k++) {
             struct scan_entry *e = &r->entries[k];
             for (unsigned o = 0; !e->error && o < e->noutputs; o++)
-                if (below(e->outputs[o].rel, prefix))
-                    set_error(e, "output ", e->outputs[o].path,
+                if (below(scan_output_rel(e, o), prefix))
+                    set_error(e, "output ", scan_output_at(r, e, o).path,
                               " would be written into an INPUT folder, where later runs would "
                               "take it for an input");
         }
@@ -605,13 +766,20 @@ static void mark_outputs_in_inputs(const struct scan_request *req, struct scan_r
 /* One output of one entry, for the clash check. */
 struct named_output {
     struct scan_entry *e;
-    const struct scan_output *o;
+    const char *rel;
 };
 
+/* Every output is OUTPUT joined with its rel: comparing those compares the outputs. */
 static int by_output(const void *a, const void *b)
 {
     const struct named_output *x = a, *y = b;
-    return strcmp(x->o->path, y->o->path);
+    return strcmp(x->rel, y->rel);
+}
+
+/* e fails for clashing with other: "output would clash with OTHER (same output name)". */
+static void set_clash(struct scan_result *r, struct scan_entry *e, const struct scan_entry *other)
+{
+    set_error(e, "output would clash with ", scan_input_shown(r, other), " (same output name)");
 }
 
 /* Two inputs, one output: both fail, each naming the other. */
@@ -624,30 +792,24 @@ static void mark_clashes(struct scan_result *r)
     struct named_output *sorted = xcalloc(total ? total : 1, sizeof(*sorted));
     for (size_t i = 0; i < r->count; i++)
         for (unsigned k = 0; !r->entries[i].error && k < r->entries[i].noutputs; k++)
-            sorted[n++] = (struct named_output){&r->entries[i], &r->entries[i].outputs[k]};
+            sorted[n++] = (struct named_output){&r->entries[i], scan_output_rel(&r->entries[i], k)};
     if (n > 1)
         qsort(sorted, n, sizeof(*sorted), by_output);
     for (size_t i = 0; i + 1 < n; i++) {
         struct scan_entry *a = sorted[i].e, *b = sorted[i + 1].e;
-        if (strcmp(sorted[i].o->path, sorted[i + 1].o->path) || a == b)
+        if (strcmp(sorted[i].rel, sorted[i + 1].rel) || a == b)
             continue;
-        set_error(a, "output would clash with ", b->input, " (same output name)");
-        set_error(b, "output would clash with ", a->input, " (same output name)");
+        set_clash(r, a, b);
+        set_clash(r, b, a);
     }
     free(sorted);
 }
 
+/* What an entry holds of its own; its paths are the arena's. */
 static void release_entry(struct scan_entry *e)
 {
-    for (unsigned k = 0; k < e->noutputs; k++) {
-        free(e->outputs[k].rel);
-        free(e->outputs[k].path);
-    }
-    free(e->outputs);
-    free(e->open_name);
-    free(e->rel);
-    free(e->input);
     free(e->error);
+    e->error = NULL;
 }
 
 static int by_identity_then_output(const void *a, const void *b)
@@ -660,7 +822,7 @@ static int by_identity_then_output(const void *a, const void *b)
     if (x->ino != y->ino)
         return x->ino < y->ino ? -1 : 1;
     /* The same name gives the same outputs: the first tells them all. */
-    return strcmp(x->outputs[0].path, y->outputs[0].path);
+    return strcmp(scan_output_rel(x, 0), scan_output_rel(y, 0));
 }
 
 /*
@@ -747,13 +909,12 @@ int scan_has_input(const struct scan_result *r, dev_t dev, ino_t ino)
            bsearch(&key, r->inputs, r->input_count, sizeof(*r->inputs), by_file_id) != NULL;
 }
 
-/* Output o of e, if it exists below root: a regular file that is none of the inputs. */
-static void check_output(const struct scan_result *r, int root, struct scan_entry *e,
-                         const struct scan_output *o)
+/* Output k of e, if it exists below root: a regular file that is none of the inputs. */
+static void check_output(struct scan_result *r, int root, struct scan_entry *e, unsigned k)
 {
     struct stat st;
     int dir;
-    const char *base = open_parent_beneath(root, o->rel, false, &dir);
+    const char *base = open_parent_beneath(root, scan_output_rel(e, k), false, &dir);
 
     if (!base)
         return; /* its directory is not there yet, or is no directory: made, or failed, later */
@@ -764,13 +925,13 @@ static void check_output(const struct scan_result *r, int root, struct scan_entr
     /* Only a regular file is replaced: say so now, not after the decode. */
     if (!S_ISREG(st.st_mode)) {
         char *why = xasprintf(" is %s: not replaced", file_type_words(st.st_mode));
-        set_error(e, "output ", o->path, why);
+        set_error(e, "output ", scan_output_at(r, e, k).path, why);
         free(why);
         return;
     }
     /* An output that exists and is one of the inputs is never written. */
     if (scan_has_input(r, st.st_dev, st.st_ino))
-        set_error(e, "output ", o->path, " would overwrite an input");
+        set_error(e, "output ", scan_output_at(r, e, k).path, " would overwrite an input");
 }
 
 void scan_check_outputs(struct scan_result *r, const char *output_dir)
@@ -783,7 +944,7 @@ void scan_check_outputs(struct scan_result *r, const char *output_dir)
 
     for (size_t i = 0; i < r->count; i++)
         for (unsigned k = 0; !r->entries[i].error && k < r->entries[i].noutputs; k++)
-            check_output(r, root, &r->entries[i], &r->entries[i].outputs[k]);
+            check_output(r, root, &r->entries[i], k);
     close(root);
 }
 
@@ -827,24 +988,26 @@ int make_dirs(const char *path)
  * INPUT), never through a link: a link planted in OUTPUT where a directory
  * should be fails the files below it.
  */
-/* The directory of output o below OUTPUT, made unless it was the last one made (*last). */
-static void make_output_dir(struct scan_entry *e, const struct scan_output *o, int output_root,
-                            char **last, int *last_errno)
+/* The directory of e's output k below OUTPUT, made unless it was the last one made (*last). */
+static void make_output_dir(struct scan_result *r, struct scan_entry *e, unsigned k,
+                            int output_root, char **last, int *last_errno)
 {
-    const char *slash = strrchr(o->rel, '/');
+    const char *rel = scan_output_rel(e, k);
+    const char *slash = strrchr(rel, '/');
 
     if (!slash)
         return;
-    char *dir = xstrndup(o->rel, (size_t)(slash - o->rel));
+    char *dir = xstrndup(rel, (size_t)(slash - rel));
     if (!*last || strcmp(*last, dir)) {
         int fd = open_dir_beneath(output_root, dir, true);
         *last_errno = fd < 0 ? errno : 0;
         close_quietly(fd);
     }
     if (*last_errno && !e->error) {
-        /* o->path is OUTPUT as given joined with rel: show the directory so. */
-        size_t prefix = strlen(o->path) - strlen(o->rel);
-        char *shown = xstrndup(o->path, prefix + strlen(dir));
+        /* The output is OUTPUT as given joined with rel: show the directory so. */
+        const char *path = scan_output_at(r, e, k).path;
+        size_t prefix = strlen(path) - strlen(rel);
+        char *shown = xstrndup(path, prefix + strlen(dir));
         e->error = *last_errno == ELOOP
                        ? xasprintf("cannot create directory %s: a symbolic link is in the "
                                    "way (not followed below OUTPUT)",
@@ -864,30 +1027,31 @@ void scan_create_output_dirs(struct scan_result *scan, int output_root)
     for (size_t i = 0; i < scan->count; i++) {
         struct scan_entry *e = &scan->entries[i];
         for (unsigned k = 0; !e->error && k < e->noutputs; k++)
-            make_output_dir(e, &e->outputs[k], output_root, &last, &last_errno);
+            make_output_dir(scan, e, k, output_root, &last, &last_errno);
     }
     free(last);
 }
 
-static int largest_first(const void *a, const void *b)
+/* By size, largest first, then by the input as shown, for a stable order. */
+static int largest_first(const void *a, const void *b, void *scan)
 {
     const struct scan_entry *x = a, *y = b;
     if (x->size != y->size)
         return x->size > y->size ? -1 : 1;
-    return strcmp(x->input, y->input);
+    return scan_compare_inputs(scan, x, y);
 }
 
 void scan_sort_largest_first(struct scan_result *r)
 {
     if (r->count < 2)
         return; /* entries may be NULL, which qsort must not see */
-    qsort(r->entries, r->count, sizeof(*r->entries), largest_first);
+    qsort_r(r->entries, r->count, sizeof(*r->entries), largest_first, r);
 }
 
 int scan_open_root(const struct scan_root *root, char *err, size_t errlen)
 {
     struct stat st;
-    const char *shown = root->file_shown ? root->file_shown : root->path;
+    const char *shown = root->file_real ? root->file_shown : root->path;
     int fd = open(root->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     if (fd < 0) {
@@ -895,8 +1059,7 @@ int scan_open_root(const struct scan_root *root, char *err, size_t errlen)
         return -1;
     }
     if (fstat(fd, &st) < 0 || st.st_dev != root->dev || st.st_ino != root->ino) {
-        snprintf(err, errlen, "INPUT folder %s was replaced since the scan: not read",
-                 root->path);
+        snprintf(err, errlen, "INPUT folder %s was replaced since the scan: not read", root->path);
         close(fd);
         return -1;
     }
@@ -920,14 +1083,18 @@ void scan_release(struct scan_result *r)
         free(r->roots[i].path);
         free(r->roots[i].shown);
         free(r->roots[i].file_shown);
+        free(r->roots[i].file_real);
     }
     free(r->roots);
     for (size_t i = 0; i < r->count; i++)
         release_entry(&r->entries[i]);
     free(r->entries);
     free(r->inputs);
-    for (size_t i = 0; i < r->skipped_count; i++)
-        free(r->skipped[i].input);
     free(r->skipped);
+    arena_release(&r->names);
+    free(r->output);
+    free(r->output_file);
+    free(r->shown_in.data);
+    free(r->shown_out.data);
     memset(r, 0, sizeof(*r));
 }

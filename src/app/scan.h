@@ -19,6 +19,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "base/arena.h"
 #include "image/formats.h"
 #include "naming.h"
 
@@ -28,42 +29,74 @@
  * folder the scan saw (scan_open_root).
  */
 struct scan_root {
-    char *path;       /* as opened */
-    char *shown;      /* what an input's path below it is shown joined to; "" for none */
-    char *file_shown; /* an INPUT file given as a link: its one file, as given; else NULL */
+    char *path;  /* as opened */
+    char *shown; /* what an input's path below it is shown joined to; "" for none */
+    /*
+     * An INPUT file shown otherwise than shown joined with its name (given
+     * as a link, or as "x//a.jpg"): its one file, as given; else NULL.
+     */
+    char *file_shown;
+    char *file_real; /* an INPUT file given as a link: the name of what it leads to; else NULL */
     dev_t dev;
     ino_t ino;
-    int files;        /* it holds INPUT files, not an INPUT folder */
-    int beside;       /* it is OUTPUT too: outputs go beside their inputs */
+    int files;  /* it holds INPUT files, not an INPUT folder */
+    int beside; /* it is OUTPUT too: outputs go beside their inputs */
 };
 
-/* One output of an input: one variant (a size in a format) of it. */
-struct scan_output {
-    char *rel;        /* below OUTPUT */
-    char *path;       /* OUTPUT joined with rel: as shown, and as looked at */
-    unsigned variant; /* the run's variant it is (naming.h) */
-};
+/* The most outputs an input has: one per variant (cli.h's VARIANTS_MAX fits in noutputs). */
+#define SCAN_OUTPUTS_MAX 255
 
+/*
+ * One image of the scan.  A million of them stay in memory for the whole
+ * run, so an entry holds only what cannot be worked out again, 88 bytes:
+ * its paths are in the scan's arena, an output's name is rel itself
+ * where it is the same, and the paths the report shows (INPUT or OUTPUT
+ * joined with them) are made when printed (scan_input_shown,
+ * scan_output_at).
+ */
 struct scan_entry {
-    char *rel;    /* the path relative to INPUT (its base name when INPUT is a file) */
-    unsigned root; /* the scan_root it is below */
-    char *open_name; /* its name below the root when not rel (an INPUT file's real name) */
-    char *input;  /* INPUT joined with rel: as shown, and as opened */
-    /* Its outputs, one per variant in the run's order; none for a file refused before naming. */
-    struct scan_output *outputs;
-    unsigned noutputs;
-    off_t size;   /* bytes, for largest-first dispatch */
+    const char *rel; /* the path relative to INPUT (its base name when INPUT is a file) */
+    /*
+     * Its outputs' paths below OUTPUT, one per variant in the run's order
+     * (scan_output_rel): the one itself when there is one, else an array
+     * in the arena.  None for a file refused before naming.
+     */
+    union {
+        const char *one;
+        const char *const *many;
+    } out;
+    char *error; /* set when the file fails before any work; malloc'd */
+    off_t size;  /* bytes, for largest-first dispatch */
     dev_t dev;
     ino_t ino;
     struct timespec mtime, ctime; /* when scanned: what --incremental compares */
-    char *error;  /* set when the file fails before any work */
-    int own_fault; /* error is the file's own (a link, a FIFO), not the run's (a clash) */
-    int other_shard; /* during the scan only: kept until the clash check has seen it */
+    unsigned root;                /* the scan_root it is below */
+    unsigned noutputs : 8;
+    unsigned own_fault : 1; /* error is the file's own (a link, a FIFO), not the run's (a clash) */
+    unsigned other_shard : 1; /* during the scan only: kept until the clash check has seen it */
+};
+
+/* Output k of e: its path below OUTPUT. */
+static inline const char *scan_output_rel(const struct scan_entry *e, unsigned k)
+{
+    return e->noutputs > 1 ? e->out.many[k] : e->out.one;
+}
+
+/*
+ * One output of an entry as its users see it, made when asked
+ * (scan_output_at).  Output k is always the run's variant k: an entry
+ * has the first k outputs of the run's variants, all of them unless a
+ * name was refused.
+ */
+struct scan_output {
+    const char *rel;  /* below OUTPUT, in the scan's arena */
+    const char *path; /* OUTPUT joined with rel: as shown, and as looked at */
+    unsigned variant; /* the run's variant it is (naming.h) */
 };
 
 /* A file that is not for us: not an image by its extension, or a directory named like one. */
 struct scan_skip {
-    char *input;        /* as shown */
+    const char *input;  /* as shown, in the scan's arena */
     const char *reason; /* static text */
     int not_read;       /* an image of a kind imgbatch does not read: told in every report */
 };
@@ -72,6 +105,12 @@ struct scan_skip {
 struct file_id {
     dev_t dev;
     ino_t ino;
+};
+
+/* A path put together when asked, in a buffer that grows and is used again. */
+struct shown_buf {
+    char *data;
+    size_t cap;
 };
 
 struct scan_result {
@@ -90,17 +129,21 @@ struct scan_result {
     size_t skipped_cap;
     struct scan_root *roots;
     size_t root_count;
+    struct arena names; /* the entries' and skipped files' paths */
+    char *output;       /* OUTPUT's folder as given, for the outputs shown; NULL: none */
+    char *output_file;  /* OUTPUT as given when it is one file; else NULL */
+    struct shown_buf shown_in, shown_out; /* scan_input_shown's and scan_output_at's */
 };
 
 /* What to scan, and how its outputs are named: the command line's choices. */
 struct scan_request {
     const char *const *inputs; /* the INPUT operands: folders and files */
     size_t ninputs;
-    const char *output;     /* OUTPUT's folder: never scanned as input when inside INPUT; NULL: none */
+    const char *output; /* OUTPUT's folder: never scanned as input when inside INPUT; NULL: none */
     const char *output_file; /* OUTPUT as given when it is one file (in output); else NULL */
-    int recursive;          /* -r */
-    const char *files_from; /* --files-from: the list instead of a walk, or NULL */
-    int null_separated;     /* -0: the list's names end with NUL */
+    int recursive;           /* -r */
+    const char *files_from;  /* --files-from: the list instead of a walk, or NULL */
+    int null_separated;      /* -0: the list's names end with NUL */
     unsigned shard_index, shard_count; /* --shard K/N, or 0 and 0 */
     enum out_format format; /* --format (the one), and --suffix: outputs beside their inputs */
     const char *suffix;
@@ -137,7 +180,10 @@ struct open_root {
     int fd;
     unsigned index;
 };
-#define OPEN_ROOT_NONE {-1, 0}
+#define OPEN_ROOT_NONE                                                                             \
+    {                                                                                              \
+        -1, 0                                                                                      \
+    }
 
 /*
  * roots[index] open in o, opened (scan_open_root) only when o holds
@@ -147,11 +193,27 @@ struct open_root {
 int scan_root_fd(const struct scan_root *roots, struct open_root *o, unsigned index, char *err,
                  size_t errlen);
 
-/* e's input as it is opened below its root: rel, or an INPUT file's real name. */
-static inline const char *scan_open_name(const struct scan_entry *e)
+/* e's input as opened below its root: rel, or the real name of an INPUT file given as a link. */
+static inline const char *scan_open_name(const struct scan_root *roots, const struct scan_entry *e)
 {
-    return e->open_name ? e->open_name : e->rel;
+    return roots[e->root].file_real ? roots[e->root].file_real : e->rel;
 }
+
+/*
+ * e's input as the report shows it: its INPUT (or the INPUT file as given)
+ * joined with rel.  In a buffer of r's, good until the next call.
+ */
+const char *scan_input_shown(struct scan_result *r, const struct scan_entry *e);
+
+/*
+ * Output k of e, its path as shown (OUTPUT joined with its rel, or the
+ * OUTPUT file given) in a buffer of r's, good until the next call.
+ */
+struct scan_output scan_output_at(struct scan_result *r, const struct scan_entry *e, unsigned k);
+
+/* strcmp of a's and b's inputs as shown, without making them (a sort of a million). */
+int scan_compare_inputs(const struct scan_result *r, const struct scan_entry *a,
+                        const struct scan_entry *b);
 
 /* Whether the file dev/ino is among the scan's images (of any shard); inputs must be filled. */
 int scan_has_input(const struct scan_result *r, dev_t dev, ino_t ino);

@@ -116,26 +116,34 @@ static void options_for(struct options *o, const char *input, const char *output
 }
 
 /* The entry whose input is root/rel, or NULL. */
-static const struct scan_entry *find(const struct scan_result *r, const char *rel)
+static const struct scan_entry *find(struct scan_result *r, const char *rel)
 {
     char *want = pathf("%s", rel);
     const struct scan_entry *found = NULL;
 
     for (size_t i = 0; i < r->count; i++)
-        if (!strcmp(r->entries[i].input, want))
+        if (!strcmp(scan_input_shown(r, &r->entries[i]), want))
             found = &r->entries[i];
     free(want);
     return found;
 }
 
-static int output_is(const struct scan_entry *e, const char *rel)
+/* Whether e's first output, as r shows it, is root/rel. */
+static int output_is(struct scan_result *r, const struct scan_entry *e, const char *rel)
 {
     char *want = pathf("%s", rel);
-    int same = e && e->noutputs && !strcmp(e->outputs[0].path, want);
+    const char *output = e && e->noutputs ? scan_output_at(r, e, 0).path : "(none)";
+    int same = e && e->noutputs && !strcmp(output, want);
     if (e && !same)
-        fprintf(stderr, "output %s, want %s\n", e->noutputs ? e->outputs[0].path : "(none)", want);
+        fprintf(stderr, "output %s, want %s\n", output, want);
     free(want);
     return same;
+}
+
+static void close_if_open(int fd)
+{
+    if (fd >= 0)
+        close(fd);
 }
 
 static size_t errors_in(const struct scan_result *r)
@@ -173,9 +181,9 @@ static void test_flat(void)
     CHECK_EQ_INT(r.count, 3);
     CHECK_EQ_INT(r.skipped_count, 1); /* notes.txt; hidden files and directories are not counted */
     CHECK(r.skipped_count == 1 && strstr(r.skipped[0].input, "notes.txt") != NULL);
-    CHECK(output_is(find(&r, "in/a.jpg"), "out/a.jpg"));
-    CHECK(output_is(find(&r, "in/B.PNG"), "out/B.PNG"));
-    CHECK(output_is(find(&r, "in/c.gif"), "out/c.gif"));
+    CHECK(output_is(&r, find(&r, "in/a.jpg"), "out/a.jpg"));
+    CHECK(output_is(&r, find(&r, "in/B.PNG"), "out/B.PNG"));
+    CHECK(output_is(&r, find(&r, "in/c.gif"), "out/c.gif"));
     CHECK(find(&r, "in/.hidden.jpg") == NULL);
     CHECK(find(&r, "in/sub/d.jpg") == NULL);
     CHECK(find(&r, "in/notes.txt") == NULL);
@@ -194,7 +202,7 @@ static void test_flat(void)
     options_for(&o, in_slash, out_slash, NULL);
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
-    CHECK(output_is(find(&r, "in/a.jpg"), "out/a.jpg"));
+    CHECK(output_is(&r, find(&r, "in/a.jpg"), "out/a.jpg"));
     scan_release(&r);
     free(in_slash);
     free(out_slash);
@@ -203,8 +211,8 @@ static void test_flat(void)
     options_for(&o, in, out, "-f", "webp", "--suffix", "_small", NULL);
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
-    CHECK(output_is(find(&r, "in/a.jpg"), "out/a_small.webp"));
-    CHECK(output_is(find(&r, "in/B.PNG"), "out/B_small.webp"));
+    CHECK(output_is(&r, find(&r, "in/a.jpg"), "out/a_small.webp"));
+    CHECK(output_is(&r, find(&r, "in/B.PNG"), "out/B_small.webp"));
     scan_release(&r);
     free(in);
     free(out);
@@ -221,8 +229,8 @@ static void test_recursive(void)
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 4);
     CHECK_EQ_INT(r.skipped_count, 2); /* notes.txt and sub/readme */
-    CHECK(output_is(find(&r, "in/sub/d.jpg"), "out/sub/d.jpg"));
-    CHECK(output_is(find(&r, "in/a.jpg"), "out/a.jpg"));
+    CHECK(output_is(&r, find(&r, "in/sub/d.jpg"), "out/sub/d.jpg"));
+    CHECK(output_is(&r, find(&r, "in/a.jpg"), "out/a.jpg"));
     CHECK(find(&r, "in/sub/.e.png") == NULL);
     CHECK(find(&r, "in/.hidden.jpg") == NULL);
     scan_check_outputs(&r, o.output);
@@ -398,18 +406,18 @@ static void test_largest_first(void)
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 6);
     scan_sort_largest_first(&r);
-    static const char *order[] = {"huge.png", "mid.gif", "tie_a.jpg", "tie_b.jpg", "small.jpg",
-                                  "empty.jpg"};
+    static const char *order[] = {"huge.png",  "mid.gif",   "tie_a.jpg",
+                                  "tie_b.jpg", "small.jpg", "empty.jpg"};
     for (size_t i = 0; i < 6 && i < r.count; i++) {
-        const char *base = strrchr(r.entries[i].input, '/') + 1;
+        const char *base = strrchr(scan_input_shown(&r, &r.entries[i]), '/') + 1;
         CHECK_EQ_STR(base, order[i]);
     }
     for (size_t i = 0; i + 1 < r.count; i++)
         CHECK(r.entries[i].size >= r.entries[i + 1].size);
     CHECK(r.count == 6 && r.entries[0].size == 5000 && r.entries[5].size == 0);
     /* Sorting moves whole entries: each output still belongs to its input. */
-    CHECK(output_is(&r.entries[0], "sizes_out/huge.png"));
-    CHECK(output_is(&r.entries[1], "sizes_out/mid.gif"));
+    CHECK(output_is(&r, &r.entries[0], "sizes_out/huge.png"));
+    CHECK(output_is(&r, &r.entries[1], "sizes_out/mid.gif"));
     scan_release(&r);
     free(in);
     free(out);
@@ -434,7 +442,7 @@ static void test_output_inside_input(void)
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 2);
     CHECK(find(&r, "nest/p.jpg") != NULL);
-    CHECK(output_is(find(&r, "nest/keep/k.png"), "nest/out/keep/k.png"));
+    CHECK(output_is(&r, find(&r, "nest/keep/k.png"), "nest/out/keep/k.png"));
     CHECK(find(&r, "nest/out/p.jpg") == NULL);
     CHECK(find(&r, "nest/out/deeper/q.jpg") == NULL);
     scan_check_outputs(&r, o.output);
@@ -462,8 +470,8 @@ static void test_links(void)
     make_dir("links_out");
     make_dir("links/real");
     make_file("links/real/z.jpg", 1);
-    make_link("real", "links/alias");          /* a directory link: not followed */
-    make_link("..", "links/real/up");          /* a loop, were it followed */
+    make_link("real", "links/alias");            /* a directory link: not followed */
+    make_link("..", "links/real/up");            /* a loop, were it followed */
     make_link("nowhere.jpg", "links/ghost.jpg"); /* dangling, with an image name */
     make_link("nowhere", "links/ghost");         /* dangling, not an image: ignored */
     make_link("real/z.jpg", "links/to-z.jpg");   /* to a file inside INPUT: not followed either */
@@ -483,8 +491,8 @@ static void test_links(void)
 }
 
 /* scan_inputs() over several INPUTs into OUTPUT (a NULL-terminated list). */
-static int scan_operands(struct scan_result *r, const char *output, const char **inputs,
-                         char *err, size_t errlen)
+static int scan_operands(struct scan_result *r, const char *output, const char **inputs, char *err,
+                         size_t errlen)
 {
     struct options o;
     size_t n = 0;
@@ -522,7 +530,7 @@ static void test_several_inputs(void)
     CHECK_EQ_INT(r.count, 2);
     CHECK_EQ_INT(r.root_count, 1);
     const struct scan_entry *e = find(&r, "multi/one.jpg");
-    CHECK(e && !e->error && !strcmp(e->outputs[0].rel, "one.jpg") && e->root == 0);
+    CHECK(e && !e->error && !strcmp(scan_output_rel(e, 0), "one.jpg") && e->root == 0);
     char *folder = pathf("multi");
     CHECK(!strcmp(r.roots[0].shown, folder));
     free(folder);
@@ -534,7 +542,7 @@ static void test_several_inputs(void)
     CHECK_EQ_INT(r.count, 3);
     CHECK_EQ_INT(r.root_count, 2);
     e = find(&r, "multi/a/only_a.jpg");
-    CHECK(e && !strcmp(e->outputs[0].rel, "only_a.jpg") && e->root == 0 && !e->error);
+    CHECK(e && !strcmp(scan_output_rel(e, 0), "only_a.jpg") && e->root == 0 && !e->error);
     e = find(&r, "multi/one.jpg");
     CHECK(e && e->root == 1 && !e->error);
     scan_release(&r);
@@ -561,9 +569,9 @@ static void test_several_inputs(void)
     const char *linked[] = {alias, NULL};
     CHECK_EQ_INT(scan_operands(&r, out, linked, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 1);
-    CHECK(r.count == 1 && !strcmp(r.entries[0].input, alias) &&
-          !strcmp(r.entries[0].outputs[0].rel, "alias.jpg") &&
-          !strcmp(scan_open_name(&r.entries[0]), "one.jpg"));
+    CHECK(r.count == 1 && !strcmp(scan_input_shown(&r, &r.entries[0]), alias) &&
+          !strcmp(scan_output_rel(&r.entries[0], 0), "alias.jpg") &&
+          !strcmp(scan_open_name(r.roots, &r.entries[0]), "one.jpg"));
     CHECK(r.root_count == 1 && !strcmp(r.roots[0].file_shown, alias));
     int fd = scan_open_root(&r.roots[0], err, sizeof(err));
     CHECK(fd >= 0);
@@ -622,8 +630,8 @@ static void test_input_errors(void)
     options_for(&o, one, out, NULL);
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 1);
-    CHECK(r.count == 1 && !strcmp(r.entries[0].input, one));
-    CHECK(r.count == 1 && output_is(&r.entries[0], "out/a.jpg"));
+    CHECK(r.count == 1 && !strcmp(scan_input_shown(&r, &r.entries[0]), one));
+    CHECK(r.count == 1 && output_is(&r, &r.entries[0], "out/a.jpg"));
     CHECK(r.count == 1 && r.entries[0].size == 10);
     scan_release(&r);
     free(one);
@@ -631,7 +639,7 @@ static void test_input_errors(void)
     char *gif = pathf("in/c.gif");
     options_for(&o, gif, out, "--suffix", "-1", NULL);
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
-    CHECK(r.count == 1 && output_is(&r.entries[0], "out/c-1.gif"));
+    CHECK(r.count == 1 && output_is(&r, &r.entries[0], "out/c-1.gif"));
     scan_release(&r);
     free(gif);
 
@@ -688,9 +696,9 @@ static void test_odd_names(void)
     options_for(&o, in, out, NULL);
     CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
     CHECK_EQ_INT(r.count, 3);
-    CHECK(output_is(find(&r, "odd/line\nbreak.jpg"), "odd_out/line\nbreak.jpg"));
-    CHECK(output_is(find(&r, "odd/sp ace.GIF"), "odd_out/sp ace.GIF"));
-    CHECK(output_is(find(&r, "odd/bad\xff.png"), "odd_out/bad\xff.png"));
+    CHECK(output_is(&r, find(&r, "odd/line\nbreak.jpg"), "odd_out/line\nbreak.jpg"));
+    CHECK(output_is(&r, find(&r, "odd/sp ace.GIF"), "odd_out/sp ace.GIF"));
+    CHECK(output_is(&r, find(&r, "odd/bad\xff.png"), "odd_out/bad\xff.png"));
     scan_release(&r);
     free(in);
     free(out);
@@ -810,6 +818,117 @@ static void test_make_dirs(void)
     free(elsewhere);
 }
 
+/*
+ * What the entries keep is what a million of them cost: the paths once, in
+ * the scan's arena (an output's name is rel itself where it keeps it, one
+ * output needs no array), and the paths shown made when asked, the same as
+ * joining them whole; an INPUT file is shown exactly as given.
+ */
+static void test_compact_entries(void)
+{
+    struct options o;
+    struct scan_result r;
+    char err[512] = "";
+    char *in = pathf("in"), *out_slash = pathf("out/"), *out = pathf("out");
+
+    options_for(&o, in, out_slash, "-r", NULL);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
+    const struct scan_entry *d = find(&r, "in/sub/d.jpg");
+    CHECK(d && d->noutputs == 1 && d->out.one == d->rel && !strcmp(d->rel, "sub/d.jpg"));
+    /* OUTPUT given with a trailing slash: joined without doubling it, as path_join does. */
+    CHECK(output_is(&r, d, "out/sub/d.jpg"));
+    /* Both shown paths at once: each has its own buffer. */
+    const char *input = scan_input_shown(&r, d), *output = scan_output_at(&r, d, 0).path;
+    char *want_in = pathf("in/sub/d.jpg"), *want_out = pathf("out/sub/d.jpg");
+    CHECK_EQ_STR(input, want_in);
+    CHECK_EQ_STR(output, want_out);
+    free(want_in);
+    free(want_out);
+    scan_release(&r);
+
+    /* OUTPUT "/": its outputs are "/sub/d.jpg", as path_join joins them (nothing written). */
+    options_for(&o, in, "/", "-r", NULL);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
+    d = find(&r, "in/sub/d.jpg");
+    CHECK(d && !strcmp(scan_output_at(&r, d, 0).path, "/sub/d.jpg"));
+    scan_release(&r);
+
+    /* A suffix renames the output: then it has its own copy. */
+    options_for(&o, in, out_slash, "-r", "--suffix", "_s", NULL);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
+    d = find(&r, "in/sub/d.jpg");
+    CHECK(d && d->out.one != d->rel && !strcmp(d->out.one, "sub/d_s.jpg"));
+    scan_release(&r);
+
+    /* Several sizes: the names in an array of the arena, output k variant k. */
+    options_for(&o, in, out, "-r", "--size", "640x,320x", NULL);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
+    d = find(&r, "in/sub/d.jpg");
+    CHECK(d && d->noutputs == 2 && !strcmp(scan_output_rel(d, 0), "sub/d-640.jpg") &&
+          !strcmp(scan_output_rel(d, 1), "sub/d-320.jpg"));
+    CHECK(d && output_is(&r, d, "out/sub/d-640.jpg") && scan_output_at(&r, d, 1).variant == 1);
+    scan_release(&r);
+
+    /* INPUT files shown as given: "x//a.jpg" keeps its slashes, "./B.PNG" its dot. */
+    char *doubled = pathf("in//a.jpg");
+    const char *files[] = {doubled, NULL};
+    CHECK_EQ_INT(scan_operands(&r, out, files, err, sizeof(err)), 0);
+    CHECK(r.count == 1 && !strcmp(scan_input_shown(&r, &r.entries[0]), doubled));
+    CHECK(r.count == 1 && !strcmp(scan_open_name(r.roots, &r.entries[0]), "a.jpg"));
+    scan_release(&r);
+    free(doubled);
+    int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK(cwd >= 0 && chdir(in) == 0);
+    const char *here[] = {"a.jpg", "./B.PNG", NULL};
+    CHECK_EQ_INT(scan_operands(&r, out, here, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 2);
+    for (size_t i = 0; i < r.count; i++) {
+        const char *shown = scan_input_shown(&r, &r.entries[i]);
+        CHECK(!strcmp(shown, "a.jpg") || !strcmp(shown, "./B.PNG"));
+    }
+    scan_release(&r);
+    CHECK(cwd >= 0 && fchdir(cwd) == 0);
+    close_if_open(cwd);
+
+    /*
+     * Comparing the inputs as shown, without joining them, agrees with strcmp of
+     * the joined paths: across roots whose names are prefixes of each other and
+     * of the files below them ("cmp/a" and "cmp/a-b", "cmp/a/x.jpg").
+     */
+    make_dir("cmp");
+    make_dir("cmp/a");
+    make_dir("cmp/a-b");
+    make_file("cmp/a/x.jpg", 1);
+    make_file("cmp/a/-.jpg", 1);
+    make_file("cmp/a-b/x.jpg", 1);
+    make_file("cmp/a.jpg", 1);
+    char *a = pathf("cmp/a"), *ab = pathf("cmp/a-b"), *file = pathf("cmp/a.jpg");
+    char *cmp_out = pathf("cmp_out");
+    const char *operands[] = {ab, file, a, NULL};
+    CHECK_EQ_INT(scan_operands(&r, cmp_out, operands, err, sizeof(err)), 0);
+    CHECK_EQ_INT(r.count, 4);
+    for (size_t i = 0; i < r.count; i++) {
+        for (size_t j = 0; j < r.count; j++) {
+            char *x = xstrdup(scan_input_shown(&r, &r.entries[i]));
+            int want = strcmp(x, scan_input_shown(&r, &r.entries[j]));
+            int got = scan_compare_inputs(&r, &r.entries[i], &r.entries[j]);
+            if ((want < 0) != (got < 0) || (want > 0) != (got > 0))
+                fprintf(stderr, "compare %s with %s: %d, strcmp %d\n", x,
+                        scan_input_shown(&r, &r.entries[j]), got, want);
+            CHECK((want < 0) == (got < 0) && (want > 0) == (got > 0));
+            free(x);
+        }
+    }
+    scan_release(&r);
+    free(a);
+    free(ab);
+    free(file);
+    free(cmp_out);
+    free(in);
+    free(out);
+    free(out_slash);
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -833,6 +952,7 @@ int main(void)
     test_odd_names();
     test_special_files();
     test_make_dirs();
+    test_compact_entries();
     remove_tree();
     return check_summary();
 }

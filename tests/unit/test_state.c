@@ -8,10 +8,10 @@
  */
 #include "check.h"
 
-#include "outpath.h"
-#include "cli.h"
-#include "state.h"
 #include "base/xalloc.h"
+#include "cli.h"
+#include "outpath.h"
+#include "state.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
 
 /* The state these options mean, as run.c opens it. */
 static struct run_state *open_for(const struct options *o, int record, char *err, size_t len)
@@ -78,19 +77,26 @@ static void write_file(const char *path, const char *content)
     fclose(f);
 }
 
-/* A scan entry for dir/NAME.in -> dir/NAME.out, as the scan would fill it. */
-static void entry_for(struct scan_entry *e, const char *name)
-{
-    struct stat st;
+/* A scan entry and its outputs as scan_output_at makes them. */
+struct test_entry {
+    struct scan_entry e;
+    struct scan_output outputs[2];
+};
 
-    memset(e, 0, sizeof(e[0]));
+/* The entry for dir/NAME.in -> dir/NAME.out, as the scan would fill it. */
+static void entry_for(struct test_entry *t, const char *name)
+{
+    struct scan_entry *e = &t->e;
+    struct stat st;
+    char *input = xasprintf("%s/%s.in", dir, name);
+
+    memset(t, 0, sizeof(*t));
     e->rel = xasprintf("%s.in", name);
-    e->input = xasprintf("%s/%s.in", dir, name);
-    e->outputs = xcalloc(1, sizeof(*e->outputs));
     e->noutputs = 1;
-    e->outputs[0].rel = xasprintf("%s.out", name);
-    e->outputs[0].path = xasprintf("%s/%s.out", dir, name);
-    CHECK(stat(e->input, &st) == 0);
+    e->out.one = xasprintf("%s.out", name);
+    t->outputs[0] = (struct scan_output){e->out.one, xasprintf("%s/%s.out", dir, name), 0};
+    CHECK(stat(input, &st) == 0);
+    free(input);
     e->size = st.st_size;
     e->dev = st.st_dev;
     e->ino = st.st_ino;
@@ -98,32 +104,30 @@ static void entry_for(struct scan_entry *e, const char *name)
     e->ctime = st.st_ctim;
 }
 
-static void entry_free(struct scan_entry *e)
+static void entry_free(struct test_entry *t)
 {
-    free(e->rel);
-    free(e->input);
-    free(e->outputs[0].rel);
-    free(e->outputs[0].path);
-    free(e->outputs);
+    free((char *)t->e.rel);
+    free((char *)t->outputs[0].rel);
+    free((char *)t->outputs[0].path);
 }
 
-static void record(struct run_state *s, const struct scan_entry *e)
+static void record(struct run_state *s, const struct test_entry *t)
 {
     struct stat out;
-    CHECK(stat(e->outputs[0].path, &out) == 0);
-    state_record(s, e, &e->outputs[0], &out, 0, 0);
+    CHECK(stat(t->outputs[0].path, &out) == 0);
+    state_record(s, &t->e, &t->outputs[0], &out, 0, 0);
 }
 
 static int up_to_date(const struct options *o, const char *name)
 {
     char err[256];
-    struct scan_entry e;
+    struct test_entry e;
     struct run_state *s = open_for(o, 0, err, sizeof(err));
     int r;
 
     CHECK(s != NULL);
     entry_for(&e, name);
-    r = state_is_up_to_date(s, &e, e.outputs);
+    r = state_is_up_to_date(s, &e.e, e.outputs);
     entry_free(&e);
     state_close(s, NULL, 0);
     return r;
@@ -150,7 +154,7 @@ static void run_recording(const struct options *o, const char *const *names, siz
 
     CHECK(s != NULL);
     for (size_t i = 0; i < n; i++) {
-        struct scan_entry e;
+        struct test_entry e;
         entry_for(&e, names[i]);
         record(s, &e);
         entry_free(&e);
@@ -220,7 +224,7 @@ static void test_torn_and_garbage(void)
     make_pair("f");
     struct run_state *s = open_for(&o, 1, err, sizeof(err));
     CHECK(s != NULL);
-    struct scan_entry f;
+    struct test_entry f;
     entry_for(&f, "f");
     record(s, &f);
     entry_free(&f);
@@ -228,7 +232,7 @@ static void test_torn_and_garbage(void)
     struct run_state *peek = open_for(&o, 0, err, sizeof(err));
     CHECK(peek != NULL);
     entry_for(&f, "f");
-    CHECK_EQ_INT(state_is_up_to_date(peek, &f, f.outputs), 1);
+    CHECK_EQ_INT(state_is_up_to_date(peek, &f.e, f.outputs), 1);
     entry_free(&f);
     state_close(peek, NULL, 0);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
@@ -307,7 +311,7 @@ static void test_failures(void)
     static const char *const names[] = {"g", "h"};
     struct options o = opts_for("200");
     char err[256];
-    struct scan_entry g, h;
+    struct test_entry g, h;
 
     make_pair("g");
     make_pair("h");
@@ -315,27 +319,27 @@ static void test_failures(void)
     CHECK(s != NULL);
     entry_for(&g, "g");
     entry_for(&h, "h");
-    state_record_failure(s, &g, g.outputs, "not a JPEG file");
-    state_record_failure(s, &h, h.outputs, "worker 1 died: SIGSEGV");
+    state_record_failure(s, &g.e, g.outputs, "not a JPEG file");
+    state_record_failure(s, &h.e, h.outputs, "worker 1 died: SIGSEGV");
     /* The failure of this run is in memory only until the state is saved. */
     struct run_state *peek = open_for(&o, 0, err, sizeof(err));
     CHECK(peek != NULL);
-    CHECK(state_failed_before(peek, &g, g.outputs) == NULL);
+    CHECK(state_failed_before(peek, &g.e, g.outputs) == NULL);
     state_close(peek, NULL, 0);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
 
     s = open_for(&o, 0, err, sizeof(err));
     CHECK(s != NULL);
-    CHECK_EQ_STR(state_failed_before(s, &g, g.outputs), "not a JPEG file");
-    CHECK_EQ_STR(state_failed_before(s, &h, h.outputs), "worker 1 died: SIGSEGV");
-    CHECK_EQ_INT(state_is_up_to_date(s, &g, g.outputs), 0); /* a failure is not an output */
+    CHECK_EQ_STR(state_failed_before(s, &g.e, g.outputs), "not a JPEG file");
+    CHECK_EQ_STR(state_failed_before(s, &h.e, h.outputs), "worker 1 died: SIGSEGV");
+    CHECK_EQ_INT(state_is_up_to_date(s, &g.e, g.outputs), 0); /* a failure is not an output */
     state_close(s, NULL, 0);
 
     /* Another limit may let it pass: the failure hash covers it, the output hash not. */
     struct options bigger = o;
     bigger.max_megapixels = 500;
     s = open_for(&bigger, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &g, g.outputs) == NULL);
+    CHECK(s && state_failed_before(s, &g.e, g.outputs) == NULL);
     state_close(s, NULL, 0);
     struct kept_files kept = {0};
     uint64_t a_opt[VARIANTS_MAX], a_fail[VARIANTS_MAX], b_opt[VARIANTS_MAX], b_fail[VARIANTS_MAX];
@@ -351,25 +355,25 @@ static void test_failures(void)
     entry_free(&g);
     entry_for(&g, "g");
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &g, g.outputs) == NULL);
-    CHECK(s && state_failed_before(s, &h, h.outputs) != NULL);
+    CHECK(s && state_failed_before(s, &g.e, g.outputs) == NULL);
+    CHECK(s && state_failed_before(s, &h.e, h.outputs) != NULL);
     state_close(s, NULL, 0);
 
     /* h succeeds now: its failure is gone, its output up to date. */
     run_recording(&o, names + 1, 1);
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &h, h.outputs) == NULL);
-    CHECK(s && state_is_up_to_date(s, &h, h.outputs) == 1);
+    CHECK(s && state_failed_before(s, &h.e, h.outputs) == NULL);
+    CHECK(s && state_is_up_to_date(s, &h.e, h.outputs) == 1);
     state_close(s, NULL, 0);
 
     /* A run whose workers kept dying records no failure. */
     s = open_for(&o, 1, err, sizeof(err));
     CHECK(s != NULL);
-    state_record_failure(s, &g, g.outputs, "worker 2 died: SIGSEGV");
+    state_record_failure(s, &g.e, g.outputs, "worker 2 died: SIGSEGV");
     state_drop_new_failures(s);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_failed_before(s, &g, g.outputs) == NULL);
+    CHECK(s && state_failed_before(s, &g.e, g.outputs) == NULL);
     state_close(s, NULL, 0);
     entry_free(&g);
     entry_free(&h);
@@ -400,7 +404,7 @@ static void test_inputs(void)
     char *inputs[2] = {xasprintf("%s/input-1", dir), xasprintf("%s/input-2", dir)};
     char err[256];
     struct seen seen;
-    struct scan_entry j;
+    struct test_entry j;
 
     CHECK(mkdir(inputs[0], 0755) == 0 && mkdir(inputs[1], 0755) == 0);
     make_pair("j");
@@ -416,7 +420,7 @@ static void test_inputs(void)
     state_each_of_input(s, collect, &seen);
     CHECK_EQ_INT(seen.count, 0);
     entry_for(&j, "j");
-    CHECK_EQ_INT(state_is_up_to_date(s, &j, j.outputs), 1); /* now it is input-1's */
+    CHECK_EQ_INT(state_is_up_to_date(s, &j.e, j.outputs), 1); /* now it is input-1's */
     entry_free(&j);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
 
@@ -435,13 +439,13 @@ static void test_inputs(void)
     /* k adopted, then forgotten: the saved state has j (input-1) and l (input-2). */
     entry_for(&j, "k");
     s = open_for(&o, 1, err, sizeof(err));
-    CHECK(s && state_is_up_to_date(s, &j, j.outputs) == 1);
+    CHECK(s && state_is_up_to_date(s, &j.e, j.outputs) == 1);
     memset(&seen, 0, sizeof(seen));
     state_each_of_input(s, collect, &seen);
     CHECK_EQ_INT(seen.count, 2);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(s && state_is_up_to_date(s, &j, j.outputs) == 0);
+    CHECK(s && state_is_up_to_date(s, &j.e, j.outputs) == 0);
     state_close(s, NULL, 0);
     entry_free(&j);
     s = open_for(&other, 0, err, sizeof(err));
@@ -626,7 +630,7 @@ static void test_outputs_of_a_set(void)
 {
     char err[256];
     struct options o = opts_for("200");
-    struct scan_entry e;
+    struct test_entry e;
     struct stat out;
     unsigned w, h;
     long long bytes;
@@ -638,8 +642,7 @@ static void test_outputs_of_a_set(void)
     make_pair("set");
     entry_for(&e, "set");
     /* The second output: variant 1, another name; the entry's first is variant 0. */
-    e.outputs = xrealloc(e.outputs, 2 * sizeof(*e.outputs));
-    e.noutputs = 2;
+    e.e.noutputs = 2; /* what state looks at is in the outputs themselves */
     e.outputs[1].rel = xstrdup("set-100.out");
     e.outputs[1].path = xasprintf("%s/set-100.out", dir);
     e.outputs[1].variant = 1;
@@ -648,32 +651,33 @@ static void test_outputs_of_a_set(void)
     struct run_state *s = open_for(&o, 1, err, sizeof(err));
     CHECK(s != NULL);
     CHECK(stat(e.outputs[0].path, &out) == 0);
-    state_record(s, &e, &e.outputs[0], &out, 200, 150);
+    state_record(s, &e.e, &e.outputs[0], &out, 200, 150);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
 
     s = open_for(&o, 1, err, sizeof(err));
-    CHECK(state_is_up_to_date(s, &e, &e.outputs[0]) && !state_is_up_to_date(s, &e, &e.outputs[1]));
+    CHECK(state_is_up_to_date(s, &e.e, &e.outputs[0]) &&
+          !state_is_up_to_date(s, &e.e, &e.outputs[1]));
     CHECK(state_output_size(s, &e.outputs[0], &w, &h, &bytes) == 0 && w == 200 && h == 150);
     CHECK_EQ_INT(bytes, out.st_size);
     CHECK_EQ_INT(state_output_size(s, &e.outputs[1], &w, &h, &bytes), -1);
     CHECK(stat(second, &out) == 0);
-    state_record(s, &e, &e.outputs[1], &out, 100, 75);
+    state_record(s, &e.e, &e.outputs[1], &out, 100, 75);
     CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
 
     /* Another size list: the outputs of the sizes kept stay up to date. */
     o.sizes[1].width = 50;
     cli_update_variants(&o);
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(state_is_up_to_date(s, &e, &e.outputs[0]) && !state_is_up_to_date(s, &e, &e.outputs[1]));
+    CHECK(state_is_up_to_date(s, &e.e, &e.outputs[0]) &&
+          !state_is_up_to_date(s, &e.e, &e.outputs[1]));
     state_close(s, NULL, 0);
     /* A variant this run has not (a record of another list) is never up to date. */
     e.outputs[1].variant = 7;
     s = open_for(&o, 0, err, sizeof(err));
-    CHECK(!state_is_up_to_date(s, &e, &e.outputs[1]));
+    CHECK(!state_is_up_to_date(s, &e.e, &e.outputs[1]));
     state_close(s, NULL, 0);
-    free(e.outputs[1].rel);
-    free(e.outputs[1].path);
-    e.noutputs = 1;
+    free((char *)e.outputs[1].rel);
+    free((char *)e.outputs[1].path);
     entry_free(&e);
     free(second);
 }
