@@ -909,18 +909,49 @@ int scan_has_input(const struct scan_result *r, dev_t dev, ino_t ino)
            bsearch(&key, r->inputs, r->input_count, sizeof(*r->inputs), by_file_id) != NULL;
 }
 
+/*
+ * The folder of an output below OUTPUT's descriptor, opened once for all
+ * the outputs in it: entries come folder by folder, and walking each
+ * output's path down from OUTPUT again cost an openat per component, a
+ * fstatat and a close per file, seconds before the first output of a
+ * million files.
+ */
+struct dir_cache {
+    char *dir; /* the folder below OUTPUT ("" for OUTPUT itself), or NULL for none yet */
+    size_t len;
+    int fd; /* it, opened below root without following a link; -1: not there, or no folder */
+};
+
+/* rel's folder, open (or -1), with *base its last component. */
+static int cached_dir(struct dir_cache *c, int root, const char *rel, const char **base)
+{
+    const char *slash = strrchr(rel, '/');
+    size_t len = slash ? (size_t)(slash - rel) : 0;
+
+    *base = slash ? slash + 1 : rel;
+    if (c->dir && c->len == len && !memcmp(c->dir, rel, len))
+        return c->fd;
+    close_quietly(c->fd);
+    free(c->dir);
+    c->dir = xstrndup(rel, len);
+    c->len = len;
+    c->fd = open_dir_beneath(root, c->dir, false);
+    return c->fd;
+}
+
 /* Output k of e, if it exists below root: a regular file that is none of the inputs. */
-static void check_output(struct scan_result *r, int root, struct scan_entry *e, unsigned k)
+static void check_output(struct scan_result *r, int root, struct dir_cache *dirs,
+                         struct scan_entry *e, unsigned k)
 {
     struct stat st;
-    int dir;
-    const char *base = open_parent_beneath(root, scan_output_rel(e, k), false, &dir);
+    const char *base;
+    int dir = cached_dir(dirs, root, scan_output_rel(e, k), &base);
 
-    if (!base)
+    if (dir < 0)
         return; /* its directory is not there yet, or is no directory: made, or failed, later */
-    int found = fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-    close(dir);
-    if (!found)
+    if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+        return; /* no file's name (the scan never makes one): nothing there to overwrite */
+    if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return;
     /* Only a regular file is replaced: say so now, not after the decode. */
     if (!S_ISREG(st.st_mode)) {
@@ -936,15 +967,27 @@ static void check_output(struct scan_result *r, int root, struct scan_entry *e, 
 
 void scan_check_outputs(struct scan_result *r, const char *output_dir)
 {
+    unsigned most = 0;
+
     if (!r->inputs)
         remember_inputs(r);
     int root = output_dir ? open(output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (root < 0)
         return; /* no OUTPUT yet (a dry run): nothing there to overwrite */
-
     for (size_t i = 0; i < r->count; i++)
-        for (unsigned k = 0; !r->entries[i].error && k < r->entries[i].noutputs; k++)
-            check_output(r, root, &r->entries[i], k);
+        most = r->entries[i].noutputs > most ? r->entries[i].noutputs : most;
+    /*
+     * Variant by variant, so that one folder open serves consecutive
+     * entries (a --name template may put each variant in its own folder).
+     * An entry's first error is still that of its first output at fault.
+     */
+    struct dir_cache dirs = {NULL, 0, -1};
+    for (unsigned k = 0; k < most; k++)
+        for (size_t i = 0; i < r->count; i++)
+            if (!r->entries[i].error && k < r->entries[i].noutputs)
+                check_output(r, root, &dirs, &r->entries[i], k);
+    close_quietly(dirs.fd);
+    free(dirs.dir);
     close(root);
 }
 

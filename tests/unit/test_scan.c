@@ -384,6 +384,45 @@ static void test_overwrite(void)
     free(src);
     free(dst);
     free(lo);
+
+    /*
+     * Each output folder is opened once for its files: variant by variant
+     * (each in its own folder here) and folder by folder with -r, an output
+     * in the way is still found wherever it is, named with OUTPUT as given.
+     */
+    make_dir("sets_out");
+    make_dir("sets_out/320");
+    make_dir("sets_out/320/y.png");
+    char *sets = pathf("sets_out");
+    options_for(&o, dir, sets, "--size", "640x,320x", "--name", "{width}/{name}.{ext}", NULL);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
+    scan_check_outputs(&r, o.output);
+    CHECK_EQ_INT(errors_in(&r), 1);
+    y = find(&r, "same/y.png");
+    char *in_way = pathf("sets_out/320/y.png is a directory");
+    CHECK(y && y->error && strstr(y->error, in_way));
+    free(in_way);
+    scan_release(&r);
+    free(sets);
+    make_dir("tree");
+    make_dir("tree/a");
+    make_dir("tree/b");
+    make_file("tree/a/p.jpg", 1);
+    make_file("tree/b/q.jpg", 1);
+    make_file("tree/r.jpg", 1);
+    make_dir("tree_out");
+    make_dir("tree_out/b");
+    make_dir("tree_out/b/q.jpg");
+    char *tree = pathf("tree"), *tree_out = pathf("tree_out");
+    options_for(&o, tree, tree_out, "-r", NULL);
+    CHECK_EQ_INT(scan_options(&o, &r, err, sizeof(err)), 0);
+    scan_check_outputs(&r, o.output);
+    CHECK_EQ_INT(errors_in(&r), 1);
+    const struct scan_entry *q = find(&r, "tree/b/q.jpg");
+    CHECK(q && q->error && strstr(q->error, "is a directory"));
+    scan_release(&r);
+    free(tree);
+    free(tree_out);
     free(dir);
 }
 
