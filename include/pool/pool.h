@@ -56,9 +56,9 @@ struct pool_job {
 
 /* Where a result came from. */
 struct pool_worker_info {
-    int no;     /* 1..N, stable across replacements; 0 if no worker ever held the job */
+    int no; /* 1..N, stable across replacements; 0 if no worker ever held the job */
     pid_t pid;
-    int died;   /* the worker ended holding the job: what it was writing is its own to clean */
+    int died; /* the worker ended holding the job: what it was writing is its own to clean */
 };
 
 /* Runs in each worker right after fork, before its memory limit; nonzero means it cannot work. */
@@ -82,6 +82,13 @@ typedef void (*pool_result_fn)(void *ctx, size_t job, const struct job_result *r
                                const struct pool_worker_info *worker);
 /* Runs in the master about every tick_ms while the pool runs (a progress display). */
 typedef void (*pool_tick_fn)(void *ctx);
+/*
+ * Runs in the master when job j is sent (again, if its worker died before
+ * reading it): fills *job, which need last only until the call returns.
+ * A run of a million files then keeps no pool_job per file, only what it
+ * makes them from.
+ */
+typedef void (*pool_job_fn)(void *ctx, size_t j, struct pool_job *job);
 
 struct pool_config {
     int workers;
@@ -90,34 +97,37 @@ struct pool_config {
     pool_fini_fn fini;
     pool_undelivered_fn undelivered; /* may be NULL */
     pool_result_fn on_result;
-    pool_tick_fn on_tick;    /* may be NULL */
-    void *ctx;               /* for init, work and fini, in the workers */
-    void *result_ctx;        /* for on_result and on_tick, in the master */
-    int tick_ms;             /* how often on_tick runs; 0: never */
-    int job_timeout_ms;      /* kill a worker busy longer than this; 0: never */
-    int shutdown_grace_ms;   /* after a stop signal, busy workers get this long; 0: default */
-    int max_deaths_in_a_row; /* 0: the default above */
+    pool_tick_fn on_tick;         /* may be NULL */
+    pool_job_fn job_at;           /* the jobs, when pool_run is given no array; else NULL */
+    void *job_ctx;                /* for job_at, in the master */
+    void *ctx;                    /* for init, work and fini, in the workers */
+    void *result_ctx;             /* for on_result and on_tick, in the master */
+    int tick_ms;                  /* how often on_tick runs; 0: never */
+    int job_timeout_ms;           /* kill a worker busy longer than this; 0: never */
+    int shutdown_grace_ms;        /* after a stop signal, busy workers get this long; 0: default */
+    int max_deaths_in_a_row;      /* 0: the default above */
     long long memory_limit_bytes; /* RLIMIT_DATA of each worker; 0: none */
 };
 
 struct pool_worker_stats {
-    unsigned jobs;        /* results delivered by this slot, deaths included */
-    long long busy_usec;  /* time this slot held a job */
-    unsigned respawns;    /* replacements started for this slot */
+    unsigned jobs;       /* results delivered by this slot, deaths included */
+    long long busy_usec; /* time this slot held a job */
+    unsigned respawns;   /* replacements started for this slot */
 };
 
 struct pool_outcome {
-    int workers;         /* slots that had a worker: cfg->workers, or fewer (see pool_run) */
-    int signal;          /* the signal that stopped the run (see pool_request_stop), else 0 */
-    int gave_up;         /* workers kept dying: the jobs never sent were failed */
+    int workers; /* slots that had a worker: cfg->workers, or fewer (see pool_run) */
+    int signal;  /* the signal that stopped the run (see pool_request_stop), else 0 */
+    int gave_up; /* workers kept dying: the jobs never sent were failed */
     char gave_up_reason[320];
-    size_t completed;    /* jobs handed to on_result, failures included */
-    size_t not_started;  /* jobs never sent because a signal stopped the run */
+    size_t completed;   /* jobs handed to on_result, failures included */
+    size_t not_started; /* jobs never sent because a signal stopped the run */
     long long wall_usec;
 };
 
 /*
- * Runs jobs[0..njobs) on cfg->workers processes.  stats must hold
+ * Runs jobs[0..njobs) on cfg->workers processes (jobs NULL: cfg->job_at
+ * gives each as it is sent).  stats must hold
  * cfg->workers entries.  When the system will not start that many (no
  * descriptors for the pipes, no process), the run goes on with those that
  * started: one line on stderr says so, outcome->workers says how many,

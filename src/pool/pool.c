@@ -18,9 +18,9 @@
  * other copy of that pipe's write end is closed), and then reaped.
  */
 #include "pool/pool.h"
-#include "pool/frame.h"
 #include "base/diag.h"
 #include "base/xio.h"
+#include "pool/frame.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,13 +44,14 @@ struct slot {
     int job_fd;    /* master writes jobs here */
     int result_fd; /* master reads results here, non-blocking */
     struct frame_decoder decoder;
-    size_t job;            /* valid when BUSY */
+    size_t job;             /* valid when BUSY */
+    uint32_t noutputs;      /* the job's outputs: a result may speak of no more */
     long long started_usec; /* when the job was sent */
-    int exiting;           /* killed or told to stop: no more jobs, whatever it says */
-    int broke_protocol;    /* killed for an unreadable message: its death still counts */
-    unsigned spawns;       /* processes started in this slot */
-    char kill_reason[256]; /* set when the master killed it on purpose */
-    int timed_out;         /* killed for holding its job past the timeout */
+    int exiting;            /* killed or told to stop: no more jobs, whatever it says */
+    int broke_protocol;     /* killed for an unreadable message: its death still counts */
+    unsigned spawns;        /* processes started in this slot */
+    char kill_reason[256];  /* set when the master killed it on purpose */
+    int timed_out;          /* killed for holding its job past the timeout */
 };
 
 /* The signals a run handles (signal_table, below). */
@@ -61,18 +62,18 @@ struct signal_state {
     sigset_t orig_mask; /* the mask before the run: workers start with it */
     sigset_t wait_mask; /* the mask inside ppoll: the handled signals let through */
     struct sigaction old[NHANDLED];
-    size_t installed;   /* entries of old[] to restore */
+    size_t installed; /* entries of old[] to restore */
 };
 
 struct pool {
     const struct pool_config *cfg;
-    const struct pool_job *jobs;
+    const struct pool_job *jobs; /* NULL: cfg->job_at gives each as it is sent */
     size_t njobs;
     size_t next_job;
-    size_t *retry;          /* jobs sent to a worker that died without reading them */
+    size_t *retry; /* jobs sent to a worker that died without reading them */
     size_t nretry;
     struct slot *slots;
-    int nslots;             /* slots in use: cfg->workers, or fewer (see start_workers) */
+    int nslots; /* slots in use: cfg->workers, or fewer (see start_workers) */
     struct pool_worker_stats *stats;
     struct pool_outcome *outcome;
     int stopping;           /* no more dispatch: a signal, or workers keep dying */
@@ -80,11 +81,11 @@ struct pool {
     int deaths_in_a_row;    /* worker deaths (or failed forks) since a job last finished */
     int death_limit;
     char last_death[256];
-    char spawn_error[256];  /* why the last slot_spawn failed */
-    long long last_tick;    /* when on_tick last ran */
-    int killed_at_once;     /* a second stop signal has killed the busy workers */
-    struct pollfd *pfd;     /* the result pipes ppoll watches... */
-    struct slot **polled;   /* ...and whose they are */
+    char spawn_error[256]; /* why the last slot_spawn failed */
+    long long last_tick;   /* when on_tick last ran */
+    int killed_at_once;    /* a second stop signal has killed the busy workers */
+    struct pollfd *pfd;    /* the result pipes ppoll watches... */
+    struct slot **polled;  /* ...and whose they are */
     struct signal_state signals;
 };
 
@@ -364,8 +365,7 @@ static void describe_death(const struct pool *p, const struct slot *s, int statu
     else if (WIFSIGNALED(status))
         snprintf(buf, len, "worker %d died: %s", s->no, pool_signal_name(WTERMSIG(status)));
     else if (WIFEXITED(status) && WEXITSTATUS(status) == POOL_EXIT_INIT_FAILED)
-        snprintf(buf, len, "worker %d could not start (image library failed to initialise)",
-                 s->no);
+        snprintf(buf, len, "worker %d could not start (image library failed to initialise)", s->no);
     else if (WIFEXITED(status) && WEXITSTATUS(status) == POOL_EXIT_PROTOCOL)
         snprintf(buf, len, "worker %d broke the protocol: it could not read the job it was sent",
                  s->no);
@@ -492,11 +492,15 @@ static void slot_dispatch(struct pool *p, struct slot *s)
 {
     struct bytebuf out = {0};
     size_t j = take_job(p);
+    struct pool_job made;
+    const struct pool_job *job = p->jobs ? &p->jobs[j] : &made;
 
-    job_request_encode(&out, (uint32_t)j, p->jobs[j].input, p->jobs[j].root, p->jobs[j].outputs,
-                       p->jobs[j].noutputs);
+    if (!p->jobs)
+        p->cfg->job_at(p->cfg->job_ctx, j, &made);
+    job_request_encode(&out, (uint32_t)j, job->input, job->root, job->outputs, job->noutputs);
     s->state = SLOT_BUSY;
     s->job = j;
+    s->noutputs = job->noutputs;
     s->started_usec = now_usec();
     /*
      * The job pipe is empty (the worker answered its last job), and a job
@@ -526,15 +530,14 @@ static int slot_take_frames(struct pool *p, struct slot *s, int at_eof)
         if (st == FRAME_MORE || st == FRAME_EOF)
             return 0;
         if (st != FRAME_OK) {
-            snprintf(s->kill_reason, sizeof(s->kill_reason),
-                     "worker %d broke the protocol: %s", s->no, frame_status_str(st));
+            snprintf(s->kill_reason, sizeof(s->kill_reason), "worker %d broke the protocol: %s",
+                     s->no, frame_status_str(st));
             s->broke_protocol = 1;
             return -1;
         }
         /* A result speaks of no more outputs than its job has. */
         if (f.type != MSG_RESULT || job_result_decode(f.body, f.body_len, &res) ||
-            s->state != SLOT_BUSY || res.id != (uint32_t)s->job ||
-            res.noutputs > p->jobs[s->job].noutputs) {
+            s->state != SLOT_BUSY || res.id != (uint32_t)s->job || res.noutputs > s->noutputs) {
             snprintf(s->kill_reason, sizeof(s->kill_reason),
                      "worker %d broke the protocol: unexpected message", s->no);
             s->broke_protocol = 1;
@@ -731,10 +734,8 @@ static const struct {
     void (*handler)(int);
     int flags;
 } signal_table[] = {
-    {SIGINT, on_stop_signal, 0},
-    {SIGTERM, on_stop_signal, 0},
-    {SIGHUP, on_stop_signal, 0},
-    {SIGCHLD, on_child_signal, SA_NOCLDSTOP},
+    {SIGINT, on_stop_signal, 0}, {SIGTERM, on_stop_signal, 0},
+    {SIGHUP, on_stop_signal, 0}, {SIGCHLD, on_child_signal, SA_NOCLDSTOP},
     {SIGPIPE, SIG_IGN, 0},
 };
 _Static_assert(sizeof(signal_table) / sizeof(signal_table[0]) == NHANDLED,
@@ -797,8 +798,8 @@ static void give_up(struct pool *p)
 
     o->gave_up = 1;
     snprintf(o->gave_up_reason, sizeof(o->gave_up_reason),
-             "workers keep dying: %d in a row with no file finished (last: %s)",
-             p->deaths_in_a_row, p->last_death);
+             "workers keep dying: %d in a row with no file finished (last: %s)", p->deaths_in_a_row,
+             p->last_death);
     begin_stop(p);
     /*
      * The give-up is the first stop: a stop signal from now on is a second
@@ -879,13 +880,16 @@ static int pool_setup(struct pool *p, const struct pool_config *cfg, const struc
     p->njobs = njobs;
     p->stats = stats;
     p->outcome = outcome;
-    p->death_limit = cfg->max_deaths_in_a_row > 0 ? cfg->max_deaths_in_a_row
-                                                  : POOL_DEATHS_IN_A_ROW;
+    p->death_limit = cfg->max_deaths_in_a_row > 0 ? cfg->max_deaths_in_a_row : POOL_DEATHS_IN_A_ROW;
     if (cfg->max_deaths_in_a_row <= 0 && p->death_limit < 2 * cfg->workers)
         p->death_limit = 2 * cfg->workers;
     p->slots = calloc((size_t)cfg->workers, sizeof(*p->slots));
-    /* A job is given back at most once at a time: njobs places are enough. */
-    p->retry = calloc(njobs ? njobs : 1, sizeof(*p->retry));
+    /*
+     * Only a job a worker held is given back, and a new job is sent only
+     * when none waits there: the jobs given back and the busy workers
+     * together never outnumber the workers, which is room enough.
+     */
+    p->retry = calloc(cfg->workers > 0 ? (size_t)cfg->workers : 1, sizeof(*p->retry));
     p->pfd = calloc((size_t)cfg->workers, sizeof(*p->pfd));
     p->polled = calloc((size_t)cfg->workers, sizeof(*p->polled));
     if (!p->slots || !p->retry || !p->pfd || !p->polled) {

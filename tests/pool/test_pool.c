@@ -187,17 +187,17 @@ static int counting_init(void *ctx)
 struct collected {
     size_t njobs;
     int workers;
-    unsigned *times;   /* results delivered for this job */
+    unsigned *times; /* results delivered for this job */
     int *ok;
     int *input_fault;
     char (*error)[RESULT_ERROR_MAX];
-    int *no;           /* worker->no */
-    pid_t *pid;        /* worker->pid */
-    uint32_t *in_w;    /* the worker's getpid(), as the job saw it */
+    int *no;        /* worker->no */
+    pid_t *pid;     /* worker->pid */
+    uint32_t *in_w; /* the worker's getpid(), as the job saw it */
     uint32_t *out_w;
-    int bad_no;        /* results with worker->no outside 1..N */
-    int zero_no;       /* results with worker->no == 0 (never reached a worker) */
-    int bad_id;        /* res->id != job, or job out of range */
+    int bad_no;  /* results with worker->no outside 1..N */
+    int zero_no; /* results with worker->no == 0 (never reached a worker) */
+    int bad_id;  /* res->id != job, or job out of range */
 };
 
 static void on_result(void *ctx, size_t job, const struct job_result *res,
@@ -238,7 +238,8 @@ static void collected_init(struct collected *c, size_t njobs, int workers)
     c->pid = calloc(njobs + 1, sizeof(*c->pid));
     c->in_w = calloc(njobs + 1, sizeof(*c->in_w));
     c->out_w = calloc(njobs + 1, sizeof(*c->out_w));
-    if (!c->times || !c->ok || !c->input_fault || !c->error || !c->no || !c->pid || !c->in_w || !c->out_w)
+    if (!c->times || !c->ok || !c->input_fault || !c->error || !c->no || !c->pid || !c->in_w ||
+        !c->out_w)
         abort();
 }
 
@@ -384,9 +385,9 @@ static void test_parallel_exact_n(void)
 /* A crash, an exit and an abort: each fails its own job only. */
 static void test_crashes(void)
 {
-    static const char *inputs[] = {"ok",   "crash", "ok",          "exit", "ok",
-                                   "abort", "ok",   "ok",          "fail", "fail_silent",
-                                   "liar", "ok",    "fail_input",  "killed"};
+    static const char *inputs[] = {"ok",    "crash", "ok",         "exit",  "ok",
+                                   "abort", "ok",    "ok",         "fail",  "fail_silent",
+                                   "liar",  "ok",    "fail_input", "killed"};
     enum { N = 3, JOBS = sizeof(inputs) / sizeof(inputs[0]) };
     struct run r;
 
@@ -438,7 +439,7 @@ static void test_many_jobs(void)
 {
     enum { N = 4, JOBS = 3000 };
     const char **inputs = calloc(JOBS, sizeof(*inputs));
-    char (*names)[16] = calloc(JOBS, sizeof(*names));
+    char(*names)[16] = calloc(JOBS, sizeof(*names));
     struct run r;
     size_t crashes = 0;
 
@@ -469,11 +470,61 @@ static void test_many_jobs(void)
     free(names);
 }
 
+/* The master asks for each job as it sends it (pool_config.job_at): how often it asked. */
+static size_t asked;
+
+static void job_at(void *ctx, size_t j, struct pool_job *job)
+{
+    const char *const *inputs = ctx;
+
+    asked++;
+    *job = fake_job(inputs[j]);
+}
+
+/*
+ * The jobs given one by one as they are sent, no array of them kept (a run
+ * of a million files): each still runs once and its result comes back to
+ * it, crashes among them, and each was asked for at least once.
+ */
+static void test_jobs_asked_for(void)
+{
+    enum { N = 3, JOBS = 1000 };
+    const char **inputs = calloc(JOBS, sizeof(*inputs));
+    char(*names)[16] = calloc(JOBS, sizeof(*names));
+    struct pool_config cfg;
+    struct run r;
+
+    for (int i = 0; i < JOBS; i++) {
+        snprintf(names[i], sizeof(names[i]), "n:%d", i);
+        inputs[i] = i % 101 == 0 ? "crash" : names[i];
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.workers = N;
+    cfg.work = fake_work;
+    cfg.on_result = on_result;
+    cfg.result_ctx = &r.c;
+    cfg.job_at = job_at;
+    cfg.job_ctx = inputs;
+    collected_init(&r.c, JOBS, N);
+    asked = 0;
+    r.ret = pool_run(&cfg, NULL, JOBS, r.stats, &r.outcome);
+    check_bookkeeping(&r, N, JOBS, __LINE__);
+    CHECK(asked >= JOBS);
+    size_t wrong = 0;
+    for (int i = 0; i < JOBS; i++)
+        wrong += i % 101 == 0 ? r.c.ok[i] || !strstr(r.c.error[i], "SIGSEGV")
+                              : !r.c.ok[i] || r.c.out_w[i] != (uint32_t)i;
+    CHECK_EQ_INT(wrong, 0);
+    collected_release(&r.c);
+    free(inputs);
+    free(names);
+}
+
 /* Every worker holds its own two pipe ends and nothing of its siblings'. */
 static void test_no_fd_leak(void)
 {
-    static const char *inputs[] = {"fds", "fds", "fds", "fds", "crash", "fds", "fds",
-                                   "crash", "fds", "fds", "fds", "fds", "fds", "fds"};
+    static const char *inputs[] = {"fds",   "fds", "fds", "fds", "crash", "fds", "fds",
+                                   "crash", "fds", "fds", "fds", "fds",   "fds", "fds"};
     enum { N = 4, JOBS = sizeof(inputs) / sizeof(inputs[0]) };
     struct run r;
     int baseline = count_pipe_fds(); /* pipes the test itself inherited (e.g. from make) */
@@ -737,6 +788,7 @@ int main(void)
     test_parallel_exact_n();
     test_crashes();
     test_many_jobs();
+    test_jobs_asked_for();
     test_no_fd_leak();
     test_timeout();
     test_sigterm();
