@@ -46,7 +46,7 @@ static void count_result(void *ctx, size_t job, const struct job_result *res,
     /* Outputs are settled as in a real run: the rename is part of the cost. */
     const char *failure = NULL;
 
-    for (unsigned i = 0; i < t->jobs->list[job].noutputs; i++) {
+    for (unsigned i = 0; i < jobs_noutputs(t->jobs, job); i++) {
         const char *why = jobs_settle(t->jobs, job, i, res, worker, NULL, buf, sizeof(buf));
         if (why && !failure)
             failure = why;
@@ -221,7 +221,7 @@ static int bench_run_once(struct bench *b, struct bench_op *op, int k, int round
         cfg.on_tick = on_tick;
         cfg.tick_ms = PROGRESS_REDRAW_MS;
     }
-    if (pool_run(&cfg, op->jobs.list, op->jobs.count, stats, &outcome) < 0)
+    if (pool_run(&cfg, NULL, op->jobs.count, stats, &outcome) < 0)
         return EXIT_USAGE;
     if (outcome.signal)
         return 128 + outcome.signal;

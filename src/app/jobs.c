@@ -2,7 +2,6 @@
 #include "jobs.h"
 
 #include "base/diag.h"
-#include "base/random_name.h"
 #include "base/xalloc.h"
 #include "image/output_file.h"
 
@@ -10,72 +9,125 @@
 #include <string.h>
 #include <unistd.h>
 
+/* An entry's outputs are the run's variants; a job lists them in bytes. */
+_Static_assert(VARIANTS_MAX <= SCAN_OUTPUTS_MAX && SCAN_OUTPUTS_MAX <= 255,
+               "an output's index fits in the byte a job keeps it in");
+
 int jobs_open(struct jobs *j, const struct options *opts, struct scan_result *scan, char *err,
               size_t errlen)
 {
-    size_t n = scan->count ? scan->count : 1;
-
     memset(j, 0, sizeof(*j));
     if (worker_context_init(&j->workers, opts, scan, err, errlen) < 0)
         return -1;
     scan_create_output_dirs(scan, j->workers.output_root);
     j->scan = scan;
-    j->entries = xcalloc(n, sizeof(*j->entries));
-    j->list = xcalloc(n, sizeof(*j->list));
-    j->outputs = xcalloc(n, sizeof(*j->outputs));
-    j->which = xcalloc(n, sizeof(*j->which));
+    j->entries = xcalloc(scan->count ? scan->count : 1, sizeof(*j->entries));
+    random_key_init(&j->tag_key);
     j->opened = 1;
     return 0;
 }
 
-/* Fresh random tags for job k's outputs: no temporary name is ever used twice. */
-static void tag(struct jobs *j, size_t k)
+/* The subset job makes, or NULL: every output of its entry. */
+static const struct job_subset *subset_of(const struct jobs *j, size_t job)
 {
-    for (uint32_t i = 0; i < j->list[k].noutputs; i++)
-        j->outputs[k][i].tag = random_u64();
+    size_t lo = 0, hi = j->nsubsets;
+
+    /* Added in job order: sorted. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (j->subsets[mid].job == job)
+            return &j->subsets[mid];
+        if (j->subsets[mid].job < job)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* The index among its entry's outputs of job's output i. */
+static unsigned output_index(const struct jobs *j, size_t job, unsigned i)
+{
+    const struct job_subset *sub = subset_of(j, job);
+
+    return sub ? sub->which[i] : i;
+}
+
+/* Remembers that job k makes only the n outputs listed in which. */
+static void add_subset(struct jobs *j, size_t k, const unsigned *which, unsigned n)
+{
+    unsigned char *kept = arena_alloc(&j->room, n);
+
+    for (unsigned i = 0; i < n; i++)
+        kept[i] = (unsigned char)which[i];
+    if (j->nsubsets == j->subsets_cap) {
+        j->subsets_cap = j->subsets_cap ? 2 * j->subsets_cap : 64;
+        j->subsets = xrealloc(j->subsets, j->subsets_cap * sizeof(*j->subsets));
+    }
+    j->subsets[j->nsubsets++] = (struct job_subset){k, kept, n};
 }
 
 int jobs_add(struct jobs *j, struct scan_entry *e, const unsigned *which, unsigned n, char *err,
              size_t errlen)
 {
-    size_t k = j->count, bytes = strlen(scan_open_name(j->scan->roots, e));
+    size_t bytes = strlen(scan_open_name(j->scan->roots, e));
+    int every = n == e->noutputs;
 
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < n; i++) {
         bytes += strlen(scan_output_rel(e, which[i])) + 16;
+        every &= which[i] == i;
+    }
     if (n < 1 || n > JOB_OUTPUTS_MAX || bytes > JOB_PATHS_MAX)
         return diag_into(err, errlen,
                          "its %u outputs' names are too long together for one job (%zu bytes, "
                          "at most %d): give shorter names or fewer sizes and formats",
                          n, bytes, JOB_PATHS_MAX);
-    j->entries[k] = e;
-    j->outputs[k] = xcalloc(n, sizeof(*j->outputs[k]));
-    j->which[k] = xcalloc(n, sizeof(*j->which[k]));
-    for (unsigned i = 0; i < n; i++) {
-        j->which[k][i] = which[i];
-        /* The wire format's path is not const: it is the decoder's own copy in a worker. */
-        j->outputs[k][i].path = (char *)scan_output_rel(e, which[i]);
-        j->outputs[k][i].variant = which[i]; /* output k of an entry is variant k (scan.h) */
-    }
-    j->list[k] = (struct pool_job){scan_open_name(j->scan->roots, e), e->root, j->outputs[k], n};
-    tag(j, k);
-    j->count++;
+    if (!every)
+        add_subset(j, j->count, which, n);
+    j->entries[j->count++] = e;
     return 0;
 }
 
 unsigned jobs_noutputs(const struct jobs *j, size_t job)
 {
-    return j->list[job].noutputs;
+    const struct job_subset *sub = subset_of(j, job);
+
+    return sub ? sub->n : j->entries[job]->noutputs;
 }
 
 struct scan_output jobs_output(const struct jobs *j, size_t job, unsigned i)
 {
-    return scan_output_at(j->scan, j->entries[job], j->which[job][i]);
+    return scan_output_at(j->scan, j->entries[job], output_index(j, job, i));
+}
+
+/* Output i of job as a worker is sent it: its path below OUTPUT, its variant and its tag. */
+static struct job_output job_output_of(const struct jobs *j, size_t job, unsigned i)
+{
+    unsigned k = output_index(j, job, i);
+    struct job_output o = {
+        /* Not const on the wire: a decoded request owns its copy. */
+        .path = (char *)scan_output_rel(j->entries[job], k),
+        .tag = random_tag(&j->tag_key, job, i, j->round),
+        .variant = k, /* output k of an entry is the run's variant k (scan.h) */
+    };
+    return o;
 }
 
 void jobs_retag(struct jobs *j)
 {
-    for (size_t k = 0; k < j->count; k++)
-        tag(j, k);
+    j->round++;
+}
+
+/* The pool's job_at: job as it is sent, its outputs in j->sending until the next. */
+static void job_at(void *ctx, size_t job, struct pool_job *out)
+{
+    struct jobs *j = ctx;
+    const struct scan_entry *e = j->entries[job];
+    unsigned n = jobs_noutputs(j, job);
+
+    for (unsigned i = 0; i < n; i++)
+        j->sending[i] = job_output_of(j, job, i);
+    *out = (struct pool_job){scan_open_name(j->scan->roots, e), e->root, j->sending, n};
 }
 
 void jobs_configure_pool(struct jobs *j, struct pool_config *cfg, const struct options *opts,
@@ -83,6 +135,8 @@ void jobs_configure_pool(struct jobs *j, struct pool_config *cfg, const struct o
 {
     memset(cfg, 0, sizeof(*cfg));
     worker_configure_pool(cfg, &j->workers, opts);
+    cfg->job_at = job_at;
+    cfg->job_ctx = j;
     cfg->workers = workers;
     cfg->on_result = on_result;
     cfg->result_ctx = result_ctx;
@@ -92,8 +146,8 @@ const char *jobs_settle(const struct jobs *j, size_t job, unsigned i, const stru
                         const struct pool_worker_info *worker, struct stat *st, char *buf,
                         size_t len)
 {
-    struct output_target target =
-        worker_output_of(&j->workers, &j->outputs[job][i], jobs_output(j, job, i).path);
+    struct job_output o = job_output_of(j, job, i);
+    struct output_target target = worker_output_of(&j->workers, &o, jobs_output(j, job, i).path);
     int done = i < res->noutputs && res->outputs[i].done;
     const char *error = res->ok ? "the worker said nothing of this output" : res->error;
 
@@ -105,14 +159,9 @@ void jobs_close(struct jobs *j)
     if (!j->opened)
         return;
     worker_context_release(&j->workers);
-    for (size_t k = 0; k < j->count; k++) {
-        free(j->outputs[k]);
-        free(j->which[k]);
-    }
     free(j->entries);
-    free(j->list);
-    free(j->outputs);
-    free(j->which);
+    free(j->subsets);
+    arena_release(&j->room);
     memset(j, 0, sizeof(*j));
 }
 

@@ -518,7 +518,7 @@ static int work(struct batch *b, struct pool_worker_stats *stats, int workers,
         outcome->signal = SIGPIPE;
         outcome->not_started = n;
     } else if (n > 0 &&
-               (worker_engine_ready() < 0 || pool_run(&cfg, b->jobs.list, n, stats, outcome) < 0)) {
+               (worker_engine_ready() < 0 || pool_run(&cfg, NULL, n, stats, outcome) < 0)) {
         status = EXIT_USAGE;
     }
     progress_finish(&b->progress, report_failure_stream(&b->report));
