@@ -30,6 +30,8 @@ static struct manifest_entry *entry_of(struct manifest *m, const struct scan_ent
 void manifest_output(struct manifest *m, const struct scan_entry *e, unsigned k, unsigned width,
                      unsigned height, long long bytes)
 {
+    if (!m->entries)
+        return; /* no --manifest */
     struct manifest_output *o = &entry_of(m, e)->outputs[k];
 
     o->present = 1;
@@ -40,6 +42,8 @@ void manifest_output(struct manifest *m, const struct scan_entry *e, unsigned k,
 
 void manifest_failed(struct manifest *m, const struct scan_entry *e, const char *error)
 {
+    if (!m->entries)
+        return; /* no --manifest */
     struct manifest_entry *me = entry_of(m, e);
 
     if (!me->error)

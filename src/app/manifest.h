@@ -40,14 +40,19 @@ struct manifest_entry {
     struct manifest_output *outputs; /* one per output of the scan entry */
 };
 
+/* All zero: no --manifest, and manifest_output and manifest_failed keep nothing. */
 struct manifest {
     struct scan_result *scan; /* the entries, and the buffers their shown paths go in */
     const struct variant *variants;
     const char *output;             /* OUTPUT as given */
-    struct manifest_entry *entries; /* one per scan entry, in the scan's order */
+    struct manifest_entry *entries; /* one per scan entry, in the scan's order; NULL: none kept */
 };
 
-/* For the scan's entries as they stand (sorted as they will stay), their outputs of variants. */
+/*
+ * For the scan's entries as they stand (sorted as they will stay), their
+ * outputs of variants.  Only for --manifest: it costs a few dozen bytes a
+ * file for the whole run.
+ */
 void manifest_init(struct manifest *m, struct scan_result *scan, const struct variant *variants,
                    const char *output);
 

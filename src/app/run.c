@@ -472,7 +472,8 @@ static int plan(struct batch *b)
     }
     scan_check_outputs(&b->scan, b->opts->output_dir);
     scan_sort_largest_first(&b->scan);
-    manifest_init(&b->manifest, &b->scan, b->opts->variants, b->opts->output);
+    if (b->opts->manifest_file)
+        manifest_init(&b->manifest, &b->scan, b->opts->variants, b->opts->output);
     struct report_style style = {b->opts->json,        b->opts->quiet,
                                  op_name(b->opts->op), b->opts->shard_index,
                                  b->opts->shard_count, b->opts->nvariants > 1};
