@@ -99,11 +99,33 @@ static int replaceable(const char *path, char *err, size_t errlen)
     return -1;
 }
 
+/*
+ * The written temporary file into path's place: checked again (the write
+ * may have taken a while), renamed, the rename flushed.  0, or -1 with the
+ * temporary file removed and why in err.  Frees temp.
+ */
+static int put_in_place(char *temp, const char *path, char *err, size_t errlen)
+{
+    if (replaceable(path, err, errlen) < 0) {
+        discard(temp);
+        free(temp);
+        return -1;
+    }
+    if (rename(temp, path) < 0) {
+        snprintf(err, errlen, "cannot rename into %s: %s", path, strerror(errno));
+        discard(temp);
+        free(temp);
+        return -1;
+    }
+    sync_directory_of(path);
+    free(temp);
+    return 0;
+}
+
 int write_file_atomically(const char *path, const char *data, size_t len, mode_t mode,
                           enum file_mode_rule rule, char *err, size_t errlen)
 {
     char *temp = NULL;
-    const char *step = "cannot write";
     int fd;
 
     if (replaceable(path, err, errlen) < 0)
@@ -122,23 +144,10 @@ int write_file_atomically(const char *path, const char *data, size_t len, mode_t
         discard(temp);
         goto fail;
     }
-    /* Again just before the rename: the write may have taken a while. */
-    if (replaceable(path, err, errlen) < 0) {
-        discard(temp);
-        free(temp);
-        return -1;
-    }
-    if (rename(temp, path) < 0) {
-        step = "cannot rename into";
-        discard(temp);
-        goto fail;
-    }
-    sync_directory_of(path);
-    free(temp);
-    return 0;
+    return put_in_place(temp, path, err, errlen);
 
 fail:
-    snprintf(err, errlen, "%s %s: %s", step, path, strerror(errno));
+    snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     free(temp);
     return -1;
 }
@@ -182,4 +191,43 @@ int write_file_from(const char *path, content_writer write, const void *ctx, mod
         ret = write_file_atomically(path, data, len, mode, rule, err, errlen);
     free(data);
     return ret;
+}
+
+int write_file_streamed(const char *path, content_writer write, const void *ctx, mode_t mode,
+                        enum file_mode_rule rule, char *err, size_t errlen)
+{
+    char *temp = NULL;
+    FILE *out = NULL;
+    int fd;
+
+    if (replaceable(path, err, errlen) < 0)
+        return -1;
+    fd = create_temp(path, mode, &temp);
+    if (fd < 0)
+        goto fail;
+    if ((rule == MODE_EXACT && fchmod(fd, mode) < 0) || !(out = fdopen(fd, "w"))) {
+        close_quietly(fd);
+        discard(temp);
+        goto fail;
+    }
+    errno = 0;
+    write(out, ctx);
+    /* A write that failed left the stream's error flag; the flush may fail too. */
+    if (fflush(out) != 0 || ferror(out) || fsync(fd) < 0) {
+        int cause = errno ? errno : EIO;
+        fclose(out);
+        errno = cause;
+        discard(temp);
+        goto fail;
+    }
+    if (fclose(out) != 0) {
+        discard(temp);
+        goto fail;
+    }
+    return put_in_place(temp, path, err, errlen);
+
+fail:
+    snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    free(temp);
+    return -1;
 }

@@ -42,7 +42,7 @@ int is_stdout_name(const char *path);
 int write_file_or_stdout(const char *path, const char *data, size_t len, mode_t mode,
                          enum file_mode_rule rule, char *err, size_t errlen);
 
-/* What prints a file's whole content into out (a memory stream). */
+/* What prints a file's whole content into out (a memory stream, or the file's). */
 typedef void (*content_writer)(FILE *out, const void *ctx);
 
 /*
@@ -52,5 +52,13 @@ typedef void (*content_writer)(FILE *out, const void *ctx);
  */
 int write_file_from(const char *path, content_writer write, const void *ctx, mode_t mode,
                     enum file_mode_rule rule, int stdout_ok, char *err, size_t errlen);
+
+/*
+ * As write_file_from, but what write(out, ctx) prints goes to the
+ * temporary file as it comes, never all in memory: for the incremental
+ * state, which for a million files is a hundred megabytes of text.
+ */
+int write_file_streamed(const char *path, content_writer write, const void *ctx, mode_t mode,
+                        enum file_mode_rule rule, char *err, size_t errlen);
 
 #endif

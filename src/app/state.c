@@ -26,12 +26,13 @@
  */
 #include "state.h"
 #include "atomic_file.h"
+#include "base/arena.h"
 #include "base/beneath.h"
+#include "base/xalloc.h"
+#include "base/xio.h"
 #include "json.h"
 #include "outpath.h"
 #include "shard.h"
-#include "base/xalloc.h"
-#include "base/xio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,20 +57,33 @@
 /* What a record says of its output: made from its input, or failed on it. */
 enum record_kind { RECORD_MADE, RECORD_FAILED };
 
+/*
+ * One output's record, 128 bytes.  A state of a million files keeps a
+ * million of them: their strings are in the state's arena, the input's
+ * path is the output's own where they are the same, and what only a
+ * success or only a failure says shares its room.
+ */
 struct record {
-    enum record_kind kind;
-    char *out_rel;
-    char *in_rel;
+    const char *out_rel;
+    const char *in_rel;
     uint64_t options; /* the output hash; for a failure, the failure hash */
-    long long in_size, out_size;
-    unsigned long long in_ino, out_ino;
-    struct timespec in_mtime, in_ctime, out_mtime;
-    char *error;       /* RECORD_FAILED: why */
-    unsigned out_w, out_h; /* RECORD_MADE: the output's size when known (a "size" line), else 0 */
-    const char *input; /* INPUT's real path (one of run_state's inputs), NULL: not known */
-    size_t seq;        /* order of appearance: the last record of an output wins */
-    int forgotten;     /* dropped at the next compaction (pruned, or superseded) */
-    int fresh;         /* a failure of this run, not in the file yet: state_drop_new_failures */
+    long long in_size;
+    unsigned long long in_ino;
+    struct timespec in_mtime, in_ctime;
+    union {
+        struct { /* RECORD_MADE: the output as written */
+            long long out_size;
+            unsigned long long out_ino;
+            struct timespec out_mtime;
+            unsigned out_w, out_h; /* its size when known (a "size" line), else 0 */
+        };
+        const char *error; /* RECORD_FAILED: why */
+    };
+    const char *input;      /* INPUT's real path (one of run_state's inputs), NULL: not known */
+    uint32_t seq;           /* order of appearance: the last record of an output wins */
+    unsigned kind : 1;      /* enum record_kind */
+    unsigned forgotten : 1; /* dropped at the next compaction (pruned, or superseded) */
+    unsigned fresh : 1; /* a failure of this run, not yet in the file (state_drop_new_failures) */
 };
 
 struct run_state {
@@ -81,7 +95,8 @@ struct run_state {
     struct record *records;
     size_t count, cap;
     size_t seq;
-    char **inputs; /* the INPUT paths the records name, each once per "input" line */
+    struct arena names; /* the records' strings */
+    char **inputs;      /* the INPUT paths the records name, each once per "input" line */
     size_t ninputs, inputs_cap;
     const char *input;  /* this run's INPUT, one of inputs; NULL: none known */
     int journal;        /* appended to while the run goes; -1 when not recording */
@@ -187,11 +202,13 @@ static void put_input_line(FILE *out, const char *input)
     putc('\n', out);
 }
 
-static void free_record(struct record *r)
+/* What a record parsed from a line holds of its own (malloc'd) until add_record keeps a copy. */
+static void free_parsed(struct record *r)
 {
-    free(r->out_rel);
-    free(r->in_rel);
-    free(r->error);
+    free((char *)r->out_rel);
+    free((char *)r->in_rel);
+    if (r->kind == RECORD_FAILED)
+        free((char *)r->error);
 }
 
 /* A whole decimal that fits: 0, or -1 with nothing stored. */
@@ -284,7 +301,7 @@ static enum line_kind parse_record(char *line, struct record *r, char **input)
     if (n == 4 && !strcmp(field[0], "size")) {
         if (parse_size_line(field, r) == LINE_SIZE)
             return LINE_SIZE;
-        free_record(r);
+        free_parsed(r);
         return LINE_BAD;
     }
     if (n == 9 && !strcmp(field[0], "failed")) {
@@ -297,19 +314,26 @@ static enum line_kind parse_record(char *line, struct record *r, char **input)
             parse_ull(field[9], &r->out_ino) == 0 && parse_time(field[8], &r->out_mtime) == 0)
             return LINE_RECORD;
     }
-    free_record(r);
+    free_parsed(r);
     return LINE_BAD;
 }
 
-static void add_record(struct run_state *s, const struct record *r)
+/* Keeps r, its strings copied into the arena (r's own stay the caller's); the record kept. */
+static const struct record *add_record(struct run_state *s, const struct record *r)
 {
     if (s->count == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 256;
         s->records = xrealloc(s->records, s->cap * sizeof(*s->records));
     }
-    s->records[s->count] = *r;
-    s->records[s->count].seq = s->seq++;
-    s->count++;
+    struct record *kept = &s->records[s->count++];
+    *kept = *r;
+    kept->out_rel = arena_strdup(&s->names, r->out_rel);
+    kept->in_rel =
+        strcmp(r->in_rel, r->out_rel) ? arena_strdup(&s->names, r->in_rel) : kept->out_rel;
+    if (r->kind == RECORD_FAILED)
+        kept->error = arena_strdup(&s->names, r->error);
+    kept->seq = (uint32_t)s->seq++;
+    return kept;
 }
 
 /* input as one of s->inputs, added unless it is the last one added (the file repeats it). */
@@ -359,10 +383,8 @@ static void compact(struct run_state *s)
         const struct record *made = kept ? &s->records[kept - 1] : NULL;
         int stale = r->kind == RECORD_FAILED && made && made->kind == RECORD_MADE &&
                     !strcmp(made->out_rel, r->out_rel) && made->seq > r->seq;
-        if (superseded || stale || r->forgotten) {
-            free_record(r);
-            continue;
-        }
+        if (superseded || stale || r->forgotten)
+            continue; /* its strings stay in the arena until the state is closed */
         s->records[kept++] = *r;
     }
     s->count = kept;
@@ -382,7 +404,6 @@ static void drop_missing_outputs(struct run_state *s, const char *output_dir)
             free(path);
         }
         if (gone) {
-            free_record(&s->records[i]);
             s->dirty = 1;
             continue;
         }
@@ -417,51 +438,76 @@ static void size_last_record(struct run_state *s, const struct record *size)
     }
 }
 
-/* The records of a state file's content, added to s; a file of another format adds none. */
-static void parse_into(struct run_state *s, const char *data, size_t len)
-{
-    size_t header = strlen(STATE_HEADER);
-    size_t pos = header;
-    const char *input = NULL; /* the last "input" line's */
+/* Where the reading of a state file's lines stands. */
+struct parse {
+    int started;       /* its first line was the header */
+    int other;         /* its first line was something else: a file of another format, none taken */
+    const char *input; /* the last "input" line's */
+};
 
-    if (len < header || memcmp(data, STATE_HEADER, header) != 0)
+/* One whole line of the file, without its newline: a record added to s, or what it says. */
+static void parse_one(struct run_state *s, struct parse *p, const char *line, size_t len)
+{
+    size_t header = strlen(STATE_HEADER) - 1; /* without its newline */
+    struct record r;
+    char *named = NULL;
+
+    if (p->other)
         return;
-    while (pos < len) {
-        const char *nl = memchr(data + pos, '\n', len - pos);
-        struct record r;
-        char *named = NULL;
-        /* A line without its newline is the torn end of a killed run's append. */
-        if (!nl) {
-            s->torn = 1;
-            break;
-        }
-        size_t line_len = (size_t)(nl - (data + pos));
-        switch (parse_line(data + pos, line_len, &r, &named)) {
-        case LINE_RECORD:
-            r.input = input;
-            add_record(s, &r);
-            break;
-        case LINE_INPUT:
-            input = named ? intern_input(s, named) : NULL;
-            break;
-        case LINE_SIZE:
-            size_last_record(s, &r);
-            free_record(&r);
-            break;
-        case LINE_BAD:
-            break;
-        }
-        pos += line_len + 1;
+    if (!p->started) {
+        p->started = len == header && !memcmp(line, STATE_HEADER, header);
+        p->other = !p->started;
+        return;
     }
+    switch (parse_line(line, len, &r, &named)) {
+    case LINE_RECORD:
+        r.input = p->input;
+        add_record(s, &r);
+        free_parsed(&r);
+        break;
+    case LINE_INPUT:
+        p->input = named ? intern_input(s, named) : NULL;
+        break;
+    case LINE_SIZE:
+        size_last_record(s, &r);
+        free_parsed(&r);
+        break;
+    case LINE_BAD:
+        break;
+    }
+}
+
+/*
+ * The end of the file, rest bytes after its last newline: a line without
+ * its newline is the torn end of a killed run's append.
+ */
+static void parse_end(struct run_state *s, const struct parse *p, size_t rest)
+{
+    if (rest && p->started)
+        s->torn = 1;
     compact(s);
+}
+
+/* The whole lines of data[0..len) into s; how many bytes they took. */
+static size_t parse_lines(struct run_state *s, struct parse *p, const char *data, size_t len)
+{
+    size_t pos = 0;
+    const char *nl;
+
+    while (pos < len && (nl = memchr(data + pos, '\n', len - pos))) {
+        parse_one(s, p, data + pos, (size_t)(nl - (data + pos)));
+        pos = (size_t)(nl - data) + 1;
+    }
+    return pos;
 }
 
 struct run_state *state_parse(const char *data, size_t len)
 {
     struct run_state *s = xcalloc(1, sizeof(*s));
+    struct parse p = {0, 0, NULL};
 
     s->journal = -1;
-    parse_into(s, data, len);
+    parse_end(s, &p, len - parse_lines(s, &p, data, len));
     return s;
 }
 
@@ -503,16 +549,26 @@ static int check_state_file(const struct run_state *s, int fd, struct stat *st, 
     return 0;
 }
 
-/* Reads the records of the state file open on fd, at most STATE_MAX_BYTES of it. */
-static int load(struct run_state *s, int fd, size_t size, char *err, size_t errlen)
-{
-    /* One byte more than fstat said: a file still growing is caught, not cut. */
-    size_t cap = size < STATE_MAX_BYTES ? size + 1 : STATE_MAX_BYTES + 1;
-    char *data = xrealloc(NULL, cap);
-    size_t len = 0;
+/*
+ * The first read's room: lines are read a block at a time, and only a
+ * longer line grows it.  The whole file in memory would cost the master
+ * as much again as its records (a million files: over 150 MB of text).
+ */
+#define STATE_READ_BYTES ((size_t)64 << 10)
 
-    while (len < cap) {
-        ssize_t n = pread(fd, data + len, cap - len, (off_t)len);
+/* Reads the records of the state file open on fd, at most STATE_MAX_BYTES of it. */
+static int load(struct run_state *s, int fd, char *err, size_t errlen)
+{
+    struct parse p = {0, 0, NULL};
+    size_t cap = STATE_READ_BYTES, held = 0, total = 0;
+    char *data = xrealloc(NULL, cap);
+
+    for (;;) {
+        if (held == cap) { /* a line longer than the room */
+            cap *= 2;
+            data = xrealloc(data, cap);
+        }
+        ssize_t n = pread(fd, data + held, cap - held, (off_t)total);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -523,17 +579,22 @@ static int load(struct run_state *s, int fd, size_t size, char *err, size_t errl
         }
         if (n == 0)
             break;
-        len += (size_t)n;
+        total += (size_t)n;
+        held += (size_t)n;
+        /* It may have grown since fstat said it was within the bound. */
+        if (total > STATE_MAX_BYTES) {
+            snprintf(err, errlen,
+                     "the incremental state %s is more than imgbatch ever writes (%zu MiB); remove "
+                     "it (the next run then redoes every file)",
+                     s->path, STATE_MAX_BYTES >> 20);
+            free(data);
+            return -1;
+        }
+        size_t used = parse_lines(s, &p, data, held);
+        memmove(data, data + used, held - used);
+        held -= used;
     }
-    if (len > STATE_MAX_BYTES) {
-        snprintf(err, errlen,
-                 "the incremental state %s is more than imgbatch ever writes (%zu MiB); remove "
-                 "it (the next run then redoes every file)",
-                 s->path, STATE_MAX_BYTES >> 20);
-        free(data);
-        return -1;
-    }
-    parse_into(s, data, len);
+    parse_end(s, &p, held);
     free(data);
     return 0;
 }
@@ -613,8 +674,7 @@ struct run_state *state_open(const struct state_request *req, int record, char *
     }
     if (fd < 0)
         goto fail;
-    if (check_state_file(s, fd, &st, err, errlen) < 0 ||
-        load(s, fd, (size_t)st.st_size, err, errlen) < 0) {
+    if (check_state_file(s, fd, &st, err, errlen) < 0 || load(s, fd, err, errlen) < 0) {
         close_quietly(fd);
         goto fail;
     }
@@ -746,14 +806,14 @@ const char *state_failed_before(struct run_state *s, const struct scan_entry *e,
     return r->error;
 }
 
-/* A record of output o of e as scanned, for this run's options and INPUT. */
+/* A record of output o of e as scanned, for this run's options and INPUT (its strings theirs). */
 static struct record record_of(const struct run_state *s, const struct scan_entry *e,
                                const struct scan_output *o, enum record_kind kind)
 {
     struct record r = {
         .kind = kind,
-        .out_rel = xstrdup(o->rel),
-        .in_rel = xstrdup(e->rel),
+        .out_rel = o->rel,
+        .in_rel = e->rel,
         .options = options_of(s, o, kind == RECORD_FAILED),
         .in_size = (long long)e->size,
         .in_ino = (unsigned long long)e->ino,
@@ -796,9 +856,8 @@ void state_record(struct run_state *s, const struct scan_entry *e, const struct 
     r.out_mtime = out->st_mtim;
     r.out_w = width;
     r.out_h = height;
-    add_record(s, &r);
     s->dirty = 1;
-    journal_append(s, &r);
+    journal_append(s, add_record(s, &r));
 }
 
 void state_record_failure(struct run_state *s, const struct scan_entry *e,
@@ -806,7 +865,7 @@ void state_record_failure(struct run_state *s, const struct scan_entry *e,
 {
     struct record r = record_of(s, e, o, RECORD_FAILED);
 
-    r.error = xstrdup(error[0] ? error : "failed"); /* the file holds no empty field */
+    r.error = error[0] ? error : "failed"; /* the file holds no empty field */
     /* Not journaled: a run that dies before its end leaves the file to be retried. */
     r.fresh = 1;
     add_record(s, &r);
@@ -832,10 +891,12 @@ void state_each_of_input(struct run_state *s, state_output_fn fn, void *ctx)
             .out_rel = r->out_rel,
             .in_rel = r->in_rel,
             .failed = r->kind == RECORD_FAILED,
-            .size = r->out_size,
-            .ino = r->out_ino,
-            .mtime = r->out_mtime,
         };
+        if (r->kind == RECORD_MADE) {
+            o.size = r->out_size;
+            o.ino = r->out_ino;
+            o.mtime = r->out_mtime;
+        }
         if (fn(ctx, &o)) {
             r->forgotten = 1;
             s->dirty = 1;
@@ -902,10 +963,9 @@ int state_close(struct run_state *s, char *err, size_t errlen)
     }
     /* A run with nothing new leaves the file alone. */
     if (s->journal >= 0 && s->dirty &&
-        write_file_from(s->path, put_state, s, 0666, MODE_UMASK, 0, err, errlen) < 0)
+        write_file_streamed(s->path, put_state, s, 0666, MODE_UMASK, err, errlen) < 0)
         ret = -1;
-    for (size_t i = 0; i < s->count; i++)
-        free_record(&s->records[i]);
+    arena_release(&s->names);
     for (size_t i = 0; i < s->ninputs; i++)
         free(s->inputs[i]);
     free(s->inputs);

@@ -682,6 +682,74 @@ static void test_outputs_of_a_set(void)
     free(second);
 }
 
+/* name in the file's lowercase hex. */
+static void put_hex_name(FILE *f, const char *name)
+{
+    for (const char *c = name; *c; c++)
+        fprintf(f, "%02x", (unsigned char)*c);
+}
+
+/*
+ * The state file is read a block at a time: what it keeps is what reading
+ * it whole keeps, with records across the blocks' edges, a line longer
+ * than a block (a long error), a record whose output is its input's name,
+ * and a torn end.
+ */
+static void test_read_in_blocks(void)
+{
+    char err[256];
+    struct options o = opts_for("200");
+    char *path = path_of(&o);
+    FILE *f = fopen(path, "w");
+    char name[32];
+
+    CHECK(f != NULL);
+    fputs("imgbatch-state 1\n", f);
+    for (int i = 0; i < 3000; i++) {
+        snprintf(name, sizeof(name), "2019/07/IMG_%05d.jpg", i);
+        put_hex_name(f, name);
+        putc(' ', f);
+        if (i % 2)
+            snprintf(name, sizeof(name), "2019/07/in_%05d.png", i);
+        put_hex_name(f, name);
+        fprintf(f, " 00000000000000aa %d 1.000000001 2.000000002 %d %d 3.000000003 %d\n", i, i,
+                10 * i, i);
+    }
+    fputs("failed ", f);
+    put_hex_name(f, "long.jpg");
+    putc(' ', f);
+    put_hex_name(f, "long.jpg");
+    fputs(" 00000000000000bb 1 1.000000000 1.000000000 7 ", f);
+    for (int i = 0; i < 100000; i++)
+        fputs("78", f); /* "x" */
+    fputs("\n", f);
+    fputs("6162 torn", f);
+    CHECK(fclose(f) == 0);
+
+    FILE *in = fopen(path, "r");
+    char *data = xcalloc(8 << 20, 1);
+    size_t len = in ? fread(data, 1, 8 << 20, in) : 0;
+    if (in)
+        fclose(in);
+    struct run_state *whole = state_parse(data, len);
+    struct run_state *blocks = open_for(&o, 0, err, sizeof(err));
+    CHECK(blocks != NULL);
+    CHECK_EQ_INT(state_count(whole), 3001);
+    if (blocks) {
+        CHECK_EQ_INT(state_count(blocks), 3001);
+        char *a = printed(whole), *b = printed(blocks);
+        CHECK(!strcmp(a, b));
+        CHECK(strstr(b, "7878787878") != NULL);
+        free(a);
+        free(b);
+    }
+    state_close(blocks, NULL, 0);
+    state_close(whole, NULL, 0);
+    free(data);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -698,6 +766,7 @@ int main(void)
     test_refused_files();
     test_size_lines();
     test_outputs_of_a_set();
+    test_read_in_blocks();
     char *cmd = xasprintf("rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
