@@ -50,7 +50,8 @@
  * the length of its two paths, so 256 MiB holds a million files with long
  * names, and compaction keeps one record per output.  What is bigger was
  * not written by imgbatch (a link to /dev/zero, a planted file): reading
- * it all would take the master's memory for nothing.
+ * it all would take the master's time, and memory for its records, for
+ * nothing.
  */
 #define STATE_MAX_BYTES ((size_t)256 << 20)
 
