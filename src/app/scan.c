@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -763,17 +764,24 @@ static void mark_outputs_in_inputs(const struct scan_request *req, struct scan_r
     free(out);
 }
 
-/* One output of one entry, for the clash check. */
+/*
+ * One output of one entry, for the clash check: 8 bytes, for the sort of
+ * every output of the run is the largest table the scan makes.
+ */
 struct named_output {
-    struct scan_entry *e;
-    const char *rel;
+    uint32_t entry; /* its index: a scan holds far fewer than 2^32 entries (88 bytes each) */
+    uint32_t k;
 };
 
-/* Every output is OUTPUT joined with its rel: comparing those compares the outputs. */
-static int by_output(const void *a, const void *b)
+static const char *named_rel(const struct scan_result *r, const struct named_output *o)
 {
-    const struct named_output *x = a, *y = b;
-    return strcmp(x->rel, y->rel);
+    return scan_output_rel(&r->entries[o->entry], o->k);
+}
+
+/* Every output is OUTPUT joined with its rel: comparing those compares the outputs. */
+static int by_output(const void *a, const void *b, void *r)
+{
+    return strcmp(named_rel(r, a), named_rel(r, b));
 }
 
 /* e fails for clashing with other: "output would clash with OTHER (same output name)". */
@@ -792,12 +800,12 @@ static void mark_clashes(struct scan_result *r)
     struct named_output *sorted = xcalloc(total ? total : 1, sizeof(*sorted));
     for (size_t i = 0; i < r->count; i++)
         for (unsigned k = 0; !r->entries[i].error && k < r->entries[i].noutputs; k++)
-            sorted[n++] = (struct named_output){&r->entries[i], scan_output_rel(&r->entries[i], k)};
+            sorted[n++] = (struct named_output){(uint32_t)i, k};
     if (n > 1)
-        qsort(sorted, n, sizeof(*sorted), by_output);
+        qsort_r(sorted, n, sizeof(*sorted), by_output, r);
     for (size_t i = 0; i + 1 < n; i++) {
-        struct scan_entry *a = sorted[i].e, *b = sorted[i + 1].e;
-        if (strcmp(sorted[i].rel, sorted[i + 1].rel) || a == b)
+        struct scan_entry *a = &r->entries[sorted[i].entry], *b = &r->entries[sorted[i + 1].entry];
+        if (a == b || strcmp(named_rel(r, &sorted[i]), named_rel(r, &sorted[i + 1])))
             continue;
         set_clash(r, a, b);
         set_clash(r, b, a);
