@@ -64,8 +64,7 @@ static void joined_pieces(const char *base, const char *rel, struct pieces *s)
     *s = (struct pieces){{base, "/", rel}, {n, 1, strlen(rel)}};
 }
 
-/* rel below a root shown as shown: joined, rel alone for a root shown as "", the root for rel "".
- */
+/* rel below a root shown as shown: joined, or rel alone for a root "", or the root for rel "". */
 static void shown_pieces(const char *shown, const char *rel, struct pieces *s)
 {
     if (!rel[0])
