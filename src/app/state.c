@@ -46,14 +46,16 @@
 #define STATE_HEADER "imgbatch-state 1\n"
 
 /*
- * The largest state file read.  A record is about 120 bytes plus twice
- * the length of its two paths, so 256 MiB holds a million files with long
- * names, and compaction keeps one record per output.  What is bigger was
- * not written by imgbatch (a link to /dev/zero, a planted file): reading
- * it all would take the master's time, and memory for its records, for
- * nothing.
+ * The largest state file read.  A record's line is about 160 bytes plus
+ * four times the length of its output's name (the two paths in hex), and
+ * its "size" line 20 more and twice that again: a million outputs named
+ * like "2000/01/01/IMG_0000001.jpg" take 275 MB, so 2 GiB holds a million
+ * files in several sizes, or a million outputs with names of 300
+ * characters; compaction keeps one record per output.  What is bigger was
+ * not written by imgbatch (a planted file): reading it all would take the
+ * master's time, and memory for its records, for nothing.
  */
-#define STATE_MAX_BYTES ((size_t)256 << 20)
+#define STATE_MAX_BYTES ((size_t)2 << 30)
 
 /* What a record says of its output: made from its input, or failed on it. */
 enum record_kind { RECORD_MADE, RECORD_FAILED };

@@ -499,7 +499,7 @@ static void test_refused_files(void)
     /* Sparse: the bound is checked before a byte is read. */
     int fd = open(state, O_WRONLY | O_CREAT | O_EXCL, 0600);
     CHECK(fd >= 0);
-    CHECK(ftruncate(fd, (off_t)(256 << 20) + 1) == 0);
+    CHECK(ftruncate(fd, ((off_t)2 << 30) + 1) == 0);
     close(fd);
     CHECK(refused(&o, 0, "remove it"));
     CHECK(unlink(state) == 0);
