@@ -34,6 +34,14 @@
 #define POOL_DEFAULT_GRACE_MS 2000
 
 /*
+ * A worker told to exit after its last job (its job pipe closed) holds no
+ * file, and its end (the image library's shutdown, removing its scratch
+ * folder) takes milliseconds.  One still there after this long is stuck
+ * in it, and would keep the run from ending: it is killed, and said so.
+ */
+#define POOL_EXIT_GRACE_MS 10000
+
+/*
  * The pool gives up after this many worker deaths in a row with no job
  * finished in between (or twice the number of workers, if that is more).
  * One crash is a bad file; ten in a row with nothing finishing is a broken

@@ -44,14 +44,15 @@ struct slot {
     int job_fd;    /* master writes jobs here */
     int result_fd; /* master reads results here, non-blocking */
     struct frame_decoder decoder;
-    size_t job;             /* valid when BUSY */
-    uint32_t noutputs;      /* the job's outputs: a result may speak of no more */
-    long long started_usec; /* when the job was sent */
-    int exiting;            /* killed or told to stop: no more jobs, whatever it says */
-    int broke_protocol;     /* killed for an unreadable message: its death still counts */
-    unsigned spawns;        /* processes started in this slot */
-    char kill_reason[256];  /* set when the master killed it on purpose */
-    int timed_out;          /* killed for holding its job past the timeout */
+    size_t job;              /* valid when BUSY */
+    uint32_t noutputs;       /* the job's outputs: a result may speak of no more */
+    long long started_usec;  /* when the job was sent */
+    long long released_usec; /* when it was told to exit after its last job; 0: not */
+    int exiting;             /* killed or told to stop: no more jobs, whatever it says */
+    int broke_protocol;      /* killed for an unreadable message: its death still counts */
+    unsigned spawns;         /* processes started in this slot */
+    char kill_reason[256];   /* set when the master killed it on purpose */
+    int timed_out;           /* killed for holding its job past the timeout */
 };
 
 /* The signals a run handles (signal_table, below). */
@@ -326,6 +327,7 @@ static int slot_spawn(struct pool *p, struct slot *s, const sigset_t *orig_mask)
     s->result_fd = result_pipe[0];
     s->state = SLOT_IDLE;
     s->exiting = 0;
+    s->released_usec = 0;
     s->broke_protocol = 0;
     s->timed_out = 0;
     s->kill_reason[0] = '\0';
@@ -580,19 +582,37 @@ static int live_workers(const struct pool *p)
     return n;
 }
 
-/* Milliseconds until the first busy worker's deadline, or -1 for none. */
+/* Whether s was told to exit after its last job and has not, and no kill is on its way. */
+static int lingering(const struct slot *s)
+{
+    return s->state == SLOT_IDLE && s->released_usec && !s->kill_reason[0];
+}
+
+/*
+ * When s must be gone by, in microseconds: the --timeout of the job it
+ * holds, or the exit grace of a worker released after its last job; -1
+ * for none.
+ */
+static long long slot_deadline(const struct pool *p, const struct slot *s)
+{
+    if (s->state == SLOT_BUSY && !s->exiting && p->cfg->job_timeout_ms > 0)
+        return s->started_usec + p->cfg->job_timeout_ms * 1000LL;
+    if (lingering(s))
+        return s->released_usec + POOL_EXIT_GRACE_MS * 1000LL;
+    return -1;
+}
+
+/* Milliseconds until the first worker's deadline, or -1 for none. */
 static long long next_deadline_ms(const struct pool *p, long long now)
 {
     long long best = -1;
 
-    if (p->cfg->job_timeout_ms <= 0)
-        return -1;
     for (int i = 0; i < p->nslots; i++) {
-        const struct slot *s = &p->slots[i];
-        if (s->state != SLOT_BUSY || s->exiting)
+        long long deadline = slot_deadline(p, &p->slots[i]);
+        if (deadline < 0)
             continue;
         /* Rounded up: waking a little late is fine, spinning on ppoll(0) is not. */
-        long long left = (s->started_usec + p->cfg->job_timeout_ms * 1000LL - now + 999) / 1000;
+        long long left = (deadline - now + 999) / 1000;
         if (left < 0)
             left = 0;
         if (best < 0 || left < best)
@@ -601,19 +621,29 @@ static long long next_deadline_ms(const struct pool *p, long long now)
     return best;
 }
 
+/*
+ * Kills the workers past their deadline: a job past --timeout fails, and a
+ * worker stuck on its way out after its last job is said so (no file is
+ * lost: it held none).
+ */
 static void kill_overdue(struct pool *p, long long now)
 {
     for (int i = 0; i < p->nslots; i++) {
         struct slot *s = &p->slots[i];
-        if (s->state != SLOT_BUSY || s->exiting)
+        long long deadline = slot_deadline(p, s);
+        if (deadline < 0 || now < deadline)
             continue;
-        if (now - s->started_usec >= p->cfg->job_timeout_ms * 1000LL) {
-            char why[256];
-            snprintf(why, sizeof(why), "timed out after %g s (worker %d killed)",
-                     p->cfg->job_timeout_ms / 1000.0, s->no);
-            s->timed_out = !s->kill_reason[0];
-            slot_kill(s, why);
+        if (lingering(s)) {
+            diag("worker %d had not exited %g s after its last file: killed", s->no,
+                 POOL_EXIT_GRACE_MS / 1000.0);
+            slot_kill(s, "killed after its last file: it did not exit");
+            continue;
         }
+        char why[256];
+        snprintf(why, sizeof(why), "timed out after %g s (worker %d killed)",
+                 p->cfg->job_timeout_ms / 1000.0, s->no);
+        s->timed_out = !s->kill_reason[0];
+        slot_kill(s, why);
     }
 }
 
@@ -670,6 +700,7 @@ static void release_idle(struct pool *p)
             close_quietly(s->job_fd);
             s->job_fd = -1;
             s->exiting = 1;
+            s->released_usec = now_usec();
         }
     }
 }
@@ -965,8 +996,7 @@ static void keep_time(struct pool *p)
 {
     const struct pool_config *cfg = p->cfg;
 
-    if (cfg->job_timeout_ms > 0)
-        kill_overdue(p, now_usec());
+    kill_overdue(p, now_usec());
     if (cfg->on_tick && cfg->tick_ms > 0 && now_usec() - p->last_tick >= cfg->tick_ms * 1000LL) {
         p->last_tick = now_usec();
         cfg->on_tick(cfg->result_ctx);

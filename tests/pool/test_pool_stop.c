@@ -10,6 +10,8 @@
  *  - pool_request_stop() from a result callback stops like a signal.
  *  - The memory limit is a real OS limit: a big allocation fails inside
  *    the worker, a small one works.
+ *  - A worker stuck on its way out after its last file is killed after
+ *    the exit grace; the run ends with every file done.
  *
  * Runs that get signals happen in a forked child with its own process
  * group, so the signals never reach this program.  Every wait has a
@@ -139,6 +141,7 @@ struct plan {
     long long memory_limit;
     pool_result_fn on_result;
     pool_init_fn init;
+    pool_fini_fn fini; /* NULL: none */
 };
 
 static void reset_shared(void)
@@ -159,6 +162,7 @@ static void run_plan(const struct plan *pl)
     memset(&cfg, 0, sizeof(cfg));
     cfg.workers = pl->workers;
     cfg.init = pl->init ? pl->init : counting_init;
+    cfg.fini = pl->fini;
     cfg.work = fake_work;
     cfg.on_result = pl->on_result ? pl->on_result : on_result;
     cfg.shutdown_grace_ms = pl->grace_ms;
@@ -244,7 +248,7 @@ static void test_keeps_dying(void)
 {
     enum { N = 2, JOBS = 40 };
     const char *inputs[JOBS];
-    struct plan pl = {inputs, JOBS, N, 0, 0, NULL, NULL};
+    struct plan pl = {inputs, JOBS, N, 0, 0, NULL, NULL, NULL};
 
     for (int i = 0; i < JOBS; i++)
         inputs[i] = "crash";
@@ -270,7 +274,7 @@ static void test_crashes_between_successes(void)
 {
     enum { N = 2, JOBS = 60 };
     const char *inputs[JOBS];
-    struct plan pl = {inputs, JOBS, N, 0, 0, NULL, NULL};
+    struct plan pl = {inputs, JOBS, N, 0, 0, NULL, NULL, NULL};
 
     for (int i = 0; i < JOBS; i++)
         inputs[i] = i % 4 == 3 ? "ok" : "crash"; /* 45 crashes, never 10 in a row */
@@ -291,7 +295,7 @@ static void test_crashes_between_successes(void)
 static void test_files_in_flight_finish(void)
 {
     static const char *inputs[] = {"slow", "slow", "ok", "ok", "ok", "ok"};
-    struct plan pl = {inputs, 6, 2, 20000, 0, NULL, NULL};
+    struct plan pl = {inputs, 6, 2, 20000, 0, NULL, NULL, NULL};
     int status = 0;
 
     reset_shared();
@@ -313,7 +317,7 @@ static void test_files_in_flight_finish(void)
 static void test_second_signal_stops_at_once(void)
 {
     static const char *inputs[] = {"hang", "hang", "ok"};
-    struct plan pl = {inputs, 3, 2, 60000, 0, NULL, NULL};
+    struct plan pl = {inputs, 3, 2, 60000, 0, NULL, NULL, NULL};
     int status = 0;
 
     reset_shared();
@@ -337,7 +341,7 @@ static void test_second_signal_stops_at_once(void)
 static void test_grace_period_ends(void)
 {
     static const char *inputs[] = {"hang"};
-    struct plan pl = {inputs, 1, 1, 300, 0, NULL, NULL};
+    struct plan pl = {inputs, 1, 1, 300, 0, NULL, NULL, NULL};
     int status = 0;
 
     reset_shared();
@@ -355,7 +359,7 @@ static void test_request_stop(void)
 {
     enum { JOBS = 20 };
     const char *inputs[JOBS];
-    struct plan pl = {inputs, JOBS, 1, 0, 0, stop_on_first_result, NULL};
+    struct plan pl = {inputs, JOBS, 1, 0, 0, stop_on_first_result, NULL, NULL};
 
     for (int i = 0; i < JOBS; i++)
         inputs[i] = "ok";
@@ -376,7 +380,7 @@ static void test_memory_limit(void)
     return;
 #endif
     static const char *inputs[] = {"alloc:512", "alloc:16", "alloc:512"};
-    struct plan pl = {inputs, 3, 1, 0, 128LL * 1024 * 1024, NULL, NULL};
+    struct plan pl = {inputs, 3, 1, 0, 128LL * 1024 * 1024, NULL, NULL, NULL};
 
     reset_shared();
     run_plan(&pl);
@@ -403,7 +407,7 @@ static void test_memory_limit(void)
 static void test_unread_job_given_back(void)
 {
     static const char *inputs[] = {"ok", "ok", "ok", "ok", "ok"};
-    struct plan pl = {inputs, 5, 1, 0, 0, NULL, flaky_init};
+    struct plan pl = {inputs, 5, 1, 0, 0, NULL, flaky_init, NULL};
 
     reset_shared();
     run_plan(&pl);
@@ -419,12 +423,45 @@ static void test_unread_job_given_back(void)
     CHECK_EQ_INT(load(&sh->starts), 3);
 }
 
+/* A worker's end that never comes: as an image library stuck in its shutdown would be. */
+static void stuck_fini(void *ctx)
+{
+    (void)ctx;
+    for (;;)
+        pause();
+}
+
+/*
+ * Workers that never finish exiting after their last file cannot keep the
+ * run from ending: they are killed after the exit grace, and every file
+ * still counts as done.
+ */
+static void test_stuck_exit_killed(void)
+{
+    static const char *inputs[] = {"ok", "ok", "ok"};
+    struct plan pl = {inputs, 3, 2, 0, 0, NULL, NULL, stuck_fini};
+    int status = 0;
+
+    reset_shared();
+    pid_t child = start_child(&pl);
+    CHECK_EQ_INT(wait_child(child, POOL_EXIT_GRACE_MS + 20000, &status), 1);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_EQ_INT(sh->signal, 0);
+    CHECK_EQ_INT(sh->completed, 3);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_INT(sh->results[i], 1);
+        CHECK_EQ_INT(sh->ok[i], 1);
+    }
+    CHECK(sh->wall_ms >= POOL_EXIT_GRACE_MS - 100);
+    CHECK(sh->wall_ms < POOL_EXIT_GRACE_MS + 10000);
+}
+
 int main(void)
 {
     /* Crashing workers must not write core files (or wait for a crash reporter). */
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
-    alarm(170);
+    alarm(200);
 
     sh = shared_alloc(sizeof(*sh));
     test_keeps_dying();
@@ -435,5 +472,6 @@ int main(void)
     test_request_stop();
     test_unread_job_given_back();
     test_memory_limit();
+    test_stuck_exit_killed();
     return check_summary();
 }
