@@ -320,9 +320,9 @@ class StateFileTest(HostileOutputTestCase):
         self.refused_promptly("symbolic link")
 
     def test_too_big(self):
-        """A (sparse) state file of 256 MiB and a byte: exit 2, asking for its removal."""
+        """A (sparse) state file of 2 GiB and a byte: exit 2, asking for its removal."""
         with open(os.path.join(self.out, ".imgbatch-state"), "wb") as f:
-            f.truncate((256 << 20) + 1)
+            f.truncate((2 << 30) + 1)
         self.refused_promptly("remove it")
 
     def test_hard_link(self):
