@@ -8,7 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-ctest --test-dir build --output-on-failure -j "$(nproc)"
+ctest --test-dir build --output-on-failure -j "$(nproc)" -LE slurm
+# The real Slurm test alone and verbose, so that the log shows what the cluster did
+# (the four array tasks, the requeue), or why the test was skipped.
+ctest --test-dir build --output-on-failure -V -L slurm
 
 # abort_on_error: a report in a forked worker kills it with SIGABRT, so the
 # master fails that file and the e2e test that expected it to succeed fails.
@@ -16,7 +19,7 @@ ctest --test-dir build --output-on-failure -j "$(nproc)"
 # Workers leave with _exit(), where LeakSanitizer does not run, so libvips
 # needs no suppressions (a check forced there after vips_shutdown finds none).
 BUILD_DIR=build-sanitize scripts/setup.sh -DIMGBATCH_SANITIZE=ON
-# The real Slurm test (label slurm) ran above: it drives the cluster scripts and the
+# The real Slurm test ran above: it drives the cluster scripts and the
 # daemons, not imgbatch's memory, so it is not run again here.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:abort_on_error=1 \
