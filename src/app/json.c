@@ -1,7 +1,9 @@
 /* json: string escaping for JSON and for text lines; see json.h. */
 #include "json.h"
+#include "base/xalloc.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 int utf8_sequence_length(const unsigned char *s)
@@ -109,6 +111,34 @@ void put_hex(FILE *out, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         fprintf(out, "%02x", *p);
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+char *from_hex(const char *hex)
+{
+    size_t len = strlen(hex);
+    char *s;
+
+    if (len == 0 || len % 2)
+        return NULL;
+    s = xcalloc(len / 2 + 1, 1);
+    for (size_t i = 0; i < len / 2; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            free(s);
+            return NULL;
+        }
+        s[i] = (char)(hi * 16 + lo);
+    }
+    return s;
 }
 
 void json_begin_file(FILE *out, const char *input, const char *output)

@@ -34,6 +34,12 @@ void text_put_file(FILE *out, const char *mark, const char *input, const char *o
 /* Each byte of s as two lowercase hex digits. */
 void put_hex(FILE *out, const char *s);
 
+/*
+ * put_hex's output back to the bytes it spelled, in a string to free; NULL
+ * if hex is empty, not pairs of lowercase hex digits, or spells a NUL.
+ */
+char *from_hex(const char *hex);
+
 /* Writes a file name for a text line, quoted and escaped if it needs it. */
 void text_put_path(FILE *out, const char *s);
 

@@ -3,6 +3,7 @@
 #include "base/diag.h"
 #include "base/xalloc.h"
 #include "cli.h"
+#include "json.h"
 #include "json_read.h"
 
 #include <stdlib.h>
@@ -77,35 +78,6 @@ static int add_run(struct merge *m, const char *file, const struct json_value *o
     }
     m->runs[m->nruns++] = r;
     return 0;
-}
-
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* input_hex back to the name's bytes, or NULL if it is not hex pairs (or holds a NUL). */
-static char *from_hex(const char *hex)
-{
-    size_t n = strlen(hex);
-    char *out;
-
-    if (n % 2)
-        return NULL;
-    out = xcalloc(n / 2 + 1, 1);
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            free(out);
-            return NULL;
-        }
-        out[i] = (char)(hi << 4 | lo);
-    }
-    return out;
 }
 
 /* A --json per-file record: a failure joins the list; the rest are in the summary's counts. */

@@ -113,35 +113,6 @@ char *state_path_for(const struct state_request *req)
     return path_join(req->dir, req->name);
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* The string spelled by lowercase hex digits; NULL if hex is not such a spelling. */
-static char *from_hex(const char *hex)
-{
-    size_t len = strlen(hex);
-    char *s;
-
-    if (len == 0 || len % 2)
-        return NULL;
-    s = xcalloc(len / 2 + 1, 1);
-    for (size_t i = 0; i < len / 2; i++) {
-        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            free(s);
-            return NULL;
-        }
-        s[i] = (char)(hi * 16 + lo);
-    }
-    return s;
-}
-
 static int parse_time(const char *text, struct timespec *t)
 {
     long long sec;
