@@ -15,8 +15,8 @@ the largest output, not the number of sizes.
 
 Wrap it in flock when the machine is shared, so that measurements do not overlap:
 
-    flock /tmp/bench.lock scripts/bench-sizes.py build/imgbatch ../shared/corpus/photos
-    flock /tmp/bench.lock scripts/bench-sizes.py build/imgbatch ../shared/corpus/photos --memory
+    scripts/bench-sizes.py build/imgbatch ../shared/corpus/photos
+    scripts/bench-sizes.py build/imgbatch ../shared/corpus/photos --memory
 """
 
 import argparse

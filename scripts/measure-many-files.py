@@ -6,7 +6,7 @@ pages, the constant), and the time to the first output line.
 
   scripts/measure-many-files.py [--keep-output] IMGBATCH INPUT OUTPUT [imgbatch options...]
 
-e.g.  flock /tmp/bench.lock nice scripts/measure-many-files.py build/imgbatch /tmp/many-200k \
+e.g.  scripts/measure-many-files.py build/imgbatch /tmp/many-200k \
           /tmp/many-200k-out -j 2 --size 8x8
 
 The run is `IMGBATCH resize INPUT OUTPUT -r [options]`. The master's peak is its own
