@@ -530,6 +530,15 @@ static int check_state_file(const struct run_state *s, int fd, struct stat *st, 
  */
 #define STATE_READ_BYTES ((size_t)64 << 10)
 
+/*
+ * The longest line read.  imgbatch's longest is a failure's: two paths of a
+ * job (under 48 KiB together, jobs.c) and an error of two PATH_MAX paths,
+ * all in hex, under 200 KiB.  Without this bound a planted file without a
+ * newline (a sparse one costs its planter nothing) would be held whole in
+ * the master's memory, up to STATE_MAX_BYTES of it.
+ */
+#define STATE_LINE_MAX_BYTES ((size_t)1 << 20)
+
 /* Reads the records of the state file open on fd, at most STATE_MAX_BYTES of it. */
 static int load(struct run_state *s, int fd, char *err, size_t errlen)
 {
@@ -538,6 +547,14 @@ static int load(struct run_state *s, int fd, char *err, size_t errlen)
     char *data = xrealloc(NULL, cap);
 
     for (;;) {
+        if (held == cap && cap >= STATE_LINE_MAX_BYTES) {
+            snprintf(err, errlen,
+                     "the incremental state %s has a line longer than imgbatch ever writes (%zu "
+                     "MiB); remove it (the next run then redoes every file)",
+                     s->path, STATE_LINE_MAX_BYTES >> 20);
+            free(data);
+            return -1;
+        }
         if (held == cap) { /* a line longer than the room */
             cap *= 2;
             data = xrealloc(data, cap);

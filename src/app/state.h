@@ -26,8 +26,8 @@
  * OUTPUT may be writable by others, so the file is opened inside OUTPUT
  * (or the state directory) without following a link and without blocking on a FIFO, must be a
  * regular file with one link (appends into a hard link would write another
- * file), and is read a block at a time up to a bound (2 GiB; more was
- * never written by imgbatch).  The final rewrite is written beside it and
+ * file), and is read a block at a time up to a bound (2 GiB, in lines of
+ * at most 1 MiB; more was never written by imgbatch).  The final rewrite is written beside it and
  * renamed over it (write_file_streamed).
  */
 #ifndef IMGBATCH_STATE_H

@@ -325,6 +325,14 @@ class StateFileTest(HostileOutputTestCase):
             f.truncate((2 << 30) + 1)
         self.refused_promptly("remove it")
 
+    def test_endless_line(self):
+        """The header, then 64 MiB of a sparse file's zeros and no newline: exit 2 once the
+        line outgrows any imgbatch writes, the master not holding the file."""
+        with open(os.path.join(self.out, ".imgbatch-state"), "wb") as f:
+            f.write(b"imgbatch-state 1\n")
+            f.truncate(64 << 20)
+        self.refused_promptly("a line longer than imgbatch ever writes", "remove it")
+
     def test_hard_link(self):
         """A hard link to the victim: exit 2, the victim not truncated nor appended to."""
         os.link(self.victim, os.path.join(self.out, ".imgbatch-state"))

@@ -504,6 +504,19 @@ static void test_refused_files(void)
     CHECK(refused(&o, 0, "remove it"));
     CHECK(unlink(state) == 0);
 
+    /*
+     * Within the bound but one line of 2 MiB (a sparse file's zeros): refused
+     * once a line outgrows anything imgbatch writes, not held whole.
+     */
+    fd = open(state, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    CHECK(fd >= 0);
+    static const char header[] = "imgbatch-state 1\n";
+    CHECK(write(fd, header, sizeof(header) - 1) == (ssize_t)sizeof(header) - 1);
+    CHECK(ftruncate(fd, (off_t)2 << 20) == 0);
+    close(fd);
+    CHECK(refused(&o, 0, "a line longer than imgbatch ever writes"));
+    CHECK(unlink(state) == 0);
+
     /* The victim is as it was. */
     char buf[64] = "";
     FILE *f = fopen(victim, "r");
