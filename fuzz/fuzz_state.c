@@ -40,12 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!copy)
         return 0;
     memcpy(copy, data, size);
-    s = state_parse(copy, size);
+    s = state_parse(copy, size, 0);
     /* Compaction leaves one record per output and kind: never more records than lines. */
     if (state_count(s) > size / 2 + 1)
         abort();
     char *text = printed(s, &len);
-    again = state_parse(text, len);
+    again = state_parse(text, len, 0);
     if (state_count(again) != state_count(s))
         abort(); /* the compacted file loses or invents records */
     char *text2 = printed(again, &len2);

@@ -57,6 +57,26 @@
  */
 #define STATE_MAX_BYTES ((size_t)2 << 30)
 
+/*
+ * The longest line read.  imgbatch's longest is a failure's: two paths of a
+ * job (under 48 KiB together, jobs.c) and an error of two PATH_MAX paths,
+ * all in hex, under 200 KiB.  Without this bound a planted file without a
+ * newline (a sparse one costs its planter nothing) would be held whole in
+ * the master's memory, up to STATE_MAX_BYTES of it.
+ */
+#define STATE_LINE_MAX_BYTES ((size_t)1 << 20)
+
+/*
+ * The most records (and INPUT paths) read.  A record costs the master about
+ * 140 bytes whatever its line's length, and a planted line can be 30 bytes:
+ * within STATE_MAX_BYTES alone a planted file could cost it 10 GB.  8
+ * million is a million files in eight sizes or formats (1.1 GB).  Each
+ * run's end compacts the file to one record per output, so it holds more
+ * only if it was not imgbatch's, or if more outputs than that (counting
+ * what a killed run appended) share one OUTPUT.
+ */
+#define STATE_MAX_RECORDS ((size_t)8 << 20)
+
 /* What a record says of its output: made from its input, or failed on it. */
 enum record_kind { RECORD_MADE, RECORD_FAILED };
 
@@ -417,6 +437,8 @@ struct parse {
     int started;       /* its first line was the header */
     int other;         /* its first line was something else: a file of another format, none taken */
     const char *input; /* the last "input" line's */
+    size_t max_records; /* records and INPUT paths, together */
+    int too_many;       /* a record or path beyond max_records: none taken after it */
 };
 
 /* One whole line of the file, without its newline: a record added to s, or what it says. */
@@ -426,14 +448,23 @@ static void parse_one(struct run_state *s, struct parse *p, const char *line, si
     struct record r;
     char *named = NULL;
 
-    if (p->other)
+    if (p->other || p->too_many)
         return;
     if (!p->started) {
         p->started = len == header && !memcmp(line, STATE_HEADER, header);
         p->other = !p->started;
         return;
     }
-    switch (parse_line(line, len, &r, &named)) {
+    enum line_kind kind = parse_line(line, len, &r, &named);
+    if ((kind == LINE_RECORD || (kind == LINE_INPUT && named)) &&
+        s->count + s->ninputs >= p->max_records) {
+        p->too_many = 1;
+        if (kind == LINE_RECORD)
+            free_parsed(&r);
+        free(named);
+        return;
+    }
+    switch (kind) {
     case LINE_RECORD:
         r.input = p->input;
         add_record(s, &r);
@@ -475,13 +506,18 @@ static size_t parse_lines(struct run_state *s, struct parse *p, const char *data
     return pos;
 }
 
-struct run_state *state_parse(const char *data, size_t len)
+struct run_state *state_parse(const char *data, size_t len, size_t max_records)
 {
     struct run_state *s = xcalloc(1, sizeof(*s));
-    struct parse p = {0, 0, NULL};
+    struct parse p = {.max_records = max_records ? max_records : STATE_MAX_RECORDS};
 
     s->journal = -1;
-    parse_end(s, &p, len - parse_lines(s, &p, data, len));
+    size_t used = parse_lines(s, &p, data, len);
+    if (p.too_many) {
+        state_close(s, NULL, 0);
+        return NULL;
+    }
+    parse_end(s, &p, len - used);
     return s;
 }
 
@@ -530,19 +566,10 @@ static int check_state_file(const struct run_state *s, int fd, struct stat *st, 
  */
 #define STATE_READ_BYTES ((size_t)64 << 10)
 
-/*
- * The longest line read.  imgbatch's longest is a failure's: two paths of a
- * job (under 48 KiB together, jobs.c) and an error of two PATH_MAX paths,
- * all in hex, under 200 KiB.  Without this bound a planted file without a
- * newline (a sparse one costs its planter nothing) would be held whole in
- * the master's memory, up to STATE_MAX_BYTES of it.
- */
-#define STATE_LINE_MAX_BYTES ((size_t)1 << 20)
-
 /* Reads the records of the state file open on fd, at most STATE_MAX_BYTES of it. */
 static int load(struct run_state *s, int fd, char *err, size_t errlen)
 {
-    struct parse p = {0, 0, NULL};
+    struct parse p = {.max_records = STATE_MAX_RECORDS};
     size_t cap = STATE_READ_BYTES, held = 0, total = 0;
     char *data = xrealloc(NULL, cap);
 
@@ -582,6 +609,14 @@ static int load(struct run_state *s, int fd, char *err, size_t errlen)
             return -1;
         }
         size_t used = parse_lines(s, &p, data, held);
+        if (p.too_many) {
+            snprintf(err, errlen,
+                     "the incremental state %s holds more than %zu million records, more than "
+                     "imgbatch keeps; remove it (the next run then redoes every file)",
+                     s->path, STATE_MAX_RECORDS >> 20);
+            free(data);
+            return -1;
+        }
         memmove(data, data + used, held - used);
         held -= used;
     }

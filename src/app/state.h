@@ -27,7 +27,7 @@
  * (or the state directory) without following a link and without blocking on a FIFO, must be a
  * regular file with one link (appends into a hard link would write another
  * file), and is read a block at a time up to a bound (2 GiB, in lines of
- * at most 1 MiB; more was never written by imgbatch).  The final rewrite is written beside it and
+ * at most 1 MiB, 8 million records; more was never written by imgbatch).  The final rewrite is written beside it and
  * renamed over it (write_file_streamed).
  */
 #ifndef IMGBATCH_STATE_H
@@ -59,10 +59,11 @@ char *state_path_for(const struct state_request *req);
 
 /*
  * The records of a state file's content (len bytes, any bytes at all), as a
- * state that records nothing; free it with state_close.  The parser alone,
- * for the unit tests and the fuzzer.
+ * state that records nothing; free it with state_close.  NULL if it holds
+ * more than max_records records and INPUT paths (0: the bound a run uses).
+ * The parser alone, for the unit tests and the fuzzer.
  */
-struct run_state *state_parse(const char *data, size_t len);
+struct run_state *state_parse(const char *data, size_t len, size_t max_records);
 
 /* How many records s holds: outputs made, and failures. */
 size_t state_count(const struct run_state *s);

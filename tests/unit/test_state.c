@@ -262,30 +262,30 @@ static void test_parse_buffer(void)
                                    "1 1.0 2.0 3 4 5.0 6\0junk\n";
     struct run_state *s;
 
-    s = state_parse(two, strlen(two));
+    s = state_parse(two, strlen(two), 0);
     CHECK_EQ_INT(state_count(s), 2); /* a later record of one output replaces the earlier */
     state_close(s, NULL, 0);
-    s = state_parse(torn, strlen(torn));
+    s = state_parse(torn, strlen(torn), 0);
     CHECK_EQ_INT(state_count(s), 1);
     state_close(s, NULL, 0);
     /* A NUL inside a line would hide the rest of it from the field checks. */
-    s = state_parse(with_nul, sizeof(with_nul) - 1);
+    s = state_parse(with_nul, sizeof(with_nul) - 1, 0);
     CHECK_EQ_INT(state_count(s), 0);
     state_close(s, NULL, 0);
-    s = state_parse("imgbatch-state 1", 16); /* the header without its newline */
+    s = state_parse("imgbatch-state 1", 16, 0); /* the header without its newline */
     CHECK_EQ_INT(state_count(s), 0);
     state_close(s, NULL, 0);
-    s = state_parse("", 0);
+    s = state_parse("", 0, 0);
     CHECK_EQ_INT(state_count(s), 0);
     state_close(s, NULL, 0);
 
     /* A failure and its output's success are two records; a later success drops it. */
     static const char failed_after[] = "imgbatch-state 1\n" INPUT_X RECORD_A RECORD_B FAILED_B;
     static const char failed_before[] = "imgbatch-state 1\n" RECORD_A FAILED_B RECORD_B;
-    s = state_parse(failed_after, strlen(failed_after));
+    s = state_parse(failed_after, strlen(failed_after), 0);
     CHECK_EQ_INT(state_count(s), 3);
     state_close(s, NULL, 0);
-    s = state_parse(failed_before, strlen(failed_before));
+    s = state_parse(failed_before, strlen(failed_before), 0);
     CHECK_EQ_INT(state_count(s), 2);
     state_close(s, NULL, 0);
 
@@ -300,8 +300,21 @@ static void test_parse_buffer(void)
         "failed 622e706e67 622e6a7067 0123456789abcdef 1 1.0 2.0 3 6\n"       /* odd hex */
         "failed 622e706e67 622e6a7067 0123456789abcdef 1 1.0 2.0 3 0000\n"    /* a NUL */
         "FAILED 622e706e67 622e6a7067 0123456789abcdef 1 1.0 2.0 3 626164\n"; /* not the word */
-    s = state_parse(damaged, strlen(damaged));
+    s = state_parse(damaged, strlen(damaged), 0);
     CHECK_EQ_INT(state_count(s), 0);
+    state_close(s, NULL, 0);
+
+    /*
+     * Records and INPUT paths are read up to a bound, counted before
+     * compaction (a planted file can repeat one line): beyond it, no state.
+     */
+    s = state_parse(two, strlen(two), 3);
+    CHECK_EQ_INT(state_count(s), 2);
+    state_close(s, NULL, 0);
+    CHECK(state_parse(two, strlen(two), 2) == NULL);
+    CHECK(state_parse(failed_after, strlen(failed_after), 3) == NULL); /* its INPUT counts */
+    s = state_parse(failed_after, strlen(failed_after), 4);
+    CHECK_EQ_INT(state_count(s), 3);
     state_close(s, NULL, 0);
 }
 
@@ -617,7 +630,7 @@ static void test_size_lines(void)
     static const char stray[] = "imgbatch-state 1\nsize 612e706e67 640 480\n" RECORD_A
                                 "size 612e706e67 0 480\nsize 612e706e67 640\n"
                                 "size 612e706e67 640 480 9\nsize zz 640 480\n";
-    struct run_state *s = state_parse(sized, strlen(sized));
+    struct run_state *s = state_parse(sized, strlen(sized), 0);
     char *text = printed(s);
 
     CHECK_EQ_INT(state_count(s), 2); /* size lines are no records */
@@ -630,7 +643,7 @@ static void test_size_lines(void)
     CHECK(a && strchr(a + 1, '\n') == size);
     free(text);
     state_close(s, NULL, 0);
-    s = state_parse(stray, strlen(stray));
+    s = state_parse(stray, strlen(stray), 0);
     text = printed(s);
     CHECK_EQ_INT(state_count(s), 1);
     CHECK(strstr(text, "size") == NULL); /* before its record, zero, short, long, not hex */
@@ -744,7 +757,7 @@ static void test_read_in_blocks(void)
     size_t len = in ? fread(data, 1, 8 << 20, in) : 0;
     if (in)
         fclose(in);
-    struct run_state *whole = state_parse(data, len);
+    struct run_state *whole = state_parse(data, len, 0);
     struct run_state *blocks = open_for(&o, 0, err, sizeof(err));
     CHECK(blocks != NULL);
     CHECK_EQ_INT(state_count(whole), 3001);
