@@ -58,13 +58,17 @@
 #define STATE_MAX_BYTES ((size_t)2 << 30)
 
 /*
- * The longest line read.  imgbatch's longest is a failure's: two paths of a
- * job (under 48 KiB together, jobs.c) and an error of two PATH_MAX paths,
- * all in hex, under 200 KiB.  Without this bound a planted file without a
+ * The longest line read.  Without this bound a planted file without a
  * newline (a sparse one costs its planter nothing) would be held whole in
- * the master's memory, up to STATE_MAX_BYTES of it.
+ * the master's memory, up to STATE_MAX_BYTES of it.  imgbatch writes no
+ * longer line (may_keep): a record's paths are usually a few hundred bytes,
+ * but a --name template that repeats {dir} over a deep tree can make an
+ * output's name of any length.
  */
 #define STATE_LINE_MAX_BYTES ((size_t)1 << 20)
+
+/* A line's words and numbers beside its paths and error in hex: far less than this. */
+#define STATE_LINE_FIELDS_BYTES 512
 
 /*
  * The most records (and INPUT paths) read.  A record costs the master about
@@ -872,6 +876,22 @@ static void journal_append(struct run_state *s, const struct record *r)
     free(text);
 }
 
+/*
+ * Whether r may be kept: whether the file stays one that load() reads back,
+ * its line within STATE_LINE_MAX_BYTES, and its records with the "input"
+ * lines the compacted file may hold (up to two per INPUT: one before its
+ * outputs, one before its failures) within STATE_MAX_RECORDS.  A record not
+ * kept costs a redo, no more: the next run does that file again.
+ */
+static int may_keep(const struct run_state *s, const struct record *r)
+{
+    size_t error = r->kind == RECORD_FAILED ? strlen(r->error) : 0; /* only a failure has one */
+    size_t hex = 2 * (strlen(r->out_rel) + strlen(r->in_rel) + error);
+
+    return hex <= STATE_LINE_MAX_BYTES - STATE_LINE_FIELDS_BYTES &&
+           s->count + 2 * s->ninputs + 2 < STATE_MAX_RECORDS;
+}
+
 void state_record(struct run_state *s, const struct scan_entry *e, const struct scan_output *o,
                   const struct stat *out, unsigned width, unsigned height)
 {
@@ -882,6 +902,8 @@ void state_record(struct run_state *s, const struct scan_entry *e, const struct 
     r.out_mtime = out->st_mtim;
     r.out_w = width;
     r.out_h = height;
+    if (!may_keep(s, &r))
+        return;
     s->dirty = 1;
     journal_append(s, add_record(s, &r));
 }
@@ -894,6 +916,8 @@ void state_record_failure(struct run_state *s, const struct scan_entry *e,
     r.error = error[0] ? error : "failed"; /* the file holds no empty field */
     /* Not journaled: a run that dies before its end leaves the file to be retried. */
     r.fresh = 1;
+    if (!may_keep(s, &r))
+        return;
     add_record(s, &r);
     s->dirty = 1;
 }

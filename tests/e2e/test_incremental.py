@@ -696,6 +696,32 @@ class OptionChangeTest(IncrementalTestCase):
             self.assertLessEqual(max(im.size), 8)
 
 
+class LongNameTest(ImgbatchTestCase):
+    def test_record_longer_than_a_state_line(self):
+        """A --name template repeating {dir} over a deep tree names a refused link's output
+        with more than a state line may hold (1 MiB, in hex).  Its record is not kept: the
+        next run refuses the link again, never the state file that imgbatch wrote."""
+        inp = self.mkdir("in")
+        out = self.path("out")
+        fd = os.open(inp, os.O_RDONLY)
+        try:
+            for _ in range(120):  # 120 folders of 250 bytes: about 30 KB of path
+                os.mkdir("d" * 250, dir_fd=fd)
+                deeper = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
+                os.close(fd)
+                fd = deeper
+            os.symlink("/etc/hostname", "a.jpg", dir_fd=fd)
+        finally:
+            os.close(fd)
+        template = "/".join(["{dir}"] * 18) + "/{name}.{ext}"  # 18 copies: 540 KB of name
+        for attempt in range(3):
+            with self.subTest(run=attempt + 1):
+                p = helpers.run(["resize", inp, out, "-r", "--incremental", "--name", template])
+                self.assertExit(p, 1)
+                self.assertIn("symbolic link: not followed", p.out + p.err)
+                self.assertNotIn("incremental state", p.err)
+
+
 class FailureRetryTest(IncrementalTestCase):
     def test_failed_file_is_not_retried_until_fixed(self):
         with open(os.path.join(self.inp, "broken.jpg"), "wb") as f:
