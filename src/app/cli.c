@@ -1683,13 +1683,15 @@ struct state_request cli_state_request(const struct options *opts, const struct 
      * The records say which INPUT they came from, for --prune; with several
      * INPUTs they say none, and --prune is refused (run.c).
      */
-    struct state_request req = {opts->output,
-                                kept->dir,
-                                kept->state_name,
-                                options,
-                                failure_options,
-                                opts->nvariants,
-                                opts->ninputs > 1 ? NULL : opts->input};
+    struct state_request req = {
+        .output = opts->output,
+        .dir = kept->dir,
+        .name = kept->state_name,
+        .options = options,
+        .failure_options = failure_options,
+        .nvariants = opts->nvariants,
+        .input = opts->ninputs > 1 ? NULL : opts->input,
+    };
 
     return req;
 }

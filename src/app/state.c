@@ -37,6 +37,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +53,8 @@
  * its "size" line 20 more and twice that again: a million outputs named
  * like "2000/01/01/IMG_0000001.jpg" take 275 MB, so 2 GiB holds a million
  * files in several sizes, or a million outputs with names of 300
- * characters; compaction keeps one record per output.  What is bigger was
+ * characters; compaction keeps one record per output, and a run keeps no
+ * record that would take the file past it (may_keep).  What is bigger was
  * not written by imgbatch (a planted file): reading it all would take the
  * master's time, and memory for its records, for nothing.
  */
@@ -67,8 +70,15 @@
  */
 #define STATE_LINE_MAX_BYTES ((size_t)1 << 20)
 
-/* A line's words and numbers beside its paths and error in hex: far less than this. */
-#define STATE_LINE_FIELDS_BYTES 512
+/*
+ * A record line's words, numbers and spaces beside its paths and error in
+ * hex, at most: a success's, the longest, has an options hash of 16 digits,
+ * four 64-bit numbers of up to 20 characters and three times of up to 30
+ * ("-9223372036854775808.999999999"): 196 bytes with its spaces and
+ * newline.  A "size" line has two 32-bit numbers beside its path.
+ */
+#define STATE_LINE_FIELDS_BYTES 200
+#define STATE_SIZE_LINE_FIELDS_BYTES 32
 
 /*
  * The most records (and INPUT paths) read.  A record costs the master about
@@ -121,6 +131,9 @@ struct run_state {
     size_t nvariants;
     struct record *records;
     size_t count, cap;
+    size_t bytes;                  /* what the records take in the file, at most (record_bytes) */
+    size_t max_bytes, max_records; /* the bounds of the file read and written */
+    size_t input_bytes;            /* what the "input" lines take in the file, at most */
     size_t seq;
     struct arena names; /* the records' strings */
     char **inputs;      /* the INPUT paths the records name, each once per "input" line */
@@ -316,6 +329,22 @@ static enum line_kind parse_record(char *line, struct record *r, char **input)
     return LINE_BAD;
 }
 
+/* The length of r's line in the file, at most. */
+static size_t record_line_bytes(const struct record *r)
+{
+    size_t error = r->kind == RECORD_FAILED ? strlen(r->error) : 0; /* only a failure has one */
+
+    return 2 * (strlen(r->out_rel) + strlen(r->in_rel) + error) + STATE_LINE_FIELDS_BYTES;
+}
+
+/* What r takes in the file, at most: its line, and a success's "size" line. */
+static size_t record_bytes(const struct record *r)
+{
+    size_t size_line = 2 * strlen(r->out_rel) + STATE_SIZE_LINE_FIELDS_BYTES;
+
+    return record_line_bytes(r) + (r->kind == RECORD_MADE ? size_line : 0);
+}
+
 /* Keeps r, its strings copied into the arena (r's own stay the caller's); the record kept. */
 static const struct record *add_record(struct run_state *s, const struct record *r)
 {
@@ -331,6 +360,7 @@ static const struct record *add_record(struct run_state *s, const struct record 
     if (r->kind == RECORD_FAILED)
         kept->error = arena_strdup(&s->names, r->error);
     kept->seq = (uint32_t)s->seq++;
+    s->bytes += record_bytes(kept);
     return kept;
 }
 
@@ -346,6 +376,8 @@ static const char *intern_input(struct run_state *s, char *input)
         s->inputs = xrealloc(s->inputs, s->inputs_cap * sizeof(*s->inputs));
     }
     s->inputs[s->ninputs++] = input;
+    /* Its "input" lines in the compacted file: before its outputs, and before its failures. */
+    s->input_bytes += 2 * (strlen("input \n") + 2 * strlen(input));
     return input;
 }
 
@@ -371,6 +403,7 @@ static void compact(struct run_state *s)
 {
     size_t kept = 0;
 
+    s->bytes = 0;
     if (s->count > 1)
         qsort(s->records, s->count, sizeof(*s->records), by_output_kind_age);
     for (size_t i = 0; i < s->count; i++) {
@@ -383,6 +416,7 @@ static void compact(struct run_state *s)
                     !strcmp(made->out_rel, r->out_rel) && made->seq > r->seq;
         if (superseded || stale || r->forgotten)
             continue; /* its strings stay in the arena until the state is closed */
+        s->bytes += record_bytes(r);
         s->records[kept++] = *r;
     }
     s->count = kept;
@@ -515,6 +549,8 @@ struct run_state *state_parse(const char *data, size_t len, size_t max_records)
     struct run_state *s = xcalloc(1, sizeof(*s));
     struct parse p = {.max_records = max_records ? max_records : STATE_MAX_RECORDS};
 
+    s->max_bytes = STATE_MAX_BYTES;
+    s->max_records = p.max_records;
     s->journal = -1;
     size_t used = parse_lines(s, &p, data, len);
     if (p.too_many) {
@@ -529,6 +565,28 @@ size_t state_count(const struct run_state *s)
 {
     return s->count;
 }
+
+/*
+ * A state file imgbatch did not write, or not all of it: "the incremental
+ * state PATH <what>; remove it ...", and -1.
+ */
+static int refuse_state(const struct run_state *s, char *err, size_t errlen, const char *what, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int refuse_state(const struct run_state *s, char *err, size_t errlen, const char *what, ...)
+{
+    char why[256];
+    va_list ap;
+
+    va_start(ap, what);
+    vsnprintf(why, sizeof(why), what, ap);
+    va_end(ap);
+    snprintf(err, errlen,
+             "the incremental state %s %s; remove it (the next run then redoes every file)",
+             s->path, why);
+    return -1;
+}
+
 /*
  * Checks that fd, open on the state file, is what imgbatch may read and
  * append to: a regular file with no other name.  A hard link would make
@@ -553,13 +611,10 @@ static int check_state_file(const struct run_state *s, int fd, struct stat *st, 
                  s->path, (uintmax_t)st->st_nlink);
         return -1;
     }
-    if ((size_t)st->st_size > STATE_MAX_BYTES) {
-        snprintf(err, errlen,
-                 "the incremental state %s is %jd bytes, more than imgbatch ever writes (%zu "
-                 "MiB); remove it (the next run then redoes every file)",
-                 s->path, (intmax_t)st->st_size, STATE_MAX_BYTES >> 20);
-        return -1;
-    }
+    if ((size_t)st->st_size > s->max_bytes)
+        return refuse_state(s, err, errlen,
+                            "is %jd bytes, more than imgbatch ever writes (%zu MiB)",
+                            (intmax_t)st->st_size, s->max_bytes >> 20);
     return 0;
 }
 
@@ -570,21 +625,19 @@ static int check_state_file(const struct run_state *s, int fd, struct stat *st, 
  */
 #define STATE_READ_BYTES ((size_t)64 << 10)
 
-/* Reads the records of the state file open on fd, at most STATE_MAX_BYTES of it. */
+/* Reads the records of the state file open on fd, at most s->max_bytes of it. */
 static int load(struct run_state *s, int fd, char *err, size_t errlen)
 {
-    struct parse p = {.max_records = STATE_MAX_RECORDS};
+    struct parse p = {.max_records = s->max_records};
     size_t cap = STATE_READ_BYTES, held = 0, total = 0;
     char *data = xrealloc(NULL, cap);
 
     for (;;) {
         if (held == cap && cap >= STATE_LINE_MAX_BYTES) {
-            snprintf(err, errlen,
-                     "the incremental state %s has a line longer than imgbatch ever writes (%zu "
-                     "MiB); remove it (the next run then redoes every file)",
-                     s->path, STATE_LINE_MAX_BYTES >> 20);
             free(data);
-            return -1;
+            return refuse_state(s, err, errlen,
+                                "has a line longer than imgbatch ever writes (%zu MiB)",
+                                STATE_LINE_MAX_BYTES >> 20);
         }
         if (held == cap) { /* a line longer than the room */
             cap *= 2;
@@ -604,22 +657,17 @@ static int load(struct run_state *s, int fd, char *err, size_t errlen)
         total += (size_t)n;
         held += (size_t)n;
         /* It may have grown since fstat said it was within the bound. */
-        if (total > STATE_MAX_BYTES) {
-            snprintf(err, errlen,
-                     "the incremental state %s is more than imgbatch ever writes (%zu MiB); remove "
-                     "it (the next run then redoes every file)",
-                     s->path, STATE_MAX_BYTES >> 20);
+        if (total > s->max_bytes) {
             free(data);
-            return -1;
+            return refuse_state(s, err, errlen, "is more than imgbatch ever writes (%zu MiB)",
+                                s->max_bytes >> 20);
         }
         size_t used = parse_lines(s, &p, data, held);
         if (p.too_many) {
-            snprintf(err, errlen,
-                     "the incremental state %s holds more than %zu million records, more than "
-                     "imgbatch keeps; remove it (the next run then redoes every file)",
-                     s->path, STATE_MAX_RECORDS >> 20);
             free(data);
-            return -1;
+            return refuse_state(s, err, errlen,
+                                "holds more than %zu records, more than imgbatch keeps",
+                                s->max_records);
         }
         memmove(data, data + used, held - used);
         held -= used;
@@ -680,8 +728,7 @@ static void set_run_input(struct run_state *s, const char *input)
     s->input = intern_input(s, real);
 }
 
-struct run_state *state_open(const struct state_request *req, int record, char *err,
-                             size_t errlen)
+struct run_state *state_open(const struct state_request *req, int record, char *err, size_t errlen)
 {
     struct run_state *s = xcalloc(1, sizeof(*s));
     struct stat st;
@@ -689,6 +736,8 @@ struct run_state *state_open(const struct state_request *req, int record, char *
 
     s->path = state_path_for(req);
     s->output_dir = xstrdup(req->output);
+    s->max_bytes = req->max_bytes ? req->max_bytes : STATE_MAX_BYTES;
+    s->max_records = req->max_records ? req->max_records : STATE_MAX_RECORDS;
     s->nvariants = req->nvariants;
     s->options = xcalloc(req->nvariants ? req->nvariants : 1, sizeof(*s->options));
     s->failure_options = xcalloc(req->nvariants ? req->nvariants : 1, sizeof(*s->options));
@@ -737,7 +786,6 @@ fail:
     state_close(s, NULL, 0);
     return NULL;
 }
-
 
 /* The record of kind for out_rel, if any (records sorted, as compact leaves them). */
 static struct record *find(const struct run_state *s, const char *out_rel, enum record_kind kind)
@@ -878,18 +926,19 @@ static void journal_append(struct run_state *s, const struct record *r)
 
 /*
  * Whether r may be kept: whether the file stays one that load() reads back,
- * its line within STATE_LINE_MAX_BYTES, and its records with the "input"
+ * its line within STATE_LINE_MAX_BYTES, and its records, with the "input"
  * lines the compacted file may hold (up to two per INPUT: one before its
- * outputs, one before its failures) within STATE_MAX_RECORDS.  A record not
- * kept costs a redo, no more: the next run does that file again.
+ * outputs, one before its failures), within the bounds of records and
+ * bytes.  A record not kept costs a redo, no more: the next run does that
+ * file again.
  */
 static int may_keep(const struct run_state *s, const struct record *r)
 {
-    size_t error = r->kind == RECORD_FAILED ? strlen(r->error) : 0; /* only a failure has one */
-    size_t hex = 2 * (strlen(r->out_rel) + strlen(r->in_rel) + error);
+    /* STATE_LINE_FIELDS_BYTES: room for the header and "input -" lines. */
+    size_t file_bytes = STATE_LINE_FIELDS_BYTES + s->input_bytes + s->bytes + record_bytes(r);
 
-    return hex <= STATE_LINE_MAX_BYTES - STATE_LINE_FIELDS_BYTES &&
-           s->count + 2 * s->ninputs + 2 < STATE_MAX_RECORDS;
+    return record_line_bytes(r) <= STATE_LINE_MAX_BYTES &&
+           s->count + 2 * s->ninputs + 2 < s->max_records && file_bytes <= s->max_bytes;
 }
 
 void state_record(struct run_state *s, const struct scan_entry *e, const struct scan_output *o,
@@ -968,7 +1017,7 @@ static int by_kind_input_output(const void *a, const void *b)
 {
     const struct record *x = *(const struct record *const *)a;
     const struct record *y = *(const struct record *const *)b;
-    int c = x->kind != y->kind ? (x->kind > y->kind) - (x->kind < y->kind)
+    int c = x->kind != y->kind       ? (x->kind > y->kind) - (x->kind < y->kind)
             : !x->input || !y->input ? (x->input != NULL) - (y->input != NULL)
                                      : strcmp(x->input, y->input);
 

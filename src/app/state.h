@@ -5,9 +5,9 @@
  * K of N, .imgbatch-state.K-of-N, so shards sharing OUTPUT never write one
  * file; or in --state-dir: kept_files.h) holds the input it came from, the
  * input's size, mtime, ctime and inode when it was read, a hash of the
- * options that shape the output, and the output's own size, mtime and inode.  A file is up to date when all of
- * them still match: an edited, replaced or touched input, other options, or
- * an output deleted, edited or replaced by anything else all redo the file.
+ * options that shape the output, and the output's own size, mtime and inode.  A file is up to date
+ * when all of them still match: an edited, replaced or touched input, other options, or an output
+ * deleted, edited or replaced by anything else all redo the file.
  *
  * A file that failed through a fault of its own (job_result.input_fault)
  * is recorded too, with the input's identity, a hash of the options that
@@ -26,9 +26,10 @@
  * OUTPUT may be writable by others, so the file is opened inside OUTPUT
  * (or the state directory) without following a link and without blocking on a FIFO, must be a
  * regular file with one link (appends into a hard link would write another
- * file), and is read a block at a time up to a bound (2 GiB, in lines of
- * at most 1 MiB, 8 million records; more was never written by imgbatch).  The final rewrite is written beside it and
- * renamed over it (write_file_streamed).
+ * file), and is read a block at a time up to bounds
+ * (2 GiB, in lines of at most 1 MiB, 8 million records) that imgbatch never
+ * writes past.  The final rewrite is written beside it and renamed over it
+ * (write_file_streamed).
  */
 #ifndef IMGBATCH_STATE_H
 #define IMGBATCH_STATE_H
@@ -52,6 +53,8 @@ struct state_request {
     const uint64_t *failure_options; /* those, and the ones that decide whether a file fails */
     size_t nvariants;
     const char *input; /* INPUT as given; NULL: records say no INPUT */
+    /* The file's bounds, read and written; 0: imgbatch's own (the unit tests give less). */
+    size_t max_bytes, max_records;
 };
 
 /* The state file's path for this request (malloc'd). */
@@ -81,8 +84,7 @@ void state_print(FILE *out, const struct run_state *s);
  * exists but cannot be read, is not a regular file with one link, is
  * bigger than the bound, or cannot be opened for writing.
  */
-struct run_state *state_open(const struct state_request *req, int record, char *err,
-                             size_t errlen);
+struct run_state *state_open(const struct state_request *req, int record, char *err, size_t errlen);
 
 /*
  * 1 if e's output o is up to date: made from e as it is now, with the

@@ -34,6 +34,22 @@ static struct run_state *open_for(const struct options *o, int record, char *err
     return s;
 }
 
+/* open_for with the file's bounds (0: imgbatch's own). */
+static struct run_state *open_bounded(const struct options *o, int record, size_t max_bytes,
+                                      size_t max_records, char *err, size_t len)
+{
+    struct kept_files kept;
+    CHECK(kept_files_locate(&kept, o->output, o->state_dir, o->shard_index, o->shard_count, err,
+                            len) == 0);
+    uint64_t options[VARIANTS_MAX], failures[VARIANTS_MAX];
+    struct state_request req = cli_state_request(o, &kept, options, failures);
+    req.max_bytes = max_bytes;
+    req.max_records = max_records;
+    struct run_state *s = state_open(&req, record, err, len);
+    kept_files_release(&kept);
+    return s;
+}
+
 static char *path_of(const struct options *o)
 {
     char err[256];
@@ -776,6 +792,51 @@ static void test_read_in_blocks(void)
     free(path);
 }
 
+/*
+ * A run keeps no record that would take the file past the bounds it is
+ * read with, so the next run reads it back: a record not kept is a redo.
+ */
+static void test_writer_keeps_to_bounds(void)
+{
+    static const struct {
+        size_t bytes, records;
+    } bounds[] = {{4000, 0}, {0, 8}};
+    struct options o = opts_for("200");
+    char err[256];
+    char *state = path_of(&o);
+
+    for (size_t b = 0; b < sizeof(bounds) / sizeof(bounds[0]); b++) {
+        struct test_entry t[8];
+        unlink(state);
+        struct run_state *s = open_bounded(&o, 1, bounds[b].bytes, bounds[b].records, err,
+                                           sizeof(err));
+        CHECK(s != NULL);
+        for (int i = 0; i < 8; i++) {
+            /* Names of 100 bytes: a record takes about a kilobyte of the file, at most. */
+            char name[128];
+            snprintf(name, sizeof(name), "%098d%02d", 0, i);
+            make_pair(name);
+            entry_for(&t[i], name);
+            record(s, &t[i]);
+        }
+        CHECK_EQ_INT(state_close(s, err, sizeof(err)), 0);
+        s = open_bounded(&o, 0, bounds[b].bytes, bounds[b].records, err, sizeof(err));
+        CHECK(s != NULL);
+        if (!s) {
+            fprintf(stderr, "bounds %zu: %s\n", b, err);
+            continue;
+        }
+        CHECK(state_count(s) >= 1 && state_count(s) < 8);
+        CHECK_EQ_INT(state_is_up_to_date(s, &t[0].e, t[0].outputs), 1);
+        CHECK_EQ_INT(state_is_up_to_date(s, &t[7].e, t[7].outputs), 0); /* not kept: redone */
+        state_close(s, NULL, 0);
+        for (int i = 0; i < 8; i++)
+            entry_free(&t[i]);
+    }
+    unlink(state);
+    free(state);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -793,6 +854,7 @@ int main(void)
     test_size_lines();
     test_outputs_of_a_set();
     test_read_in_blocks();
+    test_writer_keeps_to_bounds();
     char *cmd = xasprintf("rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
