@@ -122,75 +122,9 @@ static int put_in_place(char *temp, const char *path, char *err, size_t errlen)
     return 0;
 }
 
-int write_file_atomically(const char *path, const char *data, size_t len, mode_t mode,
-                          enum file_mode_rule rule, char *err, size_t errlen)
-{
-    char *temp = NULL;
-    int fd;
-
-    if (replaceable(path, err, errlen) < 0)
-        return -1;
-    fd = create_temp(path, mode, &temp);
-    if (fd < 0)
-        goto fail;
-    /* open() applied the umask, which an exact mode overrides. */
-    if ((rule == MODE_EXACT && fchmod(fd, mode) < 0) || write_in_full(fd, data, len) < 0 ||
-        fsync(fd) < 0) {
-        close_quietly(fd);
-        discard(temp);
-        goto fail;
-    }
-    if (close(fd) < 0) {
-        discard(temp);
-        goto fail;
-    }
-    return put_in_place(temp, path, err, errlen);
-
-fail:
-    snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    free(temp);
-    return -1;
-}
-
 int is_stdout_name(const char *path)
 {
     return strcmp(path, "-") == 0;
-}
-
-int write_file_or_stdout(const char *path, const char *data, size_t len, mode_t mode,
-                         enum file_mode_rule rule, char *err, size_t errlen)
-{
-    if (!is_stdout_name(path))
-        return write_file_atomically(path, data, len, mode, rule, err, errlen);
-    /* Through stdio: it follows whatever the run already printed there, in order. */
-    if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-        snprintf(err, errlen, "cannot write to stdout: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-int write_file_from(const char *path, content_writer write, const void *ctx, mode_t mode,
-                    enum file_mode_rule rule, int stdout_ok, char *err, size_t errlen)
-{
-    char *data = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&data, &len);
-    int ret = -1;
-
-    if (!mem) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    write(mem, ctx);
-    if (fclose(mem) != 0)
-        snprintf(err, errlen, "cannot write %s: out of memory", path);
-    else if (stdout_ok)
-        ret = write_file_or_stdout(path, data, len, mode, rule, err, errlen);
-    else
-        ret = write_file_atomically(path, data, len, mode, rule, err, errlen);
-    free(data);
-    return ret;
 }
 
 int write_file_streamed(const char *path, content_writer write, const void *ctx, mode_t mode,
@@ -230,4 +164,19 @@ fail:
     snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     free(temp);
     return -1;
+}
+
+int write_file_from(const char *path, content_writer write, const void *ctx, mode_t mode,
+                    enum file_mode_rule rule, int stdout_ok, char *err, size_t errlen)
+{
+    if (!stdout_ok || !is_stdout_name(path))
+        return write_file_streamed(path, write, ctx, mode, rule, err, errlen);
+    /* Through stdio: it follows whatever the run already printed there, in order. */
+    errno = 0;
+    write(stdout, ctx);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        snprintf(err, errlen, "cannot write to stdout: %s", strerror(errno ? errno : EIO));
+        return -1;
+    }
+    return 0;
 }

@@ -27,38 +27,29 @@ enum file_mode_rule {
     MODE_EXACT  /* mode as given: a metrics file must be readable by node_exporter */
 };
 
-/* Returns 0, or -1 with "cannot write PATH: why" in err; no temporary file is left. */
-int write_file_atomically(const char *path, const char *data, size_t len, mode_t mode,
-                          enum file_mode_rule rule, char *err, size_t errlen);
-
 /* 1 if a report file's name is "-", standard output. */
 int is_stdout_name(const char *path);
 
-/*
- * write_file_atomically, except that "-" writes data to stdout (after
- * what the run printed there, flushed).  For --stats-file, --metrics-file
- * and bench's --csv.
- */
-int write_file_or_stdout(const char *path, const char *data, size_t len, mode_t mode,
-                         enum file_mode_rule rule, char *err, size_t errlen);
-
-/* What prints a file's whole content into out (a memory stream, or the file's). */
+/* What prints a file's whole content into out (the temporary file, or standard output). */
 typedef void (*content_writer)(FILE *out, const void *ctx);
 
 /*
- * Collects what write(out, ctx) prints, then writes it to path atomically,
- * or to stdout when stdout_ok and path is "-".  Returns 0, or -1 with
- * "cannot write PATH: why" in err.
- */
-int write_file_from(const char *path, content_writer write, const void *ctx, mode_t mode,
-                    enum file_mode_rule rule, int stdout_ok, char *err, size_t errlen);
-
-/*
- * As write_file_from, but what write(out, ctx) prints goes to the
- * temporary file as it comes, never all in memory: for the incremental
- * state, which for a million files is a hundred megabytes of text.
+ * Writes what write(out, ctx) prints to path atomically: into a new
+ * temporary file beside it (a random name, O_EXCL, no link followed),
+ * flushed to disk, renamed over path if path is nothing or a regular file,
+ * the directory flushed.  Never held whole in memory: the incremental
+ * state of a million files is a hundred megabytes of text.  Returns 0, or
+ * -1 with "cannot write PATH: why" in err; no temporary file is left.
  */
 int write_file_streamed(const char *path, content_writer write, const void *ctx, mode_t mode,
                         enum file_mode_rule rule, char *err, size_t errlen);
+
+/*
+ * write_file_streamed, or standard output (after what the run printed
+ * there, flushed) when stdout_ok and path is "-": --stats-file,
+ * --metrics-file, --manifest and bench's --csv and --plot.
+ */
+int write_file_from(const char *path, content_writer write, const void *ctx, mode_t mode,
+                    enum file_mode_rule rule, int stdout_ok, char *err, size_t errlen);
 
 #endif
